@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { ClockModule } from '@loomworks/common';
+import { ConfigModule, type AppConfig } from '@loomworks/config';
+import { DatabaseModule } from '@loomworks/database';
+import { PersonsModule } from '@loomworks/persons';
+import { SystemConfigModule } from '@loomworks/system-config';
+import { allMigrations } from '../../../migrations';
+import { HealthController } from './health/health.controller';
+import { AllExceptionsFilter } from './http/exception.filter';
+import { createValidationPipe } from './http/validation';
+import { loggerParams } from './logging';
+
+export interface AppModuleOptions {
+  /** where logs go (stdout when absent); tests capture them */
+  logStream?: DestinationStream;
+}
+
+/**
+ * The composition root. Pipes and filters are APP_* providers so an app built by
+ * Test.createTestingModule validates and maps errors exactly as production does.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, options.logStream)),
+        ClockModule,
+        DatabaseModule.forRoot({ migrations: allMigrations }),
+        SystemConfigModule,
+        PersonsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+
+const DB_CHECK_TIMEOUT_MS = 2000;
+
+@ApiTags('ops')
+@Controller('health')
+export class HealthController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Liveness and database reachability' })
+  @ApiResponse({ status: 200, description: '{status: "ok", db: "up"}' })
+  @ApiResponse({ status: 503, description: 'the database is unreachable' })
+  async health(@Res({ passthrough: true }) reply: FastifyReply) {
+    if (await this.databaseIsUp()) return { status: 'ok', db: 'up' };
+    void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      error: 'db_unavailable',
+      message: 'The database is unreachable.',
+      status: 'error',
+      db: 'down',
+    };
+  }
+
+  private async databaseIsUp(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DB_CHECK_TIMEOUT_MS)));
+    const probe = this.dataSource.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([probe, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The one table from domain error codes (DomainError.code) to HTTP statuses, per API.md.
+ * A DomainError whose code is missing here is a bug: it answers 500 and is logged.
+ */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unknown_setting: 400,
+  invalid_setting: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  person_not_found: 404,
+  engagement_not_found: 404,
+  not_found: 404,
+  email_taken: 409,
+  invalid_account_transition: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  db_unavailable: 503,
+};
+
+/** Codes for errors raised by the framework itself (routing, body parsing), by HTTP status. */
+export const HTTP_STATUS_CODE: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};

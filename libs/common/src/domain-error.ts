@@ -1,0 +1,28 @@
+/**
+ * Base class of every typed business error. Services throw these, never HTTP exceptions;
+ * the API's exception filter maps `code` to a status through one table.
+ * `details` are extra, safe-to-show fields that go into the error body (e.g. `{from, to}`).
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ValidationFailedError extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(readonly fields: FieldError[]) {
+    super(`Invalid request: ${fields.map((f) => f.field).join(', ')}`, { fields });
+  }
+}

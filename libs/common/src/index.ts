@@ -1,0 +1,3 @@
+export { DomainError, ValidationFailedError, type FieldError } from './domain-error';
+export { CLOCK, type Clock, systemClock } from './clock';
+export { ClockModule } from './clock.module';

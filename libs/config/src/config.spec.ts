@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, type Env } from './config';
+
+const KEY = randomBytes(32).toString('base64url');
+const base: Env = { DATABASE_URL: 'postgres://u:p@localhost:5432/db', LOOMWORKS_SECRET_KEY: KEY };
+
+function errorFor(env: Env): ConfigError {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('fills defaults from the few required variables', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      publicOrigin: 'http://localhost:3000',
+      webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
+      anthropic: { apiKey: undefined, baseUrl: undefined },
+      logLevel: 'info',
+    });
+  });
+
+  it('derives WebAuthn settings from PUBLIC_ORIGIN and accepts several origins', () => {
+    const config = loadConfig({
+      ...base,
+      PUBLIC_ORIGIN: 'https://credits.example.com',
+      WEBAUTHN_ORIGIN: 'https://credits.example.com, https://app.example.com',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:9999',
+      ANTHROPIC_API_KEY: 'sk-test',
+    });
+    expect(config.webauthn).toEqual({
+      rpId: 'credits.example.com',
+      origins: ['https://credits.example.com', 'https://app.example.com'],
+    });
+    expect(config.anthropic).toEqual({ apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:9999' });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT', 'must be an integer from 0 to 65535 (got "abc")'],
+    [{ PORT: '70000' }, 'PORT', 'must be an integer'],
+    [{ DATABASE_URL: undefined }, 'DATABASE_URL', 'is required but not set'],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL', 'must use postgres: or postgresql:'],
+    [{ LOOMWORKS_SECRET_KEY: '' }, 'LOOMWORKS_SECRET_KEY', 'is required'],
+    [{ LOOMWORKS_SECRET_KEY: 'too-short' }, 'LOOMWORKS_SECRET_KEY', 'must be 32 bytes'],
+    [{ PUBLIC_ORIGIN: 'not a url' }, 'PUBLIC_ORIGIN', 'must be a URL'],
+    [{ PUBLIC_ORIGIN: 'https://x.com/path' }, 'PUBLIC_ORIGIN', 'without a path'],
+    [{ WEBAUTHN_ORIGIN: 'ftp://x.com' }, 'WEBAUTHN_ORIGIN', 'must use http: or https:'],
+    [{ WEBAUTHN_RP_ID: 'bad host!' }, 'WEBAUTHN_RP_ID', 'must be a host name'],
+    [{ ANTHROPIC_BASE_URL: 'nope' }, 'ANTHROPIC_BASE_URL', 'must be a URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+  ])('refuses %j naming %s', (env, variable, problem) => {
+    const error = errorFor(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable} `)).toBe(true);
+    expect(error.message).toContain(problem);
+  });
+
+  it('never echoes credentials of a bad URL', () => {
+    expect(errorFor({ DATABASE_URL: 'http//user:hunter2@db' }).message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The one place environment variables are read. `loadConfig` validates every variable and returns
+ * a typed object; a bad value throws a ConfigError whose message names the variable, which main.ts
+ * prints as a single line.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface RateLimitConfig {
+  /** failed attempts allowed per window, per account and per client address */
+  maxFailures: number;
+  windowSeconds: number;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** Fernet key (32 bytes, url-safe base64) for system_config and stored secrets */
+  secretKey: string;
+  publicOrigin: string;
+  webauthn: { rpId: string; origins: string[] };
+  anthropic: { apiKey?: string; baseUrl?: string };
+  logLevel: LogLevel;
+  loginRateLimit: RateLimitConfig;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = present(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required but not set');
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function url(name: string, raw: string, protocols: string[]): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (got "${redactUrl(raw)}")`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  }
+  return raw;
+}
+
+/** Never echo credentials embedded in a URL back into an error line. */
+function redactUrl(raw: string): string {
+  return raw.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function origin(name: string, raw: string): string {
+  const parsed = new URL(url(name, raw, ['http:', 'https:']));
+  if (parsed.pathname !== '/' || parsed.search || parsed.hash) {
+    throw new ConfigError(name, `must be an origin like https://example.com, without a path (got "${raw}")`);
+  }
+  return parsed.origin;
+}
+
+export function secretKeyFromEnv(env: Env): string {
+  const key = required(env, 'LOOMWORKS_SECRET_KEY');
+  const bytes = /^[A-Za-z0-9_-]+={0,2}$/.test(key) ? Buffer.from(key, 'base64url') : Buffer.alloc(0);
+  if (bytes.length !== 32) {
+    throw new ConfigError('LOOMWORKS_SECRET_KEY', 'must be 32 bytes in url-safe base64 (a Fernet key)');
+  }
+  return key;
+}
+
+export function loadConfig(env: Env): AppConfig {
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const publicOrigin = origin('PUBLIC_ORIGIN', present(env, 'PUBLIC_ORIGIN') ?? `http://localhost:${port}`);
+  const rpId = present(env, 'WEBAUTHN_RP_ID') ?? new URL(publicOrigin).hostname;
+  if (!/^[a-z0-9.-]+$/i.test(rpId)) throw new ConfigError('WEBAUTHN_RP_ID', `must be a host name (got "${rpId}")`);
+  const origins = (present(env, 'WEBAUTHN_ORIGIN') ?? publicOrigin)
+    .split(',')
+    .map((o) => origin('WEBAUTHN_ORIGIN', o.trim()));
+  const baseUrl = present(env, 'ANTHROPIC_BASE_URL');
+  const logLevel = (present(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  return {
+    port,
+    host: present(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: url('DATABASE_URL', required(env, 'DATABASE_URL'), ['postgres:', 'postgresql:']),
+    secretKey: secretKeyFromEnv(env),
+    publicOrigin,
+    webauthn: { rpId, origins },
+    anthropic: {
+      apiKey: present(env, 'ANTHROPIC_API_KEY'),
+      baseUrl: baseUrl === undefined ? undefined : url('ANTHROPIC_BASE_URL', baseUrl, ['http:', 'https:']),
+    },
+    logLevel,
+    loginRateLimit: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
+      windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    },
+  };
+}

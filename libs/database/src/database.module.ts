@@ -1,0 +1,35 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { dataSourceOptions } from './data-source-options';
+import { Transactions } from './transactions';
+
+export interface DatabaseModuleOptions {
+  /** Migration classes, in order; applied at start-up. */
+  migrations: Function[];
+}
+
+/** The TypeORM DataSource (migrations applied at start-up) and the transaction helper. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot({ migrations }: DatabaseModuleOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.databaseUrl, migrations),
+            autoLoadEntities: true,
+            migrationsRun: true,
+            // Start-up fails loudly on a bad DATABASE_URL instead of retrying for minutes.
+            retryAttempts: 0,
+          }),
+        }),
+      ],
+      providers: [Transactions],
+      exports: [Transactions],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export { DatabaseModule } from './database.module';
+export { Transactions, type Tx, type IsolationLevel } from './transactions';
+export { dataSourceOptions } from './data-source-options';

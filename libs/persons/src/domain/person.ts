@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '@loomworks/common';
+
+export const ACCOUNT_STATUSES = ['active', 'suspended', 'deleted'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export const ROLES = ['member', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Person {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  accountStatus: AccountStatus;
+  statusChangedAt: Date | null;
+  previousStatus: AccountStatus | null;
+  previousStatusChangedAt: Date | null;
+  personalEngagementId: string;
+  referredBy: string | null;
+  createdAt: Date;
+}
+
+/** active ⇄ suspended, active|suspended → deleted; deleted is terminal. */
+const TRANSITIONS: Record<AccountStatus, readonly AccountStatus[]> = {
+  active: ['suspended', 'deleted'],
+  suspended: ['active', 'deleted'],
+  deleted: [],
+};
+
+export function canTransition(from: AccountStatus, to: AccountStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The address as people type it, trimmed and lower-cased: the key of the "exact" email hash. */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * A deleted person's address: deterministic (the same email always anonymises to the same value,
+ * so the registry's hash linkage holds) and undeliverable (.invalid is reserved, RFC 2606).
+ */
+export function anonymizedEmail(email: string): string {
+  const hash = createHash('sha256').update(canonicalEmail(email)).digest('hex');
+  return `deleted_${hash}@deleted.invalid`;
+}
+
+export class PersonNotFoundError extends DomainError {
+  readonly code = 'person_not_found';
+  constructor(personId: string) {
+    super('No such person', { personId });
+  }
+}
+
+export class EngagementNotFoundError extends DomainError {
+  readonly code = 'engagement_not_found';
+  constructor(engagementId: string) {
+    super('No such engagement', { engagementId });
+  }
+}
+
+export class EmailTakenError extends DomainError {
+  readonly code = 'email_taken';
+  constructor() {
+    super('An account with this email already exists');
+  }
+}
+
+export class InvalidAccountTransitionError extends DomainError {
+  readonly code = 'invalid_account_transition';
+  constructor(
+    readonly from: AccountStatus,
+    readonly to: AccountStatus,
+  ) {
+    super(`An account cannot go from ${from} to ${to}`, { from, to });
+  }
+}

@@ -1,0 +1,17 @@
+export { PersonsModule } from './persons.module';
+export { PersonsService, type CreatePersonCommand, type EngagementSummary, type StatusTransition } from './persons.service';
+export type { EngagementRole } from './persistence/engagement.entity';
+export {
+  ACCOUNT_STATUSES,
+  ROLES,
+  canTransition,
+  canonicalEmail,
+  anonymizedEmail,
+  PersonNotFoundError,
+  EngagementNotFoundError,
+  EmailTakenError,
+  InvalidAccountTransitionError,
+  type AccountStatus,
+  type Role,
+  type Person,
+} from './domain/person';

@@ -1,0 +1,108 @@
+/**
+ * The typed settings stored in `system_config`. Each key has a parser that validates a JSON
+ * value and narrows its type; `secret` keys are never shown in clear.
+ * The migration seeds its own copy of the defaults (migrations stay self-contained); these
+ * defaults answer when a row is absent.
+ */
+import { DomainError } from '@loomworks/common';
+
+export class UnknownSettingError extends DomainError {
+  readonly code = 'unknown_setting';
+  constructor(key: string) {
+    super(`Unknown setting "${key}"`, { key });
+  }
+}
+
+export class InvalidSettingError extends DomainError {
+  readonly code = 'invalid_setting';
+  constructor(key: string, expected: string) {
+    super(`Setting "${key}" must be ${expected}`, { key });
+  }
+}
+
+interface Setting<T> {
+  /** validates an untrusted JSON value; returns undefined when it does not fit */
+  parse(value: unknown): T | undefined;
+  expected: string;
+  fallback?: T;
+  secret?: boolean;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+const text = (fallback?: string, secret = false): Setting<string> => ({
+  parse: (v) => (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 ? v : undefined),
+  expected: 'a non-empty string',
+  fallback,
+  secret,
+});
+
+const count = (fallback: number, min: number): Setting<number> => ({
+  parse: (v) => (Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : undefined),
+  expected: `an integer ≥ ${min}`,
+  fallback,
+});
+
+const nameList = (fallback: string[]): Setting<string[]> => ({
+  parse: (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && NAME.test(x)) && new Set(v).size === v.length
+      ? (v as string[])
+      : undefined,
+  expected: 'a non-empty list of distinct lower-case names',
+  fallback,
+});
+
+const nameMap = (fallback: Record<string, string>): Setting<Record<string, string>> => ({
+  parse: (v) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) &&
+    Object.entries(v).length > 0 &&
+    Object.entries(v).every(([k, m]) => NAME.test(k) && typeof m === 'string' && NAME.test(m))
+      ? (v as Record<string, string>)
+      : undefined,
+  expected: 'an object mapping names to model names',
+  fallback,
+});
+
+export const SETTINGS = {
+  converse_default_classifier_model: text('claude-haiku-4-5-20251001'),
+  converse_default_responder_model: text('claude-sonnet-4-6'),
+  credit_tier_priority: nameList(['opus', 'sonnet', 'haiku']),
+  credit_tier_responder_models: nameMap({
+    haiku: 'claude-haiku-4-5-20251001',
+    sonnet: 'claude-sonnet-4-6',
+    opus: 'claude-opus-4-7',
+  }),
+  grant_default_expiry_days: count(30, 1),
+  email_eligibility_cooling_days: count(90, 0),
+  referral_credit_asset: text('haiku'),
+  referral_credit_amount: count(500, 1),
+  session_ttl_hours: count(24 * 14, 1),
+  anthropic_api_key: text(undefined, true),
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K] extends Setting<infer T> ? T : never;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.prototype.hasOwnProperty.call(SETTINGS, key);
+}
+
+export function settingKey(key: string): SettingKey {
+  if (!isSettingKey(key)) throw new UnknownSettingError(key);
+  return key;
+}
+
+export function parseSetting<K extends SettingKey>(key: K, value: unknown): SettingValue<K> {
+  const setting: Setting<unknown> = SETTINGS[key];
+  const parsed = setting.parse(value);
+  if (parsed === undefined) throw new InvalidSettingError(key, setting.expected);
+  return parsed as SettingValue<K>;
+}
+
+export function settingFallback<K extends SettingKey>(key: K): SettingValue<K> | undefined {
+  return (SETTINGS[key] as Setting<unknown>).fallback as SettingValue<K> | undefined;
+}
+
+export function isSecretSetting(key: SettingKey): boolean {
+  return (SETTINGS[key] as Setting<unknown>).secret === true;
+}

@@ -1,0 +1,13 @@
+export { SystemConfigModule } from './system-config.module';
+export { SystemConfigService, type SettingView } from './system-config.service';
+export { SecretBox } from './secret-box.service';
+export {
+  SETTINGS,
+  settingKey,
+  isSettingKey,
+  UnknownSettingError,
+  InvalidSettingError,
+  type SettingKey,
+  type SettingValue,
+} from './domain/settings';
+export { fernetEncrypt, fernetDecrypt, parseFernetKey, generateFernetKey, FernetError } from './domain/fernet';

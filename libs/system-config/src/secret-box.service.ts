@@ -1,0 +1,21 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { fernetDecrypt, fernetEncrypt, parseFernetKey, type FernetKey } from './domain/fernet';
+
+/** Encrypts secrets at rest (config values, TOTP secrets, LLM keys) under LOOMWORKS_SECRET_KEY. */
+@Injectable()
+export class SecretBox {
+  private readonly key: FernetKey;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.key = parseFernetKey(config.secretKey);
+  }
+
+  encrypt(plaintext: string): string {
+    return fernetEncrypt(this.key, plaintext);
+  }
+
+  decrypt(token: string): string {
+    return fernetDecrypt(this.key, token).toString('utf8');
+  }
+}

@@ -1,0 +1,7 @@
+// Every migration, in order. Listed as classes (not a glob) so compiled runs, the CLI and jest
+// load the same set.
+import { CreateSystemConfig1764000000000 } from './1764000000000-CreateSystemConfig';
+import { SeedSystemConfig1764000001000 } from './1764000001000-SeedSystemConfig';
+import { CreatePersons1764000002000 } from './1764000002000-CreatePersons';
+
+export const allMigrations = [CreateSystemConfig1764000000000, SeedSystemConfig1764000001000, CreatePersons1764000002000];

@@ -1,0 +1,23 @@
+// Once per jest run: a PostgreSQL server (DATABASE_URL when given, else an embedded one with its
+// data in .data/) and a secret key. Test files each clone their own database from a template
+// migrated once (test/support/test-database.ts).
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export default async function globalSetup() {
+  const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const embedded = await startEmbeddedPostgres({ dataDir: join(root, '.data', `test-pg-${runId}`), persistent: false });
+    globalThis.__loomworksEmbeddedPostgres = embedded;
+    adminUrl = embedded.url('postgres');
+  }
+  // Workers are forked after this, so they inherit these.
+  process.env.LW_TEST_ADMIN_URL = adminUrl;
+  process.env.LW_TEST_RUN_ID = runId;
+  process.env.LOOMWORKS_SECRET_KEY ??= randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,36 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import type { DestinationStream } from 'pino';
+import { loadConfig, type AppConfig, type Env } from '@loomworks/config';
+import { AppModule } from '../../apps/api/src/app.module';
+import { configureApp, createFastifyAdapter } from '../../apps/api/src/bootstrap';
+
+/** A validated config for tests: the test database, the run's secret key, quiet logs. */
+export function testConfig(databaseUrl: string, env: Env = {}): AppConfig {
+  return loadConfig({
+    DATABASE_URL: databaseUrl,
+    LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+  });
+}
+
+export interface TestAppOptions {
+  env?: Env;
+  logStream?: DestinationStream;
+  /** provider overrides, e.g. `(b) => b.overrideProvider(CLOCK).useValue(clock)` */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
+/** The real AppModule on Fastify, initialised but not listening (supertest drives it). */
+export async function createTestApp(databaseUrl: string, options: TestAppOptions = {}): Promise<NestFastifyApplication> {
+  const config = testConfig(databaseUrl, options.env);
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: options.logStream })] });
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

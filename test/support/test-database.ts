@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@loomworks/database';
+import { allMigrations } from '../../migrations';
+
+const adminUrl = () => {
+  const url = process.env.LW_TEST_ADMIN_URL;
+  if (!url) throw new Error('LW_TEST_ADMIN_URL is unset: run tests through jest (globalSetup)');
+  return url;
+};
+
+export function databaseUrl(name: string): string {
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Runs SQL as a separate connection (no app code involved). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Migrates `name` from empty with the project's migrations. */
+export async function migrateDatabase(name: string): Promise<void> {
+  const dataSource = new DataSource(dataSourceOptions(databaseUrl(name), allMigrations));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations();
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+const TEMPLATE_LOCK = 7_243_001;
+
+/**
+ * A fresh, fully migrated database for one test file: a clone of a template migrated once per
+ * run. Building the template and cloning it happen under an advisory lock, since workers race.
+ */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const run = process.env.LW_TEST_RUN_ID;
+  const template = `lwt_${run}_template`;
+  const name = `lwt_${run}_${randomBytes(6).toString('hex')}`;
+  await withAdmin(async (admin) => {
+    if (options.migrated === false) {
+      await admin.query(`CREATE DATABASE "${name}"`);
+      return;
+    }
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+    try {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (!rowCount) {
+        const building = `${template}_building`;
+        await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
+        await admin.query(`CREATE DATABASE "${building}"`);
+        await migrateDatabase(building);
+        await admin.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`);
+      }
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    } finally {
+      await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
+    }
+  });
+
+  const client = new Client({ connectionString: databaseUrl(name) });
+  await client.connect();
+  return {
+    name,
+    url: databaseUrl(name),
+    query: async (sql, params) => (await client.query(sql, params)).rows,
+    drop: async () => {
+      await client.end();
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
