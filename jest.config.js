@@ -14,7 +14,8 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   transform: {
-    '^.+\\.ts$': [
+    // .js only for the ESM-only dependencies listed in transformIgnorePatterns.
+    '^.+\\.(ts|js)$': [
       '@swc/jest',
       {
         jsc: {
@@ -26,6 +27,8 @@ module.exports = {
       },
     ],
   },
+  // content-disposition (under @fastify/static, used by /docs) ships ESM only; jest needs CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { DestinationStream } from 'pino';
@@ -19,6 +20,8 @@ export function testConfig(databaseUrl: string, env: Env = {}): AppConfig {
 export interface TestAppOptions {
   env?: Env;
   logStream?: DestinationStream;
+  /** test-only controllers mounted beside the app's own */
+  controllers?: Type[];
   /** provider overrides, e.g. `(b) => b.overrideProvider(CLOCK).useValue(clock)` */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -26,7 +29,10 @@ export interface TestAppOptions {
 /** The real AppModule on Fastify, initialised but not listening (supertest drives it). */
 export async function createTestApp(databaseUrl: string, options: TestAppOptions = {}): Promise<NestFastifyApplication> {
   const config = testConfig(databaseUrl, options.env);
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, { logStream: options.logStream })] });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.forRoot(config, { logStream: options.logStream })],
+    controllers: options.controllers ?? [],
+  });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()));

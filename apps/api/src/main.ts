@@ -22,14 +22,23 @@ async function main(): Promise<void> {
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), {
-      bufferLogs: true,
+      // Quiet until pino takes over in configureApp; a start-up failure is reported as one line below.
+      logger: false,
       abortOnError: false,
     });
   } catch (error) {
     fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
   configureApp(app);
-  app.enableShutdownHooks();
+  // Graceful shutdown: stop accepting, finish in-flight requests, close the pool, exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

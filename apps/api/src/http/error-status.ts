@@ -4,7 +4,6 @@
  */
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   validation_failed: 400,
-  invalid_json: 400,
   unknown_setting: 400,
   invalid_setting: 400,
   unauthenticated: 401,

@@ -1,0 +1,37 @@
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { spawnServer, waitForListening } from './support/server-process';
+
+describe('the server process', () => {
+  let db: TestDatabase;
+  const secret = process.env.LOOMWORKS_SECRET_KEY!;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it.each([
+    [{ PORT: 'eighty' }, 'loomworks: invalid configuration: PORT must be an integer from 0 to 65535 (got "eighty")'],
+    [{ DATABASE_URL: '' }, 'loomworks: invalid configuration: DATABASE_URL is required but not set'],
+    [{ LOOMWORKS_SECRET_KEY: 'abc' }, 'loomworks: invalid configuration: LOOMWORKS_SECRET_KEY must be 32 bytes in url-safe base64 (a Fernet key)'],
+  ])('stops on bad configuration %j with one line naming the variable', async (bad, line) => {
+    const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, ...bad });
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.stderr()).toBe(`${line}\n`);
+    expect(server.stdout()).toBe('');
+  });
+
+  it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
+    const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0', LOG_LEVEL: 'warn' });
+    const port = await waitForListening(server);
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    // Every connection of the pool was closed, not abandoned.
+    const open = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'loomworks'",
+    );
+    expect(open).toEqual([{ n: 0 }]);
+  });
+});
