@@ -3,5 +3,15 @@
 import { CreateSystemConfig1764000000000 } from './1764000000000-CreateSystemConfig';
 import { SeedSystemConfig1764000001000 } from './1764000001000-SeedSystemConfig';
 import { CreatePersons1764000002000 } from './1764000002000-CreatePersons';
+import { CreateCreditLedger1764000003000 } from './1764000003000-CreateCreditLedger';
+import { CreateGrants1764000004000 } from './1764000004000-CreateGrants';
+import { CreateOracleRates1764000005000 } from './1764000005000-CreateOracleRates';
 
-export const allMigrations = [CreateSystemConfig1764000000000, SeedSystemConfig1764000001000, CreatePersons1764000002000];
+export const allMigrations = [
+  CreateSystemConfig1764000000000,
+  SeedSystemConfig1764000001000,
+  CreatePersons1764000002000,
+  CreateCreditLedger1764000003000,
+  CreateGrants1764000004000,
+  CreateOracleRates1764000005000,
+];

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { ClockModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
+import { CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
@@ -34,6 +35,7 @@ export class AppModule {
         DatabaseModule.forRoot({ migrations: allMigrations }),
         SystemConfigModule,
         PersonsModule,
+        CreditModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -107,9 +107,13 @@ export class PersonsService {
     return row && toPerson(row);
   }
 
-  /** Locks the person's row for the rest of the caller's transaction (status changes serialize on it). */
+  /**
+   * Locks the person's row for the rest of the caller's transaction: status changes and ledger
+   * writes for one person serialize on it. NO KEY UPDATE, so inserts that merely reference the
+   * person (flows, sessions) are not blocked by it.
+   */
   async lockById(tx: Tx, personId: string): Promise<Person> {
-    const row = await tx.findOne(PersonEntity, { where: { id: personId }, lock: { mode: 'pessimistic_write' } });
+    const row = await tx.findOne(PersonEntity, { where: { id: personId }, lock: { mode: 'for_no_key_update' } });
     if (!row) throw new PersonNotFoundError(personId);
     return toPerson(row);
   }

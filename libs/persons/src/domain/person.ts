@@ -31,9 +31,9 @@ export function canTransition(from: AccountStatus, to: AccountStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** The address as people type it, trimmed and lower-cased: the key of the "exact" email hash. */
+/** The address as typed, trimmed, Unicode-NFC and lower-cased: the key of the "exact" email hash. */
 export function canonicalEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().normalize('NFC').toLowerCase();
 }
 
 /**

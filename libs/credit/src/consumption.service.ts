@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { PersonsService } from '@loomworks/persons';
+import { personParty, SYSTEM_CONSUMED } from './domain/ledger';
+import type { TokenUsage } from './domain/oracle';
+import { LedgerService } from './ledger.service';
+import { OracleService } from './oracle.service';
+
+export type PipelineStage = 'classify' | 'respond';
+
+export interface StageUsage {
+  stage: PipelineStage;
+  /** the model this stage actually called; its rates price the stage */
+  model: string;
+  usage: TokenUsage;
+}
+
+export interface RecordConsumptionCommand {
+  personId: string;
+  /** the assistant turn's id: with the stage, the flow's idempotency key */
+  turnId: string;
+  /** the tier the turn was resolved to; every stage debits it */
+  asset: string;
+  stages: StageUsage[];
+}
+
+export interface ConsumptionResult {
+  asset: string;
+  /** sum of the stages' rounded-up charges */
+  charged: bigint;
+  balanceAfter: bigint;
+  stages: { stage: PipelineStage; credits: bigint; flowId: string | null }[];
+}
+
+@Injectable()
+export class ConsumptionService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly ledger: LedgerService,
+    private readonly oracle: OracleService,
+    private readonly persons: PersonsService,
+  ) {}
+
+  /**
+   * One flow per stage, `person → system:consumed`, keyed `turn:<id>:<stage>`: a retry returns the
+   * flows of the first attempt and never writes a second. The balance may go negative (the usage
+   * happened); the next turn's tier resolution then refuses.
+   */
+  async record(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult> {
+    return this.transactions.join(tx, async (t) => {
+      await this.persons.lockById(t, command.personId);
+      const stages: ConsumptionResult['stages'] = [];
+      for (const { stage, model, usage } of command.stages) {
+        const charge = await this.oracle.charge(model, usage, t);
+        if (charge.credits === 0n) {
+          stages.push({ stage, credits: 0n, flowId: null });
+          continue;
+        }
+        const { flow } = await this.ledger.writeFlow(t, {
+          kind: 'consumption',
+          asset: command.asset,
+          amount: charge.credits,
+          from: personParty(command.personId),
+          to: SYSTEM_CONSUMED,
+          personId: command.personId,
+          idempotencyKey: `turn:${command.turnId}:${stage}`,
+          metadata: { turnId: command.turnId, stage, model, tokens: usage, rates: charge.rates },
+        });
+        stages.push({ stage, credits: flow.amount, flowId: flow.id });
+      }
+      return {
+        asset: command.asset,
+        charged: stages.reduce((sum, s) => sum + s.credits, 0n),
+        balanceAfter: await this.ledger.balance(command.personId, command.asset, t),
+        stages,
+      };
+    });
+  }
+}

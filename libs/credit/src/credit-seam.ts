@@ -1,0 +1,33 @@
+import type { Tx } from '@loomworks/database';
+import type { Person } from '@loomworks/persons';
+import type { Grant } from './domain/grant';
+import type { Flow } from './domain/ledger';
+import type { Balance, TierResolution } from './domain/tiers';
+import type { ConsumptionResult, RecordConsumptionCommand } from './consumption.service';
+import type { ClaimGrantCommand, ClaimResult, EligibilityResult, IssueGrantCommand, IssuedGrant } from './grants.service';
+import type { ReferralCommand } from './lifecycle.service';
+
+/** Injection token of the CreditSeam; tests swap it with `overrideProvider(CREDIT_SEAM)`. */
+export const CREDIT_SEAM = Symbol('CREDIT_SEAM');
+
+/**
+ * What the rest of the system may ask of credit. Plain data in and out, so an out-of-process
+ * binding (an HTTP client to a credit service) can replace the in-process one without touching
+ * callers. The optional `tx` joins the caller's transaction where atomicity with it is required
+ * (claim at signup, consumption with the turn, delete with ending sessions); without it each call
+ * runs in its own transaction.
+ */
+export interface CreditSeam {
+  checkEligibility(email: string): Promise<EligibilityResult>;
+  issueGrant(command: IssueGrantCommand): Promise<IssuedGrant>;
+  /** the claimable grant behind a token, not claimed (the claim page) */
+  previewGrant(claimToken: string): Promise<Grant>;
+  claimGrant(command: ClaimGrantCommand, tx?: Tx): Promise<ClaimResult>;
+  resolveCredit(personId: string, tx?: Tx): Promise<TierResolution | null>;
+  balances(personId: string): Promise<Balance[]>;
+  recordConsumption(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult>;
+  suspendAccount(personId: string, tx?: Tx): Promise<Person>;
+  reactivateAccount(personId: string, tx?: Tx): Promise<Person>;
+  deleteAccount(personId: string, tx?: Tx): Promise<Person>;
+  writeReferralCredit(command: ReferralCommand, tx?: Tx): Promise<{ flow: Flow; created: boolean }>;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@loomworks/database';
+import { SystemConfigService } from '@loomworks/system-config';
+import { UnknownAssetError } from './domain/errors';
+import type { TierConfig } from './domain/tiers';
+
+/** The credit-related settings of system_config: tiers are data, not code. */
+@Injectable()
+export class CreditSettings {
+  constructor(private readonly settings: SystemConfigService) {}
+
+  async tierConfig(tx?: Tx): Promise<TierConfig> {
+    const [priority, responderModels, classifierModel] = await Promise.all([
+      this.settings.require('credit_tier_priority', tx),
+      this.settings.require('credit_tier_responder_models', tx),
+      this.settings.require('converse_default_classifier_model', tx),
+    ]);
+    return { priority, responderModels, classifierModel };
+  }
+
+  /** UnknownAssetError unless `asset` is a configured tier. */
+  async requireAsset(asset: string, tx?: Tx): Promise<void> {
+    const priority = await this.settings.require('credit_tier_priority', tx);
+    if (!priority.includes(asset)) throw new UnknownAssetError(asset);
+  }
+
+  grantExpiryDays(tx?: Tx): Promise<number> {
+    return this.settings.require('grant_default_expiry_days', tx);
+  }
+
+  coolingDays(tx?: Tx): Promise<number> {
+    return this.settings.require('email_eligibility_cooling_days', tx);
+  }
+
+  async referralCredit(tx?: Tx): Promise<{ asset: string; amount: bigint }> {
+    const [asset, amount] = await Promise.all([
+      this.settings.require('referral_credit_asset', tx),
+      this.settings.require('referral_credit_amount', tx),
+    ]);
+    return { asset, amount: BigInt(amount) };
+  }
+}

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { PersonsModule } from '@loomworks/persons';
+import { SystemConfigModule } from '@loomworks/system-config';
+import { ConsumptionService } from './consumption.service';
+import { CREDIT_SEAM } from './credit-seam';
+import { CreditSettings } from './credit-settings';
+import { GrantsService } from './grants.service';
+import { InProcessCreditSeam } from './in-process-credit-seam';
+import { LedgerService } from './ledger.service';
+import { LifecycleService } from './lifecycle.service';
+import { OracleService } from './oracle.service';
+import { GrantsRepository } from './persistence/grants.repository';
+import { LedgerRepository } from './persistence/ledger.repository';
+import { TiersService } from './tiers.service';
+
+@Module({
+  imports: [PersonsModule, SystemConfigModule],
+  providers: [
+    LedgerRepository,
+    GrantsRepository,
+    CreditSettings,
+    LedgerService,
+    OracleService,
+    TiersService,
+    GrantsService,
+    ConsumptionService,
+    LifecycleService,
+    InProcessCreditSeam,
+    { provide: CREDIT_SEAM, useExisting: InProcessCreditSeam },
+  ],
+  // The seam for auth and orchestration; the services for the admin surface.
+  exports: [CREDIT_SEAM, GrantsService, LedgerService, OracleService, LifecycleService, TiersService],
+})
+export class CreditModule {}

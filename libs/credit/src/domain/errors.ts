@@ -1,0 +1,88 @@
+import { DomainError } from '@loomworks/common';
+import type { Eligibility } from './email';
+
+/** Every typed error the credit substrate raises; the HTTP filter maps each code (API.md). */
+export abstract class CreditError extends DomainError {}
+
+export class InvalidEmailError extends CreditError {
+  readonly code = 'invalid_email';
+  constructor(reason: string) {
+    super(`Not a usable email address: ${reason}`);
+  }
+}
+
+export class IneligibleEmailError extends CreditError {
+  readonly code = 'ineligible_email';
+  constructor(
+    readonly eligibility: Exclude<Eligibility, 'eligible'>,
+    readonly matchedHash: string,
+  ) {
+    super(`This address cannot receive a grant (${eligibility})`, { eligibility, matchedHash });
+  }
+}
+
+export class GrantNotFoundError extends CreditError {
+  readonly code = 'grant_not_found';
+  constructor() {
+    super('No such grant');
+  }
+}
+
+export class GrantAlreadyClaimedError extends CreditError {
+  readonly code = 'grant_already_claimed';
+  constructor() {
+    super('This grant has already been claimed');
+  }
+}
+
+export class GrantExpiredError extends CreditError {
+  readonly code = 'grant_expired';
+  constructor() {
+    super('This grant has expired');
+  }
+}
+
+export class GrantRevokedError extends CreditError {
+  readonly code = 'grant_revoked';
+  constructor() {
+    super('This grant has been revoked');
+  }
+}
+
+export class GrantEmailMismatchError extends CreditError {
+  readonly code = 'grant_email_mismatch';
+  constructor() {
+    super('This grant is addressed to another email');
+  }
+}
+
+export class UnknownAssetError extends CreditError {
+  readonly code = 'unknown_asset';
+  constructor(asset: string) {
+    super(`Unknown credit asset "${asset}"`, { asset });
+  }
+}
+
+export class InvalidAmountError extends CreditError {
+  readonly code = 'invalid_amount';
+  constructor(reason: string) {
+    super(`Invalid amount: ${reason}`);
+  }
+}
+
+export class MissingRateError extends CreditError {
+  readonly code = 'missing_rate';
+  constructor(
+    readonly model: string,
+    readonly tokenKind: string,
+  ) {
+    super(`No credit rate is configured for ${model} ${tokenKind} tokens`, { model, tokenKind });
+  }
+}
+
+export class InvalidRateError extends CreditError {
+  readonly code = 'invalid_rate';
+  constructor(reason: string) {
+    super(`Invalid rate: ${reason}`);
+  }
+}

@@ -1,0 +1,42 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const GRANT_KINDS = ['welcome', 'promo', 'referral', 'manual'] as const;
+export type GrantKind = (typeof GRANT_KINDS)[number];
+/** `expired` is never stored: it is an issued grant read after its expiry. */
+export type GrantStatus = 'issued' | 'claimed' | 'expired' | 'revoked';
+export const GRANT_STATUSES: readonly GrantStatus[] = ['issued', 'claimed', 'expired', 'revoked'];
+
+export interface Grant {
+  id: string;
+  asset: string;
+  kind: GrantKind;
+  amount: bigint;
+  recipientEmail: string;
+  status: GrantStatus;
+  expiresAt: Date;
+  issuedBy: string | null;
+  referrerPersonId: string | null;
+  claimedByPersonId: string | null;
+  claimedAt: Date | null;
+  createdAt: Date;
+  metadata: Record<string, unknown>;
+}
+
+export function derivedStatus(stored: 'issued' | 'claimed' | 'revoked', expiresAt: Date, now: Date): GrantStatus {
+  return stored === 'issued' && expiresAt <= now ? 'expired' : stored;
+}
+
+/** 256 bits from the CSPRNG, URL-safe. Only its SHA-256 is ever stored. */
+export function newClaimToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function claimTokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented token with a stored hash. */
+export function claimTokenMatches(token: string, storedHash: Buffer): boolean {
+  const presented = claimTokenHash(token);
+  return presented.length === storedHash.length && timingSafeEqual(presented, storedHash);
+}

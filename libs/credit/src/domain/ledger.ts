@@ -1,0 +1,85 @@
+/** Ledger vocabulary: parties, flow kinds, and the plain shapes services return. */
+export const FLOW_KINDS = ['issuance', 'consumption', 'zeroing', 'referral', 'adjustment', 'reversal'] as const;
+export type FlowKind = (typeof FLOW_KINDS)[number];
+
+export const SYSTEM_ISSUER = 'system:issuer';
+export const SYSTEM_CONSUMED = 'system:consumed';
+export const SYSTEM_VOID = 'system:void';
+
+export const personParty = (personId: string) => `person:${personId}`;
+
+export interface FlowInput {
+  kind: FlowKind;
+  asset: string;
+  /** positive */
+  amount: bigint;
+  from: string;
+  to: string;
+  personId: string;
+  grantId?: string | null;
+  idempotencyKey?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+export interface Flow {
+  id: string;
+  kind: FlowKind;
+  asset: string;
+  amount: bigint;
+  from: string;
+  to: string;
+  personId: string | null;
+  grantId: string | null;
+  idempotencyKey: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** A flow seen from one person's side, as API.md's FlowView. */
+export interface PersonFlow {
+  id: string;
+  kind: FlowKind;
+  asset: string;
+  amount: bigint;
+  direction: 'in' | 'out';
+  counterparty: string;
+  idempotencyKey: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function asPersonFlow(flow: Flow, personId: string): PersonFlow {
+  const incoming = flow.to === personParty(personId);
+  return {
+    id: flow.id,
+    kind: flow.kind,
+    asset: flow.asset,
+    amount: flow.amount,
+    direction: incoming ? 'in' : 'out',
+    counterparty: incoming ? flow.from : flow.to,
+    idempotencyKey: flow.idempotencyKey,
+    metadata: flow.metadata,
+    createdAt: flow.createdAt,
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface LedgerDrift {
+  party: string;
+  asset: string;
+  balance: bigint;
+  sumOfFlows: bigint;
+}
+
+export interface LedgerVerification {
+  ok: boolean;
+  checkedFlows: number;
+  drift: LedgerDrift[];
+  /** assets whose balances do not sum to zero */
+  unbalancedAssets: { asset: string; sum: bigint }[];
+  duplicateIdempotencyKeys: string[];
+}

@@ -1,0 +1,264 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, ValidationFailedError, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { PersonsService } from '@loomworks/persons';
+import { emailHashes, type EmailHashes, type Eligibility } from './domain/email';
+import {
+  GrantAlreadyClaimedError,
+  GrantEmailMismatchError,
+  GrantExpiredError,
+  GrantNotFoundError,
+  GrantRevokedError,
+  IneligibleEmailError,
+  InvalidAmountError,
+} from './domain/errors';
+import { claimTokenHash, claimTokenMatches, newClaimToken, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
+import { personParty, SYSTEM_ISSUER, type Page } from './domain/ledger';
+import { CreditSettings } from './credit-settings';
+import { LedgerService } from './ledger.service';
+import { GrantsRepository, toGrant, type GrantRow } from './persistence/grants.repository';
+
+const DAY_MS = 86_400_000;
+const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
+
+export interface EligibilityResult {
+  eligibility: Eligibility;
+  /** the hash that matched (exact for duplicate_exact, normalized otherwise); null when eligible */
+  matchedHash: string | null;
+}
+
+export interface IssueGrantCommand {
+  recipientEmail: string;
+  asset: string;
+  kind: GrantKind;
+  amount: bigint;
+  expiresInDays?: number;
+  referrerPersonId?: string | null;
+  issuedBy?: string | null;
+  /** staff may issue to a non-eligible address; the state, the matched hash and the note are recorded */
+  overrideEligibility?: boolean;
+  note?: string;
+}
+
+export interface IssuedGrant {
+  grant: Grant;
+  /** shown once: only its hash is stored */
+  claimToken: string;
+}
+
+export interface ClaimGrantCommand {
+  claimToken: string;
+  personId: string;
+  /** the claimer's verified email; must be the grant's recipient */
+  email: string;
+}
+
+export interface ClaimResult {
+  grantId: string;
+  asset: string;
+  amount: bigint;
+  balanceAfter: bigint;
+  referrerPersonId: string | null;
+}
+
+@Injectable()
+export class GrantsService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly grants: GrantsRepository,
+    private readonly ledger: LedgerService,
+    private readonly persons: PersonsService,
+    private readonly settings: CreditSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async checkEligibility(email: string, tx?: Tx): Promise<EligibilityResult> {
+    return this.eligibilityOf(tx ?? this.transactions.manager, emailHashes(email));
+  }
+
+  /**
+   * Order matters (DESIGN.md): cooling (normalized), then exact, then normalized. Only grants
+   * that are issued-and-unexpired or claimed count; revoked and expired ones don't.
+   */
+  private async eligibilityOf(tx: Tx, hashes: EmailHashes): Promise<EligibilityResult> {
+    const now = this.clock.now();
+    const coolingDays = await this.settings.coolingDays(tx);
+    if (await this.grants.coolingSince(tx, hashes.normalizedHash, new Date(now.getTime() - coolingDays * DAY_MS))) {
+      return { eligibility: 'cooling', matchedHash: hashes.normalizedHash };
+    }
+    if (await this.grants.countsAgainst(tx, 'email_hash', hashes.exactHash, now)) {
+      return { eligibility: 'duplicate_exact', matchedHash: hashes.exactHash };
+    }
+    if (await this.grants.countsAgainst(tx, 'normalized_hash', hashes.normalizedHash, now)) {
+      return { eligibility: 'duplicate_normalized', matchedHash: hashes.normalizedHash };
+    }
+    return { eligibility: 'eligible', matchedHash: null };
+  }
+
+  async issue(command: IssueGrantCommand, tx?: Tx): Promise<IssuedGrant> {
+    const hashes = emailHashes(command.recipientEmail);
+    if (command.amount <= 0n || command.amount > MAX_AMOUNT) throw new InvalidAmountError('a grant amount is a positive safe integer');
+    if (command.overrideEligibility && !command.note?.trim()) {
+      throw new ValidationFailedError([{ field: 'note', message: 'note is required when overriding eligibility' }]);
+    }
+    return this.transactions.join(tx, async (t) => {
+      await this.settings.requireAsset(command.asset, t);
+      // Two issues to variants of one mailbox must not both see it eligible.
+      await this.grants.lockMailbox(t, hashes.normalizedHash);
+      const check = await this.eligibilityOf(t, hashes);
+      const metadata: Record<string, unknown> = {};
+      if (check.eligibility !== 'eligible') {
+        if (!command.overrideEligibility) throw new IneligibleEmailError(check.eligibility, check.matchedHash!);
+        metadata.eligibilityOverride = {
+          eligibility: check.eligibility,
+          matchedHash: check.matchedHash,
+          note: command.note!.trim(),
+          by: command.issuedBy ?? null,
+        };
+      }
+      const now = this.clock.now();
+      const expiryDays = command.expiresInDays ?? (await this.settings.grantExpiryDays(t));
+      const claimToken = newClaimToken();
+      const row = await this.grants.insert(t, {
+        id: randomUUID(),
+        asset: command.asset,
+        kind: command.kind,
+        amount: command.amount,
+        recipientEmail: hashes.address,
+        emailHash: hashes.exactHash,
+        normalizedHash: hashes.normalizedHash,
+        tokenHash: claimTokenHash(claimToken),
+        expiresAt: new Date(now.getTime() + expiryDays * DAY_MS),
+        issuedBy: command.issuedBy ?? null,
+        referrerPersonId: command.referrerPersonId ?? null,
+        metadata,
+        createdAt: now,
+      });
+      await this.grants.registerGrant(t, hashes.exactHash, hashes.normalizedHash, row.id, now);
+      return { grant: toGrant(row, now), claimToken };
+    });
+  }
+
+  /** The claimable grant behind a token, without claiming it (the claim page shows it first). */
+  async preview(claimToken: string, tx?: Tx): Promise<Grant> {
+    const manager = tx ?? this.transactions.manager;
+    const row = await this.grants.byTokenHash(manager, claimTokenHash(claimToken), false);
+    return this.claimable(row, claimToken);
+  }
+
+  /**
+   * Claims in the caller's transaction (signup creates the person in the same one). The grant row
+   * is locked FOR UPDATE, so of two concurrent claims of one token the second waits, then sees
+   * it claimed. The issuance flow's idempotency key `grant:<id>` backs this up in the ledger.
+   */
+  async claimInTransaction(tx: Tx, command: ClaimGrantCommand): Promise<ClaimResult> {
+    const row = await this.grants.byTokenHash(tx, claimTokenHash(command.claimToken), true);
+    const grant = this.claimable(row, command.claimToken);
+    const claimer = emailHashes(command.email);
+    if (claimer.exactHash !== row!.email_hash) throw new GrantEmailMismatchError();
+
+    const now = this.clock.now();
+    await this.persons.lockById(tx, command.personId);
+    await this.ledger.writeFlow(tx, {
+      kind: 'issuance',
+      asset: grant.asset,
+      amount: grant.amount,
+      from: SYSTEM_ISSUER,
+      to: personParty(command.personId),
+      personId: command.personId,
+      grantId: grant.id,
+      idempotencyKey: `grant:${grant.id}`,
+      metadata: { grantKind: grant.kind },
+    });
+    await this.grants.markClaimed(tx, grant.id, command.personId, now);
+    await this.grants.linkPerson(tx, claimer.exactHash, claimer.normalizedHash, command.personId, now);
+    if (grant.referrerPersonId && grant.referrerPersonId !== command.personId) {
+      await this.persons.setReferredBy(tx, command.personId, grant.referrerPersonId);
+    }
+    return {
+      grantId: grant.id,
+      asset: grant.asset,
+      amount: grant.amount,
+      balanceAfter: await this.ledger.balance(command.personId, grant.asset, tx),
+      referrerPersonId: grant.referrerPersonId,
+    };
+  }
+
+  private claimable(row: GrantRow | null, claimToken: string): Grant {
+    if (!row || !claimTokenMatches(claimToken, row.token_hash)) throw new GrantNotFoundError();
+    const grant = toGrant(row, this.clock.now());
+    switch (grant.status) {
+      case 'claimed':
+        throw new GrantAlreadyClaimedError();
+      case 'revoked':
+        throw new GrantRevokedError();
+      case 'expired':
+        throw new GrantExpiredError();
+    }
+    return grant;
+  }
+
+  async get(grantId: string, tx?: Tx): Promise<Grant> {
+    const row = await this.grants.byId(tx ?? this.transactions.manager, grantId);
+    if (!row) throw new GrantNotFoundError();
+    return toGrant(row, this.clock.now());
+  }
+
+  /** Revoking is idempotent; a claimed grant cannot be revoked (its credit is the person's). */
+  async revoke(grantId: string, tx?: Tx): Promise<Grant> {
+    return this.transactions.join(tx, async (t) => {
+      const row = await this.grants.byId(t, grantId, true);
+      if (!row) throw new GrantNotFoundError();
+      if (row.status === 'claimed') throw new GrantAlreadyClaimedError();
+      const now = this.clock.now();
+      return toGrant(row.status === 'revoked' ? row : await this.grants.markRevoked(t, grantId, now), now);
+    });
+  }
+
+  /** A new claim token (the old one stops working) and a fresh expiry. */
+  async reissue(grantId: string, tx?: Tx): Promise<IssuedGrant> {
+    return this.transactions.join(tx, async (t) => {
+      const row = await this.grants.byId(t, grantId, true);
+      if (!row) throw new GrantNotFoundError();
+      if (row.status === 'claimed') throw new GrantAlreadyClaimedError();
+      if (row.status === 'revoked') throw new GrantRevokedError();
+      const now = this.clock.now();
+      const claimToken = newClaimToken();
+      const expiresAt = new Date(now.getTime() + (await this.settings.grantExpiryDays(t)) * DAY_MS);
+      const updated = await this.grants.replaceToken(t, grantId, claimTokenHash(claimToken), expiresAt);
+      return { grant: toGrant(updated, now), claimToken };
+    });
+  }
+
+  async list(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string | null }): Promise<Page<Grant>> {
+    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+    const hashes = filter.email ? emailHashes(filter.email) : undefined;
+    const now = this.clock.now();
+    const rows = await this.grants.list(
+      this.transactions.manager,
+      {
+        status: filter.status,
+        emailHashes: hashes && { exact: hashes.exactHash, normalized: hashes.normalizedHash },
+        limit: limit + 1,
+        after: filter.cursor ? decodeGrantCursor(filter.cursor) : undefined,
+      },
+      now,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => toGrant(r, now)),
+      nextCursor: rows.length > limit ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
+    };
+  }
+}
+
+function decodeGrantCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at);
+  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
+    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
+  }
+  return { createdAt, id };
+}

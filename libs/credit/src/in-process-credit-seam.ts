@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import type { CreditSeam } from './credit-seam';
+import { ConsumptionService, type RecordConsumptionCommand } from './consumption.service';
+import { GrantsService, type ClaimGrantCommand, type IssueGrantCommand } from './grants.service';
+import { LedgerService } from './ledger.service';
+import { LifecycleService, type ReferralCommand } from './lifecycle.service';
+import { TiersService } from './tiers.service';
+
+/** The production CreditSeam, backed by this process's Postgres. */
+@Injectable()
+export class InProcessCreditSeam implements CreditSeam {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly grants: GrantsService,
+    private readonly ledger: LedgerService,
+    private readonly tiers: TiersService,
+    private readonly consumption: ConsumptionService,
+    private readonly lifecycle: LifecycleService,
+  ) {}
+
+  checkEligibility(email: string) {
+    return this.grants.checkEligibility(email);
+  }
+
+  issueGrant(command: IssueGrantCommand) {
+    return this.grants.issue(command);
+  }
+
+  previewGrant(claimToken: string) {
+    return this.grants.preview(claimToken);
+  }
+
+  claimGrant(command: ClaimGrantCommand, tx?: Tx) {
+    return this.transactions.join(tx, (t) => this.grants.claimInTransaction(t, command));
+  }
+
+  resolveCredit(personId: string, tx?: Tx) {
+    return this.tiers.resolve(personId, tx);
+  }
+
+  balances(personId: string) {
+    return this.ledger.balances(personId);
+  }
+
+  recordConsumption(command: RecordConsumptionCommand, tx?: Tx) {
+    return this.consumption.record(command, tx);
+  }
+
+  suspendAccount(personId: string, tx?: Tx) {
+    return this.lifecycle.suspend(personId, tx);
+  }
+
+  reactivateAccount(personId: string, tx?: Tx) {
+    return this.lifecycle.reactivate(personId, tx);
+  }
+
+  deleteAccount(personId: string, tx?: Tx) {
+    return this.lifecycle.delete(personId, tx);
+  }
+
+  writeReferralCredit(command: ReferralCommand, tx?: Tx) {
+    return this.lifecycle.writeReferralCredit(command, tx);
+  }
+}

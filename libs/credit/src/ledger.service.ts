@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, ValidationFailedError, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { PersonsService } from '@loomworks/persons';
+import { InvalidAmountError } from './domain/errors';
+import {
+  asPersonFlow,
+  personParty,
+  SYSTEM_ISSUER,
+  type Flow,
+  type FlowInput,
+  type LedgerVerification,
+  type Page,
+  type PersonFlow,
+} from './domain/ledger';
+import type { Balance } from './domain/tiers';
+import { CreditSettings } from './credit-settings';
+import { LedgerRepository } from './persistence/ledger.repository';
+
+export interface AdjustmentCommand {
+  personId: string;
+  asset: string;
+  /** signed, non-zero: positive credits the person, negative debits them */
+  amount: bigint;
+  reason: string;
+  actorPersonId: string | null;
+  idempotencyKey?: string;
+}
+
+const MAX_PAGE = 200;
+
+/** Writes and reads the ledger. Every write for a person first locks that person (see PersonsService.lockById). */
+@Injectable()
+export class LedgerService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly ledger: LedgerRepository,
+    private readonly persons: PersonsService,
+    private readonly settings: CreditSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Appends a flow (or returns the one already under its idempotency key) in the caller's transaction. */
+  async writeFlow(tx: Tx, input: FlowInput): Promise<{ flow: Flow; created: boolean }> {
+    if (input.amount <= 0n) throw new InvalidAmountError('a flow moves a positive amount');
+    return this.ledger.insertFlow(tx, input, this.clock.now());
+  }
+
+  balances(personId: string, tx?: Tx): Promise<Balance[]> {
+    return this.ledger.balancesOf(tx ?? this.transactions.manager, personParty(personId));
+  }
+
+  balance(personId: string, asset: string, tx?: Tx): Promise<bigint> {
+    return this.ledger.balanceOf(tx ?? this.transactions.manager, personParty(personId), asset);
+  }
+
+  /** A person's flows, newest first. The cursor is opaque to callers. */
+  async flows(personId: string, options: { limit?: number; cursor?: string | null } = {}): Promise<Page<PersonFlow>> {
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), MAX_PAGE);
+    const before = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const rows = await this.ledger.flowsOfPerson(this.transactions.manager, personId, limit + 1, before);
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map((f) => asPersonFlow(f, personId)),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+
+  /** A staff correction: credits from, or debits to, system:issuer, with the reason recorded. */
+  async adjust(command: AdjustmentCommand, tx?: Tx): Promise<Flow> {
+    if (command.amount === 0n) throw new InvalidAmountError('an adjustment must not be zero');
+    if (command.reason.trim() === '') throw new InvalidAmountError('an adjustment needs a reason');
+    return this.transactions.join(tx, async (t) => {
+      await this.settings.requireAsset(command.asset, t);
+      await this.persons.lockById(t, command.personId);
+      const party = personParty(command.personId);
+      const credit = command.amount > 0n;
+      const { flow } = await this.writeFlow(t, {
+        kind: 'adjustment',
+        asset: command.asset,
+        amount: credit ? command.amount : -command.amount,
+        from: credit ? SYSTEM_ISSUER : party,
+        to: credit ? party : SYSTEM_ISSUER,
+        personId: command.personId,
+        idempotencyKey: command.idempotencyKey ?? null,
+        metadata: { reason: command.reason.trim(), actorPersonId: command.actorPersonId },
+      });
+      return flow;
+    });
+  }
+
+  /**
+   * The ledger's invariants, read in one snapshot: every balance equals the sum of its flows,
+   * each asset's balances sum to zero, no idempotency key has two flows.
+   */
+  verify(): Promise<LedgerVerification> {
+    return this.transactions.run(async (tx) => {
+      const [drift, unbalancedAssets, duplicateIdempotencyKeys, checkedFlows] = [
+        await this.ledger.drift(tx),
+        await this.ledger.unbalancedAssets(tx),
+        await this.ledger.duplicateIdempotencyKeys(tx),
+        await this.ledger.countFlows(tx),
+      ];
+      const ok = drift.length === 0 && unbalancedAssets.length === 0 && duplicateIdempotencyKeys.length === 0;
+      return { ok, checkedFlows, drift, unbalancedAssets, duplicateIdempotencyKeys };
+    }, 'REPEATABLE READ');
+  }
+}
+
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{1,19}$/.test(id)) throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
+  return id;
+}

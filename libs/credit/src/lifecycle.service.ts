@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { PersonsService, type Person } from '@loomworks/persons';
+import { storedEmailHashes } from './domain/email';
+import { personParty, SYSTEM_ISSUER, SYSTEM_VOID, type Flow } from './domain/ledger';
+import { CreditSettings } from './credit-settings';
+import { LedgerService } from './ledger.service';
+import { GrantsRepository } from './persistence/grants.repository';
+
+export interface ReferralCommand {
+  referrerPersonId: string;
+  referredPersonId: string;
+}
+
+/** Account lifecycle (active ⇄ suspended → deleted) and the credit side of each step. */
+@Injectable()
+export class LifecycleService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly persons: PersonsService,
+    private readonly ledger: LedgerService,
+    private readonly grants: GrantsRepository,
+    private readonly settings: CreditSettings,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  suspend(personId: string, tx?: Tx): Promise<Person> {
+    return this.transactions.join(tx, async (t) => (await this.persons.transitionStatus(t, personId, 'suspended')).person);
+  }
+
+  reactivate(personId: string, tx?: Tx): Promise<Person> {
+    return this.transactions.join(tx, async (t) => (await this.persons.transitionStatus(t, personId, 'active')).person);
+  }
+
+  /**
+   * In the caller's transaction (the admin use case ends the sessions in the same one): zero every
+   * balance into system:void, anonymise the email, and start the address's cooling window. The
+   * ledger rows stay.
+   */
+  delete(personId: string, tx?: Tx): Promise<Person> {
+    return this.transactions.join(tx, async (t) => {
+      const before = await this.persons.lockById(t, personId);
+      const { person } = await this.persons.transitionStatus(t, personId, 'deleted');
+      const party = personParty(personId);
+      for (const { asset, amount } of await this.ledger.balances(personId, t)) {
+        if (amount === 0n) continue;
+        await this.ledger.writeFlow(t, {
+          kind: 'zeroing',
+          asset,
+          amount: amount > 0n ? amount : -amount,
+          from: amount > 0n ? party : SYSTEM_VOID,
+          to: amount > 0n ? SYSTEM_VOID : party,
+          personId,
+          idempotencyKey: `zeroing:${personId}:${asset}`,
+          metadata: { reason: 'account_deleted' },
+        });
+      }
+      const hashes = storedEmailHashes(before.email);
+      await this.grants.markDeleted(t, hashes.exactHash, hashes.normalizedHash, personId, this.clock.now());
+      return person;
+    });
+  }
+
+  /** The referrer's credit for a referral, once per referred person (idempotent). */
+  writeReferralCredit(command: ReferralCommand, tx?: Tx): Promise<{ flow: Flow; created: boolean }> {
+    return this.transactions.join(tx, async (t) => {
+      const { asset, amount } = await this.settings.referralCredit(t);
+      await this.persons.lockById(t, command.referrerPersonId);
+      await this.persons.getById(command.referredPersonId, t);
+      return this.ledger.writeFlow(t, {
+        kind: 'referral',
+        asset,
+        amount,
+        from: SYSTEM_ISSUER,
+        to: personParty(command.referrerPersonId),
+        personId: command.referrerPersonId,
+        idempotencyKey: `referral:${command.referredPersonId}`,
+        metadata: { referredPersonId: command.referredPersonId },
+      });
+    });
+  }
+}

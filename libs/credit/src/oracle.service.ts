@@ -1,0 +1,116 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { InvalidRateError, MissingRateError } from './domain/errors';
+import { creditsFor, isValidUsage, TOKEN_KINDS, type Rate, type TokenKind, type TokenUsage } from './domain/oracle';
+import { InvalidAmountError } from './domain/errors';
+
+export interface RateRow extends Rate {
+  model: string;
+  effectiveFrom: Date;
+}
+
+export interface Charge {
+  model: string;
+  credits: bigint;
+  usage: TokenUsage;
+  /** the rate rows applied, so the charge can be recomputed and audited later */
+  rates: { id: string; tokenKind: TokenKind; creditsPerMillion: string }[];
+}
+
+export interface SetRateCommand {
+  model: string;
+  tokenKind: TokenKind;
+  /** credits per million tokens: a positive integer, or a positive fraction num/den */
+  numerator: bigint;
+  denominator?: bigint;
+}
+
+interface RateSqlRow {
+  id: string;
+  model: string;
+  token_kind: TokenKind;
+  num: string;
+  den: string;
+  effective_from: Date;
+}
+
+const toRate = (r: RateSqlRow): RateRow => ({
+  id: r.id,
+  model: r.model,
+  tokenKind: r.token_kind,
+  numerator: BigInt(r.num),
+  denominator: BigInt(r.den),
+  effectiveFrom: r.effective_from,
+});
+
+const RATE_COLUMNS =
+  'id::text AS id, model, token_kind, credits_per_million_num::text AS num, credits_per_million_den::text AS den, effective_from';
+
+/** Prices token usage in credits from versioned, per-model rates. */
+@Injectable()
+export class OracleService {
+  constructor(
+    private readonly transactions: Transactions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The rate of each token kind for `model` in force at `at` (the newest row effective by then). */
+  async ratesAt(model: string, at: Date, tx?: Tx): Promise<Map<TokenKind, RateRow>> {
+    const rows: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
+      `SELECT DISTINCT ON (token_kind) ${RATE_COLUMNS}
+         FROM credit.oracle_rate_config
+        WHERE model = $1 AND effective_from <= $2
+        ORDER BY token_kind, effective_from DESC, id DESC`,
+      [model, at],
+    );
+    return new Map(rows.map((r) => [r.token_kind, toRate(r)]));
+  }
+
+  /**
+   * Credits for one LLM call's usage at the current rates, rounded up. A missing rate for any
+   * kind that has tokens (or no rates at all for the model) raises MissingRateError: never free.
+   */
+  async charge(model: string, usage: TokenUsage, tx?: Tx): Promise<Charge> {
+    if (!isValidUsage(usage)) throw new InvalidAmountError('token counts must be non-negative integers');
+    const rates = await this.ratesAt(model, this.clock.now(), tx);
+    if (rates.size === 0) throw new MissingRateError(model, 'any');
+    const used = TOKEN_KINDS.filter((kind) => usage[kind] > 0);
+    for (const kind of used) if (!rates.has(kind)) throw new MissingRateError(model, kind);
+    return {
+      model,
+      credits: creditsFor(usage, rates),
+      usage,
+      rates: used.map((kind) => {
+        const r = rates.get(kind)!;
+        return { id: r.id, tokenKind: kind, creditsPerMillion: r.denominator === 1n ? `${r.numerator}` : `${r.numerator}/${r.denominator}` };
+      }),
+    };
+  }
+
+  /** Adds a rate version effective from now; past charges keep the rows they recorded. */
+  async setRate(command: SetRateCommand, tx?: Tx): Promise<RateRow> {
+    const denominator = command.denominator ?? 1n;
+    if (command.numerator <= 0n || denominator <= 0n) throw new InvalidRateError('a rate must be positive');
+    if (!TOKEN_KINDS.includes(command.tokenKind)) throw new InvalidRateError(`unknown token kind ${command.tokenKind}`);
+    if (command.model.trim() === '') throw new InvalidRateError('a rate needs a model');
+    const now = this.clock.now();
+    const [row]: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
+      `INSERT INTO credit.oracle_rate_config (model, token_kind, credits_per_million_num, credits_per_million_den, effective_from, created_at)
+       VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${RATE_COLUMNS}`,
+      [command.model.trim(), command.tokenKind, command.numerator.toString(), denominator.toString(), now],
+    );
+    return toRate(row);
+  }
+
+  /** The rates in force now, per model and kind. */
+  async currentRates(tx?: Tx): Promise<RateRow[]> {
+    const rows: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
+      `SELECT DISTINCT ON (model, token_kind) ${RATE_COLUMNS}
+         FROM credit.oracle_rate_config WHERE effective_from <= $1
+        ORDER BY model, token_kind, effective_from DESC, id DESC`,
+      [this.clock.now()],
+    );
+    return rows.map(toRate);
+  }
+}

@@ -1,0 +1,202 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@loomworks/database';
+import { derivedStatus, type Grant, type GrantKind, type GrantStatus } from '../domain/grant';
+
+export interface GrantRow {
+  id: string;
+  asset: string;
+  kind: GrantKind;
+  amount: string;
+  recipient_email: string;
+  email_hash: string;
+  normalized_hash: string;
+  token_hash: Buffer;
+  status: 'issued' | 'claimed' | 'revoked';
+  expires_at: Date;
+  issued_by: string | null;
+  referrer_person_id: string | null;
+  claimed_by_person_id: string | null;
+  claimed_at: Date | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+export const toGrant = (row: GrantRow, now: Date): Grant => ({
+  id: row.id,
+  asset: row.asset,
+  kind: row.kind,
+  amount: BigInt(row.amount),
+  recipientEmail: row.recipient_email,
+  status: derivedStatus(row.status, row.expires_at, now),
+  expiresAt: row.expires_at,
+  issuedBy: row.issued_by,
+  referrerPersonId: row.referrer_person_id,
+  claimedByPersonId: row.claimed_by_person_id,
+  claimedAt: row.claimed_at,
+  createdAt: row.created_at,
+  metadata: row.metadata,
+});
+
+const COLUMNS = `id, asset, kind, amount::text AS amount, recipient_email, email_hash, normalized_hash, token_hash, status,
+  expires_at, issued_by, referrer_person_id, claimed_by_person_id, claimed_at, metadata, created_at`;
+
+export interface NewGrantRow {
+  id: string;
+  asset: string;
+  kind: GrantKind;
+  amount: bigint;
+  recipientEmail: string;
+  emailHash: string;
+  normalizedHash: string;
+  tokenHash: Buffer;
+  expiresAt: Date;
+  issuedBy: string | null;
+  referrerPersonId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export interface GrantFilter {
+  status?: GrantStatus;
+  /** matches grants whose exact or normalized hash is one of these */
+  emailHashes?: { exact: string; normalized: string };
+  limit: number;
+  after?: { createdAt: Date; id: string };
+}
+
+/** Grants and the email registry: explicit SQL, since claims lock rows and eligibility races. */
+@Injectable()
+export class GrantsRepository {
+  async insert(tx: Tx, g: NewGrantRow): Promise<GrantRow> {
+    const [row]: GrantRow[] = await tx.query(
+      `INSERT INTO credit.grants (id, asset, kind, amount, recipient_email, email_hash, normalized_hash, token_hash, status,
+                                  expires_at, issued_by, referrer_person_id, metadata, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'issued', $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+      [g.id, g.asset, g.kind, g.amount.toString(), g.recipientEmail, g.emailHash, g.normalizedHash, g.tokenHash,
+        g.expiresAt, g.issuedBy, g.referrerPersonId, JSON.stringify(g.metadata), g.createdAt],
+    );
+    return row;
+  }
+
+  async byId(tx: Tx, id: string, forUpdate = false): Promise<GrantRow | null> {
+    const rows: GrantRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM credit.grants WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The grant holding this token hash, locked so concurrent claims of one token queue on it. */
+  async byTokenHash(tx: Tx, tokenHash: Buffer, forUpdate: boolean): Promise<GrantRow | null> {
+    const rows: GrantRow[] = await tx.query(
+      `SELECT ${COLUMNS} FROM credit.grants WHERE token_hash = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [tokenHash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markClaimed(tx: Tx, id: string, personId: string, at: Date): Promise<GrantRow> {
+    const [row]: GrantRow[] = await tx.query(
+      `UPDATE credit.grants SET status = 'claimed', claimed_by_person_id = $2, claimed_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, personId, at],
+    );
+    return row;
+  }
+
+  async markRevoked(tx: Tx, id: string, at: Date): Promise<GrantRow> {
+    const [row]: GrantRow[] = await tx.query(
+      `UPDATE credit.grants SET status = 'revoked', revoked_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, at],
+    );
+    return row;
+  }
+
+  async replaceToken(tx: Tx, id: string, tokenHash: Buffer, expiresAt: Date): Promise<GrantRow> {
+    const [row]: GrantRow[] = await tx.query(
+      `UPDATE credit.grants SET token_hash = $2, expires_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, tokenHash, expiresAt],
+    );
+    return row;
+  }
+
+  /** Grants that still count against an address: claimed, or issued and not yet expired. */
+  async countsAgainst(tx: Tx, column: 'email_hash' | 'normalized_hash', hash: string, now: Date): Promise<boolean> {
+    const rows = await tx.query(
+      `SELECT 1 FROM credit.grants
+        WHERE ${column} = $1 AND (status = 'claimed' OR (status = 'issued' AND expires_at > $2)) LIMIT 1`,
+      [hash, now],
+    );
+    return rows.length > 0;
+  }
+
+  async list(tx: Tx, filter: GrantFilter, now: Date): Promise<GrantRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    switch (filter.status) {
+      case 'issued':
+        where.push(`status = 'issued' AND expires_at > ${param(now)}`);
+        break;
+      case 'expired':
+        where.push(`status = 'issued' AND expires_at <= ${param(now)}`);
+        break;
+      case 'claimed':
+      case 'revoked':
+        where.push(`status = ${param(filter.status)}`);
+        break;
+    }
+    if (filter.emailHashes) {
+      where.push(`(email_hash = ${param(filter.emailHashes.exact)} OR normalized_hash = ${param(filter.emailHashes.normalized)})`);
+    }
+    if (filter.after) {
+      where.push(`(created_at, id) < (${param(filter.after.createdAt)}, ${param(filter.after.id)})`);
+    }
+    return tx.query(
+      `SELECT ${COLUMNS} FROM credit.grants ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ${param(filter.limit)}`,
+      params,
+    );
+  }
+
+  /** One registry row per exact hash; the latest grant to it recorded. */
+  async registerGrant(tx: Tx, emailHash: string, normalizedHash: string, grantId: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO credit.email_grant_registry (email_hash, normalized_hash, last_grant_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (email_hash) DO UPDATE SET last_grant_id = EXCLUDED.last_grant_id, updated_at = EXCLUDED.updated_at`,
+      [emailHash, normalizedHash, grantId, at],
+    );
+  }
+
+  async linkPerson(tx: Tx, emailHash: string, normalizedHash: string, personId: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO credit.email_grant_registry (email_hash, normalized_hash, person_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (email_hash) DO UPDATE SET person_id = EXCLUDED.person_id, updated_at = EXCLUDED.updated_at`,
+      [emailHash, normalizedHash, personId, at],
+    );
+  }
+
+  /** Starts the cooling window for an address whose account was deleted. */
+  async markDeleted(tx: Tx, emailHash: string, normalizedHash: string, personId: string, at: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO credit.email_grant_registry (email_hash, normalized_hash, person_id, deleted_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $4, $4)
+       ON CONFLICT (email_hash) DO UPDATE SET person_id = EXCLUDED.person_id, deleted_at = EXCLUDED.deleted_at, updated_at = EXCLUDED.updated_at`,
+      [emailHash, normalizedHash, personId, at],
+    );
+  }
+
+  async coolingSince(tx: Tx, normalizedHash: string, since: Date): Promise<boolean> {
+    const rows = await tx.query(
+      'SELECT 1 FROM credit.email_grant_registry WHERE normalized_hash = $1 AND deleted_at > $2 LIMIT 1',
+      [normalizedHash, since],
+    );
+    return rows.length > 0;
+  }
+
+  /** Serializes eligibility check + issue for one mailbox (all its variants) until commit. */
+  async lockMailbox(tx: Tx, normalizedHash: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [normalizedHash]);
+  }
+}

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@loomworks/database';
+import type { Balance } from '../domain/tiers';
+import type { Flow, FlowInput, FlowKind, LedgerDrift } from '../domain/ledger';
+
+interface FlowRow {
+  id: string;
+  kind: FlowKind;
+  asset: string;
+  amount: string;
+  from_party: string;
+  to_party: string;
+  person_id: string | null;
+  grant_id: string | null;
+  idempotency_key: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const toFlow = (row: FlowRow): Flow => ({
+  id: row.id,
+  kind: row.kind,
+  asset: row.asset,
+  amount: BigInt(row.amount),
+  from: row.from_party,
+  to: row.to_party,
+  personId: row.person_id,
+  grantId: row.grant_id,
+  idempotencyKey: row.idempotency_key,
+  metadata: row.metadata,
+  createdAt: row.created_at,
+});
+
+const FLOW_COLUMNS =
+  'id::text AS id, kind, asset, amount::text AS amount, from_party, to_party, person_id, grant_id, idempotency_key, metadata, created_at';
+
+/**
+ * The ledger's SQL, explicit because it is the money path: flows are only ever inserted
+ * (the trigger keeps balances), and an idempotency key makes a retried write return the first flow.
+ */
+@Injectable()
+export class LedgerRepository {
+  /** Inserts the flow, or returns the flow already written under its idempotency key. */
+  async insertFlow(tx: Tx, input: FlowInput, at: Date): Promise<{ flow: Flow; created: boolean }> {
+    const rows: FlowRow[] = await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, grant_id, idempotency_key, metadata, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING ${FLOW_COLUMNS}`,
+      [
+        input.kind,
+        input.asset,
+        input.amount.toString(),
+        input.from,
+        input.to,
+        input.personId,
+        input.grantId ?? null,
+        input.idempotencyKey ?? null,
+        JSON.stringify(input.metadata ?? {}),
+        at,
+      ],
+    );
+    if (rows.length === 1) return { flow: toFlow(rows[0]), created: true };
+    const existing = await this.flowByIdempotencyKey(tx, input.idempotencyKey!);
+    return { flow: existing!, created: false };
+  }
+
+  async flowByIdempotencyKey(tx: Tx, key: string): Promise<Flow | null> {
+    const rows: FlowRow[] = await tx.query(`SELECT ${FLOW_COLUMNS} FROM credit.flows WHERE idempotency_key = $1`, [key]);
+    return rows[0] ? toFlow(rows[0]) : null;
+  }
+
+  /** All of a party's balances in one primary-key range scan. */
+  async balancesOf(tx: Tx, party: string): Promise<Balance[]> {
+    const rows: { asset: string; amount: string }[] = await tx.query(
+      'SELECT asset, sum(amount)::text AS amount FROM credit.balances WHERE party = $1 GROUP BY asset ORDER BY asset',
+      [party],
+    );
+    return rows.map((r) => ({ asset: r.asset, amount: BigInt(r.amount) }));
+  }
+
+  async balanceOf(tx: Tx, party: string, asset: string): Promise<bigint> {
+    const [row]: { amount: string }[] = await tx.query(
+      'SELECT coalesce(sum(amount), 0)::text AS amount FROM credit.balances WHERE party = $1 AND asset = $2',
+      [party, asset],
+    );
+    return BigInt(row.amount);
+  }
+
+  /** A person's flows, newest first, after the flow id `before` when given (keyset pagination). */
+  async flowsOfPerson(tx: Tx, personId: string, limit: number, before?: string): Promise<Flow[]> {
+    const rows: FlowRow[] = await tx.query(
+      `SELECT ${FLOW_COLUMNS} FROM credit.flows
+        WHERE person_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+        ORDER BY id DESC LIMIT $3`,
+      [personId, before ?? null, limit],
+    );
+    return rows.map(toFlow);
+  }
+
+  /** Pairs (party, asset) whose balance differs from the sum of their flows. */
+  async drift(tx: Tx): Promise<LedgerDrift[]> {
+    const rows: { party: string; asset: string; balance: string; sum_of_flows: string }[] = await tx.query(`
+      WITH moves AS (
+        SELECT from_party AS party, asset, -amount AS delta FROM credit.flows
+        UNION ALL
+        SELECT to_party, asset, amount FROM credit.flows
+      ),
+      flow_sums AS (SELECT party, asset, sum(delta) AS total FROM moves GROUP BY party, asset),
+      balance_sums AS (SELECT party, asset, sum(amount) AS total FROM credit.balances GROUP BY party, asset)
+      SELECT party, asset, coalesce(b.total, 0)::text AS balance, coalesce(f.total, 0)::text AS sum_of_flows
+        FROM flow_sums f FULL JOIN balance_sums b USING (party, asset)
+       WHERE coalesce(b.total, 0) <> coalesce(f.total, 0)
+       ORDER BY party, asset`);
+    return rows.map((r) => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) }));
+  }
+
+  async unbalancedAssets(tx: Tx): Promise<{ asset: string; sum: bigint }[]> {
+    const rows: { asset: string; sum: string }[] = await tx.query(
+      'SELECT asset, sum(amount)::text AS sum FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0 ORDER BY asset',
+    );
+    return rows.map((r) => ({ asset: r.asset, sum: BigInt(r.sum) }));
+  }
+
+  async duplicateIdempotencyKeys(tx: Tx): Promise<string[]> {
+    const rows: { key: string }[] = await tx.query(
+      'SELECT idempotency_key AS key FROM credit.flows WHERE idempotency_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1',
+    );
+    return rows.map((r) => r.key);
+  }
+
+  async countFlows(tx: Tx): Promise<number> {
+    const [row]: { n: string }[] = await tx.query('SELECT count(*)::text AS n FROM credit.flows');
+    return Number(row.n);
+  }
+}

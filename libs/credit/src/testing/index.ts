@@ -1,0 +1,1 @@
+export { PermissiveCreditSeam } from './permissive-credit-seam';
