@@ -1,0 +1,179 @@
+import { Client } from 'pg';
+import { Transactions } from '@loomworks/database';
+import { ConsumptionService, LedgerService, InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
+import { PersonNotFoundError } from '@loomworks/persons';
+import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+
+describe('ledger', () => {
+  let world: CreditWorld;
+  let ledger: LedgerService;
+  let transactions: Transactions;
+
+  beforeAll(async () => {
+    world = await createCreditWorld();
+    ledger = world.get(LedgerService);
+    transactions = world.get(Transactions);
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  describe('flows are append-only', () => {
+    it.each([
+      ['UPDATE', 'UPDATE credit.flows SET amount = amount + 1'],
+      ['DELETE', 'DELETE FROM credit.flows'],
+      ['TRUNCATE', 'TRUNCATE credit.flows CASCADE'],
+    ])('the database refuses %s', async (op, sql) => {
+      await world.fundedPerson();
+      const before = await world.db.query('SELECT id, amount FROM credit.flows ORDER BY id');
+      await expect(world.db.query(sql)).rejects.toThrow(`credit.flows is append-only: ${op} refused`);
+      expect(await world.db.query('SELECT id, amount FROM credit.flows ORDER BY id')).toEqual(before);
+    });
+  });
+
+  it('keeps balances by trigger: the issuance credits the person and debits the issuer', async () => {
+    const person = await world.fundedPerson('sonnet', 750n);
+    expect(await ledger.balances(person.id)).toEqual([{ asset: 'sonnet', amount: 750n }]);
+    const [slot] = await world.db.query<{ party: string; slot: number; amount: string }>(
+      "SELECT party, slot, amount::text FROM credit.balances WHERE party = $1",
+      [personParty(person.id)],
+    );
+    expect(slot).toEqual({ party: personParty(person.id), slot: 0, amount: '750' });
+  });
+
+  it('nets a self-transfer to zero', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    await transactions.run((tx) =>
+      ledger.writeFlow(tx, { kind: 'reversal', asset: 'haiku', amount: 40n, from: personParty(person.id), to: personParty(person.id), personId: person.id }),
+    );
+    expect(await ledger.balance(person.id, 'haiku')).toBe(100n);
+  });
+
+  it('returns the first flow for a repeated idempotency key and writes no second', async () => {
+    const person = await world.fundedPerson();
+    const write = () =>
+      transactions.run((tx) =>
+        ledger.writeFlow(tx, {
+          kind: 'adjustment', asset: 'haiku', amount: 5n, from: 'system:issuer', to: personParty(person.id),
+          personId: person.id, idempotencyKey: `test:${person.id}`,
+        }),
+      );
+    const first = await write();
+    const second = await write();
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ flow: first.flow, created: false });
+    expect(await world.db.query('SELECT 1 FROM credit.flows WHERE idempotency_key = $1', [`test:${person.id}`])).toHaveLength(1);
+  });
+
+  it('refuses flows of a non-positive amount', async () => {
+    const person = await world.fundedPerson();
+    await expect(
+      transactions.run((tx) => ledger.writeFlow(tx, { kind: 'adjustment', asset: 'haiku', amount: 0n, from: 'system:issuer', to: personParty(person.id), personId: person.id })),
+    ).rejects.toBeInstanceOf(InvalidAmountError);
+  });
+
+  describe('adjustments', () => {
+    it('credit from and debit to system:issuer with the reason and actor recorded', async () => {
+      const person = await world.fundedPerson('haiku', 100n);
+      const admin = await world.newPerson();
+      const up = await ledger.adjust({ personId: person.id, asset: 'haiku', amount: 25n, reason: ' goodwill ', actorPersonId: admin.id });
+      expect(up).toMatchObject({ kind: 'adjustment', amount: 25n, from: 'system:issuer', to: personParty(person.id), metadata: { reason: 'goodwill', actorPersonId: admin.id } });
+      const down = await ledger.adjust({ personId: person.id, asset: 'haiku', amount: -200n, reason: 'clawback', actorPersonId: admin.id });
+      expect(down).toMatchObject({ amount: 200n, from: personParty(person.id), to: 'system:issuer' });
+      expect(await ledger.balance(person.id, 'haiku')).toBe(-75n);
+    });
+
+    it.each([
+      [{ amount: 0n }, InvalidAmountError],
+      [{ reason: '  ' }, InvalidAmountError],
+      [{ asset: 'platinum' }, UnknownAssetError],
+      [{ personId: '00000000-0000-4000-8000-000000000000' }, PersonNotFoundError],
+    ])('refuses %p and writes nothing', async (bad, error) => {
+      const person = await world.fundedPerson();
+      const flowsBefore = await world.db.query('SELECT count(*) FROM credit.flows');
+      await expect(ledger.adjust({ personId: person.id, asset: 'haiku', amount: 10n, reason: 'r', actorPersonId: null, ...bad })).rejects.toBeInstanceOf(error);
+      expect(await world.db.query('SELECT count(*) FROM credit.flows')).toEqual(flowsBefore);
+    });
+  });
+
+  it('pages a person\'s flows newest first with a stable cursor', async () => {
+    const person = await world.fundedPerson('haiku', 10n);
+    for (let i = 1; i <= 4; i++) await ledger.adjust({ personId: person.id, asset: 'haiku', amount: BigInt(i), reason: `r${i}`, actorPersonId: null });
+    const first = await ledger.flows(person.id, { limit: 2 });
+    expect(first.items.map((f) => f.amount)).toEqual([4n, 3n]);
+    expect(first.items[0]).toMatchObject({ direction: 'in', counterparty: 'system:issuer', kind: 'adjustment' });
+    // a newer flow arriving between pages does not shift the next page
+    await ledger.adjust({ personId: person.id, asset: 'haiku', amount: 99n, reason: 'late', actorPersonId: null });
+    const second = await ledger.flows(person.id, { limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((f) => f.amount)).toEqual([2n, 1n]);
+    const third = await ledger.flows(person.id, { limit: 2, cursor: second.nextCursor });
+    expect(third.items.map((f) => f.kind)).toEqual(['issuance']);
+    expect(third.nextCursor).toBeNull();
+  });
+
+  it('verify reports drift when a balance row is corrupted', async () => {
+    const person = await world.fundedPerson('opus', 300n);
+    const party = personParty(person.id);
+    await world.db.query("UPDATE credit.balances SET amount = amount + 7 WHERE party = $1 AND asset = 'opus'", [party]);
+    const report = await ledger.verify();
+    expect(report.ok).toBe(false);
+    expect(report.drift).toEqual([{ party, asset: 'opus', balance: 307n, sumOfFlows: 300n }]);
+    expect(report.unbalancedAssets).toEqual([{ asset: 'opus', sum: 7n }]);
+    expect(report.checkedFlows).toBeGreaterThan(0);
+    await world.db.query("UPDATE credit.balances SET amount = amount - 7 WHERE party = $1 AND asset = 'opus'", [party]);
+  });
+
+  describe('hot rows', () => {
+    const usage = { input: 1000, output: 100, cacheRead: 0, cacheWrite: 0 };
+
+    /** Holds a consumption of `personId` uncommitted in a separate connection until released. */
+    async function holdConsumption(personId: string) {
+      const client = new Client({ connectionString: world.db.url });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, created_at)
+         VALUES ('consumption', 'haiku', 3, $1, 'system:consumed', $2, now())`,
+        [personParty(personId), personId],
+      );
+      return { commit: async () => { await client.query('COMMIT'); await client.end(); } };
+    }
+
+    const within = <T>(promise: Promise<T>, ms: number) =>
+      Promise.race([promise.then(() => 'done' as const), new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), ms))]);
+
+    it('lets another person\'s consumption commit while one person\'s write is open', async () => {
+      const consumption = world.get(ConsumptionService);
+      const slotOf = async (id: string) =>
+        (await world.db.query<{ s: number }>("SELECT credit.balance_slot('system:consumed', $1) AS s", [id]))[0].s;
+      const a = await world.fundedPerson();
+      let b = await world.fundedPerson();
+      while ((await slotOf(b.id)) === (await slotOf(a.id))) b = await world.fundedPerson();
+
+      const held = await holdConsumption(a.id);
+      try {
+        const other = consumption.record({ personId: b.id, turnId: `hot-${b.id}`, asset: 'haiku', stages: [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }] });
+        expect(await within(other, 5000)).toBe('done');
+        // The same person's write does queue behind the open transaction: the check above can tell.
+        const same = consumption.record({ personId: a.id, turnId: `hot-${a.id}`, asset: 'haiku', stages: [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }] });
+        expect(await within(same, 500)).toBe('blocked');
+        await held.commit();
+        await same;
+      } finally {
+        await held.commit().catch(() => undefined);
+      }
+      expect(await ledger.balance(a.id, 'haiku')).toBe(1000n - 3n - 2n);
+      expect(await ledger.balance(b.id, 'haiku')).toBe(1000n - 2n);
+    });
+
+    it('spreads system balances over slots and sums them on read', async () => {
+      const rows = await world.db.query<{ slots: number; total: string }>(
+        "SELECT count(*)::int AS slots, sum(amount)::text AS total FROM credit.balances WHERE party = 'system:issuer' AND asset = 'haiku'",
+      );
+      const [{ sum }] = await world.db.query<{ sum: string }>(
+        "SELECT (sum(amount) FILTER (WHERE to_party = 'system:issuer') - sum(amount) FILTER (WHERE from_party = 'system:issuer'))::text AS sum FROM credit.flows WHERE asset = 'haiku' AND 'system:issuer' IN (from_party, to_party)",
+      );
+      expect(rows[0].slots).toBeGreaterThan(1);
+      expect(rows[0].total).toBe(sum);
+    });
+  });
+});
