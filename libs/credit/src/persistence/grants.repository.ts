@@ -37,6 +37,11 @@ export const toGrant = (row: GrantRow, now: Date): Grant => ({
   metadata: row.metadata,
 });
 
+/** TypeORM answers an UPDATE … RETURNING with [rows, affected]; a SELECT or INSERT with rows. */
+function updatedRow(result: [GrantRow[], number]): GrantRow {
+  return result[0][0];
+}
+
 const COLUMNS = `id, asset, kind, amount::text AS amount, recipient_email, email_hash, normalized_hash, token_hash, status,
   expires_at, issued_by, referrer_person_id, claimed_by_person_id, claimed_at, metadata, created_at`;
 
@@ -96,27 +101,24 @@ export class GrantsRepository {
   }
 
   async markClaimed(tx: Tx, id: string, personId: string, at: Date): Promise<GrantRow> {
-    const [row]: GrantRow[] = await tx.query(
+    return updatedRow(await tx.query(
       `UPDATE credit.grants SET status = 'claimed', claimed_by_person_id = $2, claimed_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, personId, at],
-    );
-    return row;
+    ));
   }
 
   async markRevoked(tx: Tx, id: string, at: Date): Promise<GrantRow> {
-    const [row]: GrantRow[] = await tx.query(
+    return updatedRow(await tx.query(
       `UPDATE credit.grants SET status = 'revoked', revoked_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, at],
-    );
-    return row;
+    ));
   }
 
   async replaceToken(tx: Tx, id: string, tokenHash: Buffer, expiresAt: Date): Promise<GrantRow> {
-    const [row]: GrantRow[] = await tx.query(
+    return updatedRow(await tx.query(
       `UPDATE credit.grants SET token_hash = $2, expires_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, tokenHash, expiresAt],
-    );
-    return row;
+    ));
   }
 
   /** Grants that still count against an address: claimed, or issued and not yet expired. */
