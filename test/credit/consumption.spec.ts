@@ -1,0 +1,178 @@
+import {
+  ConsumptionService,
+  CREDIT_SEAM,
+  creditsFor,
+  InvalidRateError,
+  LedgerService,
+  MissingRateError,
+  OracleService,
+  TiersService,
+  type CreditSeam,
+  type TokenKind,
+  type TokenUsage,
+} from '@loomworks/credit';
+import { SystemConfigService } from '@loomworks/system-config';
+import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+
+const HAIKU = 'claude-haiku-4-5-20251001';
+const SONNET = 'claude-sonnet-4-6';
+const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+
+describe('consumption, oracle and tiers', () => {
+  let world: CreditWorld;
+  let consumption: ConsumptionService;
+  let oracle: OracleService;
+  let ledger: LedgerService;
+  let turn = 0;
+  const turnId = () => `00000000-0000-4000-8000-${String(++turn).padStart(12, '0')}`;
+
+  beforeAll(async () => {
+    world = await createCreditWorld();
+    consumption = world.get(ConsumptionService);
+    oracle = world.get(OracleService);
+    ledger = world.get(LedgerService);
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  it('charges each stage at its own model\'s seeded rates, rounded up, and records how', async () => {
+    const person = await world.fundedPerson('sonnet', 1000n);
+    const id = turnId();
+    const result = await consumption.record({
+      personId: person.id,
+      turnId: id,
+      asset: 'sonnet',
+      stages: [
+        { stage: 'classify', model: HAIKU, usage: usage({ input: 500, output: 20 }) }, // 0.5 + 0.1 → 1
+        { stage: 'respond', model: SONNET, usage: usage({ input: 1200, output: 340 }) }, // 3.6 + 5.1 → 9
+      ],
+    });
+    expect(result).toMatchObject({ asset: 'sonnet', charged: 10n, balanceAfter: 990n });
+    expect(result.stages.map((s) => [s.stage, s.credits])).toEqual([['classify', 1n], ['respond', 9n]]);
+
+    const flows = await world.db.query<{ idempotency_key: string; amount: string; asset: string; to_party: string; metadata: Record<string, unknown> }>(
+      "SELECT idempotency_key, amount::text, asset, to_party, metadata FROM credit.flows WHERE kind = 'consumption' AND person_id = $1 ORDER BY id",
+      [person.id],
+    );
+    expect(flows.map((f) => [f.idempotency_key, f.amount, f.asset, f.to_party])).toEqual([
+      [`turn:${id}:classify`, '1', 'sonnet', 'system:consumed'],
+      [`turn:${id}:respond`, '9', 'sonnet', 'system:consumed'],
+    ]);
+    expect(flows[1].metadata).toMatchObject({ turnId: id, stage: 'respond', model: SONNET, tokens: usage({ input: 1200, output: 340 }) });
+  });
+
+  it('records enough to recompute any charge from the rate rows it names', async () => {
+    const person = await world.fundedPerson('haiku', 100_000n);
+    const u = usage({ input: 12_345, output: 678, cacheRead: 9_001, cacheWrite: 77 });
+    await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: u }] });
+    const [flow] = await world.db.query<{ amount: string; metadata: { tokens: TokenUsage; rates: { id: string }[] } }>(
+      "SELECT amount::text, metadata FROM credit.flows WHERE kind = 'consumption' AND person_id = $1",
+      [person.id],
+    );
+    const rows = await world.db.query<{ id: string; token_kind: TokenKind; num: string; den: string }>(
+      'SELECT id::text, token_kind, credits_per_million_num::text AS num, credits_per_million_den::text AS den FROM credit.oracle_rate_config WHERE id = ANY($1::bigint[])',
+      [flow.metadata.rates.map((r) => r.id)],
+    );
+    const rates = new Map(rows.map((r) => [r.token_kind, { id: r.id, tokenKind: r.token_kind, numerator: BigInt(r.num), denominator: BigInt(r.den) }]));
+    expect(rates.size).toBe(4);
+    expect(creditsFor(flow.metadata.tokens, rates).toString()).toBe(flow.amount);
+    // 12.345 + 3.39 + 0.9001 + 0.09625 = 16.73 → 17
+    expect(flow.amount).toBe('17');
+  });
+
+  it('is idempotent per turn and stage: a retry returns the first result and writes nothing', async () => {
+    const person = await world.fundedPerson('haiku', 1000n);
+    const command = { personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond' as const, model: HAIKU, usage: usage({ input: 4000 }) }] };
+    const first = await consumption.record(command);
+    const retry = await consumption.record({ ...command, stages: [{ ...command.stages[0], usage: usage({ input: 999_999 }) }] });
+    expect(retry).toEqual(first);
+    expect(await ledger.balance(person.id, 'haiku')).toBe(996n);
+  });
+
+  it('lets usage overdraw the balance; the tier then resolves to none', async () => {
+    const person = await world.fundedPerson('haiku', 5n);
+    const tiers = world.get(TiersService);
+    expect(await tiers.resolve(person.id)).toEqual({ asset: 'haiku', classifierModel: HAIKU, responderModel: HAIKU });
+    const result = await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ output: 2000 }) }] });
+    expect(result.balanceAfter).toBe(-5n);
+    expect(await tiers.resolve(person.id)).toBeNull();
+  });
+
+  it('resolves the highest tier with credit, through the seam too', async () => {
+    const person = await world.fundedPerson('haiku', 10n);
+    await ledger.adjust({ personId: person.id, asset: 'opus', amount: 1n, reason: 'test', actorPersonId: null });
+    const seam = world.app.get<CreditSeam>(CREDIT_SEAM);
+    expect(await seam.resolveCredit(person.id)).toEqual({ asset: 'opus', classifierModel: HAIKU, responderModel: 'claude-opus-4-7' });
+    expect(await seam.balances(person.id)).toEqual([{ asset: 'haiku', amount: 10n }, { asset: 'opus', amount: 1n }]);
+    await world.get(SystemConfigService).set('credit_tier_priority', ['haiku', 'sonnet', 'opus']);
+    expect((await seam.resolveCredit(person.id))?.asset).toBe('haiku');
+    await world.get(SystemConfigService).set('credit_tier_priority', ['opus', 'sonnet', 'haiku']);
+  });
+
+  it('refuses to charge a model without rates, with a typed error, and writes nothing', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    const attempt = consumption.record({
+      personId: person.id, turnId: turnId(), asset: 'haiku',
+      stages: [
+        { stage: 'classify', model: HAIKU, usage: usage({ input: 100 }) },
+        { stage: 'respond', model: 'claude-unknown-9', usage: usage({ input: 100 }) },
+      ],
+    });
+    await expect(attempt).rejects.toEqual(new MissingRateError('claude-unknown-9', 'any'));
+    expect(await ledger.balance(person.id, 'haiku')).toBe(100n);
+  });
+
+  it('refuses a model missing the rate of a kind it used', async () => {
+    await oracle.setRate({ model: 'claude-partial-1', tokenKind: 'input', numerator: 100n });
+    await expect(oracle.charge('claude-partial-1', usage({ input: 10, output: 1 }))).rejects.toEqual(new MissingRateError('claude-partial-1', 'output'));
+    expect((await oracle.charge('claude-partial-1', usage({ input: 10 }))).credits).toBe(1n);
+  });
+
+  it('versions rates: a change applies from now on, past charges keep theirs', async () => {
+    const person = await world.fundedPerson('haiku', 100_000n);
+    const oldTurn = turnId();
+    const before = await consumption.record({ personId: person.id, turnId: oldTurn, asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 1_000_000 }) }] });
+    expect(before.charged).toBe(1000n);
+    world.clock.advanceDays(1);
+    const row = await oracle.setRate({ model: HAIKU, tokenKind: 'input', numerator: 2000n });
+    expect(row.effectiveFrom).toEqual(world.clock.now());
+    const after = await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 1_000_000 }) }] });
+    expect(after.charged).toBe(2000n);
+    const current = await oracle.currentRates();
+    expect(current.find((r) => r.model === HAIKU && r.tokenKind === 'input')).toMatchObject({ id: row.id, numerator: 2000n });
+    const [old] = await world.db.query<{ metadata: { rates: { id: string }[] } }>(
+      'SELECT metadata FROM credit.flows WHERE idempotency_key = $1', [`turn:${oldTurn}:respond`],
+    );
+    expect(old.metadata.rates[0].id).not.toBe(row.id);
+    await oracle.setRate({ model: HAIKU, tokenKind: 'input', numerator: 1000n });
+  });
+
+  it.each([
+    [{ numerator: 0n }],
+    [{ numerator: -1n }],
+    [{ numerator: 1n, denominator: 0n }],
+    [{ tokenKind: 'reasoning' as TokenKind }],
+    [{ model: ' ' }],
+  ])('refuses the rate %p', async (bad) => {
+    await expect(oracle.setRate({ model: HAIKU, tokenKind: 'input', numerator: 5n, ...bad })).rejects.toBeInstanceOf(InvalidRateError);
+  });
+
+  it('keeps every balance exact under parallel consumption by many persons', async () => {
+    const people = await Promise.all(Array.from({ length: 16 }, () => world.fundedPerson('haiku', 10_000n)));
+    const turns = 8;
+    await Promise.all(
+      people.map(async (p) => {
+        for (let i = 0; i < turns; i++) {
+          await consumption.record({
+            personId: p.id, turnId: turnId(), asset: 'haiku',
+            stages: [
+              { stage: 'classify', model: HAIKU, usage: usage({ input: 300, output: 10 }) }, // 0.35 → 1
+              { stage: 'respond', model: HAIKU, usage: usage({ input: 2000, output: 500 }) }, // 4.5 → 5
+            ],
+          });
+        }
+      }),
+    );
+    for (const p of people) expect(await ledger.balance(p.id, 'haiku')).toBe(10_000n - BigInt(turns * 6));
+  });
+});
