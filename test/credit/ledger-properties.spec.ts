@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { Transactions } from '@loomworks/database';
+import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
+import { CREDIT_SEAM, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
+
+/**
+ * Random sequences of issue / claim / consume / referral / adjust / suspend / reactivate / delete
+ * against the real database, checked after every step against a plain in-memory model and the
+ * ledger invariants.
+ */
+const ASSETS = ['haiku', 'sonnet', 'opus'] as const;
+const HAIKU = 'claude-haiku-4-5-20251001';
+
+type Op =
+  | { op: 'issueAndClaim'; asset: (typeof ASSETS)[number]; amount: number }
+  | { op: 'consume'; who: number; input: number; output: number }
+  | { op: 'referral'; who: number; referred: number }
+  | { op: 'adjust'; who: number; asset: (typeof ASSETS)[number]; amount: number }
+  | { op: 'transition'; who: number; to: AccountStatus };
+
+const asset = fc.constantFrom(...ASSETS);
+const who = fc.nat({ max: 20 });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('issueAndClaim' as const), asset, amount: fc.integer({ min: 1, max: 5000 }) }),
+  fc.record({ op: fc.constant('consume' as const), who, input: fc.nat({ max: 20_000 }), output: fc.nat({ max: 5_000 }) }),
+  fc.record({ op: fc.constant('referral' as const), who, referred: who }),
+  fc.record({ op: fc.constant('adjust' as const), who, asset, amount: fc.integer({ min: -3000, max: 3000 }).filter((n) => n !== 0) }),
+  fc.record({ op: fc.constant('transition' as const), who, to: fc.constantFrom<AccountStatus>('active', 'suspended', 'deleted') }),
+);
+
+interface ModelPerson {
+  id: string;
+  status: AccountStatus;
+  balances: Map<string, bigint>;
+}
+
+describe('ledger properties', () => {
+  let world: CreditWorld;
+
+  beforeAll(async () => {
+    world = await createCreditWorld();
+  });
+  afterAll(() => world.close());
+
+  it('keeps balances equal to the model and every invariant, after every step of any sequence', async () => {
+    const seam = world.app.get<CreditSeam>(CREDIT_SEAM);
+    const ledger = world.get(LedgerService);
+    const persons = world.get(PersonsService);
+    const transactions = world.get(Transactions);
+    const people: ModelPerson[] = [];
+    let turns = 0;
+    const add = (p: ModelPerson, a: string, delta: bigint) => p.balances.set(a, (p.balances.get(a) ?? 0n) + delta);
+
+    const step = async (o: Op) => {
+      const p = people.length ? people[('who' in o ? o.who : 0) % people.length] : undefined;
+      switch (o.op) {
+        case 'issueAndClaim': {
+          const email = uniqueEmail('prop');
+          const { claimToken } = await seam.issueGrant({ recipientEmail: email, asset: o.asset, kind: 'welcome', amount: BigInt(o.amount) });
+          const id = await transactions.run(async (tx) => {
+            const person = await persons.createPerson(tx, { email, displayName: 'Prop' });
+            await seam.claimGrant({ claimToken, personId: person.id, email }, tx);
+            return person.id;
+          });
+          people.push({ id, status: 'active', balances: new Map([[o.asset, BigInt(o.amount)]]) });
+          return;
+        }
+        case 'consume': {
+          if (!p || p.status === 'deleted') return;
+          const tier = await seam.resolveCredit(p.id);
+          if (!tier) return; // the converse gate would refuse this turn
+          const result = await seam.recordConsumption({
+            personId: p.id, turnId: `prop-${++turns}`, asset: tier.asset,
+            stages: [{ stage: 'respond', model: HAIKU, usage: { input: o.input, output: o.output, cacheRead: 0, cacheWrite: 0 } }],
+          });
+          const expected = (BigInt(o.input) * 1000n + BigInt(o.output) * 5000n + 999_999n) / 1_000_000n;
+          expect(result.charged).toBe(expected);
+          add(p, tier.asset, -expected);
+          return;
+        }
+        case 'referral': {
+          if (!p || people.length < 2) return;
+          const referred = people[o.referred % people.length];
+          const { created } = await seam.writeReferralCredit({ referrerPersonId: p.id, referredPersonId: referred.id });
+          if (created) add(p, 'haiku', 500n);
+          return;
+        }
+        case 'adjust': {
+          if (!p) return;
+          await ledger.adjust({ personId: p.id, asset: o.asset, amount: BigInt(o.amount), reason: 'property', actorPersonId: null });
+          add(p, o.asset, BigInt(o.amount));
+          return;
+        }
+        case 'transition': {
+          if (!p) return;
+          const run = o.to === 'active' ? seam.reactivateAccount : o.to === 'suspended' ? seam.suspendAccount : seam.deleteAccount;
+          if (!canTransition(p.status, o.to)) {
+            await expect(run.call(seam, p.id)).rejects.toBeInstanceOf(InvalidAccountTransitionError);
+            return;
+          }
+          await run.call(seam, p.id);
+          p.status = o.to;
+          if (o.to === 'deleted') for (const a of p.balances.keys()) p.balances.set(a, 0n);
+        }
+      }
+    };
+
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 14 }), async (ops) => {
+        for (const o of ops) {
+          await step(o);
+          const report = await ledger.verify();
+          expect(report).toMatchObject({ ok: true, drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [] });
+        }
+        for (const p of people) {
+          const actual = new Map((await ledger.balances(p.id)).map((b) => [b.asset, b.amount]));
+          for (const a of new Set([...actual.keys(), ...p.balances.keys()])) {
+            expect([p.id, a, actual.get(a) ?? 0n]).toEqual([p.id, a, p.balances.get(a) ?? 0n]);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
