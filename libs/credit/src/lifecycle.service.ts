@@ -57,7 +57,8 @@ export class LifecycleService {
         });
       }
       const hashes = storedEmailHashes(before.email);
-      await this.grants.markDeleted(t, hashes.exactHash, hashes.normalizedHash, personId, this.clock.now());
+      const now = this.clock.now();
+      await this.grants.linkPerson(t, hashes.exactHash, hashes.normalizedHash, personId, now, now);
       return person;
     });
   }

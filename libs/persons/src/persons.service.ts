@@ -149,34 +149,31 @@ export class PersonsService {
 
   /** Stores (encrypted) or clears the person's own LLM key. */
   async setPersonLlmKey(personId: string, apiKey: string | null): Promise<void> {
-    const result = await this.transactions.manager.update(
-      PersonEntity,
-      { id: personId },
-      { llmKeyEncrypted: apiKey === null ? null : this.secrets.encrypt(apiKey) },
-    );
-    if (!result.affected) throw new PersonNotFoundError(personId);
+    if (!(await this.storeLlmKey(PersonEntity, personId, apiKey))) throw new PersonNotFoundError(personId);
   }
 
-  async personLlmKey(personId: string): Promise<string | null> {
-    const row = await this.transactions.manager.findOne(PersonEntity, {
-      where: { id: personId },
-      select: { id: true, llmKeyEncrypted: true },
-    });
-    return row?.llmKeyEncrypted ? this.secrets.decrypt(row.llmKeyEncrypted) : null;
+  personLlmKey(personId: string): Promise<string | null> {
+    return this.readLlmKey(PersonEntity, personId);
   }
 
+  /** Stores (encrypted) or clears the engagement's operator LLM key. */
   async setEngagementLlmKey(engagementId: string, apiKey: string | null): Promise<void> {
-    const result = await this.transactions.manager.update(
-      EngagementEntity,
-      { id: engagementId },
-      { llmKeyEncrypted: apiKey === null ? null : this.secrets.encrypt(apiKey) },
-    );
-    if (!result.affected) throw new EngagementNotFoundError(engagementId);
+    if (!(await this.storeLlmKey(EngagementEntity, engagementId, apiKey))) throw new EngagementNotFoundError(engagementId);
   }
 
-  async engagementLlmKey(engagementId: string): Promise<string | null> {
-    const row = await this.transactions.manager.findOne(EngagementEntity, {
-      where: { id: engagementId },
+  engagementLlmKey(engagementId: string): Promise<string | null> {
+    return this.readLlmKey(EngagementEntity, engagementId);
+  }
+
+  private async storeLlmKey(entity: typeof PersonEntity | typeof EngagementEntity, id: string, apiKey: string | null): Promise<boolean> {
+    const encrypted = apiKey === null ? null : this.secrets.encrypt(apiKey);
+    const result = await this.transactions.manager.update(entity, { id }, { llmKeyEncrypted: encrypted });
+    return Boolean(result.affected);
+  }
+
+  private async readLlmKey(entity: typeof PersonEntity | typeof EngagementEntity, id: string): Promise<string | null> {
+    const row = await this.transactions.manager.findOne<{ id: string; llmKeyEncrypted: string | null }>(entity, {
+      where: { id },
       select: { id: true, llmKeyEncrypted: true },
     });
     return row?.llmKeyEncrypted ? this.secrets.decrypt(row.llmKeyEncrypted) : null;

@@ -170,22 +170,17 @@ export class GrantsRepository {
     );
   }
 
-  async linkPerson(tx: Tx, emailHash: string, normalizedHash: string, personId: string, at: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO credit.email_grant_registry (email_hash, normalized_hash, person_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $4)
-       ON CONFLICT (email_hash) DO UPDATE SET person_id = EXCLUDED.person_id, updated_at = EXCLUDED.updated_at`,
-      [emailHash, normalizedHash, personId, at],
-    );
-  }
-
-  /** Starts the cooling window for an address whose account was deleted. */
-  async markDeleted(tx: Tx, emailHash: string, normalizedHash: string, personId: string, at: Date): Promise<void> {
+  /**
+   * Links the address to its person; with `deletedAt`, the account was deleted and the cooling
+   * window starts then.
+   */
+  async linkPerson(tx: Tx, emailHash: string, normalizedHash: string, personId: string, at: Date, deletedAt: Date | null = null): Promise<void> {
     await tx.query(
       `INSERT INTO credit.email_grant_registry (email_hash, normalized_hash, person_id, deleted_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $4, $4)
-       ON CONFLICT (email_hash) DO UPDATE SET person_id = EXCLUDED.person_id, deleted_at = EXCLUDED.deleted_at, updated_at = EXCLUDED.updated_at`,
-      [emailHash, normalizedHash, personId, at],
+       VALUES ($1, $2, $3, $4, $5, $5)
+       ON CONFLICT (email_hash) DO UPDATE
+         SET person_id = EXCLUDED.person_id, deleted_at = EXCLUDED.deleted_at, updated_at = EXCLUDED.updated_at`,
+      [emailHash, normalizedHash, personId, deletedAt, at],
     );
   }
 
