@@ -27,9 +27,10 @@ module.exports = {
       },
     ],
   },
-  // content-disposition (under @fastify/static, used by /docs) ships ESM only; jest needs CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
-  moduleNameMapper,
+  // These dependencies ship ESM only (content-disposition under @fastify/static; @scure and
+  // @noble under otplib; cborg, the test authenticator's CBOR); jest needs CommonJS.
+  transformIgnorePatterns: ['^(?!.*/node_modules/(content-disposition|@scure/base|@noble/hashes|@noble/curves|cborg)/).*/node_modules/'],
+  moduleNameMapper: { ...moduleNameMapper, '^cborg$': '<rootDir>/node_modules/cborg/cborg.js' },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,

@@ -6,6 +6,8 @@ import { CreatePersons1764000002000 } from './1764000002000-CreatePersons';
 import { CreateCreditLedger1764000003000 } from './1764000003000-CreateCreditLedger';
 import { CreateGrants1764000004000 } from './1764000004000-CreateGrants';
 import { CreateOracleRates1764000005000 } from './1764000005000-CreateOracleRates';
+import { CreateIdempotencyKeys1764000006000 } from './1764000006000-CreateIdempotencyKeys';
+import { CreateAuth1764000007000 } from './1764000007000-CreateAuth';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -14,4 +16,6 @@ export const allMigrations = [
   CreateCreditLedger1764000003000,
   CreateGrants1764000004000,
   CreateOracleRates1764000005000,
+  CreateIdempotencyKeys1764000006000,
+  CreateAuth1764000007000,
 ];

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { Public } from '@loomworks/auth';
 import { PersonNotFoundError, InvalidAccountTransitionError } from '@loomworks/persons';
 
 class AddressDto {
@@ -24,6 +25,7 @@ class ProbeDto {
 }
 
 /** Test-only routes that drive the global pipe and filter through every error branch. */
+@Public()
 @Controller('__probe')
 export class ProbeController {
   @Post('echo')

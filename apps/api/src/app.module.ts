@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AuthModule } from '@loomworks/auth';
 import { ClockModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CreditModule } from '@loomworks/credit';
@@ -36,6 +37,7 @@ export class AppModule {
         SystemConfigModule,
         PersonsModule,
         CreditModule,
+        AuthModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -23,9 +24,10 @@ export function createFastifyAdapter(): FastifyAdapter {
   return adapter;
 }
 
-/** What main.ts and the test apps both need beyond the module graph: logger and OpenAPI. */
-export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+/** What main.ts and the test apps both need beyond the module graph: logger, cookies, OpenAPI. */
+export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   app.useLogger(app.get(Logger));
+  await app.register(fastifyCookie);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(`could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
-  configureApp(app);
+  await configureApp(app);
   // Graceful shutdown: stop accepting, finish in-flight requests, close the pool, exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -38,3 +38,4 @@ export {
 } from './domain/ledger';
 export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
+export { jsonAmount, balanceView, flowView, grantView } from './views';

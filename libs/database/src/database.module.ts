@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { dataSourceOptions } from './data-source-options';
+import { IdempotencyService } from './idempotency';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
@@ -28,8 +29,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [Transactions],
-      exports: [Transactions],
+      providers: [Transactions, IdempotencyService],
+      exports: [Transactions, IdempotencyService],
     };
   }
 }

@@ -13,5 +13,7 @@ export {
   InvalidAccountTransitionError,
   type AccountStatus,
   type Role,
+  toPersonView,
   type Person,
+  type PersonView,
 } from './domain/person';

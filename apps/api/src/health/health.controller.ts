@@ -3,6 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { Public } from '@loomworks/auth';
 
 const DB_CHECK_TIMEOUT_MS = 2000;
 
@@ -11,6 +12,7 @@ const DB_CHECK_TIMEOUT_MS = 2000;
 export class HealthController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  @Public()
   @Get()
   @ApiOperation({ summary: 'Liveness and database reachability' })
   @ApiResponse({ status: 200, description: '{status: "ok", db: "up"}' })

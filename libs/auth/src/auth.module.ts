@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { CreditModule } from '@loomworks/credit';
+import { PersonsModule } from '@loomworks/persons';
+import { SystemConfigModule } from '@loomworks/system-config';
+import { AdminTokensService } from './admin-tokens.service';
+import { AuthController } from './http/auth.controller';
+import { ClaimController } from './http/claim.controller';
+import { RolesGuard, SessionGuard } from './http/guards';
+import { MeController } from './http/me.controller';
+import { LoginThrottle } from './login-throttle';
+import { LoginService } from './login.service';
+import { AuthRepository } from './persistence/auth.repository';
+import { SessionsService } from './sessions.service';
+import { SignupService } from './signup.service';
+import { TotpService } from './totp.service';
+import { WebAuthnService } from './webauthn.service';
+
+@Module({
+  imports: [CreditModule, PersonsModule, SystemConfigModule],
+  controllers: [AuthController, ClaimController, MeController],
+  providers: [
+    AuthRepository,
+    WebAuthnService,
+    TotpService,
+    LoginThrottle,
+    SessionsService,
+    SignupService,
+    LoginService,
+    AdminTokensService,
+    // Order matters: the session is resolved before roles are checked.
+    { provide: APP_GUARD, useClass: SessionGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
+  exports: [SessionsService, AdminTokensService],
+})
+export class AuthModule {}

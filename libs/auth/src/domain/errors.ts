@@ -1,0 +1,65 @@
+import { DomainError } from '@loomworks/common';
+
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated';
+  constructor() {
+    super('Sign in to continue');
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  constructor(message = 'You may not do this') {
+    super(message);
+  }
+}
+
+export class RegistrationNotFoundError extends DomainError {
+  readonly code = 'registration_not_found';
+  constructor() {
+    super('No such signup in progress (it may have expired or been used)');
+  }
+}
+
+export class PasskeyVerificationFailedError extends DomainError {
+  readonly code = 'passkey_verification_failed';
+  constructor() {
+    super('The passkey could not be verified; start the signup again');
+  }
+}
+
+export class InvalidTotpError extends DomainError {
+  readonly code = 'invalid_totp';
+  constructor() {
+    super('The authenticator code is not valid');
+  }
+}
+
+export class InvalidAdminTokenError extends DomainError {
+  readonly code = 'invalid_admin_token';
+  constructor() {
+    super('The admin signup token is not valid');
+  }
+}
+
+/** One answer for every failed login, so failures reveal nothing about the account. */
+export class LoginFailedError extends DomainError {
+  readonly code = 'login_failed';
+  constructor() {
+    super('The sign-in could not be verified');
+  }
+}
+
+export class AccountSuspendedError extends DomainError {
+  readonly code = 'account_suspended';
+  constructor() {
+    super('This account is suspended');
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  constructor(retryAfterSeconds: number) {
+    super('Too many failed attempts; try again later', { retryAfterSeconds });
+  }
+}

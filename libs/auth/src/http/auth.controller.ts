@@ -1,0 +1,98 @@
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { jsonAmount } from '@loomworks/credit';
+import { toPersonView } from '@loomworks/persons';
+import { LoginService } from '../login.service';
+import { SessionsService } from '../sessions.service';
+import { SignupService } from '../signup.service';
+import { CurrentSessionId, Public } from './decorators';
+import { LoginBeginDto, LoginFinishDto, SignupBeginDto, SignupPasskeyDto, SignupTotpVerifyDto } from './dto';
+import { clearSessionCookie, setSessionCookie } from './session-cookie';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  private readonly secureCookie: boolean;
+
+  constructor(
+    private readonly signup: SignupService,
+    private readonly login: LoginService,
+    private readonly sessions: SessionsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.secureCookie = config.publicOrigin.startsWith('https:');
+  }
+
+  @Public()
+  @Post('signup/begin')
+  @ApiOperation({ summary: 'Start a signup: WebAuthn creation options for the address' })
+  @ApiResponse({ status: 201, description: '{registrationId, options, expiresAt}' })
+  @ApiResponse({ status: 409, description: 'email_taken' })
+  @ApiResponse({ status: 403, description: 'invalid_admin_token' })
+  async signupBegin(@Body() body: SignupBeginDto) {
+    const started = await this.signup.begin(body);
+    return { ...started, expiresAt: started.expiresAt.toISOString() };
+  }
+
+  @Public()
+  @Post('signup/passkey')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Verify the new passkey; returns a fresh TOTP secret' })
+  @ApiResponse({ status: 404, description: 'registration_not_found' })
+  @ApiResponse({ status: 400, description: 'passkey_verification_failed' })
+  signupPasskey(@Body() body: SignupPasskeyDto) {
+    return this.signup.verifyPasskey(body.registrationId, body.credential);
+  }
+
+  @Public()
+  @Post('signup/totp-verify')
+  @ApiOperation({ summary: 'Confirm the TOTP code; creates the account (and claims the grant) in one transaction' })
+  @ApiResponse({ status: 201, description: '{person, sessionToken, expiresAt, credit?}' })
+  @ApiResponse({ status: 400, description: 'invalid_totp' })
+  @ApiResponse({ status: 404, description: 'registration_not_found | grant_not_found' })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed' })
+  @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked' })
+  @ApiResponse({ status: 403, description: 'grant_email_mismatch' })
+  async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const done = await this.signup.verifyTotp(body.registrationId, body.code, body.claimToken);
+    setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
+    return {
+      person: toPersonView(done.person),
+      sessionToken: done.sessionToken,
+      expiresAt: done.expiresAt.toISOString(),
+      ...(done.credit && { credit: { grantId: done.credit.grantId, asset: done.credit.asset, amount: jsonAmount(done.credit.amount) } }),
+    };
+  }
+
+  @Public()
+  @Post('login/begin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'WebAuthn request options (the same shape for unknown addresses)' })
+  loginBegin(@Body() body: LoginBeginDto) {
+    return this.login.begin(body.email);
+  }
+
+  @Public()
+  @Post('login/finish')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Passkey assertion + TOTP code → session' })
+  @ApiResponse({ status: 401, description: 'login_failed (every cause)' })
+  @ApiResponse({ status: 403, description: 'account_suspended' })
+  @ApiResponse({ status: 429, description: 'rate_limited (Retry-After)' })
+  async loginFinish(@Body() body: LoginFinishDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const done = await this.login.finish({ ...body, address: request.ip });
+    setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
+    return { person: toPersonView(done.person), sessionToken: done.sessionToken, expiresAt: done.expiresAt.toISOString() };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End this session' })
+  async logout(@CurrentSessionId() sessionId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.sessions.end(sessionId);
+    clearSessionCookie(reply, this.secureCookie);
+  }
+}

@@ -1,0 +1,105 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+
+const TOTP_CODE = /^\d{6}$/;
+
+export class SignupBeginDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ example: 'Ada' })
+  @IsString()
+  @Length(1, 100)
+  displayName!: string;
+
+  @ApiPropertyOptional({ description: 'one-time token from `npm run admin:bootstrap`' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  adminToken?: string;
+}
+
+export class SignupPasskeyDto {
+  @ApiProperty()
+  @IsUUID()
+  registrationId!: string;
+
+  @ApiProperty({ description: 'RegistrationResponseJSON, passed to the verifier as the browser sent it' })
+  @IsObject()
+  credential!: RegistrationResponseJSON;
+}
+
+export class SignupTotpVerifyDto {
+  @ApiProperty()
+  @IsUUID()
+  registrationId!: string;
+
+  @ApiProperty({ example: '123456' })
+  @Matches(TOTP_CODE, { message: 'code must be 6 digits' })
+  code!: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  claimToken?: string;
+}
+
+export class LoginBeginDto {
+  @ApiProperty()
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+}
+
+export class LoginFinishDto {
+  @ApiProperty()
+  @IsUUID()
+  loginId!: string;
+
+  @ApiProperty({ description: 'AuthenticationResponseJSON, passed to the verifier as the browser sent it' })
+  @IsObject()
+  credential!: AuthenticationResponseJSON;
+
+  @ApiProperty({ example: '123456' })
+  @Matches(TOTP_CODE, { message: 'code must be 6 digits' })
+  code!: string;
+}
+
+export class ClaimTokenDto {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 200)
+  claimToken!: string;
+}
+
+export class LlmKeyDto {
+  @ApiProperty({ enum: ['anthropic'] })
+  @IsIn(['anthropic'])
+  provider!: 'anthropic';
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 500)
+  apiKey!: string;
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}

@@ -1,0 +1,72 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { balanceView, CREDIT_SEAM, flowView, jsonAmount, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { IdempotencyService } from '@loomworks/database';
+import { PersonsService, toPersonView, type Person } from '@loomworks/persons';
+import { CurrentPerson } from './decorators';
+import { ClaimTokenDto, LlmKeyDto, PageQueryDto } from './dto';
+
+@ApiTags('me')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'unauthenticated' })
+@Controller('me')
+export class MeController {
+  constructor(
+    private readonly persons: PersonsService,
+    private readonly ledger: LedgerService,
+    private readonly idempotency: IdempotencyService,
+    @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The signed-in person' })
+  me(@CurrentPerson() person: Person) {
+    return toPersonView(person);
+  }
+
+  @Get('credit')
+  @ApiOperation({ summary: 'Balances and the tier they buy' })
+  async credit_(@CurrentPerson() person: Person) {
+    const [balances, tier] = await Promise.all([this.credit.balances(person.id), this.credit.resolveCredit(person.id)]);
+    return { balances: balances.map(balanceView), tier };
+  }
+
+  @Get('flows')
+  @ApiOperation({ summary: 'Ledger flows, newest first' })
+  async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto) {
+    const page = await this.ledger.flows(person.id, { limit: query.limit, cursor: query.cursor });
+    return { items: page.items.map(flowView), nextCursor: page.nextCursor };
+  }
+
+  @Get('engagements')
+  @ApiOperation({ summary: 'Engagements the person belongs to' })
+  async engagements(@CurrentPerson() person: Person) {
+    return { items: await this.persons.listEngagements(person.id) };
+  }
+
+  @Post('claims')
+  @ApiOperation({ summary: "Claim a grant addressed to the signed-in person's email" })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiResponse({ status: 201, description: '{grantId, asset, amount, balanceAfter}' })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed | idempotency_key_reused' })
+  claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @Headers('idempotency-key') key?: string) {
+    return this.idempotency.run(`me.claims:${person.id}`, key, body, async (tx) => {
+      const result = await this.credit.claimGrant({ claimToken: body.claimToken, personId: person.id, email: person.email }, tx);
+      return { grantId: result.grantId, asset: result.asset, amount: jsonAmount(result.amount), balanceAfter: jsonAmount(result.balanceAfter) };
+    });
+  }
+
+  @Put('llm-key')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Store the own LLM key (encrypted; never returned)' })
+  async setLlmKey(@CurrentPerson() person: Person, @Body() body: LlmKeyDto) {
+    await this.persons.setPersonLlmKey(person.id, body.apiKey);
+  }
+
+  @Delete('llm-key')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove the own LLM key' })
+  async deleteLlmKey(@CurrentPerson() person: Person) {
+    await this.persons.setPersonLlmKey(person.id, null);
+  }
+}

@@ -1,0 +1,6 @@
+export { AuthModule } from './auth.module';
+export { SessionsService, type NewSession, type Authenticated } from './sessions.service';
+export { AdminTokensService } from './admin-tokens.service';
+export { Public, Roles, CurrentPerson, CurrentSessionId } from './http/decorators';
+export { SESSION_COOKIE } from './http/guards';
+export * from './domain/errors';

@@ -1,0 +1,222 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@loomworks/database';
+
+export interface RegistrationRow {
+  id: string;
+  email: string;
+  display_name: string;
+  user_handle: Buffer;
+  challenge: string | null;
+  admin_token_id: string | null;
+  credential_id: string | null;
+  credential_public_key: Buffer | null;
+  credential_counter: string | null;
+  credential_transports: string[] | null;
+  totp_secret_encrypted: string | null;
+  expires_at: Date;
+  completed_at: Date | null;
+}
+
+export interface CredentialRow {
+  id: string;
+  person_id: string;
+  public_key: Buffer;
+  counter: string;
+  transports: string[];
+}
+
+export interface SessionRow {
+  id: string;
+  person_id: string;
+  expires_at: Date;
+}
+
+/** TypeORM answers UPDATE … RETURNING with [rows, count]; SELECT and INSERT with rows. */
+const updatedRows = <T>(result: [T[], number]): T[] => result[0];
+
+/** The auth tables' SQL. Single-use secrets are consumed by conditional UPDATEs, so two racers cannot both win. */
+@Injectable()
+export class AuthRepository {
+  // admin signup tokens
+
+  async insertAdminToken(tx: Tx, id: string, hash: Buffer, expiresAt: Date, now: Date): Promise<void> {
+    await tx.query('INSERT INTO admin_signup_tokens (id, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)', [id, hash, expiresAt, now]);
+  }
+
+  async usableAdminTokenId(tx: Tx, hash: Buffer, now: Date): Promise<string | null> {
+    const rows: { id: string }[] = await tx.query(
+      'SELECT id FROM admin_signup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2',
+      [hash, now],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  /** Marks the token used by `personId`; false when it was used (or expired) meanwhile. */
+  async useAdminToken(tx: Tx, id: string, personId: string, now: Date): Promise<boolean> {
+    const rows = updatedRows(
+      await tx.query(
+        `UPDATE admin_signup_tokens SET used_at = $3, used_by_person_id = $2
+          WHERE id = $1 AND used_at IS NULL AND expires_at > $3 RETURNING id`,
+        [id, personId, now],
+      ),
+    );
+    return rows.length === 1;
+  }
+
+  // signup registrations
+
+  async insertRegistration(
+    tx: Tx,
+    r: { id: string; email: string; displayName: string; userHandle: Buffer; challenge: string; adminTokenId: string | null; expiresAt: Date; now: Date },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO signup_registrations (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now],
+    );
+  }
+
+  /** Takes the registration's challenge: it can be checked against once, whatever the outcome. */
+  async takeRegistrationChallenge(tx: Tx, id: string, now: Date): Promise<RegistrationRow | null> {
+    const rows: RegistrationRow[] = await tx.query(
+      `SELECT * FROM signup_registrations
+        WHERE id = $1 AND challenge IS NOT NULL AND completed_at IS NULL AND expires_at > $2 FOR UPDATE`,
+      [id, now],
+    );
+    if (!rows[0]) return null;
+    await tx.query('UPDATE signup_registrations SET challenge = NULL WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  async savePasskey(
+    tx: Tx,
+    id: string,
+    c: { credentialId: string; publicKey: Buffer; counter: number; transports: string[]; totpSecretEncrypted: string },
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE signup_registrations
+          SET credential_id = $2, credential_public_key = $3, credential_counter = $4, credential_transports = $5, totp_secret_encrypted = $6
+        WHERE id = $1`,
+      [id, c.credentialId, c.publicKey, c.counter, c.transports, c.totpSecretEncrypted],
+    );
+  }
+
+  /** The registration ready for its TOTP step, locked until the caller's transaction ends. */
+  async lockOpenRegistration(tx: Tx, id: string, now: Date): Promise<RegistrationRow | null> {
+    const rows: RegistrationRow[] = await tx.query(
+      `SELECT * FROM signup_registrations
+        WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND credential_id IS NOT NULL FOR UPDATE`,
+      [id, now],
+    );
+    return rows[0] ?? null;
+  }
+
+  async completeRegistration(tx: Tx, id: string, now: Date): Promise<void> {
+    await tx.query('UPDATE signup_registrations SET completed_at = $2, totp_secret_encrypted = NULL WHERE id = $1', [id, now]);
+  }
+
+  // credentials and TOTP
+
+  async insertCredential(
+    tx: Tx,
+    c: { id: string; personId: string; userHandle: Buffer; publicKey: Buffer; counter: string; transports: string[]; now: Date },
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.now],
+    );
+  }
+
+  async credentialsOf(tx: Tx, personId: string): Promise<CredentialRow[]> {
+    return tx.query('SELECT id, person_id, public_key, counter::text, transports FROM passkey_credentials WHERE person_id = $1', [personId]);
+  }
+
+  async credentialOf(tx: Tx, personId: string, credentialId: string): Promise<CredentialRow | null> {
+    const rows: CredentialRow[] = await tx.query(
+      'SELECT id, person_id, public_key, counter::text, transports FROM passkey_credentials WHERE person_id = $1 AND id = $2 FOR UPDATE',
+      [personId, credentialId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async updateCounter(tx: Tx, credentialId: string, counter: number, now: Date): Promise<void> {
+    await tx.query('UPDATE passkey_credentials SET counter = $2, last_used_at = $3 WHERE id = $1', [credentialId, counter, now]);
+  }
+
+  async insertTotpSecret(tx: Tx, personId: string, secretEncrypted: string, lastTimeStep: number, now: Date): Promise<void> {
+    await tx.query(
+      'INSERT INTO totp_secrets (person_id, secret_encrypted, last_time_step, created_at) VALUES ($1, $2, $3, $4)',
+      [personId, secretEncrypted, lastTimeStep, now],
+    );
+  }
+
+  async totpSecret(tx: Tx, personId: string): Promise<{ secret_encrypted: string; last_time_step: string } | null> {
+    const rows = await tx.query('SELECT secret_encrypted, last_time_step::text FROM totp_secrets WHERE person_id = $1 FOR UPDATE', [personId]);
+    return rows[0] ?? null;
+  }
+
+  /** Records the time step of an accepted code; false if that step (or a later one) was already used. */
+  async advanceTotpStep(tx: Tx, personId: string, timeStep: number): Promise<boolean> {
+    const rows = updatedRows(
+      await tx.query(
+        'UPDATE totp_secrets SET last_time_step = $2 WHERE person_id = $1 AND last_time_step < $2 RETURNING person_id',
+        [personId, timeStep],
+      ),
+    );
+    return rows.length === 1;
+  }
+
+  // login challenges
+
+  async insertLoginChallenge(tx: Tx, id: string, email: string, challenge: string, expiresAt: Date, now: Date): Promise<void> {
+    await tx.query(
+      'INSERT INTO login_challenges (id, email, challenge, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [id, email, challenge, expiresAt, now],
+    );
+  }
+
+  /** Consumes the challenge (single use, whatever the outcome of the login). */
+  async takeLoginChallenge(tx: Tx, id: string, now: Date): Promise<{ email: string; challenge: string } | null> {
+    const rows = updatedRows<{ email: string; challenge: string }>(
+      await tx.query(
+        `UPDATE login_challenges SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND expires_at > $2 RETURNING email, challenge`,
+        [id, now],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async loginChallengeEmail(tx: Tx, id: string): Promise<string | null> {
+    const rows: { email: string }[] = await tx.query('SELECT email FROM login_challenges WHERE id = $1', [id]);
+    return rows[0]?.email ?? null;
+  }
+
+  // sessions
+
+  async insertSession(tx: Tx, s: { id: string; hash: Buffer; personId: string; expiresAt: Date; now: Date }): Promise<void> {
+    await tx.query(
+      'INSERT INTO sessions (id, token_hash, person_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
+      [s.id, s.hash, s.personId, s.expiresAt, s.now],
+    );
+  }
+
+  async liveSession(tx: Tx, hash: Buffer, now: Date): Promise<SessionRow | null> {
+    const rows: SessionRow[] = await tx.query(
+      'SELECT id, person_id, expires_at FROM sessions WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2',
+      [hash, now],
+    );
+    return rows[0] ?? null;
+  }
+
+  async endSession(tx: Tx, id: string, now: Date): Promise<void> {
+    await tx.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now]);
+  }
+
+  async endAllSessions(tx: Tx, personId: string, now: Date): Promise<number> {
+    const rows = updatedRows(
+      await tx.query('UPDATE sessions SET ended_at = $2 WHERE person_id = $1 AND ended_at IS NULL RETURNING id', [personId, now]),
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { PersonsService, type Person } from '@loomworks/persons';
+import { SystemConfigService } from '@loomworks/system-config';
+import { newOpaqueToken, tokenHash } from './domain/secrets';
+import { AuthRepository } from './persistence/auth.repository';
+
+export interface NewSession {
+  sessionToken: string;
+  expiresAt: Date;
+}
+
+export interface CompletedLogin extends NewSession {
+  person: Person;
+}
+
+export interface Authenticated {
+  sessionId: string;
+  person: Person;
+}
+
+/** Opaque bearer sessions: the token goes to the client once, its SHA-256 stays here. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly auth: AuthRepository,
+    private readonly persons: PersonsService,
+    private readonly settings: SystemConfigService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async create(tx: Tx, personId: string): Promise<NewSession> {
+    const now = this.clock.now();
+    const ttlHours = await this.settings.require('session_ttl_hours', tx);
+    const sessionToken = newOpaqueToken();
+    const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
+    await this.auth.insertSession(tx, { id: randomUUID(), hash: tokenHash(sessionToken), personId, expiresAt, now });
+    return { sessionToken, expiresAt };
+  }
+
+  /** The live session's person; null for unknown, expired or ended sessions and deleted persons. */
+  async authenticate(sessionToken: string): Promise<Authenticated | null> {
+    const manager = this.transactions.manager;
+    const session = await this.auth.liveSession(manager, tokenHash(sessionToken), this.clock.now());
+    if (!session) return null;
+    const person = await this.persons.findById(session.person_id, manager);
+    if (!person || person.accountStatus === 'deleted') return null;
+    return { sessionId: session.id, person };
+  }
+
+  async end(sessionId: string): Promise<void> {
+    await this.auth.endSession(this.transactions.manager, sessionId, this.clock.now());
+  }
+
+  /** Ends every session of the person, in the caller's transaction (account deletion). */
+  endAll(tx: Tx, personId: string): Promise<number> {
+    return this.auth.endAllSessions(tx, personId, this.clock.now());
+  }
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+
+export interface VerifiedPasskey {
+  credentialId: string;
+  publicKey: Buffer;
+  counter: number;
+  transports: string[];
+}
+
+const RP_NAME = 'Loomworks';
+/** ES256 and RS256: what platform authenticators and security keys offer. */
+const ALGORITHMS = [-7, -257];
+
+/**
+ * WebAuthn through @simplewebauthn/server, bound to the configured RP ID and origins.
+ * User verification is required; attestation `none` is accepted (we trust the person, not the device).
+ */
+@Injectable()
+export class WebAuthnService {
+  private readonly rpId: string;
+  private readonly origins: string[];
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.rpId = config.webauthn.rpId;
+    this.origins = config.webauthn.origins;
+  }
+
+  registrationOptions(user: { email: string; displayName: string; userHandle: Buffer }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    return generateRegistrationOptions({
+      rpName: RP_NAME,
+      rpID: this.rpId,
+      userName: user.email,
+      userDisplayName: user.displayName,
+      userID: new Uint8Array(user.userHandle),
+      attestationType: 'none',
+      authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      supportedAlgorithmIDs: ALGORITHMS,
+    });
+  }
+
+  /** The verified credential, or null for any failure (the reason is not the client's business). */
+  async verifyRegistration(response: RegistrationResponseJSON, expectedChallenge: string): Promise<VerifiedPasskey | null> {
+    try {
+      const result = await verifyRegistrationResponse({
+        response,
+        expectedChallenge,
+        expectedOrigin: this.origins,
+        expectedRPID: this.rpId,
+        requireUserVerification: true,
+        supportedAlgorithmIDs: ALGORITHMS,
+      });
+      if (!result.verified) return null;
+      const { credential } = result.registrationInfo;
+      return {
+        credentialId: credential.id,
+        publicKey: Buffer.from(credential.publicKey),
+        counter: credential.counter,
+        transports: credential.transports ?? [],
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  authenticationOptions(credentialIds: string[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    return generateAuthenticationOptions({
+      rpID: this.rpId,
+      allowCredentials: credentialIds.map((id) => ({ id })),
+      userVerification: 'required',
+    });
+  }
+
+  /** The authenticator's new signature counter, or null when the assertion does not verify (incl. counter regression). */
+  async verifyAuthentication(
+    response: AuthenticationResponseJSON,
+    expectedChallenge: string,
+    credential: { id: string; publicKey: Buffer; counter: number; transports: string[] },
+  ): Promise<number | null> {
+    try {
+      const result = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge,
+        expectedOrigin: this.origins,
+        expectedRPID: this.rpId,
+        requireUserVerification: true,
+        credential: {
+          id: credential.id,
+          publicKey: new Uint8Array(credential.publicKey),
+          counter: credential.counter,
+          transports: credential.transports as never,
+        },
+      });
+      return result.verified ? result.authenticationInfo.newCounter : null;
+    } catch {
+      return null;
+    }
+  }
+}
