@@ -13,6 +13,7 @@ export function testConfig(databaseUrl: string, env: Env = {}): AppConfig {
     LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
     LOG_LEVEL: 'silent',
     PORT: '0',
+    PUBLIC_ORIGIN: 'http://localhost:3000',
     ...env,
   });
 }

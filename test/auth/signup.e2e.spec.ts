@@ -1,0 +1,290 @@
+import { emailHashes, GrantsService, LedgerService } from '@loomworks/credit';
+import { AdminTokensService } from '@loomworks/auth';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld } from '../support/auth-world';
+
+describe('signup (passkey + TOTP) over HTTP', () => {
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    world = await AuthWorld.create();
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const begin = (email = uniqueEmail()) => world.http().post('/auth/signup/begin').send({ email, displayName: 'Tester' }).expect(201);
+
+  it('creates the person, credential, encrypted TOTP secret, personal engagement and a working session', async () => {
+    const email = uniqueEmail('Full');
+    const started = await begin(email);
+    expect(started.body.options).toMatchObject({
+      rp: { id: 'localhost' },
+      attestation: 'none',
+      authenticatorSelection: { userVerification: 'required' },
+    });
+    const authenticator = new SoftAuthenticator();
+    const passkey = await world.http().post('/auth/signup/passkey')
+      .send({ registrationId: started.body.registrationId, credential: authenticator.register(started.body.options) })
+      .expect(200);
+    expect(passkey.body.totp.otpauthUrl).toMatch(/^otpauth:\/\/totp\/Loomworks:/);
+    const done = await world.http().post('/auth/signup/totp-verify')
+      .send({ registrationId: started.body.registrationId, code: await world.code(passkey.body.totp.secret) })
+      .expect(201);
+
+    expect(done.body.person).toMatchObject({ email: email.toLowerCase(), role: 'member', accountStatus: 'active', referredBy: null });
+    expect(done.body.credit).toBeUndefined();
+    const cookie = done.headers['set-cookie'][0] as string;
+    expect(cookie).toMatch(/^loomworks_session=[\w-]+;/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+
+    await world.http().get('/me').set('authorization', `Bearer ${done.body.sessionToken}`).expect(200, done.body.person);
+    await world.http().get('/me').set('cookie', cookie.split(';')[0]).expect(200);
+    const engagements = await world.http().get('/me/engagements').set('authorization', `Bearer ${done.body.sessionToken}`).expect(200);
+    expect(engagements.body.items).toEqual([{ id: done.body.person.personalEngagementId, name: "Tester's engagement", personal: true, role: 'owner' }]);
+
+    const [totp] = await world.db.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM totp_secrets WHERE person_id = $1', [done.body.person.id]);
+    expect(totp.secret_encrypted).toMatch(/^gAAAAA/);
+    expect(totp.secret_encrypted).not.toContain(passkey.body.totp.secret);
+    expect(await world.db.query('SELECT id FROM passkey_credentials WHERE person_id = $1', [done.body.person.id])).toEqual([{ id: authenticator.id }]);
+    const [session] = await world.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM sessions WHERE person_id = $1', [done.body.person.id]);
+    expect(session.token_hash.toString('base64url')).not.toBe(done.body.sessionToken);
+  });
+
+  describe('begin', () => {
+    it('refuses an address that has a live account: 409 email_taken', async () => {
+      const existing = await world.signup();
+      const res = await world.http().post('/auth/signup/begin').send({ email: existing.email.toUpperCase(), displayName: 'X' }).expect(409);
+      expect(res.body).toEqual({ statusCode: 409, error: 'email_taken', message: expect.any(String) });
+    });
+
+    it.each([
+      [{ email: 'nope', displayName: 'X' }, 'email'],
+      [{ email: 'a@example.com', displayName: '' }, 'displayName'],
+      [{ email: 'a@example.com', displayName: 'X', role: 'admin' }, 'role'],
+    ])('validates %j', async (body, field) => {
+      const res = await world.http().post('/auth/signup/begin').send(body).expect(400);
+      expect(res.body.error).toBe('validation_failed');
+      expect(res.body.fields.map((f: { field: string }) => f.field)).toContain(field);
+    });
+  });
+
+  describe('passkey', () => {
+    const attempt = async (tamper: Parameters<SoftAuthenticator['register']>[1]) => {
+      const started = await begin();
+      return world.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options, tamper) });
+    };
+
+    it.each([
+      ['a wrong origin', { origin: 'https://evil.example' }],
+      ['a wrong RP ID', { rpId: 'evil.example' }],
+      ['no user verification', { userVerified: false }],
+    ])('refuses %s: 400 passkey_verification_failed', async (_, tamper) => {
+      const res = await attempt(tamper).then((r) => r);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('passkey_verification_failed');
+    });
+
+    it('uses each challenge once: a second passkey answer gets 404', async () => {
+      const started = await begin();
+      const credential = new SoftAuthenticator().register(started.body.options);
+      await world.http().post('/auth/signup/passkey').send({ registrationId: started.body.registrationId, credential }).expect(200);
+      const again = await world.http().post('/auth/signup/passkey').send({ registrationId: started.body.registrationId, credential }).expect(404);
+      expect(again.body.error).toBe('registration_not_found');
+    });
+
+    it('refuses an expired registration and an unknown one with 404', async () => {
+      const started = await begin();
+      world.clock.advanceDays(11 / 1440);
+      const credential = new SoftAuthenticator().register(started.body.options);
+      const expired = await world.http().post('/auth/signup/passkey').send({ registrationId: started.body.registrationId, credential }).expect(404);
+      expect(expired.body.error).toBe('registration_not_found');
+      await world.http().post('/auth/signup/passkey').send({ registrationId: '00000000-0000-4000-8000-000000000000', credential }).expect(404);
+    });
+
+    it('passes the browser\'s extra credential fields through to the verifier', async () => {
+      const started = await begin();
+      const credential = { ...new SoftAuthenticator().register(started.body.options), extraFromBrowser: { anything: true } };
+      await world.http().post('/auth/signup/passkey').send({ registrationId: started.body.registrationId, credential }).expect(200);
+    });
+  });
+
+  describe('totp-verify', () => {
+    it('refuses a wrong code (400 invalid_totp) and accepts the right one after', async () => {
+      const started = await begin();
+      const passkey = await world.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+      const right = await world.code(passkey.body.totp.secret);
+      const wrong = right === '000000' ? '000001' : '000000';
+      const res = await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: wrong }).expect(400);
+      expect(res.body.error).toBe('invalid_totp');
+      await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: right }).expect(201);
+      const reuse = await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: right }).expect(404);
+      expect(reuse.body.error).toBe('registration_not_found');
+    });
+
+    it('accepts a code from the previous 30 s step, not from two steps back', async () => {
+      const started = await begin();
+      const passkey = await world.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+      const code = await world.code(passkey.body.totp.secret);
+      world.clock.advanceDays(61 / 86400);
+      await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code }).expect(400);
+      world.clock.advanceDays(-31 / 86400);
+      await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code }).expect(201);
+    });
+  });
+
+  describe('with a claim token', () => {
+    const issue = (email: string, overrides: { expiresInDays?: number } = {}) =>
+      world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 1200n, ...overrides });
+
+    it('claims the grant in the signup transaction', async () => {
+      const email = uniqueEmail();
+      const { grant, claimToken } = await issue(email);
+      const who = await world.signup({ email, claimToken });
+      expect(who.credit).toEqual({ grantId: grant.id, asset: 'sonnet', amount: 1200 });
+      const credit = await world.http().get('/me/credit').set('authorization', `Bearer ${who.sessionToken}`).expect(200);
+      expect(credit.body).toEqual({
+        balances: [{ asset: 'sonnet', amount: 1200 }],
+        tier: { asset: 'sonnet', classifierModel: 'claude-haiku-4-5-20251001', responderModel: 'claude-sonnet-4-6' },
+      });
+      const flows = await world.http().get('/me/flows').set('authorization', `Bearer ${who.sessionToken}`).expect(200);
+      expect(flows.body.items).toEqual([expect.objectContaining({ kind: 'issuance', amount: 1200, direction: 'in', counterparty: 'system:issuer', idempotencyKey: `grant:${grant.id}` })]);
+    });
+
+    it.each([
+      ['an unknown token', 404, 'grant_not_found'],
+      ['a claimed grant', 409, 'grant_already_claimed'],
+      ['an expired grant', 410, 'grant_expired'],
+      ['a revoked grant', 410, 'grant_revoked'],
+      ['a grant for another address', 403, 'grant_email_mismatch'],
+    ])('with %s answers %i %s and creates nothing', async (situation, status, code) => {
+      const email = uniqueEmail();
+      const grantEmail = situation === 'a grant for another address' ? uniqueEmail() : email;
+      const { grant, claimToken } = await issue(grantEmail, { expiresInDays: 1 });
+      let token = claimToken;
+      if (situation === 'an unknown token') token = 'x'.repeat(43);
+      if (situation === 'a claimed grant') {
+        const other = uniqueEmail();
+        const o = await issue(other);
+        await world.signup({ email: other, claimToken: o.claimToken });
+        token = o.claimToken;
+      }
+      if (situation === 'a revoked grant') await world.app.get(GrantsService).revoke(grant.id);
+
+      // The grant expires mid-signup: a minute before its expiry the signup starts, two minutes later it ends.
+      if (situation === 'an expired grant') world.clock.advanceDays(1 - 1 / 1440);
+      const started = await begin(email);
+      const authenticator = new SoftAuthenticator();
+      const passkey = await world.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: authenticator.register(started.body.options) }).expect(200);
+      if (situation === 'an expired grant') world.clock.advanceDays(2 / 1440);
+      const res = await world.http().post('/auth/signup/totp-verify')
+        .send({ registrationId: started.body.registrationId, code: await world.code(passkey.body.totp.secret), claimToken: token })
+        .expect(status);
+      expect(res.body).toEqual({ statusCode: status, error: code, message: expect.any(String) });
+      expect(await world.db.query('SELECT 1 FROM persons WHERE email = $1', [email.toLowerCase()])).toHaveLength(0);
+      expect(await world.db.query('SELECT 1 FROM passkey_credentials WHERE id = $1', [authenticator.id])).toHaveLength(0);
+    });
+
+    it('lets exactly one of parallel completions with one claim token succeed', async () => {
+      for (let round = 0; round < 5; round++) {
+        const email = uniqueEmail('race');
+        const { grant, claimToken } = await issue(email);
+        const started = await begin(email);
+        const passkey = await world.http().post('/auth/signup/passkey')
+          .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+        const code = await world.code(passkey.body.totp.secret);
+        const results = await Promise.all(
+          [1, 2, 3].map(() => world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code, claimToken })),
+        );
+        expect(results.map((r) => r.status).sort()).toEqual([201, 404, 404]);
+        expect(await world.db.query('SELECT 1 FROM credit.flows WHERE grant_id = $1', [grant.id])).toHaveLength(1);
+      }
+    });
+
+    it('lets exactly one of two parallel signups of one address with one claim token succeed', async () => {
+      const email = uniqueEmail('race2');
+      const { grant, claimToken } = await issue(email);
+      const prepared = await Promise.all(
+        [1, 2].map(async () => {
+          const started = await begin(email);
+          const passkey = await world.http().post('/auth/signup/passkey')
+            .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+          return { registrationId: started.body.registrationId, code: await world.code(passkey.body.totp.secret) };
+        }),
+      );
+      const results = await Promise.all(prepared.map((p) => world.http().post('/auth/signup/totp-verify').send({ ...p, claimToken })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(await world.app.get(LedgerService).balance(results.find((r) => r.status === 201)!.body.person.id, 'sonnet')).toBe(1200n);
+      expect(await world.db.query('SELECT 1 FROM credit.flows WHERE grant_id = $1', [grant.id])).toHaveLength(1);
+    });
+  });
+
+  describe('POST /claim/grant', () => {
+    it('starts a signup bound to the recipient, with a masked hint', async () => {
+      const email = `jane.${Date.now()}@gmail.com`;
+      const { grant, claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'opus', kind: 'promo', amount: 50n });
+      const res = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
+      expect(res.body).toMatchObject({ claimToken, emailHint: 'j***@g***.com', asset: 'opus', amount: 50, expiresAt: grant.expiresAt.toISOString() });
+      expect(res.body.options.user.name).toBe(email);
+      const who = await world.finishSignup(email, res.body.registrationId, res.body.options, claimToken);
+      expect(who.credit).toEqual({ grantId: grant.id, asset: 'opus', amount: 50 });
+    });
+
+    it.each([
+      ['grant_not_found', 404],
+      ['grant_already_claimed', 409],
+      ['grant_revoked', 410],
+      ['grant_expired', 410],
+      ['email_taken', 409],
+    ])('answers %s with %i', async (code, status) => {
+      const grants = world.app.get(GrantsService);
+      const email = uniqueEmail();
+      const { grant, claimToken } = await grants.issue({ recipientEmail: email, asset: 'haiku', kind: 'promo', amount: 5n, expiresInDays: 1 });
+      let token = claimToken;
+      if (code === 'grant_not_found') token = 'unknown-token';
+      if (code === 'grant_already_claimed') await world.signup({ email, claimToken });
+      if (code === 'grant_revoked') await grants.revoke(grant.id);
+      if (code === 'grant_expired') world.clock.advanceDays(1);
+      if (code === 'email_taken') await world.signup({ email });
+      const res = await world.http().post('/claim/grant').send({ claimToken: token }).expect(status);
+      expect(res.body.error).toBe(code);
+    });
+  });
+
+  describe('first admin', () => {
+    it('makes the person signing up with a one-time admin token an admin; the token then dies', async () => {
+      const { adminToken } = await world.app.get(AdminTokensService).create();
+      const admin = await world.signup({ adminToken });
+      expect(admin.person.role).toBe('admin');
+      const reuse = await world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'X', adminToken }).expect(403);
+      expect(reuse.body.error).toBe('invalid_admin_token');
+      const [row] = await world.db.query('SELECT used_by_person_id FROM admin_signup_tokens WHERE used_at IS NOT NULL');
+      expect(row).toEqual({ used_by_person_id: admin.person.id });
+    });
+
+    it('refuses unknown and expired admin tokens', async () => {
+      await world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'X', adminToken: 'made-up' }).expect(403);
+      const { adminToken } = await world.app.get(AdminTokensService).create();
+      world.clock.advanceDays(1.01);
+      await world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'X', adminToken }).expect(403);
+    });
+  });
+
+  it('stores nothing that grants access in clear', async () => {
+    const email = uniqueEmail();
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 5n });
+    const who = await world.signup({ email, claimToken });
+    const dump = JSON.stringify(await world.db.query(
+      `SELECT (SELECT json_agg(s) FROM sessions s) AS s, (SELECT json_agg(t) FROM totp_secrets t) AS t,
+              (SELECT json_agg(g) FROM credit.grants g) AS g, (SELECT json_agg(r) FROM signup_registrations r) AS r`,
+    ));
+    for (const secret of [who.sessionToken, who.totpSecret, claimToken]) expect(dump).not.toContain(secret);
+    expect(emailHashes(email).exactHash).toHaveLength(64);
+  });
+});

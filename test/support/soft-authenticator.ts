@@ -1,0 +1,113 @@
+import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { encode } from 'cborg';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+
+const b64url = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString('base64url');
+const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
+
+// Authenticator data flags (WebAuthn §6.1)
+const UP = 0x01;
+const UV = 0x04;
+const AT = 0x40;
+
+export interface Tamper {
+  origin?: string;
+  rpId?: string;
+  /** answer with this signature counter instead of the next one */
+  counter?: number;
+  userVerified?: boolean;
+}
+
+/**
+ * A software passkey for tests: an ES256 key pair from node:crypto, attestation "none", real CBOR
+ * (cborg, independent of the verifier's decoder) and real ECDSA signatures over the data a browser
+ * and authenticator would produce.
+ */
+export class SoftAuthenticator {
+  readonly credentialId = randomBytes(16);
+  private readonly privateKey: KeyObject;
+  private readonly publicKey: KeyObject;
+  private signCount = 0;
+
+  constructor(
+    readonly origin = 'http://localhost:3000',
+    readonly rpId = 'localhost',
+  ) {
+    ({ privateKey: this.privateKey, publicKey: this.publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+  }
+
+  get id(): string {
+    return b64url(this.credentialId);
+  }
+
+  register(options: PublicKeyCredentialCreationOptionsJSON, tamper: Tamper = {}): RegistrationResponseJSON {
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: tamper.origin ?? this.origin, crossOrigin: false }),
+    );
+    const jwk = this.publicKey.export({ format: 'jwk' });
+    // COSE_Key: kty EC2 (2), alg ES256 (-7), crv P-256 (1), x, y
+    const coseKey = encode(
+      new Map<number, number | Uint8Array>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, Buffer.from(jwk.x!, 'base64url')],
+        [-3, Buffer.from(jwk.y!, 'base64url')],
+      ]),
+    );
+    const credentialIdLength = Buffer.alloc(2);
+    credentialIdLength.writeUInt16BE(this.credentialId.length);
+    const authData = Buffer.concat([
+      this.authDataHeader(tamper, AT, this.signCount),
+      Buffer.alloc(16), // AAGUID: none
+      credentialIdLength,
+      this.credentialId,
+      Buffer.from(coseKey),
+    ]);
+    const attestationObject = encode(new Map<string, unknown>([['fmt', 'none'], ['attStmt', new Map()], ['authData', authData]]));
+    return {
+      id: this.id,
+      rawId: this.id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        attestationObject: b64url(attestationObject),
+        transports: ['internal'],
+      },
+      clientExtensionResults: {},
+      authenticatorAttachment: 'platform',
+    };
+  }
+
+  authenticate(options: PublicKeyCredentialRequestOptionsJSON, tamper: Tamper = {}): AuthenticationResponseJSON {
+    this.signCount = tamper.counter ?? this.signCount + 1;
+    const clientDataJSON = Buffer.from(
+      JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: tamper.origin ?? this.origin, crossOrigin: false }),
+    );
+    const authenticatorData = this.authDataHeader(tamper, 0, this.signCount);
+    const signature = sign('sha256', Buffer.concat([authenticatorData, sha256(clientDataJSON)]), this.privateKey);
+    return {
+      id: this.id,
+      rawId: this.id,
+      type: 'public-key',
+      response: {
+        clientDataJSON: b64url(clientDataJSON),
+        authenticatorData: b64url(authenticatorData),
+        signature: b64url(signature),
+      },
+      clientExtensionResults: {},
+    };
+  }
+
+  private authDataHeader(tamper: Tamper, extraFlags: number, counter: number): Buffer {
+    const flags = UP | (tamper.userVerified === false ? 0 : UV) | extraFlags;
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(counter);
+    return Buffer.concat([sha256(tamper.rpId ?? this.rpId), Buffer.from([flags]), count]);
+  }
+}
