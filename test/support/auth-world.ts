@@ -72,9 +72,10 @@ export class AuthWorld {
     return { email, sessionToken: done.body.sessionToken, person: done.body.person, authenticator, totpSecret, credit: done.body.credit };
   }
 
+  /** Both login steps; answers the finish response (assert its status). */
   async login(who: SignedUp, tamper: Parameters<SoftAuthenticator['authenticate']>[1] = {}, code?: string) {
     const begin = await this.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
-    return this.http()
+    return await this.http()
       .post('/auth/login/finish')
       .send({ loginId: begin.body.loginId, credential: who.authenticator.authenticate(begin.body.options, tamper), code: code ?? (await this.code(who.totpSecret)) });
   }

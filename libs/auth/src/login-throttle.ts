@@ -12,21 +12,20 @@ import { RateLimitedError } from './domain/errors';
 export class LoginThrottle {
   private readonly byAccount: RateLimiterMemory;
   private readonly byAddress: RateLimiterMemory;
-  private readonly maxFailures: number;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const { maxFailures, windowSeconds } = config.loginRateLimit;
-    this.maxFailures = maxFailures;
+    const { maxFailures, maxFailuresPerAddress, windowSeconds } = config.loginRateLimit;
     this.byAccount = new RateLimiterMemory({ keyPrefix: 'account', points: maxFailures, duration: windowSeconds });
-    this.byAddress = new RateLimiterMemory({ keyPrefix: 'address', points: maxFailures, duration: windowSeconds });
+    this.byAddress = new RateLimiterMemory({ keyPrefix: 'address', points: maxFailuresPerAddress, duration: windowSeconds });
   }
 
   async assertAllowed(account: string | null, address: string): Promise<void> {
-    const [a, b] = await Promise.all([account ? this.byAccount.get(account) : null, this.byAddress.get(address)]);
-    const blocked = [a, b].filter((r) => r !== null && r.consumedPoints >= this.maxFailures);
-    if (blocked.length > 0) {
-      throw new RateLimitedError(Math.max(1, Math.ceil(Math.max(...blocked.map((r) => r!.msBeforeNext)) / 1000)));
-    }
+    const checks = await Promise.all([
+      account ? this.byAccount.get(account).then((r) => ({ r, max: this.byAccount.points })) : null,
+      this.byAddress.get(address).then((r) => ({ r, max: this.byAddress.points })),
+    ]);
+    const blocked = checks.flatMap((c) => (c?.r && c.r.consumedPoints >= c.max ? [c.r.msBeforeNext] : []));
+    if (blocked.length > 0) throw new RateLimitedError(Math.max(1, Math.ceil(Math.max(...blocked) / 1000)));
   }
 
   async recordFailure(account: string | null, address: string): Promise<void> {

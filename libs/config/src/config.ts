@@ -7,8 +7,10 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface RateLimitConfig {
-  /** failed attempts allowed per window, per account and per client address */
+  /** failed attempts allowed per window for one account */
   maxFailures: number;
+  /** failed attempts allowed per window from one client address (across accounts) */
+  maxFailuresPerAddress: number;
   windowSeconds: number;
 }
 
@@ -119,6 +121,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel,
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
+      maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
       windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
     },
   };
