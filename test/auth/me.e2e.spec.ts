@@ -1,0 +1,111 @@
+import { CREDIT_SEAM, GrantsService } from '@loomworks/credit';
+import { PermissiveCreditSeam } from '@loomworks/credit/testing';
+import { PersonsService } from '@loomworks/persons';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+
+describe('/me over HTTP', () => {
+  let world: AuthWorld;
+  let who: SignedUp;
+  const bearer = () => ({ authorization: `Bearer ${who.sessionToken}` });
+
+  beforeAll(async () => {
+    world = await AuthWorld.create();
+    who = await world.signup();
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const grantFor = (email: string, amount = 300n) =>
+    world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'promo', amount, overrideEligibility: true, note: 'test' });
+
+  it('shows no credit and no tier before any grant', async () => {
+    const fresh = await world.signup();
+    await world.http().get('/me/credit').set({ authorization: `Bearer ${fresh.sessionToken}` }).expect(200, { balances: [], tier: null });
+  });
+
+  describe('POST /me/claims', () => {
+    it('claims a grant addressed to the signed-in person', async () => {
+      const { grant, claimToken } = await grantFor(who.email);
+      const res = await world.http().post('/me/claims').set(bearer()).send({ claimToken }).expect(201);
+      expect(res.body).toEqual({ grantId: grant.id, asset: 'haiku', amount: 300, balanceAfter: expect.any(Number) });
+      const credit = await world.http().get('/me/credit').set(bearer()).expect(200);
+      expect(credit.body.balances).toEqual([{ asset: 'haiku', amount: res.body.balanceAfter }]);
+    });
+
+    it('replays the first answer for a repeated Idempotency-Key, and refuses the key with another body', async () => {
+      const first = await grantFor(who.email);
+      const second = await grantFor(who.email);
+      const key = `claim-${Date.now()}`;
+      const a = await world.http().post('/me/claims').set(bearer()).set('idempotency-key', key).send({ claimToken: first.claimToken }).expect(201);
+      const b = await world.http().post('/me/claims').set(bearer()).set('idempotency-key', key).send({ claimToken: first.claimToken }).expect(201);
+      expect(b.body).toEqual(a.body);
+      expect(await world.db.query('SELECT 1 FROM credit.flows WHERE grant_id = $1', [first.grant.id])).toHaveLength(1);
+      const reused = await world.http().post('/me/claims').set(bearer()).set('idempotency-key', key).send({ claimToken: second.claimToken }).expect(409);
+      expect(reused.body.error).toBe('idempotency_key_reused');
+      // without the key, a repeat is a second claim attempt: refused
+      const again = await world.http().post('/me/claims').set(bearer()).send({ claimToken: first.claimToken }).expect(409);
+      expect(again.body.error).toBe('grant_already_claimed');
+    });
+
+    it('answers parallel requests with one key once', async () => {
+      const { grant, claimToken } = await grantFor(who.email);
+      const key = `parallel-${Date.now()}`;
+      const results = await Promise.all([1, 2, 3].map(() => world.http().post('/me/claims').set(bearer()).set('idempotency-key', key).send({ claimToken })));
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
+      for (const r of results) expect(r.body).toEqual(results[0].body);
+      expect(await world.db.query('SELECT 1 FROM credit.flows WHERE grant_id = $1', [grant.id])).toHaveLength(1);
+    });
+
+    it('refuses a grant for another address (403) and unknown tokens (404)', async () => {
+      const { claimToken } = await grantFor(uniqueEmail());
+      expect((await world.http().post('/me/claims').set(bearer()).send({ claimToken }).expect(403)).body.error).toBe('grant_email_mismatch');
+      expect((await world.http().post('/me/claims').set(bearer()).send({ claimToken: 'nope' }).expect(404)).body.error).toBe('grant_not_found');
+      await world.http().post('/me/claims').send({ claimToken }).expect(401);
+    });
+  });
+
+  it('lists flows newest first with a cursor', async () => {
+    const page1 = await world.http().get('/me/flows?limit=1').set(bearer()).expect(200);
+    expect(page1.body.items).toHaveLength(1);
+    const page2 = await world.http().get(`/me/flows?limit=1&cursor=${page1.body.nextCursor}`).set(bearer()).expect(200);
+    expect(Number(page2.body.items[0].id)).toBeLessThan(Number(page1.body.items[0].id));
+    const bad = await world.http().get('/me/flows?limit=500').set(bearer()).expect(400);
+    expect(bad.body.fields[0].field).toBe('limit');
+    await world.http().get('/me/flows?cursor=%%%').set(bearer()).expect(400);
+  });
+
+  describe('LLM key', () => {
+    it('is stored encrypted, never returned, and can be removed', async () => {
+      await world.http().put('/me/llm-key').set(bearer()).send({ provider: 'anthropic', apiKey: 'sk-ant-secret-123' }).expect(204);
+      expect(await world.app.get(PersonsService).personLlmKey(who.person.id)).toBe('sk-ant-secret-123');
+      const me = await world.http().get('/me').set(bearer()).expect(200);
+      expect(JSON.stringify(me.body)).not.toContain('sk-ant');
+      await world.http().delete('/me/llm-key').set(bearer()).expect(204);
+      expect(await world.app.get(PersonsService).personLlmKey(who.person.id)).toBeNull();
+    });
+
+    it('validates the body', async () => {
+      const res = await world.http().put('/me/llm-key').set(bearer()).send({ provider: 'openai', apiKey: '' }).expect(400);
+      expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['apiKey', 'provider']);
+    });
+  });
+});
+
+describe('an auth suite with the permissive CreditSeam', () => {
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    world = await AuthWorld.create({ override: (b) => b.overrideProvider(CREDIT_SEAM).useValue(new PermissiveCreditSeam()) });
+  });
+  afterAll(() => world.close());
+
+  it('signs up and reads the lowest tier without any credit', async () => {
+    const who = await world.signup();
+    const credit = await world.http().get('/me/credit').set({ authorization: `Bearer ${who.sessionToken}` }).expect(200);
+    expect(credit.body).toEqual({
+      balances: [],
+      tier: { asset: 'haiku', classifierModel: 'claude-haiku-4-5-20251001', responderModel: 'claude-haiku-4-5-20251001' },
+    });
+  });
+});
