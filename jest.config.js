@@ -28,9 +28,9 @@ module.exports = {
     ],
   },
   // These dependencies ship ESM only (content-disposition under @fastify/static; @scure and
-  // @noble under otplib; cborg, the test authenticator's CBOR); jest needs CommonJS.
-  transformIgnorePatterns: ['^(?!.*/node_modules/(content-disposition|@scure/base|@noble/hashes|@noble/curves|cborg)/).*/node_modules/'],
-  moduleNameMapper: { ...moduleNameMapper, '^cborg$': '<rootDir>/node_modules/cborg/cborg.js' },
+  // @noble under otplib); jest needs CommonJS.
+  transformIgnorePatterns: ['^(?!.*/node_modules/(content-disposition|@scure/base|@noble/hashes|@noble/curves)/).*/node_modules/'],
+  moduleNameMapper,
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
   testTimeout: 30000,

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
+export const embeddedUrl = (port, database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -47,7 +49,7 @@ export async function startEmbeddedPostgres({ dataDir, persistent, log = () => {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return {
-    url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: (database) => embeddedUrl(port, database),
     stop: () => pg.stop(),
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from './embedded-pg.mjs';
+import { embeddedUrl, startEmbeddedPostgres } from './embedded-pg.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataRoot = join(root, '.data');
@@ -26,12 +26,31 @@ function devSecretKey() {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The port of the embedded cluster when another command (e.g. `npm start`) is running it. */
+function runningClusterPort(dataDir) {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+    return Number(port);
+  } catch {
+    return null; // a stale file from a crash; Postgres cleans it up on start
+  }
+}
+
 const env = { ...process.env };
 let embedded;
 if (!env.DATABASE_URL) {
-  console.error('loomworks: no DATABASE_URL, starting embedded PostgreSQL in .data/pg');
-  embedded = await startEmbeddedPostgres({ dataDir: join(dataRoot, 'pg'), persistent: true });
-  env.DATABASE_URL = embedded.url('postgres');
+  const dataDir = join(dataRoot, 'pg');
+  const port = runningClusterPort(dataDir);
+  if (port) {
+    env.DATABASE_URL = embeddedUrl(port, 'postgres');
+  } else {
+    console.error('loomworks: no DATABASE_URL, starting embedded PostgreSQL in .data/pg');
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: true });
+    env.DATABASE_URL = embedded.url('postgres');
+  }
   env.LOOMWORKS_SECRET_KEY ??= devSecretKey();
 }
 

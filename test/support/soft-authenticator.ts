@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { encode } from 'cborg';
+import { Encoder } from 'cbor-x';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -7,6 +7,15 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 
+// Plain RFC 8949 CBOR: no cbor-x extensions (record structures, tag 259 for maps, typed-array tags).
+// (useTag259ForMaps is a runtime option its typings lack.)
+const plainCbor: ConstructorParameters<typeof Encoder>[0] & { useTag259ForMaps: boolean } = {
+  useRecords: false,
+  useTag259ForMaps: false,
+  tagUint8Array: false,
+};
+const cbor = new Encoder(plainCbor);
+const encode = (value: unknown): Buffer => cbor.encode(value);
 const b64url = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
 
@@ -25,7 +34,7 @@ export interface Tamper {
 
 /**
  * A software passkey for tests: an ES256 key pair from node:crypto, attestation "none", real CBOR
- * (cborg, independent of the verifier's decoder) and real ECDSA signatures over the data a browser
+ * (cbor-x, independent of the verifier's decoder) and real ECDSA signatures over the data a browser
  * and authenticator would produce.
  */
 export class SoftAuthenticator {
