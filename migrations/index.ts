@@ -8,6 +8,7 @@ import { CreateGrants1764000004000 } from './1764000004000-CreateGrants';
 import { CreateOracleRates1764000005000 } from './1764000005000-CreateOracleRates';
 import { CreateIdempotencyKeys1764000006000 } from './1764000006000-CreateIdempotencyKeys';
 import { CreateAuth1764000007000 } from './1764000007000-CreateAuth';
+import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -18,4 +19,5 @@ export const allMigrations = [
   CreateOracleRates1764000005000,
   CreateIdempotencyKeys1764000006000,
   CreateAuth1764000007000,
+  CreateAdminAudit1764000008000,
 ];

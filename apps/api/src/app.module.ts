@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { AdminModule } from '@loomworks/admin';
 import { AuthModule } from '@loomworks/auth';
 import { ClockModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
@@ -38,6 +39,7 @@ export class AppModule {
         PersonsModule,
         CreditModule,
         AuthModule,
+        AdminModule,
       ],
       controllers: [HealthController],
       providers: [

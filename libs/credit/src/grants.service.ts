@@ -231,6 +231,17 @@ export class GrantsService {
     });
   }
 
+  /** Persons linked to this address or a variant of it in the registry (claimers, deleted accounts). */
+  async personIdsForEmail(email: string): Promise<string[]> {
+    const hashes = emailHashes(email);
+    const rows: { person_id: string }[] = await this.transactions.manager.query(
+      `SELECT DISTINCT person_id FROM credit.email_grant_registry
+        WHERE person_id IS NOT NULL AND (email_hash = $1 OR normalized_hash = $2)`,
+      [hashes.exactHash, hashes.normalizedHash],
+    );
+    return rows.map((r) => r.person_id);
+  }
+
   async list(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string | null }): Promise<Page<Grant>> {
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
     const hashes = filter.email ? emailHashes(filter.email) : undefined;

@@ -29,6 +29,7 @@ export {
   SYSTEM_ISSUER,
   SYSTEM_VOID,
   personParty,
+  asPersonFlow,
   type Flow,
   type FlowKind,
   type PersonFlow,

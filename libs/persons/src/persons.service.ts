@@ -107,6 +107,17 @@ export class PersonsService {
     return row && toPerson(row);
   }
 
+  /** Persons (any status) with one of these ids or canonical addresses, newest first. */
+  async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
+    if (ids.length === 0 && emails.length === 0) return [];
+    const rows = await this.transactions.manager
+      .createQueryBuilder(PersonEntity, 'p')
+      .where('p.id = ANY(:ids) OR p.email = ANY(:emails)', { ids, emails: emails.map(canonicalEmail) })
+      .orderBy('p.created_at', 'DESC')
+      .getMany();
+    return rows.map(toPerson);
+  }
+
   /**
    * Locks the person's row for the rest of the caller's transaction: status changes and ledger
    * writes for one person serialize on it. NO KEY UPDATE, so inserts that merely reference the

@@ -1,0 +1,140 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  NotEquals,
+} from 'class-validator';
+import { GRANT_KINDS, GRANT_STATUSES, TOKEN_KINDS, type GrantKind, type GrantStatus, type TokenKind } from '@loomworks/credit';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+export class IssueGrantDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  recipientEmail!: string;
+
+  @ApiProperty({ example: 'sonnet', description: 'a configured credit tier' })
+  @IsString()
+  @Length(1, 100)
+  asset!: string;
+
+  @ApiProperty({ enum: GRANT_KINDS })
+  @IsIn(GRANT_KINDS)
+  kind!: GrantKind;
+
+  @ApiProperty({ minimum: 1, maximum: MAX })
+  @IsInt()
+  @Min(1)
+  @Max(MAX)
+  amount!: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  referrerPersonId?: string;
+
+  @ApiPropertyOptional({ description: 'issue to a non-eligible address; requires `note`' })
+  @IsOptional()
+  @IsBoolean()
+  overrideEligibility?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}
+
+export class GrantQueryDto {
+  @ApiPropertyOptional({ enum: GRANT_STATUSES })
+  @IsOptional()
+  @IsIn(GRANT_STATUSES)
+  status?: GrantStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsEmail()
+  email?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class EmailQueryDto {
+  @ApiProperty()
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+}
+
+export class AdjustmentDto {
+  @ApiProperty({ example: 'haiku' })
+  @IsString()
+  @Length(1, 100)
+  asset!: string;
+
+  @ApiProperty({ description: 'signed, non-zero', example: -50 })
+  @IsInt()
+  @NotEquals(0)
+  @Min(-MAX)
+  @Max(MAX)
+  amount!: number;
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 1000)
+  reason!: string;
+}
+
+export class RateDto {
+  @ApiProperty({ example: 'claude-sonnet-4-6' })
+  @IsString()
+  @Length(1, 200)
+  model!: string;
+
+  @ApiProperty({ enum: TOKEN_KINDS })
+  @IsIn(TOKEN_KINDS)
+  tokenKind!: TokenKind;
+
+  @ApiProperty({ minimum: 1, description: 'credits per million tokens' })
+  @IsInt()
+  @Min(1)
+  @Max(MAX)
+  creditsPerMillion!: number;
+}
+
+export class ConfigValueDto {
+  @ApiProperty({ description: "the setting's typed value" })
+  @IsDefined()
+  value!: unknown;
+}

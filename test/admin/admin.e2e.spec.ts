@@ -1,0 +1,277 @@
+import { AdminTokensService } from '@loomworks/auth';
+import { ConsumptionService, emailHashes } from '@loomworks/credit';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+
+describe('admin surface over HTTP', () => {
+  let world: AuthWorld;
+  let admin: SignedUp;
+  let member: SignedUp;
+
+  beforeAll(async () => {
+    world = await AuthWorld.create();
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    member = await world.signup();
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
+  const post = (path: string, body?: object, who = admin) => world.http().post(path).set(as(who)).send(body);
+  const get = (path: string, who = admin) => world.http().get(path).set(as(who));
+  const issue = (recipientEmail: string, extra: object = {}) =>
+    post('/admin/grants', { recipientEmail, asset: 'sonnet', kind: 'welcome', amount: 2000, ...extra });
+
+  it('runs a whole grant lifecycle through the API alone', async () => {
+    const email = `lifecycle.${Date.now()}@gmail.com`;
+    // issue → claim through signup
+    const issued = await issue(email).expect(201);
+    expect(issued.body.grant).toMatchObject({ asset: 'sonnet', kind: 'welcome', amount: 2000, recipientEmail: email, status: 'issued', issuedBy: admin.person.id });
+    const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
+    expect(issued.body.claimUrl).toBe(`http://localhost:3000/claim?token=${claimToken}`);
+    const started = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
+    const person = await world.finishSignup(email, started.body.registrationId, started.body.options, claimToken);
+
+    // balances
+    const credit = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
+    expect(credit.body.balances).toEqual([{ asset: 'sonnet', amount: 2000 }]);
+
+    // consume through the seam
+    await world.app.get(ConsumptionService).record({
+      personId: person.person.id, turnId: 'lifecycle-turn-1', asset: 'sonnet',
+      stages: [{ stage: 'respond', model: 'claude-sonnet-4-6', usage: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 } }],
+    });
+    const after = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
+    expect(after.body.balances).toEqual([{ asset: 'sonnet', amount: 1991 }]);
+    expect(after.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['consumption', 'issuance']);
+
+    // suspend → reactivate → delete
+    expect((await post(`/admin/persons/${person.person.id}/suspend`).expect(200)).body.accountStatus).toBe('suspended');
+    await world.http().get('/me').set(as(person)).expect(200);
+    expect((await post(`/admin/persons/${person.person.id}/reactivate`).expect(200)).body.accountStatus).toBe('active');
+    const deleted = await post(`/admin/persons/${person.person.id}/delete`).expect(200);
+    expect(deleted.body).toMatchObject({ accountStatus: 'deleted', email: `deleted_${emailHashes(email).exactHash}@deleted.invalid` });
+    await world.http().get('/me').set(as(person)).expect(401);
+    expect((await get(`/admin/persons/${person.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'sonnet', amount: 0 }]);
+
+    // cooling refuses a Gmail variant; an override with a note succeeds
+    const variant = email.replace('lifecycle.', 'lifecycle').replace('@gmail.com', '+again@googlemail.com');
+    const refused = await issue(variant).expect(409);
+    expect(refused.body).toEqual({
+      statusCode: 409, error: 'ineligible_email', message: expect.any(String),
+      eligibility: 'cooling', matchedHash: emailHashes(email).normalizedHash,
+    });
+    expect((await get(`/admin/eligibility?email=${encodeURIComponent(variant)}`).expect(200)).body).toEqual({ eligibility: 'cooling', matchedHash: emailHashes(email).normalizedHash });
+    const overridden = await issue(variant, { overrideEligibility: true, note: 'returning customer, approved by support' }).expect(201);
+    expect(overridden.body.grant.status).toBe('issued');
+
+    // the deleted person is still found by the address they had
+    const found = await get(`/admin/persons?email=${encodeURIComponent(email)}`).expect(200);
+    expect(found.body.items.map((p: { id: string }) => p.id)).toEqual([person.person.id]);
+
+    // and everything was audited, newest first
+    const audit = await get('/admin/audit?limit=5').expect(200);
+    expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual([
+      'grant.issue', 'person.delete', 'person.reactivate', 'person.suspend', 'grant.issue',
+    ]);
+    expect(audit.body.nextCursor).toBeNull();
+    const paged = await get('/admin/audit?limit=2').expect(200);
+    const rest = await get(`/admin/audit?limit=5&cursor=${paged.body.nextCursor}`).expect(200);
+    expect([...paged.body.items, ...rest.body.items]).toEqual(audit.body.items);
+    expect(audit.body.items[1]).toMatchObject({ actorPersonId: admin.person.id, subjectType: 'person', subjectId: person.person.id, details: { endedSessions: 1 } });
+  });
+
+  describe('grants', () => {
+    it('honours Idempotency-Key: same body → the first answer, other body → 409', async () => {
+      const email = uniqueEmail();
+      const key = `grant-${Date.now()}`;
+      const first = await issue(email).set('idempotency-key', key).expect(201);
+      const again = await issue(email).set('idempotency-key', key).expect(201);
+      expect(again.body).toEqual(first.body);
+      expect((await issue(uniqueEmail()).set('idempotency-key', key).expect(409)).body.error).toBe('idempotency_key_reused');
+      expect((await get(`/admin/grants?email=${encodeURIComponent(email)}`).expect(200)).body.items).toHaveLength(1);
+    });
+
+    it.each([
+      [{ amount: 0 }, 'amount'],
+      [{ amount: 1.5 }, 'amount'],
+      [{ amount: 2 ** 53 }, 'amount'],
+      [{ kind: 'gift' }, 'kind'],
+      [{ recipientEmail: 'nope' }, 'recipientEmail'],
+      [{ overrideEligibility: true }, 'note'],
+      [{ surprise: 1 }, 'surprise'],
+    ])('refuses %j with 400 naming %s', async (bad, field) => {
+      const res = await issue(uniqueEmail(), bad).expect(400);
+      expect(res.body.error).toBe('validation_failed');
+      expect(res.body.fields.map((f: { field: string }) => f.field)).toContain(field);
+    });
+
+    it('refuses an asset that is not a configured tier', async () => {
+      expect((await issue(uniqueEmail(), { asset: 'platinum' }).expect(400)).body.error).toBe('unknown_asset');
+    });
+
+    it('refuses a duplicate address with 409 and the matched hash', async () => {
+      const email = uniqueEmail();
+      await issue(email).expect(201);
+      const res = await issue(email.toUpperCase()).expect(409);
+      expect(res.body).toMatchObject({ error: 'ineligible_email', eligibility: 'duplicate_exact', matchedHash: emailHashes(email).exactHash });
+    });
+
+    it('revokes, reissues, and answers the documented errors', async () => {
+      const issued = await issue(uniqueEmail()).expect(201);
+      const id = issued.body.grant.id;
+      const reissued = await post(`/admin/grants/${id}/reissue`).expect(200);
+      expect(reissued.body.claimUrl).not.toBe(issued.body.claimUrl);
+      const oldToken = new URL(issued.body.claimUrl).searchParams.get('token');
+      expect((await world.http().post('/claim/grant').send({ claimToken: oldToken }).expect(404)).body.error).toBe('grant_not_found');
+      expect((await post(`/admin/grants/${id}/revoke`).expect(200)).body.status).toBe('revoked');
+      expect((await post(`/admin/grants/${id}/reissue`).expect(410)).body.error).toBe('grant_revoked');
+      const missing = '00000000-0000-4000-8000-000000000000';
+      expect((await post(`/admin/grants/${missing}/revoke`).expect(404)).body.error).toBe('grant_not_found');
+      expect((await post(`/admin/grants/${missing}/reissue`).expect(404)).body.error).toBe('grant_not_found');
+      expect((await post('/admin/grants/not-a-uuid/revoke').expect(400)).body.fields).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+
+      const claimed = await issue(member.email, { overrideEligibility: true, note: 'n' }).expect(201);
+      await post('/me/claims', { claimToken: new URL(claimed.body.claimUrl).searchParams.get('token') }, member).expect(201);
+      expect((await post(`/admin/grants/${claimed.body.grant.id}/revoke`).expect(409)).body.error).toBe('grant_already_claimed');
+      expect((await post(`/admin/grants/${claimed.body.grant.id}/reissue`).expect(409)).body.error).toBe('grant_already_claimed');
+    });
+
+    it('pages stably while grants are being issued', async () => {
+      for (let i = 0; i < 7; i++) await issue(uniqueEmail('page')).expect(201);
+      const before = (await get('/admin/grants?limit=200').expect(200)).body.items.map((g: { id: string }) => g.id);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        world.clock.advanceDays(1 / 86400);
+        const [page]: [{ body: { items: { id: string }[]; nextCursor: string | null } }, unknown] = await Promise.all([
+          get(`/admin/grants?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200),
+          issue(uniqueEmail('concurrent')).expect(201),
+        ]);
+        seen.push(...page.body.items.map((g: { id: string }) => g.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(new Set(seen).size).toBe(seen.length);
+      for (const id of before) expect(seen).toContain(id);
+    });
+
+    it('filters by status', async () => {
+      const res = await get('/admin/grants?status=revoked').expect(200);
+      expect(res.body.items.length).toBeGreaterThan(0);
+      for (const g of res.body.items) expect(g.status).toBe('revoked');
+      expect((await get('/admin/grants?status=lost').expect(400)).body.fields[0].field).toBe('status');
+    });
+  });
+
+  describe('persons', () => {
+    it('answers 409 invalid_account_transition with from/to, and 404 for unknown persons', async () => {
+      const target = await world.signup();
+      const res = await post(`/admin/persons/${target.person.id}/reactivate`).expect(409);
+      expect(res.body).toEqual({ statusCode: 409, error: 'invalid_account_transition', message: expect.any(String), from: 'active', to: 'active' });
+      const missing = '00000000-0000-4000-8000-000000000000';
+      for (const action of ['suspend', 'reactivate', 'delete']) {
+        expect((await post(`/admin/persons/${missing}/${action}`).expect(404)).body.error).toBe('person_not_found');
+      }
+      expect((await get(`/admin/persons/${missing}/credit`).expect(404)).body.error).toBe('person_not_found');
+    });
+
+    it('makes signed adjustments with a reason', async () => {
+      const target = await world.signup();
+      const credited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
+      expect(credited.body).toMatchObject({ kind: 'adjustment', asset: 'haiku', amount: 40, direction: 'in', counterparty: 'system:issuer', metadata: { reason: 'goodwill', actorPersonId: admin.person.id } });
+      const debited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: -15, reason: 'correction' }).expect(201);
+      expect(debited.body).toMatchObject({ amount: 15, direction: 'out' });
+      expect((await get(`/admin/persons/${target.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'haiku', amount: 25 }]);
+      for (const bad of [{ asset: 'haiku', amount: 0, reason: 'x' }, { asset: 'haiku', amount: 5 }, { asset: 'haiku', amount: 5, reason: '' }]) {
+        expect((await post(`/admin/persons/${target.person.id}/adjustments`, bad).expect(400)).body.error).toBe('validation_failed');
+      }
+      expect((await post('/admin/persons/00000000-0000-4000-8000-000000000000/adjustments', { asset: 'haiku', amount: 5, reason: 'r' }).expect(404)).body.error).toBe('person_not_found');
+    });
+
+    it('finds persons by a normalized variant of their address', async () => {
+      const local = `finder.${Date.now()}`;
+      const email = `${local}@gmail.com`;
+      const issued = await issue(email).expect(201);
+      const who = await world.signup({ email, claimToken: new URL(issued.body.claimUrl).searchParams.get('token')! });
+      const res = await get(`/admin/persons?email=${encodeURIComponent(`${local.replace('.', '')}+x@gmail.com`)}`).expect(200);
+      expect(res.body.items.map((p: { id: string }) => p.id)).toEqual([who.person.id]);
+      expect((await get('/admin/persons?email=bad').expect(400)).body.error).toBe('validation_failed');
+    });
+  });
+
+  describe('roles', () => {
+    it('refuses members (403) and anonymous callers (401) on every admin route', async () => {
+      const routes: Array<['get' | 'post' | 'put', string]> = [
+        ['post', '/admin/grants'], ['get', '/admin/grants'], ['post', `/admin/grants/${admin.person.id}/revoke`],
+        ['post', `/admin/grants/${admin.person.id}/reissue`], ['get', '/admin/eligibility?email=a@b.co'], ['get', '/admin/persons?email=a@b.co'],
+        ['post', `/admin/persons/${member.person.id}/suspend`], ['post', `/admin/persons/${member.person.id}/adjustments`],
+        ['get', `/admin/persons/${member.person.id}/credit`], ['get', '/admin/ledger/verify'], ['get', '/admin/audit'],
+        ['get', '/admin/rates'], ['put', '/admin/rates'], ['get', '/admin/config'], ['put', '/admin/config/grant_default_expiry_days'],
+      ];
+      for (const [method, path] of routes) {
+        expect([path, (await world.http()[method](path).set(as(member)).send({})).status]).toEqual([path, 403]);
+        expect([path, (await world.http()[method](path).send({})).status]).toEqual([path, 401]);
+      }
+    });
+  });
+
+  describe('operator settings', () => {
+    it('sets rates from now on, positive integers only', async () => {
+      const before = await get('/admin/rates').expect(200);
+      expect(before.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'input', creditsPerMillion: 1000 }));
+      expect(before.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'cacheWrite', creditsPerMillion: '5000/4' }));
+      const after = await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 6000 }).expect(200);
+      expect(after.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 6000 }));
+      for (const creditsPerMillion of [0, -5, 1.5, '100']) {
+        await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion }).expect(400);
+      }
+      await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 5000 }).expect(200);
+    });
+
+    it('shows typed settings, never a secret in clear, and validates changes', async () => {
+      await world.http().put('/admin/config/anthropic_api_key').set(as(admin)).send({ value: 'sk-ant-admin-secret' }).expect(200);
+      const config = await get('/admin/config').expect(200);
+      expect(config.body.items).toContainEqual({ key: 'anthropic_api_key', secret: true, isSet: true });
+      expect(config.body.items).toContainEqual({ key: 'grant_default_expiry_days', secret: false, value: 30 });
+      expect(JSON.stringify(config.body)).not.toContain('sk-ant-admin-secret');
+      expect(JSON.stringify((await get('/admin/audit?limit=50').expect(200)).body)).not.toContain('sk-ant-admin-secret');
+
+      const changed = await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 7 }).expect(200);
+      expect(changed.body.items).toContainEqual({ key: 'grant_default_expiry_days', secret: false, value: 7 });
+      expect((await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 'soon' }).expect(400)).body.error).toBe('invalid_setting');
+      expect((await world.http().put('/admin/config/no_such_key').set(as(admin)).send({ value: 1 }).expect(400)).body.error).toBe('unknown_setting');
+      expect((await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({}).expect(400)).body.error).toBe('validation_failed');
+      await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 30 }).expect(200);
+    });
+  });
+
+  describe('ledger verification', () => {
+    it('is ok on a consistent ledger and reports drift when a balance row is corrupted', async () => {
+      const ok = await get('/admin/ledger/verify').expect(200);
+      expect(ok.body).toMatchObject({ ok: true, drift: [] });
+      expect(ok.body.checkedFlows).toBeGreaterThan(0);
+      const party = `person:${member.person.id}`;
+      await world.db.query("INSERT INTO credit.balances (party, asset, slot, amount) VALUES ($1, 'opus', 0, 13)", [party]);
+      try {
+        const bad = await get('/admin/ledger/verify').expect(200);
+        expect(bad.body.ok).toBe(false);
+        expect(bad.body.drift).toEqual([{ party, asset: 'opus', balance: 13, sumOfFlows: 0 }]);
+      } finally {
+        await world.db.query("DELETE FROM credit.balances WHERE party = $1 AND asset = 'opus'", [party]);
+      }
+    });
+  });
+
+  it('describes every admin route in the OpenAPI document', async () => {
+    const doc = await world.http().get('/docs-json').expect(200);
+    const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
+    expect(paths.sort()).toEqual([
+      '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/grants', '/admin/grants/{id}/reissue',
+      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
+      '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/suspend', '/admin/rates',
+    ]);
+    expect(doc.body.paths['/admin/grants'].post.responses['409'].description).toContain('ineligible_email');
+    expect(doc.body.components.schemas.IssueGrantDto.required).toEqual(expect.arrayContaining(['recipientEmail', 'asset', 'kind', 'amount']));
+  });
+});
