@@ -9,6 +9,7 @@ import { CreateOracleRates1764000005000 } from './1764000005000-CreateOracleRate
 import { CreateIdempotencyKeys1764000006000 } from './1764000006000-CreateIdempotencyKeys';
 import { CreateAuth1764000007000 } from './1764000007000-CreateAuth';
 import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit';
+import { CreateConversations1764000009000 } from './1764000009000-CreateConversations';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -20,4 +21,5 @@ export const allMigrations = [
   CreateIdempotencyKeys1764000006000,
   CreateAuth1764000007000,
   CreateAdminAudit1764000008000,
+  CreateConversations1764000009000,
 ];

@@ -8,6 +8,7 @@ import { ClockModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
+import { OrchestrationModule } from '@loomworks/orchestration';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { allMigrations } from '../../../migrations';
@@ -40,6 +41,7 @@ export class AppModule {
         CreditModule,
         AuthModule,
         AdminModule,
+        OrchestrationModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -26,3 +26,19 @@ export class ValidationFailedError extends DomainError {
     super(`Invalid request: ${fields.map((f) => f.field).join(', ')}`, { fields });
   }
 }
+
+/** No valid session. */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated';
+  constructor() {
+    super('Sign in to continue');
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  constructor(message = 'You may not do this') {
+    super(message);
+  }
+}
+

@@ -1,4 +1,4 @@
-export { DomainError, ValidationFailedError, type FieldError } from './domain-error';
+export { DomainError, ValidationFailedError, UnauthenticatedError, ForbiddenError, type FieldError } from './domain-error';
 export { CLOCK, type Clock, systemClock } from './clock';
 export { ClockModule } from './clock.module';
 export { PageQueryDto } from './page-query.dto';

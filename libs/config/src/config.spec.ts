@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       port: 3000,
       publicOrigin: 'http://localhost:3000',
       webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
-      anthropic: { apiKey: undefined, baseUrl: undefined },
+      anthropic: { apiKey: undefined, baseUrl: undefined, timeoutMs: 60_000, maxRetries: 2 },
       logLevel: 'info',
     });
   });
@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       rpId: 'credits.example.com',
       origins: ['https://credits.example.com', 'https://app.example.com'],
     });
-    expect(config.anthropic).toEqual({ apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:9999' });
+    expect(config.anthropic).toEqual({ apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:9999', timeoutMs: 60_000, maxRetries: 2 });
   });
 
   it.each([

@@ -22,7 +22,7 @@ export interface AppConfig {
   secretKey: string;
   publicOrigin: string;
   webauthn: { rpId: string; origins: string[] };
-  anthropic: { apiKey?: string; baseUrl?: string };
+  anthropic: { apiKey?: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
   logLevel: LogLevel;
   loginRateLimit: RateLimitConfig;
 }
@@ -117,6 +117,8 @@ export function loadConfig(env: Env): AppConfig {
     anthropic: {
       apiKey: present(env, 'ANTHROPIC_API_KEY'),
       baseUrl: baseUrl === undefined ? undefined : url('ANTHROPIC_BASE_URL', baseUrl, ['http:', 'https:']),
+      timeoutMs: integer(env, 'ANTHROPIC_TIMEOUT_MS', 60_000, 100, 600_000),
+      maxRetries: integer(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
     },
     logLevel,
     loginRateLimit: {

@@ -10,6 +10,18 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
+export class IdempotencyKeyInProgressError extends DomainError {
+  readonly code = 'idempotency_key_in_progress';
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+}
+
+/** A pending claim older than this is taken over (its request died without finishing). */
+const PENDING_TTL_MS = 2 * 60_000;
+
+export type IdempotencyStart<T> = { replay: T } | { claimed: true };
+
 /**
  * Idempotency-Key support: the work and the record of its response commit in one transaction.
  * A concurrent request with the same key waits on the key's unique index until the first
@@ -23,9 +35,48 @@ export class IdempotencyService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * For work that must not hold a transaction open (an LLM call): claims the key in a short
+   * transaction of its own; finish with `complete` inside the work's final transaction, or
+   * `abandon` when the work fails (so a retry may run it).
+   */
+  async begin<T>(scope: string, key: string, request: unknown): Promise<IdempotencyStart<T>> {
+    const requestHash = this.hash(request);
+    return this.transactions.run(async (tx) => {
+      const now = this.clock.now();
+      const inserted = await tx.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, 'null', $4)
+         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+        [scope, key, requestHash, now],
+      );
+      if (inserted.length === 1) return { claimed: true as const };
+      const [row]: { request_hash: string; response: T | null; created_at: Date }[] = await tx.query(
+        'SELECT request_hash, response, created_at FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE',
+        [scope, key],
+      );
+      if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
+      if (row.response !== null) return { replay: row.response };
+      if (now.getTime() - row.created_at.getTime() < PENDING_TTL_MS) throw new IdempotencyKeyInProgressError();
+      await tx.query('UPDATE idempotency_keys SET created_at = $3 WHERE scope = $1 AND key = $2', [scope, key, now]);
+      return { claimed: true as const };
+    });
+  }
+
+  async complete(tx: Tx, scope: string, key: string, response: unknown): Promise<void> {
+    await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(response)]);
+  }
+
+  async abandon(scope: string, key: string): Promise<void> {
+    await this.transactions.manager.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response = 'null'::jsonb", [scope, key]);
+  }
+
+  private hash(request: unknown): string {
+    return createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+  }
+
   async run<T>(scope: string, key: string | undefined, request: unknown, work: (tx: Tx) => Promise<T>): Promise<T> {
     if (key === undefined) return this.transactions.run(work);
-    const requestHash = createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
+    const requestHash = this.hash(request);
     return this.transactions.run(async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, 'null', $4)
@@ -38,10 +89,11 @@ export class IdempotencyService {
           [scope, key],
         );
         if (previous.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
+        if (previous.response === null) throw new IdempotencyKeyInProgressError();
         return previous.response;
       }
       const response = await work(tx);
-      await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(response)]);
+      await this.complete(tx, scope, key, response);
       return response;
     });
   }

@@ -1,4 +1,4 @@
 export { DatabaseModule } from './database.module';
 export { Transactions, type Tx, type IsolationLevel } from './transactions';
 export { dataSourceOptions } from './data-source-options';
-export { IdempotencyService, IdempotencyKeyReusedError } from './idempotency';
+export { IdempotencyService, IdempotencyKeyReusedError, IdempotencyKeyInProgressError, type IdempotencyStart } from './idempotency';

@@ -30,12 +30,16 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   grant_expired: 410,
   grant_revoked: 410,
   idempotency_key_reused: 409,
+  idempotency_key_in_progress: 409,
+  conversation_not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   db_unavailable: 503,
   // A model without a configured rate cannot be charged, so its turns are refused, never free.
   missing_rate: 503,
+  no_llm_key: 503,
+  llm_error: 502,
 };
 
 /** Codes for errors raised by the framework itself (routing, body parsing), by HTTP status. */

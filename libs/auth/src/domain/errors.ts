@@ -1,18 +1,6 @@
 import { DomainError } from '@loomworks/common';
 
-export class UnauthenticatedError extends DomainError {
-  readonly code = 'unauthenticated';
-  constructor() {
-    super('Sign in to continue');
-  }
-}
-
-export class ForbiddenError extends DomainError {
-  readonly code = 'forbidden';
-  constructor(message = 'You may not do this') {
-    super(message);
-  }
-}
+export { UnauthenticatedError, ForbiddenError } from '@loomworks/common';
 
 export class RegistrationNotFoundError extends DomainError {
   readonly code = 'registration_not_found';

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@loomworks/persons';
-import { ForbiddenError, UnauthenticatedError } from '../domain/errors';
+import { ForbiddenError, UnauthenticatedError } from '@loomworks/common';
 import { SessionsService } from '../sessions.service';
 import { IS_PUBLIC, REQUIRED_ROLES, type AuthenticatedRequest } from './decorators';
 

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@loomworks/database';
+import type { Usage } from '../domain/usage';
+
+export interface ConversationRow {
+  id: string;
+  title: string;
+  created_at: Date;
+  last_turn_at: Date;
+}
+
+export interface TurnRow {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  token_usage: Record<string, Usage> | null;
+  created_at: Date;
+}
+
+export interface NewTurn {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  personId: string;
+  keySource?: string;
+  intent?: string;
+  models?: Record<string, string>;
+  tokenUsage?: Record<string, Usage>;
+  at: Date;
+}
+
+/** Conversations and turns; every read is scoped by the engagement it belongs to. */
+@Injectable()
+export class ConversationsRepository {
+  async inEngagement(tx: Tx, engagementId: string, conversationId: string): Promise<ConversationRow | null> {
+    const rows: ConversationRow[] = await tx.query(
+      'SELECT id, title, created_at, last_turn_at FROM conversations WHERE id = $1 AND engagement_id = $2',
+      [conversationId, engagementId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async insertConversation(tx: Tx, c: { id: string; engagementId: string; startedBy: string; title: string; at: Date }): Promise<void> {
+    await tx.query(
+      'INSERT INTO conversations (id, engagement_id, started_by, title, created_at, last_turn_at) VALUES ($1, $2, $3, $4, $5, $5)',
+      [c.id, c.engagementId, c.startedBy, c.title, c.at],
+    );
+  }
+
+  /** Appends a turn at the next sequence number (the conversation row lock orders concurrent writers). */
+  async appendTurn(tx: Tx, t: NewTurn): Promise<void> {
+    await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [t.conversationId]);
+    await tx.query(
+      `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, intent, models, token_usage, created_at)
+       VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE conversation_id = $2), $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [t.id, t.conversationId, t.role, t.content, t.personId, t.keySource ?? null, t.intent ?? null,
+        t.models ? JSON.stringify(t.models) : null, t.tokenUsage ? JSON.stringify(t.tokenUsage) : null, t.at],
+    );
+    await tx.query('UPDATE conversations SET last_turn_at = $2 WHERE id = $1', [t.conversationId, t.at]);
+  }
+
+  /** The latest `limit` turns, oldest first (the context for the next answer). */
+  async recentTurns(tx: Tx, conversationId: string, limit: number): Promise<TurnRow[]> {
+    const rows: TurnRow[] = await tx.query(
+      `SELECT id, role, content, token_usage, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
+      [conversationId, limit],
+    );
+    return rows.reverse();
+  }
+
+  async turns(tx: Tx, conversationId: string): Promise<TurnRow[]> {
+    return tx.query('SELECT id, role, content, token_usage, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
+  }
+
+  async list(tx: Tx, engagementId: string, limit: number, after?: { lastTurnAt: Date; id: string }): Promise<ConversationRow[]> {
+    return tx.query(
+      `SELECT id, title, created_at, last_turn_at FROM conversations
+        WHERE engagement_id = $1 AND ($2::timestamptz IS NULL OR (last_turn_at, id) < ($2, $3::uuid))
+        ORDER BY last_turn_at DESC, id DESC LIMIT $4`,
+      [engagementId, after?.lastTurnAt ?? null, after?.id ?? null, limit],
+    );
+  }
+}

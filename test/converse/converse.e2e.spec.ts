@@ -1,0 +1,262 @@
+import { CREDIT_SEAM, GrantsService, LedgerService } from '@loomworks/credit';
+import { PermissiveCreditSeam } from '@loomworks/credit/testing';
+import { LifecycleService } from '@loomworks/credit';
+import { ConverseService } from '@loomworks/orchestration';
+import { PersonsService } from '@loomworks/persons';
+import { SystemConfigService } from '@loomworks/system-config';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
+
+const HAIKU = 'claude-haiku-4-5-20251001';
+const SONNET = 'claude-sonnet-4-6';
+// credits per million tokens (seeded): [input, output, cacheRead, cacheWrite]
+const RATES: Record<string, [number, number, number, number]> = {
+  [HAIKU]: [1000, 5000, 100, 1250],
+  [SONNET]: [3000, 15000, 300, 3750],
+};
+/** An independent statement of DESIGN.md's rule: per stage, ceil(Σ tokens × rate / 10^6). */
+function expectedCredits(model: string, u: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number }): number {
+  const [i, o, r, w] = RATES[model];
+  const micro = u.input_tokens * i + u.output_tokens * o + (u.cache_read_input_tokens ?? 0) * r + (u.cache_creation_input_tokens ?? 0) * w;
+  return Math.ceil(micro / 1_000_000);
+}
+const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
+
+describe('converse over HTTP against a fake Messages API', () => {
+  const fake = new FakeAnthropic();
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    await fake.start();
+    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '500' } });
+  });
+  beforeEach(async () => {
+    fake.reset();
+    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(async () => {
+    await world.close();
+    await fake.stop();
+  });
+
+  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
+  const converse = (who: SignedUp, body: object, engagementId = who.person.personalEngagementId) =>
+    world.http().post(`/engagements/${engagementId}/converse`).set(as(who)).send(body);
+  const funded = async (asset: string, amount: bigint) => {
+    const email = uniqueEmail('conv');
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset, kind: 'welcome', amount });
+    return world.signup({ email, claimToken });
+  };
+  const balance = (who: SignedUp, asset: string) => world.app.get(LedgerService).balance(who.person.id, asset);
+
+  it('answers a system-key turn routed to the tier, charged at each stage\'s model rates', async () => {
+    const who = await funded('sonnet', 1000n);
+    const res = await converse(who, { message: 'What is a ledger?' }).expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      conversationId: expect.any(String),
+      intent: 'question',
+      reply: 'Echo: What is a ledger?',
+      keySource: 'system',
+      models: { classifier: HAIKU, responder: SONNET },
+      tokenUsage: {
+        classify: { input: 300, output: 2, cacheRead: 0, cacheWrite: 0 },
+        respond: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 },
+        total: { input: 1500, output: 342, cacheRead: 0, cacheWrite: 0 },
+      },
+      credit: { asset: 'sonnet', charged: 1 + 9, balanceAfter: 990 },
+    });
+    expect(fake.requests.map((r) => [r.apiKey, r.model])).toEqual([['system-key', HAIKU], ['system-key', SONNET]]);
+    expect(await balance(who, 'sonnet')).toBe(990n);
+  });
+
+  it.each([
+    [{ input_tokens: 1, output_tokens: 0 }],
+    [{ input_tokens: 999, output_tokens: 1 }],
+    [{ input_tokens: 12_345, output_tokens: 6_789, cache_read_input_tokens: 50_000, cache_creation_input_tokens: 4_321 }],
+    [{ input_tokens: 180_000, output_tokens: 64_000 }],
+  ])('charges exactly the oracle for the usage the fake reported: %j', async (usage) => {
+    const who = await funded('sonnet', 100_000n);
+    fake.reset({ usage: (r) => (isClassify(r) ? { input_tokens: 77, output_tokens: 1 } : usage) });
+    const res = await converse(who, { message: 'price me' }).expect(200);
+    const expected = expectedCredits(HAIKU, { input_tokens: 77, output_tokens: 1 }) + expectedCredits(SONNET, usage);
+    expect(res.body.credit).toEqual({ asset: 'sonnet', charged: expected, balanceAfter: 100_000 - expected });
+    expect(res.body.tokenUsage.respond).toEqual({
+      input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_input_tokens ?? 0, cacheWrite: usage.cache_creation_input_tokens ?? 0,
+    });
+  });
+
+  it('charges the turn that crosses zero, then answers credit_exhausted without calling the LLM', async () => {
+    const who = await funded('haiku', 10n); // each turn: classify 1 + respond ceil(1.2 + 1.7) = 3 → 4
+    const balances: number[] = [];
+    for (let i = 0; i < 3; i++) balances.push((await converse(who, { message: `turn ${i}` }).expect(200)).body.credit.balanceAfter);
+    expect(balances).toEqual([6, 2, -2]);
+    fake.reset();
+    const refused = await converse(who, { message: 'one more' }).expect(200);
+    expect(refused.body).toEqual({
+      status: 'credit_exhausted', conversationId: null, keySource: 'system',
+      tokenUsage: { classify: zero, respond: zero, total: zero },
+    });
+    expect(fake.requests).toHaveLength(0);
+    expect(await balance(who, 'haiku')).toBe(-2n);
+  });
+
+  it('answers account_suspended for a suspended person (system key), without an LLM call', async () => {
+    const who = await funded('haiku', 100n);
+    await world.app.get(LifecycleService).suspend(who.person.id);
+    const res = await converse(who, { message: 'hello?' }).expect(200);
+    expect(res.body.status).toBe('account_suspended');
+    expect(fake.requests).toHaveLength(0);
+    expect(await balance(who, 'haiku')).toBe(100n);
+  });
+
+  it('answers account_deleted for a deleted person (system key), without an LLM call', async () => {
+    const who = await funded('haiku', 100n);
+    await world.app.get(LifecycleService).delete(who.person.id);
+    const person = await world.app.get(PersonsService).getById(who.person.id);
+    // Over HTTP a deleted person has no session left; the gate is checked below that.
+    const res = await world.app.get(ConverseService).converse({ person, engagementId: person.personalEngagementId, message: 'hello?' });
+    expect(res.status).toBe('account_deleted');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('uses the person\'s own key with the default models and charges nothing', async () => {
+    const who = await funded('opus', 50n);
+    await world.http().put('/me/llm-key').set(as(who)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
+    const res = await converse(who, { message: 'mine' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', keySource: 'person', models: { classifier: HAIKU, responder: SONNET } });
+    expect(res.body.credit).toBeUndefined();
+    expect(fake.requests.map((r) => r.apiKey)).toEqual(['person-key', 'person-key']);
+    expect(await balance(who, 'opus')).toBe(50n);
+    expect(await world.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
+  });
+
+  it('prefers the engagement\'s operator key over the person\'s, and only owners may set it', async () => {
+    const owner = await world.signup();
+    await world.http().put('/me/llm-key').set(as(owner)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
+    const engagement = owner.person.personalEngagementId;
+    const stranger = await world.signup();
+    await world.http().put(`/engagements/${engagement}/llm-key`).set(as(stranger)).send({ provider: 'anthropic', apiKey: 'x' }).expect(403);
+    await world.http().put(`/engagements/${engagement}/llm-key`).set(as(owner)).send({ provider: 'anthropic', apiKey: 'operator-key' }).expect(204);
+    const res = await converse(owner, { message: 'operator pays' }).expect(200);
+    expect(res.body.keySource).toBe('operator');
+    expect(fake.requests.map((r) => r.apiKey)).toEqual(['operator-key', 'operator-key']);
+  });
+
+  it('answers 503 no_llm_key when no key exists at any level', async () => {
+    const who = await funded('haiku', 100n);
+    await world.app.get(SystemConfigService).unset('anthropic_api_key');
+    const res = await converse(who, { message: 'anyone?' }).expect(503);
+    expect(res.body).toEqual({ statusCode: 503, error: 'no_llm_key', message: expect.any(String) });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['an upstream 500', { failWith: 500 }],
+    ['an upstream 429', { failWith: 429 }],
+    ['a timeout', { latencyMs: 1500 }],
+  ])('answers 502 llm_error on %s, recording and charging nothing', async (_, behaviour) => {
+    const who = await funded('haiku', 100n);
+    fake.reset(behaviour);
+    const res = await converse(who, { message: 'fail me' }).expect(502);
+    expect(res.body).toEqual({ statusCode: 502, error: 'llm_error', message: expect.any(String) });
+    expect(await balance(who, 'haiku')).toBe(100n);
+    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
+  });
+
+  it('never answers a retried request with a second LLM call nor charges it twice (Idempotency-Key)', async () => {
+    const who = await funded('haiku', 100n);
+    const send = () => converse(who, { message: 'once' }).set('idempotency-key', 'turn-once');
+    const first = await send().expect(200);
+    const retry = await send().expect(200);
+    expect(retry.body).toEqual(first.body);
+    expect(fake.requests).toHaveLength(2);
+    expect(await balance(who, 'haiku')).toBe(96n);
+    expect((await converse(who, { message: 'other' }).set('idempotency-key', 'turn-once').expect(409)).body.error).toBe('idempotency_key_reused');
+  });
+
+  it('lets a failed request be retried with the same Idempotency-Key', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ failWith: 500 });
+    await converse(who, { message: 'retry me' }).set('idempotency-key', 'k-retry').expect(502);
+    fake.reset();
+    await converse(who, { message: 'retry me' }).set('idempotency-key', 'k-retry').expect(200);
+    expect(await balance(who, 'haiku')).toBe(96n);
+  });
+
+  describe('history', () => {
+    it('keeps conversations and turns with their usage, and sends the history with the next turn', async () => {
+      const who = await funded('haiku', 1000n);
+      const first = await converse(who, { message: 'first question' }).expect(200);
+      const conversationId = first.body.conversationId;
+      fake.reset();
+      await converse(who, { message: 'follow-up', conversationId }).expect(200);
+      const respond = fake.requests.find((r) => !isClassify(r))!;
+      expect(respond.messages).toEqual([
+        { role: 'user', content: 'first question' },
+        { role: 'assistant', content: 'Echo: first question' },
+        { role: 'user', content: 'follow-up' },
+      ]);
+
+      const engagement = who.person.personalEngagementId;
+      const list = await world.http().get(`/engagements/${engagement}/conversations`).set(as(who)).expect(200);
+      expect(list.body).toEqual({ items: [{ id: conversationId, title: 'first question', createdAt: expect.any(String), lastTurnAt: expect.any(String) }], nextCursor: null });
+      const turns = await world.http().get(`/engagements/${engagement}/conversations/${conversationId}/turns`).set(as(who)).expect(200);
+      expect(turns.body.items.map((t: { role: string; content: string }) => [t.role, t.content])).toEqual([
+        ['user', 'first question'], ['assistant', 'Echo: first question'], ['user', 'follow-up'], ['assistant', 'Echo: follow-up'],
+      ]);
+      expect(turns.body.items[1].tokenUsage.respond).toEqual({ input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 });
+      expect(turns.body.items[0].tokenUsage).toBeUndefined();
+    });
+
+    it('answers the documented errors', async () => {
+      const who = await funded('haiku', 100n);
+      const other = await world.signup();
+      const mine = who.person.personalEngagementId;
+      const missing = '00000000-0000-4000-8000-000000000000';
+      expect((await converse(other, { message: 'x' }, mine).expect(403)).body.error).toBe('forbidden');
+      expect((await world.http().get(`/engagements/${mine}/conversations`).set(as(other)).expect(403)).body.error).toBe('forbidden');
+      expect((await converse(who, { message: 'x' }, missing).expect(404)).body.error).toBe('engagement_not_found');
+      expect((await converse(who, { message: 'x', conversationId: missing }).expect(404)).body.error).toBe('conversation_not_found');
+      expect((await world.http().get(`/engagements/${mine}/conversations/${missing}/turns`).set(as(who)).expect(404)).body.error).toBe('conversation_not_found');
+      expect((await converse(who, { message: '' }).expect(400)).body.fields[0].field).toBe('message');
+      expect((await converse(who, { message: 'x' }, 'not-a-uuid').expect(400)).body.fields[0].field).toBe('engagementId');
+      await world.http().post(`/engagements/${mine}/converse`).send({ message: 'x' }).expect(401);
+      expect(fake.requests).toHaveLength(0);
+    });
+  });
+});
+
+const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+describe('converse routing with the permissive CreditSeam', () => {
+  const fake = new FakeAnthropic();
+  const seam = new PermissiveCreditSeam();
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    await fake.start();
+    world = await AuthWorld.create({
+      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0' },
+      override: (b) => b.overrideProvider(CREDIT_SEAM).useValue(seam),
+    });
+  });
+  afterAll(async () => {
+    await world.close();
+    await fake.stop();
+  });
+
+  it('routes a credit-less person to the lowest tier and records the stages it would charge', async () => {
+    const who = await world.signup();
+    fake.reset({ text: (r) => (isClassify(r) ? 'Task.' : 'done') });
+    const res = await world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+      .set({ authorization: `Bearer ${who.sessionToken}` }).send({ message: 'do it' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', intent: 'task', reply: 'done', keySource: 'system', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', charged: 0 } });
+    expect(seam.consumptions).toEqual([
+      expect.objectContaining({ personId: who.person.id, asset: 'haiku', stages: [expect.objectContaining({ stage: 'classify', model: HAIKU }), expect.objectContaining({ stage: 'respond', model: HAIKU })] }),
+    ]);
+    expect(await world.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
+  });
+});
