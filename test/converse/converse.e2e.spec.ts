@@ -6,7 +6,7 @@ import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
+import { FakeAnthropic, type FakeRequest, type FakeUsage } from '../support/fake-anthropic';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
@@ -16,7 +16,7 @@ const RATES: Record<string, [number, number, number, number]> = {
   [SONNET]: [3000, 15000, 300, 3750],
 };
 /** An independent statement of DESIGN.md's rule: per stage, ceil(Σ tokens × rate / 10^6). */
-function expectedCredits(model: string, u: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number }): number {
+function expectedCredits(model: string, u: FakeUsage): number {
   const [i, o, r, w] = RATES[model];
   const micro = u.input_tokens * i + u.output_tokens * o + (u.cache_read_input_tokens ?? 0) * r + (u.cache_creation_input_tokens ?? 0) * w;
   return Math.ceil(micro / 1_000_000);
@@ -72,7 +72,7 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(await balance(who, 'sonnet')).toBe(990n);
   });
 
-  it.each([
+  it.each<[FakeUsage]>([
     [{ input_tokens: 1, output_tokens: 0 }],
     [{ input_tokens: 999, output_tokens: 1 }],
     [{ input_tokens: 12_345, output_tokens: 6_789, cache_read_input_tokens: 50_000, cache_creation_input_tokens: 4_321 }],
