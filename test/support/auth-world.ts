@@ -21,6 +21,16 @@ export interface SignedUp {
   credit?: { grantId: string; asset: string; amount: number };
 }
 
+/** The wall clock, with TestClock's shape (moving it is refused). */
+class WallClock extends TestClock {
+  override now(): Date {
+    return new Date();
+  }
+  override set(): void {
+    throw new Error('this world runs on the wall clock');
+  }
+}
+
 export class AuthWorld {
   private constructor(
     readonly db: TestDatabase,
@@ -28,13 +38,14 @@ export class AuthWorld {
     readonly clock: TestClock,
   ) {}
 
-  static async create(options: { env?: Env; controllers?: Type[]; override?: (b: TestingModuleBuilder) => TestingModuleBuilder } = {}) {
+  /** With `realClock`, the app keeps the wall clock (for suites that share the database with a server process). */
+  static async create(options: { env?: Env; controllers?: Type[]; override?: (b: TestingModuleBuilder) => TestingModuleBuilder; realClock?: boolean } = {}) {
     const db = await createTestDatabase();
-    const clock = new TestClock();
+    const clock = options.realClock ? new WallClock() : new TestClock();
     const app = await createTestApp(db.url, {
       env: options.env,
       controllers: options.controllers,
-      override: (b) => (options.override ?? ((x) => x))(b.overrideProvider(CLOCK).useValue(clock)),
+      override: (b) => (options.override ?? ((x) => x))(options.realClock ? b : b.overrideProvider(CLOCK).useValue(clock)),
     });
     return new AuthWorld(db, app, clock);
   }

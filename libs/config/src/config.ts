@@ -25,6 +25,8 @@ export interface AppConfig {
   anthropic: { apiKey?: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
   logLevel: LogLevel;
   loginRateLimit: RateLimitConfig;
+  /** how long an unfinished Idempotency-Key claim blocks retries before they may take it over */
+  idempotencyPendingSeconds: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -121,6 +123,7 @@ export function loadConfig(env: Env): AppConfig {
       maxRetries: integer(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
     },
     logLevel,
+    idempotencyPendingSeconds: integer(env, 'IDEMPOTENCY_PENDING_SECONDS', 120, 1, 86_400),
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),

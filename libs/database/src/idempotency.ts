@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, DomainError, type Clock } from '@loomworks/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions, type Tx } from './transactions';
 
 export class IdempotencyKeyReusedError extends DomainError {
@@ -17,9 +18,6 @@ export class IdempotencyKeyInProgressError extends DomainError {
   }
 }
 
-/** A pending claim older than this is taken over (its request died without finishing). */
-const PENDING_TTL_MS = 2 * 60_000;
-
 export type IdempotencyStart<T> = { replay: T } | { claimed: true };
 
 /**
@@ -30,10 +28,16 @@ export type IdempotencyStart<T> = { replay: T } | { claimed: true };
  */
 @Injectable()
 export class IdempotencyService {
+  /** A pending claim older than this is taken over (its request died without finishing). */
+  private readonly pendingMs: number;
+
   constructor(
     private readonly transactions: Transactions,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.pendingMs = config.idempotencyPendingSeconds * 1000;
+  }
 
   /**
    * For work that must not hold a transaction open (an LLM call): claims the key in a short
@@ -56,7 +60,7 @@ export class IdempotencyService {
       );
       if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
       if (row.response !== null) return { replay: row.response };
-      if (now.getTime() - row.created_at.getTime() < PENDING_TTL_MS) throw new IdempotencyKeyInProgressError();
+      if (now.getTime() - row.created_at.getTime() < this.pendingMs) throw new IdempotencyKeyInProgressError();
       await tx.query('UPDATE idempotency_keys SET created_at = $3 WHERE scope = $1 AND key = $2', [scope, key, now]);
       return { claimed: true as const };
     });
