@@ -76,7 +76,7 @@ describe('a server killed between the LLM answer and the commit', () => {
       for (const [i] of DELAYS_MS.entries()) {
         const res = await converse(port, `crash-${i}`);
         expect([`crash-${i}`, res.status]).toEqual([`crash-${i}`, 200]);
-        expect((await res.json()).credit).toEqual(expect.objectContaining({ asset: 'haiku', charged: 4 }));
+        expect(((await res.json()) as { credit: unknown }).credit).toEqual(expect.objectContaining({ asset: 'haiku', charged: 4 }));
       }
       // Only the requests that had died before committing were answered by the LLM again.
       expect(fake.requests.length / 2).toBe(DELAYS_MS.length - Number(turnsBefore[0].n));

@@ -1,0 +1,109 @@
+/**
+ * Overhead of a system-key turn (account gate, tier resolution, consumption flows in the turn's
+ * transaction) versus an own-key turn (neither), both against a zero-latency fake Messages API,
+ * over real HTTP, in one run. Run: npm run bench
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { SessionsService } from '@loomworks/auth';
+import { loadConfig } from '@loomworks/config';
+import { GrantsService } from '@loomworks/credit';
+import { Transactions, dataSourceOptions } from '@loomworks/database';
+import { PersonsService } from '@loomworks/persons';
+import { AppModule } from '../apps/api/src/app.module';
+import { configureApp, createFastifyAdapter } from '../apps/api/src/bootstrap';
+import { allMigrations } from '../migrations';
+import { FakeAnthropic } from '../test/support/fake-anthropic';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONCURRENCY = 4;
+
+async function main() {
+  const base = loadConfig(process.env);
+  const name = `loomworks_bench_${process.pid}`;
+  const admin = new Client({ connectionString: base.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(base.databaseUrl);
+  url.pathname = `/${name}`;
+  const fake = await new FakeAnthropic().start();
+  try {
+    const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();
+    await migrate.runMigrations();
+    await migrate.destroy();
+    await run(url.toString(), fake);
+  } finally {
+    await fake.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function run(databaseUrl: string, fake: FakeAnthropic) {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', PORT: '0' });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), { logger: false });
+  await configureApp(app);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.getHttpServer().address() as { port: number }).port;
+  const transactions = app.get(Transactions);
+  const persons = app.get(PersonsService);
+  const grants = app.get(GrantsService);
+  const sessions = app.get(SessionsService);
+
+  const newPerson = async (funded: boolean) => {
+    const email = `bench.${randomUUID()}@example.com`;
+    const grant = funded ? await grants.issue({ recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 10n ** 12n }) : null;
+    return transactions.run(async (tx) => {
+      const person = await persons.createPerson(tx, { email, displayName: 'Bench' });
+      if (grant) await grants.claimInTransaction(tx, { claimToken: grant.claimToken, personId: person.id, email });
+      return { person, token: (await sessions.create(tx, person.id)).sessionToken };
+    });
+  };
+  const systemKeyPerson = await newPerson(true);
+  const ownKeyPerson = await newPerson(false);
+  await persons.setPersonLlmKey(ownKeyPerson.person.id, 'own-key');
+
+  const turn = (who: { person: { personalEngagementId: string }; token: string }) => async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/engagements/${who.person.personalEngagementId}/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${who.token}` },
+      body: JSON.stringify({ message: 'benchmark turn' }),
+    });
+    if (res.status !== 200) throw new Error(`converse answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+
+  await throughput(turn(ownKeyPerson), 1); // warm up
+  const own = await throughput(turn(ownKeyPerson));
+  const system = await throughput(turn(systemKeyPerson));
+  console.log(`\nconverse turns/s over ${SECONDS}s each, ${CONCURRENCY} concurrent clients, zero-latency fake LLM`);
+  console.table([
+    { key: 'own key (no gate, no charge)', 'turns/s': own.toFixed(0) },
+    { key: 'system key (gate + tier + 2 consumption flows)', 'turns/s': system.toFixed(0) },
+  ]);
+  console.log(`system / own: ${(system / own).toFixed(2)}  (per-turn overhead ≈ ${((1 / system - 1 / own) * CONCURRENCY * 1000).toFixed(1)} ms)`);
+  await app.close();
+}
+
+async function throughput(work: () => Promise<void>, seconds = SECONDS): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        await work();
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
