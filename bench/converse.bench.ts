@@ -7,39 +7,25 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { SessionsService } from '@loomworks/auth';
 import { loadConfig } from '@loomworks/config';
 import { GrantsService } from '@loomworks/credit';
-import { Transactions, dataSourceOptions } from '@loomworks/database';
+import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';
 import { configureApp, createFastifyAdapter } from '../apps/api/src/bootstrap';
-import { allMigrations } from '../migrations';
+import { withScratchDatabase } from './scratch-database';
 import { FakeAnthropic } from '../test/support/fake-anthropic';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = 4;
 
 async function main() {
-  const base = loadConfig(process.env);
-  const name = `loomworks_bench_${process.pid}`;
-  const admin = new Client({ connectionString: base.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base.databaseUrl);
-  url.pathname = `/${name}`;
   const fake = await new FakeAnthropic().start();
   try {
-    const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();
-    await migrate.runMigrations();
-    await migrate.destroy();
-    await run(url.toString(), fake);
+    await withScratchDatabase((databaseUrl) => run(databaseUrl, fake));
   } finally {
     await fake.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   }
 }
 

@@ -7,35 +7,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { loadConfig } from '@loomworks/config';
 import { ConsumptionService, GrantsService } from '@loomworks/credit';
-import { Transactions, dataSourceOptions } from '@loomworks/database';
+import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';
-import { allMigrations } from '../migrations';
+import { withScratchDatabase } from './scratch-database';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const HAIKU = 'claude-haiku-4-5-20251001';
 
 async function main() {
-  const base = loadConfig(process.env);
-  const name = `loomworks_bench_${process.pid}`;
-  const admin = new Client({ connectionString: base.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base.databaseUrl);
-  url.pathname = `/${name}`;
-  try {
-    const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();
-    await migrate.runMigrations();
-    await migrate.destroy();
-    await run(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  await withScratchDatabase(run);
 }
 
 async function run(databaseUrl: string) {

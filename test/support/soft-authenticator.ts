@@ -55,9 +55,7 @@ export class SoftAuthenticator {
   }
 
   register(options: PublicKeyCredentialCreationOptionsJSON, tamper: Tamper = {}): RegistrationResponseJSON {
-    const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: tamper.origin ?? this.origin, crossOrigin: false }),
-    );
+    const clientDataJSON = this.clientData('webauthn.create', options.challenge, tamper);
     const jwk = this.publicKey.export({ format: 'jwk' });
     // COSE_Key: kty EC2 (2), alg ES256 (-7), crv P-256 (1), x, y
     const coseKey = encode(
@@ -95,9 +93,7 @@ export class SoftAuthenticator {
 
   authenticate(options: PublicKeyCredentialRequestOptionsJSON, tamper: Tamper = {}): AuthenticationResponseJSON {
     this.signCount = tamper.counter ?? this.signCount + 1;
-    const clientDataJSON = Buffer.from(
-      JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: tamper.origin ?? this.origin, crossOrigin: false }),
-    );
+    const clientDataJSON = this.clientData('webauthn.get', options.challenge, tamper);
     const authenticatorData = this.authDataHeader(tamper, 0, this.signCount);
     const signature = sign('sha256', Buffer.concat([authenticatorData, sha256(clientDataJSON)]), this.privateKey);
     return {
@@ -111,6 +107,11 @@ export class SoftAuthenticator {
       },
       clientExtensionResults: {},
     };
+  }
+
+  /** What the browser would sign over: CollectedClientData as JSON bytes. */
+  private clientData(type: 'webauthn.create' | 'webauthn.get', challenge: string, tamper: Tamper): Buffer {
+    return Buffer.from(JSON.stringify({ type, challenge, origin: tamper.origin ?? this.origin, crossOrigin: false }));
   }
 
   private authDataHeader(tamper: Tamper, extraFlags: number, counter: number): Buffer {

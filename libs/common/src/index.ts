@@ -2,3 +2,5 @@ export { DomainError, ValidationFailedError, UnauthenticatedError, ForbiddenErro
 export { CLOCK, type Clock, systemClock } from './clock';
 export { ClockModule } from './clock.module';
 export { PageQueryDto } from './page-query.dto';
+export { encodeKeysetCursor, decodeKeysetCursor } from './keyset-cursor';
+export { LlmKeyDto } from './llm-key.dto';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, ValidationFailedError, type Clock } from '@loomworks/common';
+import { CLOCK, decodeKeysetCursor, encodeKeysetCursor, ValidationFailedError, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes, type Eligibility } from './domain/email';
@@ -252,7 +252,7 @@ export class GrantsService {
         status: filter.status,
         emailHashes: hashes && { exact: hashes.exactHash, normalized: hashes.normalizedHash },
         limit: limit + 1,
-        after: filter.cursor ? decodeGrantCursor(filter.cursor) : undefined,
+        after: filter.cursor ? keysetAfter(filter.cursor) : undefined,
       },
       now,
     );
@@ -260,16 +260,12 @@ export class GrantsService {
     const last = page[page.length - 1];
     return {
       items: page.map((r) => toGrant(r, now)),
-      nextCursor: rows.length > limit ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > limit ? encodeKeysetCursor(last.created_at, last.id) : null,
     };
   }
 }
 
-function decodeGrantCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at);
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-  }
-  return { createdAt, id };
+function keysetAfter(cursor: string): { createdAt: Date; id: string } {
+  const { at, id } = decodeKeysetCursor(cursor);
+  return { createdAt: at, id };
 }

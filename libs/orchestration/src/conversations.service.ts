@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationFailedError } from '@loomworks/common';
+import { decodeKeysetCursor, encodeKeysetCursor } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { ConversationNotFoundError } from './domain/errors';
 import { MembershipService } from './membership.service';
@@ -17,12 +17,13 @@ export class ConversationsService {
   async list(engagementId: string, personId: string, page: { limit?: number; cursor?: string }) {
     await this.membership.requireMember(engagementId, personId);
     const limit = page.limit ?? 50;
-    const rows = await this.conversations.list(this.transactions.manager, engagementId, limit + 1, page.cursor ? decodeCursor(page.cursor) : undefined);
+    const after = page.cursor ? decodeKeysetCursor(page.cursor) : undefined;
+    const rows = await this.conversations.list(this.transactions.manager, engagementId, limit + 1, after && { lastTurnAt: after.at, id: after.id });
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
       items: items.map((c) => ({ id: c.id, title: c.title, createdAt: c.created_at.toISOString(), lastTurnAt: c.last_turn_at.toISOString() })),
-      nextCursor: rows.length > limit ? Buffer.from(`${last.last_turn_at.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > limit ? encodeKeysetCursor(last.last_turn_at, last.id) : null,
     };
   }
 
@@ -41,13 +42,4 @@ export class ConversationsService {
       })),
     };
   }
-}
-
-function decodeCursor(cursor: string): { lastTurnAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const lastTurnAt = new Date(at);
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(lastTurnAt.getTime())) {
-    throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-  }
-  return { lastTurnAt, id };
 }

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDefined,
@@ -15,6 +14,7 @@ import {
   Min,
   NotEquals,
 } from 'class-validator';
+import { PageQueryDto } from '@loomworks/common';
 import { GRANT_KINDS, GRANT_STATUSES, TOKEN_KINDS, type GrantKind, type GrantStatus, type TokenKind } from '@loomworks/credit';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -64,7 +64,7 @@ export class IssueGrantDto {
   note?: string;
 }
 
-export class GrantQueryDto {
+export class GrantQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: GRANT_STATUSES })
   @IsOptional()
   @IsIn(GRANT_STATUSES)
@@ -74,20 +74,6 @@ export class GrantQueryDto {
   @IsOptional()
   @IsEmail()
   email?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class EmailQueryDto {

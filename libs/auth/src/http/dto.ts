@@ -76,13 +76,3 @@ export class ClaimTokenDto {
   claimToken!: string;
 }
 
-export class LlmKeyDto {
-  @ApiProperty({ enum: ['anthropic'] })
-  @IsIn(['anthropic'])
-  provider!: 'anthropic';
-
-  @ApiProperty()
-  @IsString()
-  @Length(1, 500)
-  apiKey!: string;
-}

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { PageQueryDto } from '@loomworks/common';
+import { LlmKeyDto, PageQueryDto } from '@loomworks/common';
 import { balanceView, CREDIT_SEAM, flowView, jsonAmount, LedgerService, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService } from '@loomworks/database';
 import { PersonsService, toPersonView, type Person } from '@loomworks/persons';
 import { CurrentPerson } from './decorators';
-import { ClaimTokenDto, LlmKeyDto } from './dto';
+import { ClaimTokenDto } from './dto';
 
 @ApiTags('me')
 @ApiBearerAuth()

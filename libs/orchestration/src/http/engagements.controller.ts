@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
-import { PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { LlmKeyDto, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
@@ -18,17 +18,6 @@ class ConverseDto {
   @IsOptional()
   @IsUUID()
   conversationId?: string;
-}
-
-class OperatorKeyDto {
-  @ApiProperty({ enum: ['anthropic'] })
-  @IsIn(['anthropic'])
-  provider!: 'anthropic';
-
-  @ApiProperty()
-  @IsString()
-  @Length(1, 500)
-  apiKey!: string;
 }
 
 const uuid = (field: string) =>
@@ -84,7 +73,7 @@ export class EngagementsController {
   @Put('llm-key')
   @HttpCode(204)
   @ApiOperation({ summary: "Set the engagement's operator LLM key (owner only; stored encrypted, never returned)" })
-  async setOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuid('engagementId')) engagementId: string, @Body() body: OperatorKeyDto) {
+  async setOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuid('engagementId')) engagementId: string, @Body() body: LlmKeyDto) {
     await this.membership.requireOwner(engagementId, person.id);
     await this.persons.setEngagementLlmKey(engagementId, body.apiKey);
   }
