@@ -21,6 +21,15 @@ describe('the server process', () => {
     expect(server.stdout()).toBe('');
   });
 
+  it('prints a working one-time admin token from the first-admin command', async () => {
+    const cli = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret }, 'apps/api/src/cli/admin-bootstrap.ts');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    const token = /^\s+([A-Za-z0-9_-]{43})$/m.exec(cli.stdout())?.[1];
+    expect(token).toBeDefined();
+    const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM admin_signup_tokens WHERE used_at IS NULL AND token_hash = sha256($1::bytea)', [Buffer.from(token!)]);
+    expect(row).toEqual({ n: 1 });
+  });
+
   it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
     const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0', LOG_LEVEL: 'warn' });
     const port = await waitForListening(server);

@@ -189,6 +189,15 @@ describe('admin surface over HTTP', () => {
       expect((await post('/admin/persons/00000000-0000-4000-8000-000000000000/adjustments', { asset: 'haiku', amount: 5, reason: 'r' }).expect(404)).body.error).toBe('person_not_found');
     });
 
+    it('validates query parameters', async () => {
+      expect((await get('/admin/eligibility?email=nope').expect(400)).body.fields[0].field).toBe('email');
+      expect((await get('/admin/eligibility').expect(400)).body.fields[0].field).toBe('email');
+      expect((await get('/admin/audit?cursor=abc').expect(400)).body.fields[0].field).toBe('cursor');
+      expect((await get('/admin/audit?limit=0').expect(400)).body.fields[0].field).toBe('limit');
+      expect((await get('/admin/grants?cursor=bm90LWEtY3Vyc29y').expect(400)).body.fields[0].field).toBe('cursor');
+      expect((await get('/admin/persons/not-a-uuid/credit').expect(400)).body.fields[0].field).toBe('id');
+    });
+
     it('finds persons by a normalized variant of their address', async () => {
       const local = `finder.${Date.now()}`;
       const email = `${local}@gmail.com`;

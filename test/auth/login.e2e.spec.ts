@@ -3,6 +3,7 @@ import { AdminTokensService, SessionsService } from '@loomworks/auth';
 import { LifecycleService } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { uniqueEmail } from '../support/credit-fixtures';
+import { SoftAuthenticator } from '../support/soft-authenticator';
 import { AdminProbeController } from '../support/admin-probe.controller';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 
@@ -204,5 +205,24 @@ describe('login throttling per client address', () => {
     await expectLogin(401, b, {}, '000000');
     const blocked = await expectLogin(429, c);
     expect(blocked.body.error).toBe('rate_limited');
+  });
+});
+
+describe('the session cookie on an https deployment', () => {
+  let world: AuthWorld;
+  beforeAll(async () => {
+    world = await AuthWorld.create({ env: { PUBLIC_ORIGIN: 'https://credits.example.com', WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGIN: 'http://localhost:3000' } });
+  });
+  afterAll(() => world.close());
+
+  it('is Secure', async () => {
+    const email = uniqueEmail();
+    const begin = await world.http().post('/auth/signup/begin').send({ email, displayName: 'S' }).expect(201);
+    const authenticator = new SoftAuthenticator();
+    const passkey = await world.http().post('/auth/signup/passkey')
+      .send({ registrationId: begin.body.registrationId, credential: authenticator.register(begin.body.options) }).expect(200);
+    const done = await world.http().post('/auth/signup/totp-verify')
+      .send({ registrationId: begin.body.registrationId, code: await world.code(passkey.body.totp.secret) }).expect(201);
+    expect(done.headers['set-cookie'][0]).toMatch(/; Secure/);
   });
 });

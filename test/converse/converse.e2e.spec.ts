@@ -103,6 +103,15 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(await balance(who, 'haiku')).toBe(-2n);
   });
 
+  it('charges parallel turns of one person exactly, each once', async () => {
+    const who = await funded('haiku', 1000n);
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => converse(who, { message: `parallel ${i}` })));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(await balance(who, 'haiku')).toBe(1000n - 8n * 4n);
+    const balancesAfter = results.map((r) => r.body.credit.balanceAfter).sort((a: number, b: number) => b - a);
+    expect(balancesAfter).toEqual(Array.from({ length: 8 }, (_, i) => 1000 - 4 * (i + 1)));
+  });
+
   it('answers account_suspended for a suspended person (system key), without an LLM call', async () => {
     const who = await funded('haiku', 100n);
     await world.app.get(LifecycleService).suspend(who.person.id);

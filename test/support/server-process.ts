@@ -11,9 +11,9 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs apps/api/src/main.ts as a real child process (TypeScript through @swc-node/register). */
-export function spawnServer(env: Env): ServerProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/api/src/main.ts'], {
+/** Runs apps/api/src/main.ts (or another entry) as a real child process (TypeScript through @swc-node/register). */
+export function spawnServer(env: Env, entry = 'apps/api/src/main.ts'): ServerProcess {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
