@@ -13,6 +13,7 @@ import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { allMigrations } from '../../../migrations';
 import { HealthController } from './health/health.controller';
+import { PagesController } from './pages/pages.controller';
 import { AllExceptionsFilter } from './http/exception.filter';
 import { createValidationPipe } from './http/validation';
 import { loggerParams } from './logging';
@@ -43,7 +44,7 @@ export class AppModule {
         AdminModule,
         OrchestrationModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PagesController],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -86,7 +86,7 @@ export class SignupService {
     };
   }
 
-  async verifyPasskey(registrationId: string, credential: RegistrationResponseJSON): Promise<{ registrationId: string; totp: { secret: string; otpauthUrl: string } }> {
+  async verifyPasskey(registrationId: string, credential: RegistrationResponseJSON): Promise<{ registrationId: string; totp: { secret: string; otpauthUrl: string; qrSvg: string } }> {
     // The challenge is taken (committed) before verifying: one attempt per challenge, pass or fail.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now()));
     if (!registration) throw new RegistrationNotFoundError();
@@ -94,7 +94,8 @@ export class SignupService {
     if (!passkey) throw new PasskeyVerificationFailedError();
     const secret = this.totp.newSecret();
     await this.auth.savePasskey(this.transactions.manager, registrationId, { ...passkey, totpSecretEncrypted: this.secrets.encrypt(secret) });
-    return { registrationId, totp: { secret, otpauthUrl: this.totp.otpauthUrl(secret, registration.email) } };
+    const otpauthUrl = this.totp.otpauthUrl(secret, registration.email);
+    return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
   async verifyTotp(registrationId: string, code: string, claimToken?: string): Promise<CompletedSignup> {

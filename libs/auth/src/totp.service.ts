@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { generateSecret, generateURI, verify } from 'otplib';
+import { toString as qrCode } from 'qrcode';
 import { CLOCK, type Clock } from '@loomworks/common';
 
 const ISSUER = 'Loomworks';
@@ -16,6 +17,11 @@ export class TotpService {
 
   otpauthUrl(secret: string, email: string): string {
     return generateURI({ issuer: ISSUER, label: email, secret });
+  }
+
+  /** The otpauth URL as an SVG QR code, for authenticator apps to scan. */
+  qrSvg(otpauthUrl: string): Promise<string> {
+    return qrCode(otpauthUrl, { type: 'svg', margin: 2 });
   }
 
   /**

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Public } from '@loomworks/auth';
+
+const ASSETS = join(__dirname, 'assets');
+const read = (name: string) => readFileSync(join(ASSETS, name), 'utf8');
+
+/**
+ * The browser pages of API.md: claim (passkey + TOTP signup), login, admin. Static files over the
+ * JSON API; no inline scripts, so the CSP can forbid them. No referrer leaves a page: the claim
+ * page's URL carries the claim token.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+@ApiExcludeController()
+@Public()
+@Controller()
+export class PagesController {
+  private readonly files = new Map(
+    ['claim.html', 'login.html', 'admin.html', 'app.js', 'style.css'].map((name) => [name, read(name)]),
+  );
+
+  private send(reply: FastifyReply, name: string, type: string): string {
+    void reply.headers({ ...SECURITY_HEADERS, 'content-type': type });
+    return this.files.get(name)!;
+  }
+
+  @Get('claim')
+  claim(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'claim.html', 'text/html; charset=utf-8');
+  }
+
+  @Get('login')
+  login(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'login.html', 'text/html; charset=utf-8');
+  }
+
+  @Get('admin')
+  admin(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'admin.html', 'text/html; charset=utf-8');
+  }
+
+  @Get('assets/app.js')
+  script(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'app.js', 'text/javascript; charset=utf-8');
+  }
+
+  @Get('assets/style.css')
+  style(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'style.css', 'text/css; charset=utf-8');
+  }
+}
