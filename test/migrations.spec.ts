@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@loomworks/database';
+import { dataSourceOptions, Migrator } from '@loomworks/database';
 import { allMigrations } from '../migrations';
 import { schemaSnapshot } from './support/schema-snapshot';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -30,6 +30,35 @@ describe('migrations', () => {
 
     await dataSource.runMigrations();
     expect(await schemaSnapshot(dataSource)).toEqual(first);
+  });
+
+  describe('at start-up of several instances at once', () => {
+    const sourcesOn = (url: string) => Promise.all([1, 2, 3, 4].map(() => new DataSource(dataSourceOptions(url, allMigrations)).initialize()));
+
+    it('race without a lock (so the next test can tell)', async () => {
+      let failures = 0;
+      for (let round = 0; round < 5 && failures === 0; round++) {
+        const empty = await createTestDatabase({ migrated: false });
+        const sources = await sourcesOn(empty.url);
+        const results = await Promise.allSettled(sources.map((s) => s.runMigrations()));
+        failures += results.filter((r) => r.status === 'rejected').length;
+        await Promise.all(sources.map((s) => s.destroy()));
+        await empty.drop();
+      }
+      expect(failures).toBeGreaterThan(0);
+    });
+
+    it('migrate once, in turn, through the Migrator\'s advisory lock', async () => {
+      const empty = await createTestDatabase({ migrated: false });
+      const sources = await sourcesOn(empty.url);
+      try {
+        await Promise.all(sources.map((s) => new Migrator(s).onModuleInit()));
+        expect(await sources[0].query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: allMigrations.length }]);
+      } finally {
+        await Promise.all(sources.map((s) => s.destroy()));
+        await empty.drop();
+      }
+    });
   });
 
   it('have unique, ordered timestamps in their names', () => {

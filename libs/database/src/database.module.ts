@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { dataSourceOptions } from './data-source-options';
 import { IdempotencyService } from './idempotency';
+import { Migrator } from './migrator';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
@@ -10,7 +11,7 @@ export interface DatabaseModuleOptions {
   migrations: Function[];
 }
 
-/** The TypeORM DataSource (migrations applied at start-up) and the transaction helper. */
+/** The TypeORM DataSource (migrations applied at start-up by Migrator), transactions and idempotency. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -23,13 +24,14 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => ({
             ...dataSourceOptions(config.databaseUrl, migrations),
             autoLoadEntities: true,
-            migrationsRun: true,
+            // Applied by Migrator, under a lock.
+            migrationsRun: false,
             // Start-up fails loudly on a bad DATABASE_URL instead of retrying for minutes.
             retryAttempts: 0,
           }),
         }),
       ],
-      providers: [Transactions, IdempotencyService],
+      providers: [Migrator, Transactions, IdempotencyService],
       exports: [Transactions, IdempotencyService],
     };
   }

@@ -2,3 +2,4 @@ export { DatabaseModule } from './database.module';
 export { Transactions, type Tx, type IsolationLevel } from './transactions';
 export { dataSourceOptions } from './data-source-options';
 export { IdempotencyService, IdempotencyKeyReusedError, IdempotencyKeyInProgressError, type IdempotencyStart } from './idempotency';
+export { Migrator } from './migrator';
