@@ -40,6 +40,10 @@ const RESPONDER_MAX_TOKENS = 1024;
 
 const noUsage = () => ({ classify: zeroUsage(), respond: zeroUsage(), total: zeroUsage() });
 
+type Models = { classifier: string; responder: string };
+/** Stores the response under the request's Idempotency-Key, in the transaction that produced it. */
+type Remember = (tx: Tx, response: ConverseResponse) => Promise<void>;
+
 /**
  * The converse pipeline: resolve the key → (system key only) gate on account and credit →
  * classify → route → respond → record both turns and, for system turns, their consumption in
@@ -78,36 +82,56 @@ export class ConverseService {
     }
   }
 
-  private async run(command: ConverseCommand, remember?: (tx: Tx, response: ConverseResponse) => Promise<void>): Promise<ConverseResponse> {
+  private async run(command: ConverseCommand, remember?: Remember): Promise<ConverseResponse> {
     const { person, engagementId, message } = command;
     const history = command.conversationId ? await this.history(engagementId, command.conversationId) : [];
     const key = await this.keys.resolve(engagementId, person.id);
-
-    let tier: TierResolution | null = null;
-    if (key.source === 'system') {
-      const gate = await this.gate(person);
-      if ('refused' in gate) {
-        const response: ConverseResponse = { status: gate.refused, conversationId: command.conversationId ?? null, keySource: 'system', tokenUsage: noUsage() };
-        if (remember) await this.transactions.run((tx) => remember(tx, response));
-        return response;
-      }
-      tier = gate.tier;
+    const route = await this.route(person, key.source);
+    if ('refused' in route) {
+      const response: ConverseResponse = { status: route.refused, conversationId: command.conversationId ?? null, keySource: key.source, tokenUsage: noUsage() };
+      if (remember) await this.transactions.run((tx) => remember(tx, response));
+      return response;
     }
-    const models = tier
-      ? { classifier: tier.classifierModel, responder: tier.responderModel }
-      : {
-          classifier: await this.settings.require('converse_default_classifier_model'),
-          responder: await this.settings.require('converse_default_responder_model'),
-        };
+    const answer = await this.answer(key.apiKey, route.models, history, message);
+    return this.record(command, { keySource: key.source, ...route, ...answer }, remember);
+  }
 
+  /** The models to use; for system-key turns, the account and credit gate first. */
+  private async route(person: Person, keySource: KeySource): Promise<{ refused: ConverseStatus } | { tier: TierResolution | null; models: Models }> {
+    if (keySource !== 'system') {
+      const [classifier, responder] = await Promise.all([
+        this.settings.require('converse_default_classifier_model'),
+        this.settings.require('converse_default_responder_model'),
+      ]);
+      return { tier: null, models: { classifier, responder } };
+    }
+    if (person.accountStatus === 'suspended') return { refused: 'account_suspended' };
+    if (person.accountStatus === 'deleted') return { refused: 'account_deleted' };
+    const tier = await this.credit.resolveCredit(person.id);
+    if (!tier) return { refused: 'credit_exhausted' };
+    return { tier, models: { classifier: tier.classifierModel, responder: tier.responderModel } };
+  }
+
+  /** classify → route → respond, with each call's usage collected under its label. */
+  private async answer(apiKey: string, models: Models, history: LlmMessage[], message: string) {
     const { result, usage } = await this.usage.collect(async () => {
-      const classified = await this.call('classify', key.apiKey, models.classifier, CLASSIFIER_SYSTEM, [{ role: 'user', content: message }], CLASSIFIER_MAX_TOKENS);
+      const classified = await this.call('classify', apiKey, models.classifier, CLASSIFIER_SYSTEM, [{ role: 'user', content: message }], CLASSIFIER_MAX_TOKENS);
       const intent = parseIntent(classified);
-      const reply = await this.call('respond', key.apiKey, models.responder, responderSystem(intent), [...history, { role: 'user', content: message }], RESPONDER_MAX_TOKENS);
+      const reply = await this.call('respond', apiKey, models.responder, responderSystem(intent), [...history, { role: 'user', content: message }], RESPONDER_MAX_TOKENS);
       return { intent, reply };
     });
-    const tokenUsage = { ...usage, total: addUsage(usage.classify, usage.respond) };
+    return { ...result, usage };
+  }
 
+  /** Both turns and, for a tier, the consumption of each stage: one transaction, all or nothing. */
+  private record(
+    command: ConverseCommand,
+    turn: { keySource: KeySource; tier: TierResolution | null; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
+    remember?: Remember,
+  ): Promise<ConverseResponse> {
+    const { person, engagementId, message } = command;
+    const { keySource, tier, models, intent, reply, usage } = turn;
+    const tokenUsage = { ...usage, total: addUsage(usage.classify, usage.respond) };
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       const conversationId = command.conversationId ?? randomUUID();
@@ -116,13 +140,10 @@ export class ConverseService {
       }
       const assistantTurnId = randomUUID();
       await this.conversations.appendTurn(tx, { id: randomUUID(), conversationId, role: 'user', content: message, personId: person.id, at: now });
-      await this.conversations.appendTurn(tx, {
-        id: assistantTurnId, conversationId, role: 'assistant', content: result.reply, personId: person.id,
-        keySource: key.source, intent: result.intent, models, tokenUsage, at: now,
-      });
-      const response: ConverseResponse = { status: 'ok', conversationId, intent: result.intent, reply: result.reply, keySource: key.source, models, tokenUsage };
+      await this.conversations.appendTurn(tx, { id: assistantTurnId, conversationId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage, at: now });
+      const response: ConverseResponse = { status: 'ok', conversationId, intent, reply, keySource, models, tokenUsage };
       if (tier) {
-        const charged = await this.credit.recordConsumption(
+        const consumption = await this.credit.recordConsumption(
           {
             personId: person.id,
             turnId: assistantTurnId,
@@ -134,19 +155,11 @@ export class ConverseService {
           },
           tx,
         );
-        response.credit = { asset: charged.asset, charged: jsonAmount(charged.charged), balanceAfter: jsonAmount(charged.balanceAfter) };
+        response.credit = { asset: consumption.asset, charged: jsonAmount(consumption.charged), balanceAfter: jsonAmount(consumption.balanceAfter) };
       }
       if (remember) await remember(tx, response);
       return response;
     });
-  }
-
-  /** System-key turns only: a structural refusal, or the tier the person's credit buys. */
-  private async gate(person: Person): Promise<{ refused: ConverseStatus } | { tier: TierResolution }> {
-    if (person.accountStatus === 'suspended') return { refused: 'account_suspended' };
-    if (person.accountStatus === 'deleted') return { refused: 'account_deleted' };
-    const tier = await this.credit.resolveCredit(person.id);
-    return tier ? { tier } : { refused: 'credit_exhausted' };
   }
 
   private async history(engagementId: string, conversationId: string): Promise<LlmMessage[]> {
