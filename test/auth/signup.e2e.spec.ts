@@ -126,6 +126,21 @@ describe('signup (passkey + TOTP) over HTTP', () => {
       expect(reuse.body.error).toBe('registration_not_found');
     });
 
+    it('throttles wrong codes per registration (429), without blocking other signups', async () => {
+      const started = await begin();
+      const passkey = await world.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+      const right = await world.code(passkey.body.totp.secret);
+      const wrong = right === '000000' ? '000001' : '000000';
+      for (let i = 0; i < 5; i++) {
+        await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: wrong }).expect(400);
+      }
+      const blocked = await world.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: right }).expect(429);
+      expect(blocked.body.error).toBe('rate_limited');
+      expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      await world.signup();
+    });
+
     it('accepts a code from the previous 30 s step, not from two steps back', async () => {
       const started = await begin();
       const passkey = await world.http().post('/auth/signup/passkey')

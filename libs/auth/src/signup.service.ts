@@ -98,8 +98,9 @@ export class SignupService {
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
-  async verifyTotp(registrationId: string, code: string, claimToken?: string): Promise<CompletedSignup> {
-    await this.throttle.assertAllowed(`signup:${registrationId}`, 'signup');
+  /** `address` is the client's, for throttling wrong codes per registration and per address. */
+  async verifyTotp(registrationId: string, code: string, address: string, claimToken?: string): Promise<CompletedSignup> {
+    await this.throttle.assertAllowed(`signup:${registrationId}`, address);
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       // Locked: of two parallel completions of one registration, the second finds it completed.
@@ -107,7 +108,7 @@ export class SignupService {
       if (!registration) throw new RegistrationNotFoundError();
       const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totp_secret_encrypted!), code);
       if (timeStep === null) {
-        await this.throttle.recordFailure(`signup:${registrationId}`, 'signup');
+        await this.throttle.recordFailure(`signup:${registrationId}`, address);
         throw new InvalidTotpError();
       }
 

@@ -55,8 +55,9 @@ export class AuthController {
   @ApiResponse({ status: 409, description: 'grant_already_claimed' })
   @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked' })
   @ApiResponse({ status: 403, description: 'grant_email_mismatch' })
-  async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Res({ passthrough: true }) reply: FastifyReply) {
-    const done = await this.signup.verifyTotp(body.registrationId, body.code, body.claimToken);
+  @ApiResponse({ status: 429, description: 'rate_limited (too many wrong codes)' })
+  async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const done = await this.signup.verifyTotp(body.registrationId, body.code, request.ip, body.claimToken);
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
     return {
       person: toPersonView(done.person),
