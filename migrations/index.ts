@@ -10,6 +10,7 @@ import { CreateIdempotencyKeys1764000006000 } from './1764000006000-CreateIdempo
 import { CreateAuth1764000007000 } from './1764000007000-CreateAuth';
 import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit';
 import { CreateConversations1764000009000 } from './1764000009000-CreateConversations';
+import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -22,4 +23,5 @@ export const allMigrations = [
   CreateAuth1764000007000,
   CreateAdminAudit1764000008000,
   CreateConversations1764000009000,
+  CreateLoginThrottle1764000010000,
 ];

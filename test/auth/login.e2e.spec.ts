@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminTokensService, SessionsService } from '@loomworks/auth';
 import { LifecycleService } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
+import request from 'supertest';
 import { uniqueEmail } from '../support/credit-fixtures';
+import { createTestApp } from '../support/test-app';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { AdminProbeController } from '../support/admin-probe.controller';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
@@ -205,6 +207,17 @@ describe('login throttling per client address', () => {
     await expectLogin(401, b, {}, '000000');
     const blocked = await expectLogin(429, c);
     expect(blocked.body.error).toBe('rate_limited');
+
+    // A second API instance on the same database sees the same counters.
+    const other = await createTestApp(world.db.url, { env: { LOGIN_MAX_FAILURES_PER_ADDRESS: '2', LOGIN_FAILURE_WINDOW_SECONDS: '60' } });
+    try {
+      const begin = await request(other.getHttpServer()).post('/auth/login/begin').send({ email: c.email }).expect(200);
+      const res = await request(other.getHttpServer()).post('/auth/login/finish')
+        .send({ loginId: begin.body.loginId, credential: c.authenticator.authenticate(begin.body.options), code: '123456' });
+      expect(res.status).toBe(429);
+    } finally {
+      await other.close();
+    }
   });
 });
 

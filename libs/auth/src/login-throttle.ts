@@ -1,22 +1,32 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { RateLimitedError } from './domain/errors';
 
 /**
  * Counts failed attempts per account (and per signup) and per client address; once either reaches
  * the configured maximum within the window, further attempts get 429 until the window passes.
- * In process memory: one API instance (a shared store is a drop-in with rate-limiter-flexible).
+ * Counters live in Postgres (table `login_throttle`), so every API instance sees the same ones.
  */
 @Injectable()
 export class LoginThrottle {
-  private readonly byAccount: RateLimiterMemory;
-  private readonly byAddress: RateLimiterMemory;
+  private readonly byAccount: RateLimiterPostgres;
+  private readonly byAddress: RateLimiterPostgres;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectDataSource() dataSource: DataSource) {
     const { maxFailures, maxFailuresPerAddress, windowSeconds } = config.loginRateLimit;
-    this.byAccount = new RateLimiterMemory({ keyPrefix: 'account', points: maxFailures, duration: windowSeconds });
-    this.byAddress = new RateLimiterMemory({ keyPrefix: 'address', points: maxFailuresPerAddress, duration: windowSeconds });
+    const store = {
+      storeClient: (dataSource.driver as PostgresDriver).master,
+      storeType: 'pool',
+      tableName: 'login_throttle',
+      tableCreated: true, // by migration
+      duration: windowSeconds,
+    };
+    this.byAccount = new RateLimiterPostgres({ ...store, keyPrefix: 'account', points: maxFailures });
+    this.byAddress = new RateLimiterPostgres({ ...store, keyPrefix: 'address', points: maxFailuresPerAddress });
   }
 
   async assertAllowed(account: string | null, address: string): Promise<void> {
