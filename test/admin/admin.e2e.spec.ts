@@ -226,6 +226,21 @@ describe('admin surface over HTTP', () => {
   });
 
   describe('operator settings', () => {
+    it('refuses tier and model settings that would leave a tier unroutable or a model unpriced', async () => {
+      const put = (key: string, value: unknown) => world.http().put(`/admin/config/${key}`).set(as(admin)).send({ value });
+      const unrouted = await put('credit_tier_priority', ['platinum', 'opus', 'sonnet', 'haiku']).expect(400);
+      expect(unrouted.body).toMatchObject({ error: 'invalid_setting', message: expect.stringContaining('missing: platinum') });
+      const unpriced = await put('converse_default_responder_model', 'claude-unpriced-1').expect(400);
+      expect(unpriced.body.message).toContain('claude-unpriced-1');
+      expect((await get('/admin/config').expect(200)).body.items).toContainEqual({ key: 'converse_default_responder_model', secret: false, value: 'claude-sonnet-4-6' });
+      // priced first, then accepted
+      for (const tokenKind of ['input', 'output']) {
+        await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-new-1', tokenKind, creditsPerMillion: 2000 }).expect(200);
+      }
+      await put('converse_default_responder_model', 'claude-new-1').expect(200);
+      await put('converse_default_responder_model', 'claude-sonnet-4-6').expect(200);
+    });
+
     it('sets rates from now on, positive integers only', async () => {
       const before = await get('/admin/rates').expect(200);
       expect(before.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'input', creditsPerMillion: 1000 }));

@@ -18,9 +18,9 @@ import {
   type IssuedGrant,
   type TokenKind,
 } from '@loomworks/credit';
-import { IdempotencyService, Transactions } from '@loomworks/database';
+import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
-import { SETTINGS, settingKey, SystemConfigService } from '@loomworks/system-config';
+import { InvalidSettingError, SETTINGS, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 
 export interface IssueGrantInput {
@@ -35,6 +35,14 @@ export interface IssueGrantInput {
 }
 
 type AccountAction = 'suspend' | 'reactivate' | 'delete';
+
+/** Settings that name tiers or models: a change must leave every tier routable and every model priced. */
+const MODEL_SETTINGS = new Set<SettingKey>([
+  'credit_tier_priority',
+  'credit_tier_responder_models',
+  'converse_default_classifier_model',
+  'converse_default_responder_model',
+]);
 
 /**
  * The admin use cases. Each runs in one transaction with its audit entry, so the trail never
@@ -187,9 +195,29 @@ export class AdminService {
     const secret = (SETTINGS[name] as { secret?: boolean }).secret === true;
     await this.transactions.run(async (tx) => {
       await this.settings.set(name, value, tx);
+      if (MODEL_SETTINGS.has(name)) await this.assertModelsPriced(tx);
       // A secret's value never enters the trail.
       await this.audit.record(tx, { actorPersonId: actor.id, action: 'config.set', subjectType: 'config', subjectId: name, details: secret ? {} : { value } });
     });
     return this.configView();
+  }
+
+  /**
+   * Refuses (rolling the change back) a tier without a responder model, or a model without input
+   * and output rates — either would fail every turn that reaches it, after the LLM was paid.
+   */
+  private async assertModelsPriced(tx: Tx): Promise<void> {
+    const [priority, responders, classifier, defaultResponder, rates] = await Promise.all([
+      this.settings.require('credit_tier_priority', tx),
+      this.settings.require('credit_tier_responder_models', tx),
+      this.settings.require('converse_default_classifier_model', tx),
+      this.settings.require('converse_default_responder_model', tx),
+      this.oracle.currentRates(tx),
+    ]);
+    const unrouted = priority.filter((asset) => !responders[asset]);
+    if (unrouted.length) throw new InvalidSettingError('credit_tier_responder_models', `a model for every tier (missing: ${unrouted.join(', ')})`);
+    const priced = (model: string) => ['input', 'output'].every((kind) => rates.some((r) => r.model === model && r.tokenKind === kind));
+    const unpriced = [...new Set([classifier, defaultResponder, ...priority.map((a) => responders[a])])].filter((m) => !priced(m));
+    if (unpriced.length) throw new InvalidSettingError('models', `priced first: no input/output rates for ${unpriced.join(', ')} (PUT /admin/rates)`);
   }
 }
