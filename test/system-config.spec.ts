@@ -65,6 +65,17 @@ describe('system config', () => {
     expect(await settings.get('anthropic_api_key')).toBeUndefined();
   });
 
+  it('reads several settings in one call, in the order asked, defaults for absent rows', async () => {
+    await db.query("DELETE FROM system_config WHERE key = 'session_ttl_hours'");
+    await settings.set('referral_credit_amount', 700);
+    expect(await settings.requireMany(['referral_credit_amount', 'session_ttl_hours', 'credit_tier_priority'] as const)).toEqual([
+      700,
+      336,
+      ['opus', 'sonnet', 'haiku'],
+    ]);
+    await settings.set('referral_credit_amount', 500);
+  });
+
   it('stores a validated value encrypted and reads it back', async () => {
     await settings.set('grant_default_expiry_days', 14);
     expect(await settings.get('grant_default_expiry_days')).toBe(14);

@@ -207,13 +207,11 @@ export class AdminService {
    * and output rates — either would fail every turn that reaches it, after the LLM was paid.
    */
   private async assertModelsPriced(tx: Tx): Promise<void> {
-    const [priority, responders, classifier, defaultResponder, rates] = await Promise.all([
-      this.settings.require('credit_tier_priority', tx),
-      this.settings.require('credit_tier_responder_models', tx),
-      this.settings.require('converse_default_classifier_model', tx),
-      this.settings.require('converse_default_responder_model', tx),
-      this.oracle.currentRates(tx),
-    ]);
+    const [priority, responders, classifier, defaultResponder] = await this.settings.requireMany(
+      ['credit_tier_priority', 'credit_tier_responder_models', 'converse_default_classifier_model', 'converse_default_responder_model'] as const,
+      tx,
+    );
+    const rates = await this.oracle.currentRates(tx);
     const unrouted = priority.filter((asset) => !responders[asset]);
     if (unrouted.length) throw new InvalidSettingError('credit_tier_responder_models', `a model for every tier (missing: ${unrouted.join(', ')})`);
     const priced = (model: string) => ['input', 'output'].every((kind) => rates.some((r) => r.model === model && r.tokenKind === kind));

@@ -10,11 +10,10 @@ export class CreditSettings {
   constructor(private readonly settings: SystemConfigService) {}
 
   async tierConfig(tx?: Tx): Promise<TierConfig> {
-    const [priority, responderModels, classifierModel] = await Promise.all([
-      this.settings.require('credit_tier_priority', tx),
-      this.settings.require('credit_tier_responder_models', tx),
-      this.settings.require('converse_default_classifier_model', tx),
-    ]);
+    const [priority, responderModels, classifierModel] = await this.settings.requireMany(
+      ['credit_tier_priority', 'credit_tier_responder_models', 'converse_default_classifier_model'] as const,
+      tx,
+    );
     return { priority, responderModels, classifierModel };
   }
 
@@ -33,10 +32,7 @@ export class CreditSettings {
   }
 
   async referralCredit(tx?: Tx): Promise<{ asset: string; amount: bigint }> {
-    const [asset, amount] = await Promise.all([
-      this.settings.require('referral_credit_asset', tx),
-      this.settings.require('referral_credit_amount', tx),
-    ]);
+    const [asset, amount] = await this.settings.requireMany(['referral_credit_asset', 'referral_credit_amount'] as const, tx);
     return { asset, amount: BigInt(amount) };
   }
 }

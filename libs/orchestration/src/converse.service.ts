@@ -99,10 +99,7 @@ export class ConverseService {
   /** The models to use; for system-key turns, the account and credit gate first. */
   private async route(person: Person, keySource: KeySource): Promise<{ refused: ConverseStatus } | { tier: TierResolution | null; models: Models }> {
     if (keySource !== 'system') {
-      const [classifier, responder] = await Promise.all([
-        this.settings.require('converse_default_classifier_model'),
-        this.settings.require('converse_default_responder_model'),
-      ]);
+      const [classifier, responder] = await this.settings.requireMany(['converse_default_classifier_model', 'converse_default_responder_model'] as const);
       return { tier: null, models: { classifier, responder } };
     }
     if (person.accountStatus === 'suspended') return { refused: 'account_suspended' };

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import {
@@ -27,6 +28,18 @@ export class SystemConfigService {
     const row = await (tx ?? this.transactions.manager).findOneBy(SystemConfigEntity, { key });
     if (!row) return settingFallback(key);
     return parseSetting(key, JSON.parse(this.secrets.decrypt(row.value)));
+  }
+
+  /** Several settings that always have a value, in one query (hot paths read a few at once). */
+  async requireMany<const K extends readonly SettingKey[]>(keys: K, tx?: Tx): Promise<{ [I in keyof K]: SettingValue<K[I]> }> {
+    const rows = await (tx ?? this.transactions.manager).findBy(SystemConfigEntity, { key: In([...keys]) });
+    const stored = new Map(rows.map((r) => [r.key, r.value]));
+    return keys.map((key) => {
+      const token = stored.get(key);
+      const value = token === undefined ? settingFallback(key) : parseSetting(key, JSON.parse(this.secrets.decrypt(token)));
+      if (value === undefined) throw new Error(`setting ${key} has no value`);
+      return value;
+    }) as { [I in keyof K]: SettingValue<K[I]> };
   }
 
   /** Like get, for keys that always have a value (every non-secret setting has a default). */
