@@ -298,4 +298,27 @@ describe('admin surface over HTTP', () => {
     expect(doc.body.paths['/admin/grants'].post.responses['409'].description).toContain('ineligible_email');
     expect(doc.body.components.schemas.IssueGrantDto.required).toEqual(expect.arrayContaining(['recipientEmail', 'asset', 'kind', 'amount']));
   });
+
+  it('gives the API.md types as response schemas', async () => {
+    const doc = await world.http().get('/docs-json').expect(200);
+    const ref = (path: string, method: string, status: string) =>
+      doc.body.paths[path][method].responses[status].content['application/json'].schema.$ref.split('/').pop();
+    expect(ref('/me', 'get', '200')).toBe('PersonViewSchema');
+    expect(ref('/admin/grants', 'post', '201')).toBe('IssuedGrantSchema');
+    expect(ref('/admin/grants/{id}/revoke', 'post', '409')).toBe('ErrorResponse');
+    expect(ref('/engagements/{engagementId}/converse', 'post', '200')).toBe('ConverseResponseSchema');
+    const schemas = doc.body.components.schemas;
+    expect(Object.keys(schemas.PersonViewSchema.properties).sort()).toEqual(
+      ['accountStatus', 'createdAt', 'displayName', 'email', 'id', 'personalEngagementId', 'referredBy', 'role'],
+    );
+    expect(Object.keys(schemas.GrantViewSchema.properties).sort()).toEqual(
+      ['amount', 'asset', 'claimedAt', 'claimedByPersonId', 'createdAt', 'expiresAt', 'id', 'issuedBy', 'kind', 'recipientEmail', 'referrerPersonId', 'status'],
+    );
+    expect(Object.keys(schemas.FlowViewSchema.properties).sort()).toEqual(
+      ['amount', 'asset', 'counterparty', 'createdAt', 'direction', 'id', 'idempotencyKey', 'kind', 'metadata'],
+    );
+    expect(Object.keys(schemas.ConverseResponseSchema.properties).sort()).toEqual(
+      ['conversationId', 'credit', 'intent', 'keySource', 'models', 'reply', 'status', 'tokenUsage'],
+    );
+  });
 });

@@ -4,3 +4,4 @@ export { ClockModule } from './clock.module';
 export { PageQueryDto } from './page-query.dto';
 export { encodeKeysetCursor, decodeKeysetCursor } from './keyset-cursor';
 export { LlmKeyDto } from './llm-key.dto';
+export { ErrorResponse } from './error-response.schema';

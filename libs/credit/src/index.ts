@@ -40,3 +40,4 @@ export {
 export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
 export { jsonAmount, balanceView, flowView, grantView } from './views';
+export { BalanceSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './view-schemas';

@@ -17,3 +17,4 @@ export {
   type Person,
   type PersonView,
 } from './domain/person';
+export { PersonViewSchema } from './person-view.schema';

@@ -1,18 +1,20 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { PageQueryDto, ValidationFailedError } from '@loomworks/common';
-import type { Person } from '@loomworks/persons';
+import { ErrorResponse, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
+import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminService } from '../admin.service';
 import { AuditService } from '../audit.service';
 import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, RateDto } from './dto';
+import { EligibilitySchema, LedgerVerificationSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
 
 const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated' })
-@ApiResponse({ status: 403, description: 'forbidden (not an admin)' })
+@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
+@ApiResponse({ status: 403, description: 'forbidden (not an admin)', type: ErrorResponse })
 @Roles('admin')
 @Controller('admin')
 export class AdminController {
@@ -24,15 +26,16 @@ export class AdminController {
   @Post('grants')
   @ApiOperation({ summary: 'Issue a credit grant; answers its claim URL (shown once)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiResponse({ status: 201, description: '{grant: GrantView, claimUrl}' })
-  @ApiResponse({ status: 400, description: 'validation_failed | unknown_asset | invalid_email' })
-  @ApiResponse({ status: 409, description: 'ineligible_email {eligibility, matchedHash} | idempotency_key_reused' })
+  @ApiCreatedResponse({ type: IssuedGrantSchema })
+  @ApiResponse({ status: 400, description: 'validation_failed | unknown_asset | invalid_email', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'ineligible_email {eligibility, matchedHash} | idempotency_key_reused', type: ErrorResponse })
   issueGrant(@CurrentPerson() actor: Person, @Body() body: IssueGrantDto, @Headers('idempotency-key') key?: string) {
     return this.admin.issueGrant(actor, body, key);
   }
 
   @Get('grants')
   @ApiOperation({ summary: 'Grants, newest first; filter by status and by exact or normalized email' })
+  @ApiOkResponse({ type: GrantPageSchema })
   listGrants(@Query() query: GrantQueryDto) {
     return this.admin.listGrants(query);
   }
@@ -40,8 +43,9 @@ export class AdminController {
   @Post('grants/:id/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an unclaimed grant' })
-  @ApiResponse({ status: 404, description: 'grant_not_found' })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed' })
+  @ApiOkResponse({ type: GrantViewSchema })
+  @ApiResponse({ status: 404, description: 'grant_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
   revoke(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
     return this.admin.revokeGrant(actor, id);
   }
@@ -49,21 +53,24 @@ export class AdminController {
   @Post('grants/:id/reissue')
   @HttpCode(200)
   @ApiOperation({ summary: 'A new claim URL for a grant; the old one stops working' })
-  @ApiResponse({ status: 404, description: 'grant_not_found' })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed' })
-  @ApiResponse({ status: 410, description: 'grant_revoked' })
+  @ApiOkResponse({ type: IssuedGrantSchema })
+  @ApiResponse({ status: 404, description: 'grant_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
+  @ApiResponse({ status: 410, description: 'grant_revoked', type: ErrorResponse })
   reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
     return this.admin.reissueGrant(actor, id);
   }
 
   @Get('eligibility')
   @ApiOperation({ summary: 'Could this address receive a grant?' })
+  @ApiOkResponse({ type: EligibilitySchema })
   eligibility(@Query() query: EmailQueryDto) {
     return this.admin.eligibility(query.email);
   }
 
   @Get('persons')
   @ApiOperation({ summary: 'Find persons by exact or normalized address (deleted ones by their kept hash)' })
+  @ApiOkResponse({ type: PersonListSchema })
   searchPersons(@Query() query: EmailQueryDto) {
     return this.admin.searchPersons(query.email);
   }
@@ -71,8 +78,9 @@ export class AdminController {
   @Post('persons/:id/suspend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Suspend an account (sessions are kept; system-key turns stop)' })
-  @ApiResponse({ status: 404, description: 'person_not_found' })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}' })
+  @ApiOkResponse({ type: PersonViewSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
   suspend(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
     return this.admin.changeAccount(actor, id, 'suspend');
   }
@@ -80,8 +88,9 @@ export class AdminController {
   @Post('persons/:id/reactivate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Reactivate a suspended account' })
-  @ApiResponse({ status: 404, description: 'person_not_found' })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}' })
+  @ApiOkResponse({ type: PersonViewSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
   reactivate(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
     return this.admin.changeAccount(actor, id, 'reactivate');
   }
@@ -89,29 +98,32 @@ export class AdminController {
   @Post('persons/:id/delete')
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete an account: balances zeroed, email anonymised, sessions ended' })
-  @ApiResponse({ status: 404, description: 'person_not_found' })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}' })
+  @ApiOkResponse({ type: PersonViewSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
   delete(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
     return this.admin.changeAccount(actor, id, 'delete');
   }
 
   @Post('persons/:id/adjustments')
   @ApiOperation({ summary: 'A signed manual adjustment with a reason' })
-  @ApiResponse({ status: 201, description: 'FlowView' })
-  @ApiResponse({ status: 404, description: 'person_not_found' })
+  @ApiCreatedResponse({ type: FlowViewSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
   adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto) {
     return this.admin.adjust(actor, id, body);
   }
 
   @Get('persons/:id/credit')
   @ApiOperation({ summary: "A person's balances and flows (newest first)" })
-  @ApiResponse({ status: 404, description: 'person_not_found' })
+  @ApiOkResponse({ type: PersonCreditSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
   personCredit(@Param('id', Uuid) id: string, @Query() query: PageQueryDto) {
     return this.admin.personCredit(id, query);
   }
 
   @Get('ledger/verify')
   @ApiOperation({ summary: 'Check the ledger invariants' })
+  @ApiOkResponse({ type: LedgerVerificationSchema })
   verifyLedger() {
     return this.admin.verifyLedger();
   }
@@ -142,7 +154,7 @@ export class AdminController {
 
   @Put('config/:key')
   @ApiOperation({ summary: 'Change a setting' })
-  @ApiResponse({ status: 400, description: 'unknown_setting | invalid_setting' })
+  @ApiResponse({ status: 400, description: 'unknown_setting | invalid_setting', type: ErrorResponse })
   setConfig(@CurrentPerson() actor: Person, @Param('key') key: string, @Body() body: ConfigValueDto) {
     return this.admin.setConfig(actor, key, body.value);
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorResponse } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { jsonAmount } from '@loomworks/credit';
 import { toPersonView } from '@loomworks/persons';
@@ -10,6 +11,7 @@ import { SignupService } from '../signup.service';
 import { CurrentSessionId, Public } from './decorators';
 import { LoginBeginDto, LoginFinishDto, SignupBeginDto, SignupPasskeyDto, SignupTotpVerifyDto } from './dto';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
+import { SessionSchema } from './view-schemas';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -29,8 +31,8 @@ export class AuthController {
   @Post('signup/begin')
   @ApiOperation({ summary: 'Start a signup: WebAuthn creation options for the address' })
   @ApiResponse({ status: 201, description: '{registrationId, options, expiresAt}' })
-  @ApiResponse({ status: 409, description: 'email_taken' })
-  @ApiResponse({ status: 403, description: 'invalid_admin_token' })
+  @ApiResponse({ status: 409, description: 'email_taken', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'invalid_admin_token', type: ErrorResponse })
   async signupBegin(@Body() body: SignupBeginDto) {
     const started = await this.signup.begin(body);
     return { ...started, expiresAt: started.expiresAt.toISOString() };
@@ -40,8 +42,8 @@ export class AuthController {
   @Post('signup/passkey')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify the new passkey; returns a fresh TOTP secret' })
-  @ApiResponse({ status: 404, description: 'registration_not_found' })
-  @ApiResponse({ status: 400, description: 'passkey_verification_failed' })
+  @ApiResponse({ status: 404, description: 'registration_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 400, description: 'passkey_verification_failed', type: ErrorResponse })
   signupPasskey(@Body() body: SignupPasskeyDto) {
     return this.signup.verifyPasskey(body.registrationId, body.credential);
   }
@@ -49,13 +51,13 @@ export class AuthController {
   @Public()
   @Post('signup/totp-verify')
   @ApiOperation({ summary: 'Confirm the TOTP code; creates the account (and claims the grant) in one transaction' })
-  @ApiResponse({ status: 201, description: '{person, sessionToken, expiresAt, credit?}' })
-  @ApiResponse({ status: 400, description: 'invalid_totp' })
-  @ApiResponse({ status: 404, description: 'registration_not_found | grant_not_found' })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed' })
-  @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked' })
-  @ApiResponse({ status: 403, description: 'grant_email_mismatch' })
-  @ApiResponse({ status: 429, description: 'rate_limited (too many wrong codes)' })
+  @ApiCreatedResponse({ type: SessionSchema })
+  @ApiResponse({ status: 400, description: 'invalid_totp', type: ErrorResponse })
+  @ApiResponse({ status: 404, description: 'registration_not_found | grant_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
+  @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'grant_email_mismatch', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'rate_limited (too many wrong codes)', type: ErrorResponse })
   async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const done = await this.signup.verifyTotp(body.registrationId, body.code, request.ip, body.claimToken);
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
@@ -79,9 +81,10 @@ export class AuthController {
   @Post('login/finish')
   @HttpCode(200)
   @ApiOperation({ summary: 'Passkey assertion + TOTP code → session' })
-  @ApiResponse({ status: 401, description: 'login_failed (every cause)' })
-  @ApiResponse({ status: 403, description: 'account_suspended' })
-  @ApiResponse({ status: 429, description: 'rate_limited (Retry-After)' })
+  @ApiOkResponse({ type: SessionSchema })
+  @ApiResponse({ status: 401, description: 'login_failed (every cause)', type: ErrorResponse })
+  @ApiResponse({ status: 403, description: 'account_suspended', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'rate_limited (Retry-After)', type: ErrorResponse })
   async loginFinish(@Body() body: LoginFinishDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const done = await this.login.finish({ ...body, address: request.ip });
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);

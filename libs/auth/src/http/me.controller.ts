@@ -1,15 +1,16 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { LlmKeyDto, PageQueryDto } from '@loomworks/common';
-import { balanceView, CREDIT_SEAM, flowView, jsonAmount, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorResponse, LlmKeyDto, PageQueryDto } from '@loomworks/common';
+import { balanceView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount, LedgerService } from '@loomworks/credit';
 import { IdempotencyService } from '@loomworks/database';
-import { PersonsService, toPersonView, type Person } from '@loomworks/persons';
+import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { CurrentPerson } from './decorators';
 import { ClaimTokenDto } from './dto';
+import { ClaimResultSchema, EngagementListSchema } from './view-schemas';
 
 @ApiTags('me')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated' })
+@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
 @Controller('me')
 export class MeController {
   constructor(
@@ -21,12 +22,14 @@ export class MeController {
 
   @Get()
   @ApiOperation({ summary: 'The signed-in person' })
+  @ApiOkResponse({ type: PersonViewSchema })
   me(@CurrentPerson() person: Person) {
     return toPersonView(person);
   }
 
   @Get('credit')
   @ApiOperation({ summary: 'Balances and the tier they buy' })
+  @ApiOkResponse({ type: CreditViewSchema })
   async credit_(@CurrentPerson() person: Person) {
     const [balances, tier] = await Promise.all([this.credit.balances(person.id), this.credit.resolveCredit(person.id)]);
     return { balances: balances.map(balanceView), tier };
@@ -34,6 +37,7 @@ export class MeController {
 
   @Get('flows')
   @ApiOperation({ summary: 'Ledger flows, newest first' })
+  @ApiOkResponse({ type: FlowPageSchema })
   async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto) {
     const page = await this.ledger.flows(person.id, { limit: query.limit, cursor: query.cursor });
     return { items: page.items.map(flowView), nextCursor: page.nextCursor };
@@ -41,6 +45,7 @@ export class MeController {
 
   @Get('engagements')
   @ApiOperation({ summary: 'Engagements the person belongs to' })
+  @ApiOkResponse({ type: EngagementListSchema })
   async engagements(@CurrentPerson() person: Person) {
     return { items: await this.persons.listEngagements(person.id) };
   }
@@ -48,8 +53,8 @@ export class MeController {
   @Post('claims')
   @ApiOperation({ summary: "Claim a grant addressed to the signed-in person's email" })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiResponse({ status: 201, description: '{grantId, asset, amount, balanceAfter}' })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed | idempotency_key_reused' })
+  @ApiCreatedResponse({ type: ClaimResultSchema })
+  @ApiResponse({ status: 409, description: 'grant_already_claimed | idempotency_key_reused', type: ErrorResponse })
   claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @Headers('idempotency-key') key?: string) {
     return this.idempotency.run(`me.claims:${person.id}`, key, body, async (tx) => {
       const result = await this.credit.claimGrant({ claimToken: body.claimToken, personId: person.id, email: person.email }, tx);

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
-import { LlmKeyDto, PageQueryDto, ValidationFailedError } from '@loomworks/common';
-import { PersonsService, type Person } from '@loomworks/persons';
+import { ErrorResponse, LlmKeyDto, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { type Person, PersonsService } from '@loomworks/persons';
 import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
 import { MembershipService } from '../membership.service';
+import { ConverseResponseSchema } from './view-schemas';
 
 class ConverseDto {
   @ApiProperty()
@@ -25,9 +26,9 @@ const uuid = (field: string) =>
 
 @ApiTags('converse')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated' })
-@ApiResponse({ status: 403, description: 'forbidden (not a member of the engagement)' })
-@ApiResponse({ status: 404, description: 'engagement_not_found' })
+@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
+@ApiResponse({ status: 403, description: 'forbidden (not a member of the engagement)', type: ErrorResponse })
+@ApiResponse({ status: 404, description: 'engagement_not_found', type: ErrorResponse })
 @Controller('engagements/:engagementId')
 export class EngagementsController {
   constructor(
@@ -41,9 +42,9 @@ export class EngagementsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'One conversation turn: key resolution, credit gate, classify → route → respond, charged' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiResponse({ status: 200, description: 'ConverseResponse (status ok | credit_exhausted | account_suspended | account_deleted)' })
-  @ApiResponse({ status: 502, description: 'llm_error (nothing charged)' })
-  @ApiResponse({ status: 503, description: 'no_llm_key' })
+  @ApiOkResponse({ type: ConverseResponseSchema })
+  @ApiResponse({ status: 502, description: 'llm_error (nothing charged)', type: ErrorResponse })
+  @ApiResponse({ status: 503, description: 'no_llm_key', type: ErrorResponse })
   converse(
     @CurrentPerson() person: Person,
     @Param('engagementId', uuid('engagementId')) engagementId: string,
@@ -61,7 +62,7 @@ export class EngagementsController {
 
   @Get('conversations/:conversationId/turns')
   @ApiOperation({ summary: 'The turns of a conversation, oldest first' })
-  @ApiResponse({ status: 404, description: 'conversation_not_found' })
+  @ApiResponse({ status: 404, description: 'conversation_not_found', type: ErrorResponse })
   turns(
     @CurrentPerson() person: Person,
     @Param('engagementId', uuid('engagementId')) engagementId: string,
