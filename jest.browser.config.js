@@ -3,4 +3,4 @@
 // machine may have no browser.
 const base = require('./jest.config');
 
-module.exports = { ...base, testMatch: ['<rootDir>/test/browser/**/*.spec.ts'], testTimeout: 120_000 };
+module.exports = { ...base, testMatch: ['<rootDir>/test/browser/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/'], testTimeout: 120_000 };

@@ -13,6 +13,8 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // Browser suites need Chromium, which a fresh machine lacks: `npm run test:browser` runs them.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
   transform: {
     // .js only for the ESM-only dependencies listed in transformIgnorePatterns.
     '^.+\\.(ts|js)$': [
