@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdminTokensService, SessionsService } from '@loomworks/auth';
+import { AdminTokensService, AuthHousekeeping, SessionsService } from '@loomworks/auth';
 import { LifecycleService } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import request from 'supertest';
@@ -165,6 +165,25 @@ describe('login, sessions and roles over HTTP', () => {
       await world.http().get('/me').set(bearer(second.body.sessionToken)).expect(401);
     });
 
+    it('are swept with expired signups and login challenges, long after they ended', async () => {
+      const housekeeping = world.app.get(AuthHousekeeping);
+      await housekeeping.sweep(); // what earlier tests left behind
+      const who = await world.signup();
+      await world.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
+      await world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'Abandoned' }).expect(201);
+      const live = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM sessions WHERE ended_at IS NULL AND expires_at > $1", [world.clock.now()]);
+      expect(await housekeeping.sweep()).toEqual({ registrations: 0, loginChallenges: 0, sessions: 0 });
+      world.clock.advanceDays(2);
+      const swept = await housekeeping.sweep();
+      expect(swept.registrations).toBeGreaterThan(0);
+      expect(swept.loginChallenges).toBeGreaterThan(0);
+      expect(swept.sessions).toBe(0);
+      await world.http().get('/me').set(bearer(who.sessionToken)).expect(200);
+      world.clock.advanceDays(14 + 31);
+      expect((await housekeeping.sweep()).sessions).toBeGreaterThanOrEqual(live[0].n);
+      expect(await world.db.query('SELECT 1 FROM sessions WHERE person_id = $1', [who.person.id])).toHaveLength(0);
+    });
+
     it('refuse missing or made-up tokens with 401', async () => {
       await world.http().get('/me').expect(401);
       await world.http().get('/me').set(bearer('made-up')).expect(401);
@@ -237,5 +256,29 @@ describe('the session cookie on an https deployment', () => {
     const done = await world.http().post('/auth/signup/totp-verify')
       .send({ registrationId: begin.body.registrationId, code: await world.code(passkey.body.totp.secret) }).expect(201);
     expect(done.headers['set-cookie'][0]).toMatch(/; Secure/);
+  });
+});
+
+describe('public starts per client address', () => {
+  let world: AuthWorld;
+  beforeAll(async () => {
+    world = await AuthWorld.create({ env: { AUTH_STARTS_PER_MINUTE: '3' } });
+  });
+  afterAll(() => world.close());
+
+  it('are limited per minute across signup, login and claim (429 with Retry-After)', async () => {
+    await world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'A' }).expect(201);
+    await world.http().post('/auth/login/begin').send({ email: uniqueEmail() }).expect(200);
+    await world.http().post('/claim/grant').send({ claimToken: 'unknown' }).expect(404);
+    for (const call of [
+      () => world.http().post('/auth/signup/begin').send({ email: uniqueEmail(), displayName: 'A' }),
+      () => world.http().post('/auth/login/begin').send({ email: uniqueEmail() }),
+      () => world.http().post('/claim/grant').send({ claimToken: 'unknown' }),
+    ]) {
+      const res = await call().expect(429);
+      expect(res.body.error).toBe('rate_limited');
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(await world.db.query('SELECT 1 FROM signup_registrations')).toHaveLength(1);
   });
 });

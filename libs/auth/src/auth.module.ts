@@ -4,6 +4,7 @@ import { CreditModule } from '@loomworks/credit';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminTokensService } from './admin-tokens.service';
+import { AuthHousekeeping } from './housekeeping.service';
 import { AuthController } from './http/auth.controller';
 import { ClaimController } from './http/claim.controller';
 import { RolesGuard, SessionGuard } from './http/guards';
@@ -28,6 +29,7 @@ import { WebAuthnService } from './webauthn.service';
     SignupService,
     LoginService,
     AdminTokensService,
+    AuthHousekeeping,
     // Order matters: the session is resolved before roles are checked.
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: RolesGuard },

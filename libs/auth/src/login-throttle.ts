@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { RateLimitedError } from './domain/errors';
 
 /**
- * Counts failed attempts per account (and per signup) and per client address; once either reaches
+ * Counts public starts per client address (each writes a row), and failed attempts per account (and per signup) and per client address; once either reaches
  * the configured maximum within the window, further attempts get 429 until the window passes.
  * Counters live in Postgres (table `login_throttle`), so every API instance sees the same ones.
  */
@@ -15,6 +15,7 @@ import { RateLimitedError } from './domain/errors';
 export class LoginThrottle {
   private readonly byAccount: RateLimiterPostgres;
   private readonly byAddress: RateLimiterPostgres;
+  private readonly startsByAddress: RateLimiterPostgres;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectDataSource() dataSource: DataSource) {
     const { maxFailures, maxFailuresPerAddress, windowSeconds } = config.loginRateLimit;
@@ -27,6 +28,22 @@ export class LoginThrottle {
     };
     this.byAccount = new RateLimiterPostgres({ ...store, keyPrefix: 'account', points: maxFailures });
     this.byAddress = new RateLimiterPostgres({ ...store, keyPrefix: 'address', points: maxFailuresPerAddress });
+    this.startsByAddress = new RateLimiterPostgres({
+      ...store,
+      keyPrefix: 'starts',
+      points: config.loginRateLimit.startsPerAddressPerMinute,
+      duration: 60,
+    });
+  }
+
+  /** Counts a public start (signup, login, claim) from the address; 429 beyond the per-minute limit. */
+  async countStart(address: string): Promise<void> {
+    try {
+      await this.startsByAddress.consume(address);
+    } catch (rejection) {
+      if (rejection instanceof Error) throw rejection;
+      throw new RateLimitedError(Math.max(1, Math.ceil((rejection as { msBeforeNext: number }).msBeforeNext / 1000)));
+    }
   }
 
   async assertAllowed(account: string | null, address: string): Promise<void> {

@@ -11,6 +11,8 @@ export interface RateLimitConfig {
   maxFailures: number;
   /** failed attempts allowed per window from one client address (across accounts) */
   maxFailuresPerAddress: number;
+  /** signups, logins and claims one client address may start per minute (each writes a row) */
+  startsPerAddressPerMinute: number;
   windowSeconds: number;
 }
 
@@ -127,6 +129,7 @@ export function loadConfig(env: Env): AppConfig {
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
+      startsPerAddressPerMinute: integer(env, 'AUTH_STARTS_PER_MINUTE', 30, 1, 1_000_000),
       windowSeconds: integer(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
     },
   };

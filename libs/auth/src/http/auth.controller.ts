@@ -5,6 +5,7 @@ import { ErrorResponse } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { jsonAmount } from '@loomworks/credit';
 import { toPersonView } from '@loomworks/persons';
+import { LoginThrottle } from '../login-throttle';
 import { LoginService } from '../login.service';
 import { SessionsService } from '../sessions.service';
 import { SignupService } from '../signup.service';
@@ -22,6 +23,7 @@ export class AuthController {
     private readonly signup: SignupService,
     private readonly login: LoginService,
     private readonly sessions: SessionsService,
+    private readonly throttle: LoginThrottle,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.secureCookie = config.publicOrigin.startsWith('https:');
@@ -33,7 +35,9 @@ export class AuthController {
   @ApiResponse({ status: 201, description: '{registrationId, options, expiresAt}' })
   @ApiResponse({ status: 409, description: 'email_taken', type: ErrorResponse })
   @ApiResponse({ status: 403, description: 'invalid_admin_token', type: ErrorResponse })
-  async signupBegin(@Body() body: SignupBeginDto) {
+  @ApiResponse({ status: 429, description: 'rate_limited (too many starts from this address)', type: ErrorResponse })
+  async signupBegin(@Body() body: SignupBeginDto, @Req() request: FastifyRequest) {
+    await this.throttle.countStart(request.ip);
     const started = await this.signup.begin(body);
     return { ...started, expiresAt: started.expiresAt.toISOString() };
   }
@@ -73,7 +77,8 @@ export class AuthController {
   @Post('login/begin')
   @HttpCode(200)
   @ApiOperation({ summary: 'WebAuthn request options (the same shape for unknown addresses)' })
-  loginBegin(@Body() body: LoginBeginDto) {
+  async loginBegin(@Body() body: LoginBeginDto, @Req() request: FastifyRequest) {
+    await this.throttle.countStart(request.ip);
     return this.login.begin(body.email);
   }
 

@@ -1,0 +1,43 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions } from '@loomworks/database';
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+/** Ended or expired sessions are kept this long (for support questions), then deleted. */
+const SESSION_RETENTION_MS = 30 * DAY_MS;
+
+/**
+ * Deletes what can no longer be used: signups and login challenges a day after they expired,
+ * sessions a month after they ended. Idempotent DELETEs, so any number of instances may run it.
+ */
+@Injectable()
+export class AuthHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly transactions: Transactions,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(): Promise<{ registrations: number; loginChallenges: number; sessions: number }> {
+    const now = this.clock.now().getTime();
+    const dayAgo = new Date(now - DAY_MS);
+    const retention = new Date(now - SESSION_RETENTION_MS);
+    const count = async (sql: string, params: unknown[]) => ((await this.transactions.manager.query(sql, params)) as [unknown[], number])[1];
+    return {
+      registrations: await count('DELETE FROM signup_registrations WHERE expires_at < $1', [dayAgo]),
+      loginChallenges: await count('DELETE FROM login_challenges WHERE expires_at < $1', [dayAgo]),
+      sessions: await count('DELETE FROM sessions WHERE expires_at < $1 OR ended_at < $1', [retention]),
+    };
+  }
+}
