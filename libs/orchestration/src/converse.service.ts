@@ -136,8 +136,10 @@ export class ConverseService {
         await this.conversations.insertConversation(tx, { id: conversationId, engagementId, startedBy: person.id, title: message.slice(0, 80), at: now });
       }
       const assistantTurnId = randomUUID();
-      await this.conversations.appendTurn(tx, { id: randomUUID(), conversationId, role: 'user', content: message, personId: person.id, at: now });
-      await this.conversations.appendTurn(tx, { id: assistantTurnId, conversationId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage, at: now });
+      await this.conversations.appendTurns(tx, conversationId, [
+        { id: randomUUID(), role: 'user', content: message, personId: person.id },
+        { id: assistantTurnId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage },
+      ], now);
       const response: ConverseResponse = { status: 'ok', conversationId, intent, reply, keySource, models, tokenUsage };
       if (tier) {
         const consumption = await this.credit.recordConsumption(

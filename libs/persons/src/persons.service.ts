@@ -192,10 +192,15 @@ export class PersonsService {
 
   /** The person's role in the engagement; EngagementNotFoundError when it does not exist, null when not a member. */
   async membership(engagementId: string, personId: string): Promise<EngagementRole | null> {
-    const manager = this.transactions.manager;
-    if (!(await manager.existsBy(EngagementEntity, { id: engagementId }))) throw new EngagementNotFoundError(engagementId);
-    const member = await manager.findOneBy(EngagementMemberEntity, { engagementId, personId });
-    return member?.role ?? null;
+    // One round trip: the engagement row tells "exists", the joined member row the role (checked on every turn).
+    const [row]: { role: EngagementRole | null }[] = await this.transactions.manager.query(
+      `SELECT m.role FROM engagements e
+         LEFT JOIN engagement_members m ON m.engagement_id = e.id AND m.person_id = $2
+        WHERE e.id = $1`,
+      [engagementId, personId],
+    );
+    if (!row) throw new EngagementNotFoundError(engagementId);
+    return row.role;
   }
 
   async listEngagements(personId: string): Promise<EngagementSummary[]> {

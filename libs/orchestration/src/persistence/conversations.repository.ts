@@ -19,7 +19,6 @@ export interface TurnRow {
 
 export interface NewTurn {
   id: string;
-  conversationId: string;
   role: 'user' | 'assistant';
   content: string;
   personId: string;
@@ -27,7 +26,6 @@ export interface NewTurn {
   intent?: string;
   models?: Record<string, string>;
   tokenUsage?: Record<string, Usage>;
-  at: Date;
 }
 
 /** Conversations and turns; every read is scoped by the engagement it belongs to. */
@@ -48,16 +46,22 @@ export class ConversationsRepository {
     );
   }
 
-  /** Appends a turn at the next sequence number (the conversation row lock orders concurrent writers). */
-  async appendTurn(tx: Tx, t: NewTurn): Promise<void> {
-    await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [t.conversationId]);
+  /** Appends turns, in order, after the conversation's last (its row lock orders concurrent writers). */
+  async appendTurns(tx: Tx, conversationId: string, turns: NewTurn[], at: Date): Promise<void> {
+    await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+    const values: unknown[] = [conversationId, at];
+    const rows = turns.map((t, i) => {
+      const p = (v: unknown) => `$${values.push(v)}`;
+      return `(${p(t.id)}, $1, (SELECT coalesce(max(seq), 0) FROM turns WHERE conversation_id = $1) + ${i + 1}, ${p(t.role)}, ${p(t.content)},
+        ${p(t.personId)}, ${p(t.keySource ?? null)}, ${p(t.intent ?? null)}, ${p(t.models ? JSON.stringify(t.models) : null)},
+        ${p(t.tokenUsage ? JSON.stringify(t.tokenUsage) : null)}, $2)`;
+    });
     await tx.query(
       `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, intent, models, token_usage, created_at)
-       VALUES ($1, $2, (SELECT coalesce(max(seq), 0) + 1 FROM turns WHERE conversation_id = $2), $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [t.id, t.conversationId, t.role, t.content, t.personId, t.keySource ?? null, t.intent ?? null,
-        t.models ? JSON.stringify(t.models) : null, t.tokenUsage ? JSON.stringify(t.tokenUsage) : null, t.at],
+       VALUES ${rows.join(', ')}`,
+      values,
     );
-    await tx.query('UPDATE conversations SET last_turn_at = $2 WHERE id = $1', [t.conversationId, t.at]);
+    await tx.query('UPDATE conversations SET last_turn_at = $2 WHERE id = $1', [conversationId, at]);
   }
 
   /** The latest `limit` turns, oldest first (the context for the next answer). */
