@@ -19,6 +19,7 @@ describe('pages', () => {
 
   it.each([
     ['/claim?token=abc', 'claim'],
+    ['/signup?adminToken=abc', 'signup'],
     ['/login', 'login'],
     ['/admin', 'admin'],
   ])('serves %s without a session, locked down', async (path, page) => {

@@ -28,9 +28,9 @@ async function main(): Promise<void> {
       '',
       `  ${adminToken}`,
       '',
-      'Sign up with it: POST /auth/signup/begin {"email", "displayName", "adminToken"},',
-      'then /auth/signup/passkey and /auth/signup/totp-verify (README.md, "First admin").',
-      `Server: ${config.publicOrigin}`,
+      'Sign up with it in a browser:',
+      `  ${config.publicOrigin}/signup?adminToken=${adminToken}`,
+      'or without one: npm run dev:signup -- --email you@example.com --admin-token <token> (README.md).',
       '',
     ].join('\n'),
   );

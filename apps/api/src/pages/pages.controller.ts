@@ -9,7 +9,8 @@ const ASSETS = join(__dirname, 'assets');
 const read = (name: string) => readFileSync(join(ASSETS, name), 'utf8');
 
 /**
- * The browser pages of API.md: claim (passkey + TOTP signup), login, admin. Static files over the
+ * The browser pages of API.md: claim (passkey + TOTP signup), login, admin — and signup without a
+ * grant (the first admin's, with `?adminToken=`). Static files over the
  * JSON API; no inline scripts, so the CSP can forbid them. No referrer leaves a page: the claim
  * page's URL carries the claim token.
  */
@@ -25,7 +26,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 @Controller()
 export class PagesController {
   private readonly files = new Map(
-    ['claim.html', 'login.html', 'admin.html', 'app.js', 'style.css'].map((name) => [name, read(name)]),
+    ['claim.html', 'signup.html', 'login.html', 'admin.html', 'app.js', 'style.css'].map((name) => [name, read(name)]),
   );
 
   private send(reply: FastifyReply, name: string, type: string): string {
@@ -36,6 +37,11 @@ export class PagesController {
   @Get('claim')
   claim(@Res({ passthrough: true }) reply: FastifyReply) {
     return this.send(reply, 'claim.html', 'text/html; charset=utf-8');
+  }
+
+  @Get('signup')
+  signup(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.send(reply, 'signup.html', 'text/html; charset=utf-8');
   }
 
   @Get('login')
