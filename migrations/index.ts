@@ -11,6 +11,7 @@ import { CreateAuth1764000007000 } from './1764000007000-CreateAuth';
 import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit';
 import { CreateConversations1764000009000 } from './1764000009000-CreateConversations';
 import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
+import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -24,4 +25,5 @@ export const allMigrations = [
   CreateAdminAudit1764000008000,
   CreateConversations1764000009000,
   CreateLoginThrottle1764000010000,
+  FenceIdempotencyKeys1764100000000,
 ];

@@ -29,7 +29,7 @@ describe('converse over HTTP against a fake Messages API', () => {
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '500' } });
+    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '3000' } });
   });
   beforeEach(async () => {
     fake.reset();
@@ -165,7 +165,7 @@ describe('converse over HTTP against a fake Messages API', () => {
   it.each([
     ['an upstream 500', { failWith: 500 }],
     ['an upstream 429', { failWith: 429 }],
-    ['a timeout', { latencyMs: 1500 }],
+    ['a timeout', { latencyMs: 4500 }],
   ])('answers 502 llm_error on %s, recording and charging nothing', async (_, behaviour) => {
     const who = await funded('haiku', 100n);
     fake.reset(behaviour);
@@ -184,6 +184,27 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(fake.requests).toHaveLength(2);
     expect(await balance(who, 'haiku')).toBe(96n);
     expect((await converse(who, { message: 'other' }).set('idempotency-key', 'turn-once').expect(409)).body.error).toBe('idempotency_key_reused');
+  });
+
+  it('fences a slow first request out once a retry took its Idempotency-Key over: the turn is charged once', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ latencyMs: 150 });
+    const send = () => converse(who, { message: 'slow' }).set('idempotency-key', 'k-fence').then((r) => r);
+    const first = send();
+    await waitFor(() => fake.requests.length >= 1); // the first request is in its LLM call
+    world.clock.set(new Date(world.clock.now().getTime() + 10 * 60_000)); // past the pending window
+    const second = send();
+    const [a, b] = await Promise.all([first, second]);
+    // The first request's completion names its own claim token, which the takeover replaced.
+    expect([a.status, a.body.error]).toEqual([409, 'idempotency_key_in_progress']);
+    expect(b.status).toBe(200);
+    expect(fake.requests).toHaveLength(4);
+    expect(await balance(who, 'haiku')).toBe(96n);
+    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(1);
+    // The first request's abandon did not delete the second's record: a retry replays it.
+    fake.reset();
+    expect((await send()).body).toEqual(b.body);
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('lets a failed request be retried with the same Idempotency-Key', async () => {
@@ -239,6 +260,14 @@ describe('converse over HTTP against a fake Messages API', () => {
 });
 
 const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 describe('converse routing with the permissive CreditSeam', () => {
   const fake = new FakeAnthropic();

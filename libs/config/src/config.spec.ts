@@ -26,6 +26,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('derives the Idempotency-Key pending window from the worst-case turn (timeout × attempts × 2 stages + 30 s)', () => {
+    expect(loadConfig(base).idempotencyPendingSeconds).toBe(60 * 3 * 2 + 30);
+    expect(loadConfig({ ...base, ANTHROPIC_TIMEOUT_MS: '10000', ANTHROPIC_MAX_RETRIES: '0' }).idempotencyPendingSeconds).toBe(10 * 2 + 30);
+    expect(loadConfig({ ...base, IDEMPOTENCY_PENDING_SECONDS: '5' }).idempotencyPendingSeconds).toBe(5);
+  });
+
   it('derives WebAuthn settings from PUBLIC_ORIGIN and accepts several origins', () => {
     const config = loadConfig({
       ...base,

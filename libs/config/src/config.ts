@@ -27,7 +27,10 @@ export interface AppConfig {
   anthropic: { apiKey?: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
   logLevel: LogLevel;
   loginRateLimit: RateLimitConfig;
-  /** how long an unfinished Idempotency-Key claim blocks retries before they may take it over */
+  /**
+   * how long an unfinished Idempotency-Key claim blocks retries before they may take it over;
+   * by default the worst-case turn (see worstCaseTurnSeconds), so a live request is never cut off
+   */
   idempotencyPendingSeconds: number;
 }
 
@@ -98,6 +101,15 @@ export function secretKeyFromEnv(env: Env): string {
   return key;
 }
 
+/** Stages of a turn that call the LLM (classify, respond). */
+const LLM_STAGES = 2;
+const TURN_MARGIN_SECONDS = 30;
+
+/** The longest a turn can spend on the LLM: timeout × attempts × stages, plus a margin for the rest. */
+export function worstCaseTurnSeconds(anthropic: { timeoutMs: number; maxRetries: number }): number {
+  return Math.ceil((anthropic.timeoutMs * (anthropic.maxRetries + 1) * LLM_STAGES) / 1000) + TURN_MARGIN_SECONDS;
+}
+
 export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const publicOrigin = origin('PUBLIC_ORIGIN', present(env, 'PUBLIC_ORIGIN') ?? `http://localhost:${port}`);
@@ -111,6 +123,12 @@ export function loadConfig(env: Env): AppConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
+  const anthropic = {
+    apiKey: present(env, 'ANTHROPIC_API_KEY'),
+    baseUrl: baseUrl === undefined ? undefined : url('ANTHROPIC_BASE_URL', baseUrl, ['http:', 'https:']),
+    timeoutMs: integer(env, 'ANTHROPIC_TIMEOUT_MS', 60_000, 100, 600_000),
+    maxRetries: integer(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
+  };
   return {
     port,
     host: present(env, 'HOST') ?? '0.0.0.0',
@@ -118,14 +136,9 @@ export function loadConfig(env: Env): AppConfig {
     secretKey: secretKeyFromEnv(env),
     publicOrigin,
     webauthn: { rpId, origins },
-    anthropic: {
-      apiKey: present(env, 'ANTHROPIC_API_KEY'),
-      baseUrl: baseUrl === undefined ? undefined : url('ANTHROPIC_BASE_URL', baseUrl, ['http:', 'https:']),
-      timeoutMs: integer(env, 'ANTHROPIC_TIMEOUT_MS', 60_000, 100, 600_000),
-      maxRetries: integer(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
-    },
+    anthropic,
     logLevel,
-    idempotencyPendingSeconds: integer(env, 'IDEMPOTENCY_PENDING_SECONDS', 120, 1, 86_400),
+    idempotencyPendingSeconds: integer(env, 'IDEMPOTENCY_PENDING_SECONDS', worstCaseTurnSeconds(anthropic), 1, 86_400),
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),

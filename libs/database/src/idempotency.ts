@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, DomainError, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
@@ -18,7 +18,25 @@ export class IdempotencyKeyInProgressError extends DomainError {
   }
 }
 
-export type IdempotencyStart<T> = { replay: T } | { claimed: true };
+/** A claim on a key, held by one request: only its token may complete or abandon the record. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  token: string;
+}
+
+export type IdempotencyStart<T> = { replay: T } | { claim: IdempotencyClaim };
+
+/**
+ * The claim was taken over by a later request (the first ran past its pending window): the first
+ * request must not commit, so completing throws and rolls its transaction back.
+ */
+export class IdempotencyClaimLostError extends DomainError {
+  readonly code = 'idempotency_key_in_progress';
+  constructor() {
+    super('A newer request with this Idempotency-Key took it over; this one was not applied');
+  }
+}
 
 /**
  * Idempotency-Key support: the work and the record of its response commit in one transaction.
@@ -28,7 +46,7 @@ export type IdempotencyStart<T> = { replay: T } | { claimed: true };
  */
 @Injectable()
 export class IdempotencyService {
-  /** A pending claim older than this is taken over (its request died without finishing). */
+  /** How long a pending claim blocks retries before a retry may take it over. */
   private readonly pendingMs: number;
 
   constructor(
@@ -43,35 +61,54 @@ export class IdempotencyService {
    * For work that must not hold a transaction open (an LLM call): claims the key in a short
    * transaction of its own; finish with `complete` inside the work's final transaction, or
    * `abandon` when the work fails (so a retry may run it).
+   *
+   * Fencing: a pending claim is taken over only after its window; the takeover gives the key a
+   * new token, so the first request's `complete` (which names its own token) no longer matches
+   * and its transaction rolls back — the work is applied at most once, whoever finishes.
    */
   async begin<T>(scope: string, key: string, request: unknown): Promise<IdempotencyStart<T>> {
     const requestHash = this.hash(request);
+    const token = randomUUID();
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
+      const lockedUntil = new Date(now.getTime() + this.pendingMs);
       const inserted = await tx.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, 'null', $4)
+        `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at, claim_token, locked_until)
+         VALUES ($1, $2, $3, 'null', $4, $5, $6)
          ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, key, requestHash, now],
+        [scope, key, requestHash, now, token, lockedUntil],
       );
-      if (inserted.length === 1) return { claimed: true as const };
-      const [row]: { request_hash: string; response: T | null; created_at: Date }[] = await tx.query(
-        'SELECT request_hash, response, created_at FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE',
+      if (inserted.length === 1) return { claim: { scope, key, token } };
+      const [row]: { request_hash: string; response: T | null; locked_until: Date | null }[] = await tx.query(
+        'SELECT request_hash, response, locked_until FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE',
         [scope, key],
       );
       if (row.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
       if (row.response !== null) return { replay: row.response };
-      if (now.getTime() - row.created_at.getTime() < this.pendingMs) throw new IdempotencyKeyInProgressError();
-      await tx.query('UPDATE idempotency_keys SET created_at = $3 WHERE scope = $1 AND key = $2', [scope, key, now]);
-      return { claimed: true as const };
+      if (row.locked_until !== null && now < row.locked_until) throw new IdempotencyKeyInProgressError();
+      await tx.query('UPDATE idempotency_keys SET claim_token = $3, locked_until = $4 WHERE scope = $1 AND key = $2', [scope, key, token, lockedUntil]);
+      return { claim: { scope, key, token } };
     });
   }
 
-  async complete(tx: Tx, scope: string, key: string, response: unknown): Promise<void> {
-    await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(response)]);
+  /** Records the response in the work's transaction; throws (rolling it back) when the claim was taken over. */
+  async complete(tx: Tx, claim: IdempotencyClaim, response: unknown): Promise<void> {
+    const [{ n }]: { n: number }[] = await tx.query(
+      `WITH done AS (
+         UPDATE idempotency_keys SET response = $4, locked_until = NULL
+          WHERE scope = $1 AND key = $2 AND claim_token = $3 AND response = 'null'::jsonb RETURNING 1)
+       SELECT count(*)::int AS n FROM done`,
+      [claim.scope, claim.key, claim.token, JSON.stringify(response)],
+    );
+    if (n !== 1) throw new IdempotencyClaimLostError();
   }
 
-  async abandon(scope: string, key: string): Promise<void> {
-    await this.transactions.manager.query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response = 'null'::jsonb", [scope, key]);
+  /** Frees the key for a retry — only while this claim still holds it. */
+  async abandon(claim: IdempotencyClaim): Promise<void> {
+    await this.transactions.manager.query(
+      "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND claim_token = $3 AND response = 'null'::jsonb",
+      [claim.scope, claim.key, claim.token],
+    );
   }
 
   private hash(request: unknown): string {
@@ -97,7 +134,7 @@ export class IdempotencyService {
         return previous.response;
       }
       const response = await work(tx);
-      await this.complete(tx, scope, key, response);
+      await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(response)]);
       return response;
     });
   }

@@ -1,5 +1,12 @@
 export { DatabaseModule } from './database.module';
 export { Transactions, type Tx, type IsolationLevel } from './transactions';
 export { dataSourceOptions } from './data-source-options';
-export { IdempotencyService, IdempotencyKeyReusedError, IdempotencyKeyInProgressError, type IdempotencyStart } from './idempotency';
+export {
+  IdempotencyService,
+  IdempotencyKeyReusedError,
+  IdempotencyKeyInProgressError,
+  IdempotencyClaimLostError,
+  type IdempotencyClaim,
+  type IdempotencyStart,
+} from './idempotency';
 export { Migrator } from './migrator';

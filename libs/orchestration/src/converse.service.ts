@@ -75,9 +75,9 @@ export class ConverseService {
     const start = await this.idempotency.begin<ConverseResponse>(scope, idempotencyKey, request);
     if ('replay' in start) return start.replay;
     try {
-      return await this.run(command, (tx, response) => this.idempotency.complete(tx, scope, idempotencyKey, response));
+      return await this.run(command, (tx, response) => this.idempotency.complete(tx, start.claim, response));
     } catch (error) {
-      await this.idempotency.abandon(scope, idempotencyKey);
+      await this.idempotency.abandon(start.claim);
       throw error;
     }
   }
