@@ -99,5 +99,5 @@ describe('a server killed between the LLM answer and the commit', () => {
     expect(await world.db.query("SELECT count(*)::int AS n FROM turns WHERE role = 'assistant'")).toEqual([{ n: DELAYS_MS.length }]);
     expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100_000n - 4n * BigInt(DELAYS_MS.length));
     await world.expectLedgerConsistent();
-  }, 120_000);
+  }, 400_000);
 });
