@@ -12,6 +12,7 @@ import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit'
 import { CreateConversations1764000009000 } from './1764000009000-CreateConversations';
 import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
+import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -26,4 +27,5 @@ export const allMigrations = [
   CreateConversations1764000009000,
   CreateLoginThrottle1764000010000,
   FenceIdempotencyKeys1764100000000,
+  CreateOutbox1764300000000,
 ];

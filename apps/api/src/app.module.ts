@@ -8,7 +8,9 @@ import { ClockModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
+import { NotificationsModule } from '@loomworks/notifications';
 import { OrchestrationModule } from '@loomworks/orchestration';
+import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { allMigrations } from '../../../migrations';
@@ -38,11 +40,13 @@ export class AppModule {
         ClockModule,
         DatabaseModule.forRoot({ migrations: allMigrations }),
         SystemConfigModule,
+        OutboxModule,
         PersonsModule,
         CreditModule,
         AuthModule,
         AdminModule,
         OrchestrationModule,
+        NotificationsModule,
       ],
       controllers: [HealthController, PagesController],
       providers: [

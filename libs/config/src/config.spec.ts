@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
       anthropic: { apiKey: undefined, baseUrl: undefined, timeoutMs: 60_000, maxRetries: 2 },
       logLevel: 'info',
+      mail: { smtpUrl: undefined, from: 'Loomworks <no-reply@localhost>' },
+      outbox: { pollMs: 1000, leaseSeconds: 300 },
     });
   });
 
@@ -30,6 +32,11 @@ describe('loadConfig', () => {
     expect(loadConfig(base).idempotencyPendingSeconds).toBe(60 * 3 * 2 + 30);
     expect(loadConfig({ ...base, ANTHROPIC_TIMEOUT_MS: '10000', ANTHROPIC_MAX_RETRIES: '0' }).idempotencyPendingSeconds).toBe(10 * 2 + 30);
     expect(loadConfig({ ...base, IDEMPOTENCY_PENDING_SECONDS: '5' }).idempotencyPendingSeconds).toBe(5);
+  });
+
+  it('turns mail on with SMTP_URL and takes MAIL_FROM as given', () => {
+    const config = loadConfig({ ...base, SMTP_URL: 'smtp://u:p@mail.example.com:587', MAIL_FROM: 'Ops <ops@example.com>' });
+    expect(config.mail).toEqual({ smtpUrl: 'smtp://u:p@mail.example.com:587', from: 'Ops <ops@example.com>' });
   });
 
   it('derives WebAuthn settings from PUBLIC_ORIGIN and accepts several origins', () => {
@@ -60,6 +67,9 @@ describe('loadConfig', () => {
     [{ WEBAUTHN_RP_ID: 'bad host!' }, 'WEBAUTHN_RP_ID', 'must be a host name'],
     [{ ANTHROPIC_BASE_URL: 'nope' }, 'ANTHROPIC_BASE_URL', 'must be a URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'must be one of'],
+    [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL', 'must use smtp: or smtps:'],
+    [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM', 'must be an address'],
+    [{ OUTBOX_POLL_MS: '-1' }, 'OUTBOX_POLL_MS', 'must be an integer'],
   ])('refuses %j naming %s', (env, variable, problem) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
@@ -69,5 +79,6 @@ describe('loadConfig', () => {
 
   it('never echoes credentials of a bad URL', () => {
     expect(errorFor({ DATABASE_URL: 'http//user:hunter2@db' }).message).not.toContain('hunter2');
+    expect(errorFor({ SMTP_URL: 'smtp//user:hunter2@mail' }).message).not.toContain('hunter2');
   });
 });

@@ -32,6 +32,10 @@ export interface AppConfig {
    * by default the worst-case turn (see worstCaseTurnSeconds), so a live request is never cut off
    */
   idempotencyPendingSeconds: number;
+  /** outgoing mail; `smtpUrl` absent = mail is off (nothing is queued, the API returns the URLs) */
+  mail: { smtpUrl?: string; from: string };
+  /** the outbox worker: how often it polls (0 = this instance runs no worker) and how long a claim lasts */
+  outbox: { pollMs: number; leaseSeconds: number };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -119,6 +123,9 @@ export function loadConfig(env: Env): AppConfig {
     .split(',')
     .map((o) => origin('WEBAUTHN_ORIGIN', o.trim()));
   const baseUrl = present(env, 'ANTHROPIC_BASE_URL');
+  const smtpUrl = present(env, 'SMTP_URL');
+  const mailFrom = present(env, 'MAIL_FROM') ?? `Loomworks <no-reply@${new URL(publicOrigin).hostname}>`;
+  if (!/^[^\r\n]*@[^\r\n]+$/.test(mailFrom)) throw new ConfigError('MAIL_FROM', 'must be an address like "Name <me@example.com>"');
   const logLevel = (present(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
@@ -139,6 +146,11 @@ export function loadConfig(env: Env): AppConfig {
     anthropic,
     logLevel,
     idempotencyPendingSeconds: integer(env, 'IDEMPOTENCY_PENDING_SECONDS', worstCaseTurnSeconds(anthropic), 1, 86_400),
+    mail: { smtpUrl: smtpUrl === undefined ? undefined : url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']), from: mailFrom },
+    outbox: {
+      pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),
+      leaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 300, 1, 86_400),
+    },
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),

@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { OutboxQueue, type ClaimedJob } from '@loomworks/outbox';
+import type { JobHandler } from './job-handler';
+
+/** Jobs claimed per round; a full round is followed at once by another. */
+const BATCH_SIZE = 10;
+
+/**
+ * Drains the outbox: every `OUTBOX_POLL_MS` it claims due jobs of the kinds it has handlers for
+ * (FOR UPDATE SKIP LOCKED, so any number of instances share the work), runs them, and records
+ * each outcome. Handlers register themselves at module init; one worker drives every kind.
+ */
+@Injectable()
+export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxWorker.name);
+  private readonly handlers = new Map<string, JobHandler>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<number>;
+  private stopped = false;
+
+  constructor(
+    private readonly queue: OutboxQueue,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  register(handler: JobHandler): void {
+    this.handlers.set(handler.kind, handler);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.outbox.pollMs > 0 && this.handlers.size > 0) this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /**
+   * Runs due jobs until none is left; returns how many ran. Concurrent calls share one run, so
+   * the poller and a caller (tests, an admin action) never claim in parallel within one instance.
+   */
+  drain(): Promise<number> {
+    this.running ??= this.drainRounds().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.drain()
+        .catch((error: unknown) => this.logger.error(`outbox round failed: ${describe(error)}`))
+        .finally(() => this.schedule());
+    }, this.config.outbox.pollMs);
+    this.timer.unref();
+  }
+
+  private async drainRounds(): Promise<number> {
+    let ran = 0;
+    for (;;) {
+      if (this.stopped || this.handlers.size === 0) return ran;
+      const jobs = await this.queue.claimDue([...this.handlers.keys()], BATCH_SIZE, this.config.outbox.leaseSeconds * 1000);
+      await Promise.all(jobs.map((job) => this.runJob(job)));
+      ran += jobs.length;
+      if (jobs.length < BATCH_SIZE) return ran;
+    }
+  }
+
+  private async runJob(job: ClaimedJob): Promise<void> {
+    const handler = this.handlers.get(job.kind);
+    if (!handler) return; // claimed only kinds with handlers; unreachable
+    try {
+      await handler.handle(job);
+    } catch (error) {
+      const reason = describe(error);
+      const delay = handler.retryDelayMs(job.attempt);
+      if (delay === null) {
+        await this.queue.giveUp(job, reason);
+        this.logger.warn(`outbox job ${job.id} (${job.kind}) given up after ${job.attempt} attempts: ${reason}`);
+      } else {
+        await this.queue.retryLater(job, reason, delay);
+        this.logger.warn(`outbox job ${job.id} (${job.kind}) attempt ${job.attempt} failed, retry in ${delay} ms: ${reason}`);
+      }
+      return;
+    }
+    if (!(await this.queue.markSent(job))) {
+      this.logger.warn(`outbox job ${job.id} (${job.kind}) finished after its claim expired`);
+    }
+  }
+}
+
+/** An error as one safe line: its code and message, never a stack. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,33 @@
+/** A job as a worker holds it after claiming it: the payload decrypted, the claim's fencing number. */
+export interface ClaimedJob<P = unknown> {
+  id: string;
+  kind: string;
+  payload: P;
+  summary: Record<string, unknown>;
+  /** attempts including this one; also the claim's fence: a stale claim can't finish the job */
+  attempt: number;
+  createdAt: Date;
+}
+
+export type JobStatus = 'pending' | 'sent' | 'failed';
+export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'sent', 'failed'];
+
+/** A job as staff may see it: never its payload. */
+export interface JobView {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  summary: Record<string, unknown>;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A business event (DESIGN.md "Events and webhooks"): ids and amounts in `data`, never secrets. */
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  timestamp: Date;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,12 @@
+export { OutboxModule } from './outbox.module';
+export { Outbox, type EnqueueJobCommand, type RecordEventCommand } from './outbox.service';
+export { OutboxQueue } from './outbox-queue.service';
+export { type ClaimedJob, type JobStatus, type JobView, type OutboxEvent, JOB_STATUSES } from './domain/jobs';
+export {
+  MAIL_JOB_KIND,
+  MAIL_TEMPLATES,
+  type MailMessage,
+  type MailStatus,
+  type MailTemplate,
+  type MailTemplateParams,
+} from './domain/mail';
