@@ -38,7 +38,7 @@ export async function createTestApp(databaseUrl: string, options: TestAppOptions
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = await configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter()));
+  const app = await configureApp(moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config)));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

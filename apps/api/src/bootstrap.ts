@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '@loomworks/config';
+import { registerJsonBodyParser } from './http/json-body';
+import { registerSecurityHeaders } from './http/security-headers';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Path parameters are ids and short names; longer ones are refused (400) before routing. */
+export const MAX_PARAM_LENGTH = 200;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -15,19 +22,57 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export function createFastifyAdapter(): FastifyAdapter {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, genReqId: requestId });
-  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+/**
+ * Nest's adapter would add its own JSON and form parsers at init; ours (registered in the
+ * constructor) is the only one, so a form or text body is a 415 and JSON is depth-checked.
+ */
+class LoomworksFastifyAdapter extends FastifyAdapter {
+  override registerParserMiddleware(): void {}
+}
+
+/** Errors Fastify's router raises before any Nest code runs (bad percent-encoding, over-long parameters). */
+function routerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters` : 'Malformed URL';
+  void reply.code(400).send({ statusCode: 400, error: 'bad_request', message });
+}
+
+/** API.md: an Idempotency-Key is 1–255 characters; checked once here for every route that reads it. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+function malformedHeader(request: FastifyRequest): Error | undefined {
+  const key = request.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string' || key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return new BadRequestException(`Idempotency-Key must be one header of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  return undefined;
+}
+
+export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): FastifyAdapter {
+  const adapter = new LoomworksFastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Client addresses (throttles) come from the socket unless TRUST_PROXY names the proxies.
+    trustProxy: config?.trustProxy ?? false,
+    genReqId: requestId,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: routerError,
+  });
+  const fastify = adapter.getInstance();
+  registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // After onRequest, so the refusal carries the security headers like every other answer.
+  fastify.addHook('preValidation', (request, _reply, done) => done(malformedHeader(request)));
   return adapter;
 }
 
-/** What main.ts and the test apps both need beyond the module graph: logger, cookies, OpenAPI. */
+/** What main.ts and the test apps both need beyond the module graph: logger, cookies, headers, OpenAPI. */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
   app.useLogger(app.get(Logger));
   await app.register(fastifyCookie);
+  await registerSecurityHeaders(app.getHttpAdapter().getInstance());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

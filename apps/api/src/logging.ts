@@ -1,14 +1,69 @@
 import type { DestinationStream } from 'pino';
+import { stdSerializers } from 'pino';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '@loomworks/config';
 
-/** Query parameters that carry secrets (claim tokens in claim URLs). */
-const SECRET_QUERY = /([?&](?:token|claimToken|adminToken)=)[^&]*/gi;
+/** Query parameters that carry secrets (the tokens in the links we send) or personal data (admin look-ups by email). */
+const SECRET_PARAMETERS = new Set(['token', 'claimtoken', 'admintoken', 'recoverytoken', 'email']);
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Masks the values of secret query parameters. Names are compared decoded, so `%74oken=` (an
+ * encoded `token=`, which the server decodes just the same) is masked too.
+ */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const query = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq === -1 ? pair : pair.slice(0, eq);
+      return eq !== -1 && SECRET_PARAMETERS.has(decoded(name).trim().toLowerCase()) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, start)}?${query.join('&')}`;
+}
+
+/**
+ * Errors as pino would log them, minus what a database error carries about the data: the bound
+ * parameters (emails, user handles, tokens), the driver's `detail` ("Key (email)=(…) exists"), the
+ * wrapped driver error, and any parameter value Postgres quoted in its message ("invalid input
+ * syntax …: \"…\""). The SQL text, code and constraint stay: they locate the fault.
+ */
+export function serializeError(error: unknown): unknown {
+  // pino-http hands custom serializers the standard serialization, not the Error itself.
+  const serialized = error instanceof Error ? (stdSerializers.err(error) as unknown as Record<string, unknown>) : error;
+  if (serialized === null || typeof serialized !== 'object') return serialized;
+  const fields = { ...(serialized as Record<string, unknown>) };
+  const parameters = fields.parameters;
+  for (const field of ['parameters', 'driverError', 'detail', 'where', 'hint', 'internalQuery']) delete fields[field];
+  if (Array.isArray(parameters)) {
+    const values = parameters
+      .filter((p) => p !== null && p !== undefined)
+      .map((p) => (Buffer.isBuffer(p) ? p.toString('hex') : typeof p === 'object' ? JSON.stringify(p) : String(p)))
+      .filter((v) => v.length > 0);
+    for (const field of ['message', 'stack']) {
+      const original = fields[field];
+      if (typeof original !== 'string') continue;
+      fields[field] = values.reduce((text, value) => text.split(value).join('[parameter]'), original);
+    }
+  }
+  return fields;
+}
 
 /**
  * Structured JSON logs (pino). Secrets never reach them: credentials in headers are redacted,
- * bodies are not logged, and secret query parameters are masked in the logged URL.
- * Request ids come from Fastify (see bootstrap.ts), so logs and error bodies share them.
+ * bodies are not logged, secret query parameters are masked in the logged URL, and database
+ * errors lose their parameters. Request ids come from Fastify (see bootstrap.ts), so logs and
+ * error bodies share them.
  */
 export function loggerParams(config: AppConfig, stream?: DestinationStream): Params {
   const options = {
@@ -26,10 +81,11 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
       req: (req: { id: string; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url.replace(SECRET_QUERY, '$1[redacted]'),
+        url: redactUrl(req.url),
         headers: req.headers,
         remoteAddress: req.remoteAddress,
       }),
+      err: serializeError,
     },
   };
   return { pinoHttp: stream ? [options, stream] : options };

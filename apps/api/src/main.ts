@@ -21,7 +21,7 @@ async function main(): Promise<void> {
 
   let app: NestFastifyApplication;
   try {
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
       // Quiet until pino takes over in configureApp; a start-up failure is reported as one line below.
       logger: false,
       abortOnError: false,

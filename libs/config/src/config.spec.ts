@@ -81,4 +81,18 @@ describe('loadConfig', () => {
     expect(errorFor({ DATABASE_URL: 'http//user:hunter2@db' }).message).not.toContain('hunter2');
     expect(errorFor({ SMTP_URL: 'smtp//user:hunter2@mail' }).message).not.toContain('hunter2');
   });
+
+  it('trusts no proxy unless TRUST_PROXY names them', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,loopback,::1' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      'loopback',
+      '::1',
+    ]);
+  });
+
+  it.each(['true', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/2'])('refuses TRUST_PROXY=%s', (value) => {
+    expect(errorFor({ TRUST_PROXY: value }).message).toMatch(/^TRUST_PROXY /);
+  });
 });

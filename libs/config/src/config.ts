@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * The one place environment variables are read. `loadConfig` validates every variable and returns
  * a typed object; a bad value throws a ConfigError whose message names the variable, which main.ts
@@ -36,6 +38,8 @@ export interface AppConfig {
   mail: { smtpUrl?: string; from: string };
   /** the outbox worker: how often it polls (0 = this instance runs no worker) and how long a claim lasts */
   outbox: { pollMs: number; leaseSeconds: number };
+  /** reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs or proxy-addr names); false: the socket's address */
+  trustProxy: string[] | false;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -114,6 +118,24 @@ export function worstCaseTurnSeconds(anthropic: { timeoutMs: number; maxRetries:
   return Math.ceil((anthropic.timeoutMs * (anthropic.maxRetries + 1) * LLM_STAGES) / 1000) + TURN_MARGIN_SECONDS;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: comma-separated addresses, CIDR ranges or proxy-addr's names; unset trusts none. */
+function trustedProxies(env: Env): string[] | false {
+  const raw = present(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const maxBits = isIP(address) === 6 ? 128 : 32;
+    const valid =
+      PROXY_NAMES.includes(entry) ||
+      (isIP(address) !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits)));
+    if (!valid) throw new ConfigError('TRUST_PROXY', `must list proxy addresses, CIDR ranges or ${PROXY_NAMES.join('/')} (got "${entry}")`);
+  }
+  return entries.length > 0 ? entries : false;
+}
+
 export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const publicOrigin = origin('PUBLIC_ORIGIN', present(env, 'PUBLIC_ORIGIN') ?? `http://localhost:${port}`);
@@ -151,6 +173,7 @@ export function loadConfig(env: Env): AppConfig {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),
       leaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 300, 1, 86_400),
     },
+    trustProxy: trustedProxies(env),
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),

@@ -10,16 +10,11 @@ const read = (name: string) => readFileSync(join(ASSETS, name), 'utf8');
 
 /**
  * The browser pages of API.md: claim (passkey + TOTP signup), login, admin — and signup without a
- * grant (the first admin's, with `?adminToken=`). Static files over the
- * JSON API; no inline scripts, so the CSP can forbid them. No referrer leaves a page: the claim
- * page's URL carries the claim token.
+ * grant (the first admin's, with `?adminToken=`). Static files over the JSON API; no inline
+ * scripts, so the CSP (set for every response in http/security-headers.ts, with no-referrer: the
+ * claim page's URL carries the claim token) can forbid them.
  */
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  'cache-control': 'no-store',
-};
+const PAGE_HEADERS: Record<string, string> = { 'cache-control': 'no-store' };
 
 @ApiExcludeController()
 @Public()
@@ -30,7 +25,7 @@ export class PagesController {
   );
 
   private send(reply: FastifyReply, name: string, type: string): string {
-    void reply.headers({ ...SECURITY_HEADERS, 'content-type': type });
+    void reply.headers({ ...PAGE_HEADERS, 'content-type': type });
     return this.files.get(name)!;
   }
 

@@ -8,7 +8,8 @@ async function api(method, path, body) {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    // Every write says JSON, bodiless ones too: the server refuses cookie-authenticated writes without it (CSRF).
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = res.status === 204 ? null : await res.json();

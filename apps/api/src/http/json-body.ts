@@ -1,0 +1,44 @@
+import { BadRequestException } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+
+/** No body we accept comes close; deeper nesting is an attack on the recursive parsers and validators. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * True when `text` opens more than `max` arrays/objects inside one another. A single linear scan
+ * that skips string contents, run before JSON.parse so a hostile body never reaches recursion.
+ */
+export function jsonNestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
+ * The one body parser: JSON only (any other media type is a 415 from Fastify), at most
+ * `bodyLimit` bytes (413), nested at most MAX_JSON_DEPTH deep (400), `__proto__`/`constructor`
+ * keys refused (400). An empty body with a JSON content type is "no body", so bodiless actions
+ * may send the JSON content type the CSRF rule asks of cookie-authenticated writes.
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeAllContentTypeParsers();
+  const parse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    if (jsonNestedDeeperThan(text, MAX_JSON_DEPTH)) {
+      return done(new BadRequestException(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    }
+    parse(request, text, done);
+  });
+}

@@ -1,0 +1,151 @@
+import { request as httpRequest } from 'node:http';
+import { AdminTokensService } from '@loomworks/auth';
+import { Transactions } from '@loomworks/database';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { uniqueEmail } from '../support/credit-fixtures';
+
+/** Posts `size` bytes of JSON-typed body in 16 KB writes over a real socket, the way a client streams it. */
+function streamPost(port: number, path: string, size: number): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      { port, host: '127.0.0.1', method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': String(size) } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
+    req.on('error', (e) => resolve({ error: e.message }));
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+const errorShape = (statusCode: number, error: string) => ({ statusCode, error, message: expect.any(String) });
+
+describe('malformed requests: always a 4xx in the error shape, never a 5xx', () => {
+  let world: AuthWorld;
+  let admin: SignedUp;
+  let writeRoutes: { method: string; path: string }[];
+
+  beforeAll(async () => {
+    world = await AuthWorld.create();
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    const doc = (await world.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    writeRoutes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
+        .map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000') })),
+    );
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const bearer = () => ({ authorization: `Bearer ${admin.sessionToken}` });
+
+  it('answers JSON nested thousands of levels deep with 400 on every write route', async () => {
+    expect(writeRoutes.length).toBeGreaterThan(10);
+    const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    for (const { method, path } of writeRoutes) {
+      const res = await world.http()[method as 'post'](path).set(bearer()).set('content-type', 'application/json').send(deep);
+      expect({ route: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
+        route: `${method} ${path}`,
+        status: 400,
+        body: { statusCode: 400, error: 'bad_request', message: 'JSON nested deeper than 32 levels' },
+      });
+    }
+  });
+
+  it('still accepts ordinary nesting, and strings that merely contain brackets', async () => {
+    const res = await world.http().post('/auth/login/begin').send({ email: uniqueEmail('brackets') }).expect(200);
+    expect(res.body.loginId).toEqual(expect.any(String));
+    await world.http().post('/auth/login/begin').set('content-type', 'application/json').send(`{"email": "${'['.repeat(100)}@x.io"}`).expect(400);
+  });
+
+  it.each([
+    ['text/plain', '{"email":"a@b.co"}'],
+    ['application/x-www-form-urlencoded', 'email=a%40b.co'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.co\r\n--x--'],
+  ])('refuses a %s body with 415 unsupported_media_type', async (type, body) => {
+    const res = await world.http().post('/auth/login/begin').set('content-type', type).send(body).expect(415);
+    expect(res.body).toEqual(errorShape(415, 'unsupported_media_type'));
+  });
+
+  it('answers a body just over 1 MB with 413 payload_too_large, streamed over a real socket', async () => {
+    await world.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    for (const size of [1024 * 1024 + 1, 1024 * 1024 + 64 * 1024]) {
+      const res = await streamPost(port, '/auth/login/begin', size);
+      expect(res).toEqual({ status: 413, body: expect.any(String) });
+      expect(JSON.parse((res as { body: string }).body)).toEqual(errorShape(413, 'payload_too_large'));
+    }
+  });
+
+  it('answers over-long path parameters with 400 in the error shape', async () => {
+    const res = await world.http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`).set(bearer()).expect(400);
+    expect(res.body).toEqual({ statusCode: 400, error: 'bad_request', message: 'A path parameter is longer than 200 characters' });
+  });
+
+  it('answers a malformed percent-encoding with 400 in the error shape', async () => {
+    const res = await world.http().get('/admin/persons/%E0%A4%A/credit').set(bearer());
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(errorShape(400, 'bad_request'));
+  });
+
+  it('answers unknown routes and methods with 404 in the error shape', async () => {
+    expect((await world.http().delete('/health').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+  });
+
+  describe('Idempotency-Key', () => {
+    const grant = () => ({ recipientEmail: uniqueEmail('idem'), asset: 'sonnet', kind: 'welcome', amount: 10 });
+
+    it('refuses a key over 255 characters (or empty) with 400 before any work', async () => {
+      const before = await world.app.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
+      for (const key of ['k'.repeat(8 * 1024), 'k'.repeat(256), '']) {
+        const res = await world.http().post('/admin/grants').set(bearer()).set('idempotency-key', key).send(grant()).expect(400);
+        expect(res.body).toEqual(errorShape(400, 'bad_request'));
+      }
+      const after = await world.app.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
+      expect(after).toEqual(before);
+    });
+
+    it('accepts keys of 1 and 255 characters', async () => {
+      for (const key of ['k', 'k'.repeat(255)]) {
+        await world.http().post('/admin/grants').set(bearer()).set('idempotency-key', key).send(grant()).expect(201);
+      }
+    });
+  });
+});
+
+describe('security headers', () => {
+  let world: AuthWorld;
+  beforeAll(async () => (world = await AuthWorld.create()));
+  afterAll(() => world.close());
+
+  it.each(['/docs', '/docs-json', '/health', '/login', '/no/such/route'])('are on %s', async (path) => {
+    const res = await world.http().get(path);
+    expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+  });
+
+  it('let only /docs use inline styles, never inline scripts', async () => {
+    const docs = await world.http().get('/docs').expect(200);
+    expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
+    expect(docs.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe/);
+    const page = await world.http().get('/login').expect(200);
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+});
