@@ -29,7 +29,7 @@ export function spawnServer(env: Env, entry = 'apps/api/src/main.ts'): ServerPro
 }
 
 /** Resolves with the port once the server prints its listening line. */
-export async function waitForListening(server: ServerProcess, timeoutMs = 20_000): Promise<number> {
+export async function waitForListening(server: ServerProcess, timeoutMs = 60_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const match = /listening on http:\/\/localhost:(\d+)/.exec(server.stdout());

@@ -7,6 +7,7 @@ import { AdminTokensService } from './admin-tokens.service';
 import { AuthHousekeeping } from './housekeeping.service';
 import { AuthController } from './http/auth.controller';
 import { ClaimController } from './http/claim.controller';
+import { CsrfGuard } from './http/csrf.guard';
 import { RolesGuard, SessionGuard } from './http/guards';
 import { MeController } from './http/me.controller';
 import { LoginThrottle } from './login-throttle';
@@ -30,7 +31,8 @@ import { WebAuthnService } from './webauthn.service';
     LoginService,
     AdminTokensService,
     AuthHousekeeping,
-    // Order matters: the session is resolved before roles are checked.
+    // Order matters: cross-site writes are refused before anything else; the session is resolved before roles are checked.
+    { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

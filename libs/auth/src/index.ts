@@ -3,5 +3,5 @@ export { SessionsService, type NewSession, type Authenticated } from './sessions
 export { AdminTokensService } from './admin-tokens.service';
 export { AuthHousekeeping } from './housekeeping.service';
 export { Public, Roles, CurrentPerson, CurrentSessionId } from './http/decorators';
-export { SESSION_COOKIE } from './http/guards';
+export { SESSION_COOKIE, sessionCookieName } from './http/session-cookie';
 export * from './domain/errors';

@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   grant_email_mismatch: 403,
   unauthenticated: 401,
   forbidden: 403,
+  csrf_refused: 403,
   person_not_found: 404,
   engagement_not_found: 404,
   grant_not_found: 404,

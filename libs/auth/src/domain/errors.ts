@@ -51,3 +51,11 @@ export class RateLimitedError extends DomainError {
     super('Too many failed attempts; try again later', { retryAfterSeconds });
   }
 }
+
+/** A cookie-authenticated write that did not come, as JSON, from one of our origins (CSRF). */
+export class CsrfRefusedError extends DomainError {
+  readonly code = 'csrf_refused';
+  constructor() {
+    super('This request must come from the app itself: same origin, JSON body');
+  }
+}

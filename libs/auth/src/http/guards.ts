@@ -1,31 +1,46 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@loomworks/persons';
 import { ForbiddenError, UnauthenticatedError } from '@loomworks/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { SessionsService } from '../sessions.service';
-import { IS_PUBLIC, REQUIRED_ROLES, type AuthenticatedRequest } from './decorators';
+import { IS_PUBLIC, REQUIRED_ROLES } from './decorators';
+import type { AuthenticatedRequest } from './decorators';
+import { sessionCookieName } from './session-cookie';
 
-export const SESSION_COOKIE = 'loomworks_session';
+export interface SessionCredential {
+  token: string;
+  /** how it came: the cookie is ambient (sent by the browser on its own), hence the CSRF rules */
+  via: 'bearer' | 'cookie';
+}
 
-export function sessionTokenOf(request: AuthenticatedRequest): string | undefined {
+/** The session token of a request: `Authorization: Bearer` first, else the session cookie. */
+export function sessionCredential(request: FastifyRequest, secureCookie: boolean): SessionCredential | undefined {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  return (request as { cookies?: Record<string, string | undefined> }).cookies?.[SESSION_COOKIE];
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return { token: header.slice('Bearer '.length).trim(), via: 'bearer' };
+  const cookie = (request as { cookies?: Record<string, string | undefined> }).cookies?.[sessionCookieName(secureCookie)];
+  return cookie ? { token: cookie, via: 'cookie' } : undefined;
 }
 
 /** Global: every route needs a live session unless marked @Public(). */
 @Injectable()
 export class SessionGuard implements CanActivate {
+  private readonly secureCookie: boolean;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly sessions: SessionsService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.secureCookie = config.publicOrigin.startsWith('https:');
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = sessionTokenOf(request);
-    const auth = token ? await this.sessions.authenticate(token) : null;
+    const credential = sessionCredential(request, this.secureCookie);
+    const auth = credential ? await this.sessions.authenticate(credential.token) : null;
     if (!auth) throw new UnauthenticatedError();
     request.auth = auth;
     return true;
