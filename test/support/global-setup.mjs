@@ -1,10 +1,10 @@
-// Once per jest run: a PostgreSQL server (DATABASE_URL when given, else an embedded one with its
-// data in .data/) and a secret key. Test files each clone their own database from a template
+// Once per jest run: a PostgreSQL server (DATABASE_URL when given, else a throwaway embedded one in
+// the project's cluster folder, see scripts/embedded-pg.mjs) and a secret key. Test files each clone their own database from a template
 // migrated once (test/support/test-database.ts).
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
+import { embeddedPgHome, startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -12,7 +12,7 @@ export default async function globalSetup() {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: join(root, '.data', `test-pg-${runId}`), persistent: false });
+    const embedded = await startEmbeddedPostgres({ home: embeddedPgHome(root), name: `test-pg-${runId}`, persistent: false });
     globalThis.__loomworksEmbeddedPostgres = embedded;
     adminUrl = embedded.url('postgres');
   }

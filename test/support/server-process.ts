@@ -13,11 +13,12 @@ export interface ServerProcess {
 
 /** Runs apps/api/src/main.ts (or another entry) as a real child process (TypeScript through @swc-node/register). */
 export function spawnServer(env: Env, entry = 'apps/api/src/main.ts'): ServerProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnProcess(process.execPath, ['-r', '@swc-node/register', entry], ROOT, { PATH: process.env.PATH, ...env });
+}
+
+/** Runs a command as a child process, collecting its output; `detached` gives it a process group of its own. */
+export function spawnProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, detached = false): ServerProcess {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
