@@ -13,6 +13,7 @@ import { CreateConversations1764000009000 } from './1764000009000-CreateConversa
 import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
+import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedgerCheckpoint';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -28,4 +29,5 @@ export const allMigrations = [
   CreateLoginThrottle1764000010000,
   FenceIdempotencyKeys1764100000000,
   CreateOutbox1764300000000,
+  CreateLedgerCheckpoint1764400000000,
 ];

@@ -122,6 +122,59 @@ describe('ledger', () => {
     await world.db.query("UPDATE credit.balances SET amount = amount - 7 WHERE party = $1 AND asset = 'opus'", [party]);
   });
 
+  describe('incremental verification', () => {
+    const checkpoint = async () =>
+      (await world.db.query<{ through: string; flows: number }>('SELECT through_flow_id::text AS through, flows::int AS flows FROM credit.verification_checkpoint'))[0];
+    const flowCount = async () => (await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.flows'))[0].n;
+
+    it('folds final flows into the verified sums and still counts and checks every flow', async () => {
+      await world.fundedPerson('haiku', 40n);
+      const report = await ledger.verify();
+      expect(report).toMatchObject({ ok: true, checkedFlows: await flowCount() });
+      const [{ max }] = await world.db.query<{ max: string }>('SELECT max(id)::text AS max FROM credit.flows');
+      expect(await checkpoint()).toEqual({ through: max, flows: await flowCount() });
+    });
+
+    it('finds a corrupted balance whose flows are all behind the checkpoint', async () => {
+      const person = await world.fundedPerson('sonnet', 120n);
+      await ledger.verify(); // the issuance is now folded
+      const party = personParty(person.id);
+      await world.db.query("UPDATE credit.balances SET amount = amount - 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
+      const report = await ledger.verify();
+      expect(report.drift).toEqual([{ party, asset: 'sonnet', balance: 100n, sumOfFlows: 120n }]);
+      expect(report.ok).toBe(false);
+      await world.db.query("UPDATE credit.balances SET amount = amount + 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
+    });
+
+    it('never checkpoints past a flow that commits after a higher-numbered one', async () => {
+      const early = await world.fundedPerson('haiku', 500n);
+      const late = await world.fundedPerson('haiku', 500n);
+      // flow N is taken by a transaction that stays open; flow N+1 commits first
+      const open = new Client({ connectionString: world.db.url });
+      await open.connect();
+      try {
+        await open.query('BEGIN');
+        const [{ id: lowId }] = (
+          await open.query(
+            `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, created_at)
+             VALUES ('consumption', 'haiku', 11, $1, 'system:consumed', $2, now()) RETURNING id::text AS id`,
+            [personParty(early.id), early.id],
+          )
+        ).rows;
+        await ledger.adjust({ personId: late.id, asset: 'haiku', amount: -5n, reason: 'after', actorPersonId: null });
+        const whileOpen = await ledger.verify();
+        expect(whileOpen.ok).toBe(true);
+        expect(BigInt((await checkpoint()).through)).toBeLessThan(BigInt(lowId));
+        await open.query('COMMIT');
+      } finally {
+        await open.end();
+      }
+      const after = await ledger.verify();
+      expect(after).toMatchObject({ ok: true, checkedFlows: await flowCount() });
+      expect(await ledger.balance(early.id, 'haiku')).toBe(489n);
+    });
+  });
+
   describe('hot rows', () => {
     const usage = { input: 1000, output: 100, cacheRead: 0, cacheWrite: 0 };
 

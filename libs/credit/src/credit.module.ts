@@ -11,12 +11,14 @@ import { LifecycleService } from './lifecycle.service';
 import { OracleService } from './oracle.service';
 import { GrantsRepository } from './persistence/grants.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
+import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { TiersService } from './tiers.service';
 
 @Module({
   imports: [PersonsModule, SystemConfigModule],
   providers: [
     LedgerRepository,
+    LedgerVerificationRepository,
     GrantsRepository,
     CreditSettings,
     LedgerService,

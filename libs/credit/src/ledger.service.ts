@@ -16,6 +16,7 @@ import {
 import type { Balance } from './domain/tiers';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
+import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 
 export interface AdjustmentCommand {
   personId: string;
@@ -35,6 +36,7 @@ export class LedgerService {
   constructor(
     private readonly transactions: Transactions,
     private readonly ledger: LedgerRepository,
+    private readonly verification: LedgerVerificationRepository,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -91,19 +93,33 @@ export class LedgerService {
 
   /**
    * The ledger's invariants, read in one snapshot: every balance equals the sum of its flows,
-   * each asset's balances sum to zero, no idempotency key has two flows.
+   * each asset's balances sum to zero, no idempotency key has two flows. The sums of flows up to
+   * the last final flow id are kept (see LedgerVerificationRepository), so a verification reads
+   * the balances and only the flows written since, however long the ledger grows.
    */
-  verify(): Promise<LedgerVerification> {
+  async verify(): Promise<LedgerVerification> {
+    await this.advanceCheckpoint();
     return this.transactions.run(async (tx) => {
-      const [drift, unbalancedAssets, duplicateIdempotencyKeys, checkedFlows] = [
-        await this.ledger.drift(tx),
+      const checkpoint = await this.verification.checkpoint(tx);
+      const [drift, unbalancedAssets, duplicateIdempotencyKeys, newFlows] = [
+        await this.verification.drift(tx, checkpoint.throughFlowId),
         await this.ledger.unbalancedAssets(tx),
-        await this.ledger.duplicateIdempotencyKeys(tx),
-        await this.ledger.countFlows(tx),
+        await this.verification.duplicateIdempotencyKeys(tx),
+        await this.verification.countFlowsAfter(tx, checkpoint.throughFlowId),
       ];
       const ok = drift.length === 0 && unbalancedAssets.length === 0 && duplicateIdempotencyKeys.length === 0;
-      return { ok, checkedFlows, drift, unbalancedAssets, duplicateIdempotencyKeys };
+      return { ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys };
     }, 'REPEATABLE READ');
+  }
+
+  /** Folds the flows that became final since the last checkpoint into the verified sums. */
+  private async advanceCheckpoint(): Promise<void> {
+    const finalId = await this.transactions.run((tx) => this.verification.finalFlowId(tx));
+    if (finalId === null) return;
+    await this.transactions.run(async (tx) => {
+      const checkpoint = await this.verification.checkpoint(tx, true);
+      if (BigInt(finalId) > BigInt(checkpoint.throughFlowId)) await this.verification.fold(tx, checkpoint.throughFlowId, finalId);
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
-import type { Flow, FlowInput, FlowKind, LedgerDrift } from '../domain/ledger';
+import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
 
 interface FlowRow {
   id: string;
@@ -98,39 +98,10 @@ export class LedgerRepository {
     return rows.map(toFlow);
   }
 
-  /** Pairs (party, asset) whose balance differs from the sum of their flows. */
-  async drift(tx: Tx): Promise<LedgerDrift[]> {
-    const rows: { party: string; asset: string; balance: string; sum_of_flows: string }[] = await tx.query(`
-      WITH moves AS (
-        SELECT from_party AS party, asset, -amount AS delta FROM credit.flows
-        UNION ALL
-        SELECT to_party, asset, amount FROM credit.flows
-      ),
-      flow_sums AS (SELECT party, asset, sum(delta) AS total FROM moves GROUP BY party, asset),
-      balance_sums AS (SELECT party, asset, sum(amount) AS total FROM credit.balances GROUP BY party, asset)
-      SELECT party, asset, coalesce(b.total, 0)::text AS balance, coalesce(f.total, 0)::text AS sum_of_flows
-        FROM flow_sums f FULL JOIN balance_sums b USING (party, asset)
-       WHERE coalesce(b.total, 0) <> coalesce(f.total, 0)
-       ORDER BY party, asset`);
-    return rows.map((r) => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) }));
-  }
-
   async unbalancedAssets(tx: Tx): Promise<{ asset: string; sum: bigint }[]> {
     const rows: { asset: string; sum: string }[] = await tx.query(
       'SELECT asset, sum(amount)::text AS sum FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0 ORDER BY asset',
     );
     return rows.map((r) => ({ asset: r.asset, sum: BigInt(r.sum) }));
-  }
-
-  async duplicateIdempotencyKeys(tx: Tx): Promise<string[]> {
-    const rows: { key: string }[] = await tx.query(
-      'SELECT idempotency_key AS key FROM credit.flows WHERE idempotency_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1',
-    );
-    return rows.map((r) => r.key);
-  }
-
-  async countFlows(tx: Tx): Promise<number> {
-    const [row]: { n: string }[] = await tx.query('SELECT count(*)::text AS n FROM credit.flows');
-    return Number(row.n);
   }
 }

@@ -1,0 +1,145 @@
+/**
+ * Ledger verification speed: LedgerService.verify() (every balance against the sum of its flows,
+ * per-asset zero sums, idempotency keys) over a ledger of BENCH_VERIFY_FLOWS flows (1,000,000 by
+ * default), in flows checked per second: the first verification (which folds every flow into the
+ * checkpoint) and the steady state (NEW_FLOWS written since the last one), beside a baseline in
+ * the same run: one plain sequential aggregate over the table (`SELECT count(*), sum(amount)`),
+ * the least a check that reads every flow must do.
+ * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@loomworks/config';
+import { LedgerService } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { AppModule } from '../apps/api/src/app.module';
+import { withScratchDatabase } from './scratch-database';
+
+const FLOWS = Number(process.env.BENCH_VERIFY_FLOWS ?? 1_000_000);
+const PERSONS = 10_000;
+const ROUNDS = 3;
+const NEW_FLOWS = 10_000;
+
+async function main() {
+  await withScratchDatabase(run);
+}
+
+async function run(databaseUrl: string) {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  const transactions = app.get(Transactions);
+  const ledger = app.get(LedgerService);
+
+  const started = Date.now();
+  await fillLedger(transactions);
+  console.log(`\nledger of ${FLOWS.toLocaleString('en')} flows over ${PERSONS.toLocaleString('en')} persons built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+
+  // The first verification folds the whole ledger into the checkpoint: a full pass.
+  const firstStart = process.hrtime.bigint();
+  const first = await ledger.verify();
+  const fullSeconds = Number(process.hrtime.bigint() - firstStart) / 1e9;
+  if (!first.ok || first.checkedFlows !== FLOWS) throw new Error(`the bench ledger does not verify: ${JSON.stringify(first, jsonBigint)}`);
+
+  // Then the steady state: NEW_FLOWS more flows (through the trigger) before each verification.
+  let steadySeconds = Infinity;
+  for (let round = 0; round < ROUNDS; round++) {
+    await addConsumptions(transactions, NEW_FLOWS);
+    const start = process.hrtime.bigint();
+    const report = await ledger.verify();
+    steadySeconds = Math.min(steadySeconds, Number(process.hrtime.bigint() - start) / 1e9);
+    if (!report.ok) throw new Error('the bench ledger does not verify');
+  }
+  const total = FLOWS + ROUNDS * NEW_FLOWS;
+  const scanSeconds = await bestOf(() => transactions.manager.query('SELECT count(*), sum(amount) FROM credit.flows'));
+  console.log('ledger verification (every balance against the sum of its flows)');
+  const row = (what: string, flows: number, seconds: number) => ({
+    what,
+    flows: flows.toLocaleString('en'),
+    seconds: seconds.toFixed(3),
+    'flows checked/s': Math.round(flows / seconds).toLocaleString('en'),
+  });
+  console.table([
+    row('first verify() (folds every flow)', FLOWS, fullSeconds),
+    row(`verify() with ${NEW_FLOWS.toLocaleString('en')} new flows, best of ${ROUNDS}`, total, steadySeconds),
+    row(`count+sum scan (baseline), best of ${ROUNDS}`, total, scanSeconds),
+  ]);
+  console.log(`verify() / baseline time: first ${(fullSeconds / scanSeconds).toFixed(2)}, steady ${(steadySeconds / scanSeconds).toFixed(3)}`);
+  await app.close();
+}
+
+/**
+ * Writes the flows in bulk with the balance trigger off, then derives the balances with one
+ * aggregate (the trigger's result, without a million single-row upserts), so building the bench
+ * ledger takes seconds. Each person gets one issuance, the rest are consumption flows.
+ */
+async function fillLedger(transactions: Transactions): Promise<void> {
+  // persons → engagements is checked at commit; engagements → persons at once: persons first.
+  await transactions.run(async (tx) => {
+    await tx.query(
+      `INSERT INTO persons (id, email, display_name, personal_engagement_id, created_at)
+       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench' || i || '@example.com', 'Bench',
+              ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [PERSONS],
+    );
+    await tx.query(
+      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at)
+       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench', true,
+              ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [PERSONS],
+    );
+  });
+  await transactions.run(async (tx) => {
+    await tx.query('ALTER TABLE credit.flows DISABLE TRIGGER flows_apply');
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'issuance', 'haiku', 1000000000, 'system:issuer', 'person:' || p, p, 'grant:' || p, now()
+         FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) persons`,
+      [PERSONS],
+    );
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'consumption', 'haiku', 1 + i % 97, 'person:' || p, 'system:consumed', p, 'turn:' || i || ':respond', now()
+         FROM (SELECT i, ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p
+                 FROM generate_series(1, $1) i) consumptions`,
+      [FLOWS - PERSONS, PERSONS],
+    );
+    await tx.query(`
+      INSERT INTO credit.balances (party, asset, slot, amount)
+      SELECT party, asset, credit.balance_slot(party, person_id), sum(delta)
+        FROM (SELECT from_party AS party, asset, person_id, -amount AS delta FROM credit.flows
+              UNION ALL SELECT to_party, asset, person_id, amount FROM credit.flows) moves
+       GROUP BY party, asset, credit.balance_slot(party, person_id)`);
+    await tx.query('ALTER TABLE credit.flows ENABLE TRIGGER flows_apply');
+  });
+  await transactions.manager.query('VACUUM ANALYZE credit.flows');
+  await transactions.manager.query('VACUUM ANALYZE credit.balances');
+}
+
+/** Consumption flows through the balance trigger, as turns would write them. */
+async function addConsumptions(transactions: Transactions, count: number): Promise<void> {
+  await transactions.manager.query(
+    `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+     SELECT 'consumption', 'haiku', 3, 'person:' || p, 'system:consumed', p, 'bench:' || gen_random_uuid(), now()
+       FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) c`,
+    [count, PERSONS],
+  );
+}
+
+async function bestOf(work: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = process.hrtime.bigint();
+    await work();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+const jsonBigint = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
