@@ -14,6 +14,8 @@ import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThr
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
 import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedgerCheckpoint';
+import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateReconciliationRuns';
+import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -30,4 +32,6 @@ export const allMigrations = [
   FenceIdempotencyKeys1764100000000,
   CreateOutbox1764300000000,
   CreateLedgerCheckpoint1764400000000,
+  CreateReconciliationRuns1764400001000,
+  SeedOperationsSettings1764400002000,
 ];

@@ -45,6 +45,8 @@ describe('system config', () => {
         'credit_tier_responder_models',
         'email_eligibility_cooling_days',
         'grant_default_expiry_days',
+        'low_balance_threshold',
+        'reconcile_interval_seconds',
         'referral_credit_amount',
         'referral_credit_asset',
         'session_ttl_hours',
@@ -57,6 +59,8 @@ describe('system config', () => {
       sonnet: 'claude-sonnet-4-6',
       opus: 'claude-opus-4-7',
     });
+    expect(await storedValue('reconcile_interval_seconds')).toBe(300);
+    expect(await storedValue('low_balance_threshold')).toEqual({ haiku: 100, sonnet: 100, opus: 100 });
   });
 
   it('reads typed values through the accessors', async () => {

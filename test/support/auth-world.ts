@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Type } from '@nestjs/common';
 import type { TestingModuleBuilder } from '@nestjs/testing';
@@ -39,11 +40,14 @@ export class AuthWorld {
   ) {}
 
   /** With `realClock`, the app keeps the wall clock (for suites that share the database with a server process). */
-  static async create(options: { env?: Env; controllers?: Type[]; override?: (b: TestingModuleBuilder) => TestingModuleBuilder; realClock?: boolean } = {}) {
+  static async create(
+    options: { env?: Env; controllers?: Type[]; override?: (b: TestingModuleBuilder) => TestingModuleBuilder; realClock?: boolean; logStream?: DestinationStream } = {},
+  ) {
     const db = await createTestDatabase();
     const clock = options.realClock ? new WallClock() : new TestClock();
     const app = await createTestApp(db.url, {
       env: options.env,
+      logStream: options.logStream,
       controllers: options.controllers,
       override: (b) => (options.override ?? ((x) => x))(options.realClock ? b : b.overrideProvider(CLOCK).useValue(clock)),
     });

@@ -4,11 +4,12 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AdminModule } from '@loomworks/admin';
 import { AuthModule } from '@loomworks/auth';
-import { ClockModule } from '@loomworks/common';
+import { ClockModule, MetersModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
 import { NotificationsModule } from '@loomworks/notifications';
+import { OperationsModule } from '@loomworks/operations';
 import { OrchestrationModule } from '@loomworks/orchestration';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
@@ -38,6 +39,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config, options.logStream)),
         ClockModule,
+        MetersModule,
         DatabaseModule.forRoot({ migrations: allMigrations }),
         SystemConfigModule,
         OutboxModule,
@@ -47,6 +49,7 @@ export class AppModule {
         AdminModule,
         OrchestrationModule,
         NotificationsModule,
+        OperationsModule,
       ],
       controllers: [HealthController, PagesController],
       providers: [

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
+import { OperationsModule } from '@loomworks/operations';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminService } from './admin.service';
 import { AuditService } from './audit.service';
 import { AdminController } from './http/admin.controller';
+import { ReconciliationController } from './http/reconciliation.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule],
-  controllers: [AdminController],
+  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule],
+  controllers: [AdminController, ReconciliationController],
   providers: [AuditService, AdminService],
 })
 export class AdminModule {}

@@ -5,3 +5,4 @@ export { PageQueryDto } from './page-query.dto';
 export { encodeKeysetCursor, decodeKeysetCursor } from './keyset-cursor';
 export { LlmKeyDto } from './llm-key.dto';
 export { ErrorResponse } from './error-response.schema';
+export { Meters, MetersModule } from './meters';

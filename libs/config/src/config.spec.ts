@@ -25,6 +25,15 @@ describe('loadConfig', () => {
       logLevel: 'info',
       mail: { smtpUrl: undefined, from: 'Loomworks <no-reply@localhost>' },
       outbox: { pollMs: 1000, leaseSeconds: 300 },
+      metricsToken: undefined,
+      webhookAllowHttp: false,
+    });
+  });
+
+  it('reads the metrics token and the webhook http switch', () => {
+    expect(loadConfig({ ...base, METRICS_TOKEN: 'scrape-me', WEBHOOK_ALLOW_HTTP: 'true' })).toMatchObject({
+      metricsToken: 'scrape-me',
+      webhookAllowHttp: true,
     });
   });
 
@@ -70,6 +79,7 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL', 'must use smtp: or smtps:'],
     [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM', 'must be an address'],
     [{ OUTBOX_POLL_MS: '-1' }, 'OUTBOX_POLL_MS', 'must be an integer'],
+    [{ WEBHOOK_ALLOW_HTTP: 'yes' }, 'WEBHOOK_ALLOW_HTTP', 'must be true or false'],
   ])('refuses %j naming %s', (env, variable, problem) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);

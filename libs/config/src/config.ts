@@ -40,6 +40,10 @@ export interface AppConfig {
   outbox: { pollMs: number; leaseSeconds: number };
   /** reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs or proxy-addr names); false: the socket's address */
   trustProxy: string[] | false;
+  /** bearer token /metrics requires; open when unset */
+  metricsToken?: string;
+  /** also accept http:// and loopback or private hosts as webhook endpoints (local receivers, tests) */
+  webhookAllowHttp: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -72,6 +76,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
   }
   return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, `must be true or false (got "${raw}")`);
+  return raw === 'true';
 }
 
 function url(name: string, raw: string, protocols: string[]): string {
@@ -174,6 +185,8 @@ export function loadConfig(env: Env): AppConfig {
       leaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 300, 1, 86_400),
     },
     trustProxy: trustedProxies(env),
+    metricsToken: present(env, 'METRICS_TOKEN'),
+    webhookAllowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { CLOCK, Meters, type Clock } from '@loomworks/common';
 import { CREDIT_SEAM, jsonAmount, type CreditSeam, type TierResolution } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
@@ -64,22 +64,30 @@ export class ConverseService {
     @Inject(LLM_CLIENT) private readonly llm: LlmClient,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly meters: Meters,
   ) {}
 
   async converse(command: ConverseCommand): Promise<ConverseResponse> {
     await this.membership.requireMember(command.engagementId, command.person.id);
     const { idempotencyKey } = command;
-    if (idempotencyKey === undefined) return this.run(command);
+    if (idempotencyKey === undefined) return this.counted(await this.run(command));
     const scope = `converse:${command.person.id}:${command.engagementId}`;
     const request = { message: command.message, conversationId: command.conversationId ?? null };
     const start = await this.idempotency.begin<ConverseResponse>(scope, idempotencyKey, request);
     if ('replay' in start) return start.replay;
     try {
-      return await this.run(command, (tx, response) => this.idempotency.complete(tx, start.claim, response));
+      return this.counted(await this.run(command, (tx, response) => this.idempotency.complete(tx, start.claim, response)));
     } catch (error) {
       await this.idempotency.abandon(start.claim);
       throw error;
     }
+  }
+
+  /** Counts an answered (committed) turn; a replayed answer is not a new turn and is not counted. */
+  private counted(response: ConverseResponse): ConverseResponse {
+    this.meters.turns.inc({ key_source: response.keySource, status: response.status });
+    if (response.credit) this.meters.creditsCharged.inc({ asset: response.credit.asset }, response.credit.charged);
+    return response;
   }
 
   private async run(command: ConverseCommand, remember?: Remember): Promise<ConverseResponse> {

@@ -63,6 +63,16 @@ const nameMap = (fallback: Record<string, string>): Setting<Record<string, strin
   fallback,
 });
 
+const creditMap = (fallback: Record<string, number>): Setting<Record<string, number>> => ({
+  parse: (v) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) &&
+    Object.entries(v).every(([k, n]) => NAME.test(k) && Number.isSafeInteger(n) && (n as number) >= 0)
+      ? (v as Record<string, number>)
+      : undefined,
+  expected: 'an object mapping asset names to whole credits ≥ 0',
+  fallback,
+});
+
 export const SETTINGS = {
   converse_default_classifier_model: text('claude-haiku-4-5-20251001'),
   converse_default_responder_model: text('claude-sonnet-4-6'),
@@ -78,6 +88,9 @@ export const SETTINGS = {
   referral_credit_amount: count(500, 1),
   session_ttl_hours: count(24 * 14, 1),
   anthropic_api_key: text(undefined, true),
+  reconcile_interval_seconds: count(300, 1),
+  /** credit.low fires when a balance crosses below its asset's threshold */
+  low_balance_threshold: creditMap({ haiku: 100, sonnet: 100, opus: 100 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingKey = keyof typeof SETTINGS;

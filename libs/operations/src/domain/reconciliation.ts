@@ -1,0 +1,34 @@
+import { DomainError } from '@loomworks/common';
+
+/** What a reconciler check can find; each kind is a label of loomworks_reconciler_findings_total. */
+export const FINDING_KINDS = [
+  'balance_drift',
+  'unbalanced_asset',
+  'duplicate_idempotency_key',
+  'turn_without_consumption',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** `detail` holds ids and amounts only (amounts as decimal strings: they are bigints). */
+export interface Finding {
+  kind: FindingKind;
+  detail: Record<string, string | number | boolean | null>;
+}
+
+export type RunTrigger = 'schedule' | 'manual';
+
+export interface ReconciliationRun {
+  id: string;
+  trigger: RunTrigger;
+  startedAt: Date;
+  finishedAt: Date;
+  ok: boolean;
+  findings: Finding[];
+}
+
+export class ReconciliationNotFoundError extends DomainError {
+  readonly code = 'reconciliation_not_found';
+  constructor() {
+    super('The reconciler has not run yet');
+  }
+}

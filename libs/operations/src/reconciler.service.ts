@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { CLOCK, Meters, type Clock } from '@loomworks/common';
+import { LedgerService } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { SystemConfigService } from '@loomworks/system-config';
+import { ReconciliationNotFoundError, type Finding, type ReconciliationRun, type RunTrigger } from './domain/reconciliation';
+import { FINDINGS_PER_CHECK, ReconciliationRepository } from './persistence/reconciliation.repository';
+
+/** Advisory lock key: one reconciler run at a time across every instance on the database. */
+const RECONCILER_LOCK = 7_243_200;
+/** The schedule looks at least this often whether a run is due (the interval may change at any time). */
+const MAX_TICK_MS = 60_000;
+
+/**
+ * Checks the ledger and what depends on it, every `reconcile_interval_seconds` and on demand.
+ * Runs take a Postgres advisory lock, so with N instances one runs at a time; a scheduled run
+ * also skips when another instance ran within the interval, so the schedule holds for the whole
+ * deployment, not per instance. Each run is stored; each finding is logged as an error and
+ * counted in loomworks_reconciler_findings_total.
+ */
+@Injectable()
+export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly ledger: LedgerService,
+    private readonly settings: SystemConfigService,
+    private readonly runs: ReconciliationRepository,
+    private readonly meters: Meters,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @InjectPinoLogger('reconciler') private readonly logger: PinoLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.arm(await this.tickMs());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+  }
+
+  /** The latest run, whoever started it. */
+  async latest(): Promise<ReconciliationRun> {
+    const run = await this.runs.latest(this.transactions.manager);
+    if (!run) throw new ReconciliationNotFoundError();
+    return run;
+  }
+
+  /** A run now; waits for a run in progress elsewhere to finish first. */
+  async runNow(): Promise<ReconciliationRun> {
+    return (await this.withLock('manual', () => this.reconcile('manual')))!;
+  }
+
+  /** A scheduled run, unless another instance holds the lock or ran within the interval. */
+  async runIfDue(): Promise<ReconciliationRun | null> {
+    return this.withLock('schedule', async () => ((await this.isDue()) ? this.reconcile('schedule') : null));
+  }
+
+  private async reconcile(trigger: RunTrigger): Promise<ReconciliationRun> {
+    const startedAt = this.clock.now();
+    const findings = [...(await this.ledgerFindings()), ...(await this.turnFindings())];
+    const run: ReconciliationRun = { id: randomUUID(), trigger, startedAt, finishedAt: this.clock.now(), ok: findings.length === 0, findings };
+    await this.transactions.run((tx) => this.runs.insert(tx, run));
+    this.meters.reconcilerRuns.inc({ result: run.ok ? 'ok' : 'findings' });
+    for (const finding of findings) {
+      this.meters.reconcilerFindings.inc({ kind: finding.kind });
+      this.logger.error({ runId: run.id, finding }, `reconciler finding: ${finding.kind}`);
+    }
+    return run;
+  }
+
+  private async ledgerFindings(): Promise<Finding[]> {
+    const report = await this.ledger.verify();
+    return [
+      ...report.drift.map((d): Finding => ({
+        kind: 'balance_drift',
+        detail: { party: d.party, asset: d.asset, balance: d.balance.toString(), sumOfFlows: d.sumOfFlows.toString() },
+      })),
+      ...report.unbalancedAssets.map((u): Finding => ({ kind: 'unbalanced_asset', detail: { asset: u.asset, sum: u.sum.toString() } })),
+      ...report.duplicateIdempotencyKeys.map((key): Finding => ({ kind: 'duplicate_idempotency_key', detail: { idempotencyKey: key } })),
+    ].slice(0, 3 * FINDINGS_PER_CHECK);
+  }
+
+  private async turnFindings(): Promise<Finding[]> {
+    const turns = await this.runs.turnsWithoutConsumption(this.transactions.manager);
+    return turns.map((t) => ({ kind: 'turn_without_consumption', detail: { turnId: t.turnId, personId: t.personId } }));
+  }
+
+  private async isDue(): Promise<boolean> {
+    const [interval, latest] = [await this.settings.require('reconcile_interval_seconds'), await this.runs.latest(this.transactions.manager)];
+    return !latest || this.clock.now().getTime() - latest.startedAt.getTime() >= interval * 1000;
+  }
+
+  /**
+   * Holds the advisory lock on a connection of its own for the length of `work` (whose queries
+   * use other connections). A scheduled run gives up when the lock is taken; a manual one waits.
+   */
+  private async withLock<T>(trigger: RunTrigger, work: () => Promise<T>): Promise<T | null> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      if (trigger === 'manual') {
+        await lock.query('SELECT pg_advisory_lock($1)', [RECONCILER_LOCK]);
+      } else {
+        const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILER_LOCK]);
+        if (!locked) return null;
+      }
+      try {
+        return await work();
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async tickMs(): Promise<number> {
+    const interval = await this.settings.require('reconcile_interval_seconds');
+    return Math.min(Math.max(interval * 1000, 1000), MAX_TICK_MS);
+  }
+
+  private arm(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    let next = MAX_TICK_MS;
+    try {
+      await this.runIfDue();
+      next = await this.tickMs();
+    } catch (error) {
+      if (!this.stopped) this.logger.error({ err: error }, 'scheduled reconciliation failed');
+    }
+    this.arm(next);
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { AdminTokensService } from '@loomworks/auth';
+import { GrantsService, personParty } from '@loomworks/credit';
+import { ReconcilerService } from '@loomworks/operations';
+import { SystemConfigService } from '@loomworks/system-config';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { LogCapture, Scrape } from '../support/prometheus';
+import { createTestApp } from '../support/test-app';
+
+describe('reconciler', () => {
+  const logs = new LogCapture();
+  let world: AuthWorld;
+  let admin: SignedUp;
+  let member: SignedUp;
+
+  beforeAll(async () => {
+    world = await AuthWorld.create({ env: { LOG_LEVEL: 'error' }, logStream: logs });
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    const email = uniqueEmail('reconciled');
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'opus', kind: 'welcome', amount: 400n });
+    member = await world.signup({ email, claimToken });
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
+  const runNow = () => world.http().post('/admin/reconciliation').set(as(admin));
+  // No METRICS_TOKEN in this world: /metrics is open.
+  const findings = async (kind: string) =>
+    new Scrape((await world.http().get('/metrics').expect(200)).text).value('loomworks_reconciler_findings_total', { kind });
+
+  it('answers 404 reconciliation_not_found before the first run, and admins only', async () => {
+    const res = await world.http().get('/admin/reconciliation').set(as(admin)).expect(404);
+    expect(res.body).toEqual({ statusCode: 404, error: 'reconciliation_not_found', message: expect.any(String) });
+    await world.http().get('/admin/reconciliation').set(as(member)).expect(403);
+    await world.http().post('/admin/reconciliation').set(as(member)).expect(403);
+    await world.http().post('/admin/reconciliation').expect(401);
+  });
+
+  it('gives ok on a clean ledger, stores the run and shows it as the latest', async () => {
+    const run = await runNow().expect(201);
+    expect(run.body).toEqual({
+      id: expect.any(String),
+      trigger: 'manual',
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      ok: true,
+      findings: [],
+    });
+    expect((await world.http().get('/admin/reconciliation').set(as(admin)).expect(200)).body).toEqual(run.body);
+  });
+
+  it('finds a corrupted balance row: a finding, an error log line and a metric', async () => {
+    const party = personParty(member.person.id);
+    const before = await findings('balance_drift');
+    logs.lines.length = 0;
+    await world.db.query("UPDATE credit.balances SET amount = amount + 25 WHERE party = $1 AND asset = 'opus'", [party]);
+    try {
+      const run = await runNow().expect(201);
+      expect(run.body.ok).toBe(false);
+      expect(run.body.findings).toEqual([
+        { kind: 'balance_drift', detail: { party, asset: 'opus', balance: '425', sumOfFlows: '400' } },
+        { kind: 'unbalanced_asset', detail: { asset: 'opus', sum: '25' } },
+      ]);
+      expect(await findings('balance_drift')).toBe(before + 1);
+      expect(await findings('unbalanced_asset')).toBeGreaterThanOrEqual(1);
+      const errors = logs.entries().filter((e) => e.msg === 'reconciler finding: balance_drift');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ level: 50, runId: run.body.id, finding: { kind: 'balance_drift', detail: { party } } });
+    } finally {
+      await world.db.query("UPDATE credit.balances SET amount = amount - 25 WHERE party = $1 AND asset = 'opus'", [party]);
+    }
+    expect((await runNow().expect(201)).body.ok).toBe(true);
+  });
+
+  it('finds a system-key assistant turn without its consumption', async () => {
+    const conversationId = randomUUID();
+    const turnId = randomUUID();
+    const personId = member.person.id;
+    const now = new Date();
+    // As if the turn's flows had been lost: the turn is there, no `turn:<id>:*` flow is.
+    await world.db.query('INSERT INTO conversations (id, engagement_id, started_by, title, created_at, last_turn_at) VALUES ($1, $2, $3, $4, $5, $5)', [
+      conversationId, member.person.personalEngagementId, personId, 'lost charges', now,
+    ]);
+    await world.db.query(
+      `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, created_at)
+       VALUES ($1, $2, 1, 'user', 'hi', $3, NULL, $4), ($5, $2, 2, 'assistant', 'hello', $3, 'system', $4),
+              ($6, $2, 3, 'assistant', 'own key, never charged', $3, 'person', $4)`,
+      [randomUUID(), conversationId, personId, now, turnId, randomUUID()],
+    );
+    const before = await findings('turn_without_consumption');
+    try {
+      const run = await runNow().expect(201);
+      expect(run.body.findings).toEqual([{ kind: 'turn_without_consumption', detail: { turnId, personId } }]);
+      expect(await findings('turn_without_consumption')).toBe(before + 1);
+    } finally {
+      await world.db.query('DELETE FROM turns WHERE conversation_id = $1', [conversationId]);
+      await world.db.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
+    }
+  });
+
+  it('queues concurrent on-demand runs on the lock: each completes and is stored', async () => {
+    const reconciler = world.app.get(ReconcilerService);
+    const runs = await Promise.all([reconciler.runNow(), reconciler.runNow(), reconciler.runNow()]);
+    expect(runs.map((r) => r.ok)).toEqual([true, true, true]);
+    const stored = await world.db.query('SELECT id FROM reconciliation_runs WHERE id = ANY($1)', [runs.map((r) => r.id)]);
+    expect(stored).toHaveLength(3);
+  });
+});
+
+describe('reconciler schedule across two instances', () => {
+  it('runs every reconcile_interval_seconds under the advisory lock, one instance at a time', async () => {
+    const world = await AuthWorld.create({ realClock: true });
+    await world.app.get(SystemConfigService).set('reconcile_interval_seconds', 1);
+    // Two more instances on the same database, whose schedules start with the 1 s interval.
+    const instances = [await createTestApp(world.db.url), await createTestApp(world.db.url)];
+    try {
+      const deadline = Date.now() + 60_000;
+      let rows: { trigger: string; started_at: Date; finished_at: Date }[] = [];
+      while (rows.length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        rows = await world.db.query('SELECT trigger, started_at, finished_at FROM reconciliation_runs ORDER BY started_at');
+      }
+      expect(rows.length).toBeGreaterThanOrEqual(3);
+      expect(rows.every((r) => r.trigger === 'schedule')).toBe(true);
+      for (let i = 1; i < rows.length; i++) {
+        // one at a time, and never sooner than the interval after the previous start
+        expect(rows[i].started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].finished_at.getTime());
+        expect(rows[i].started_at.getTime() - rows[i - 1].started_at.getTime()).toBeGreaterThanOrEqual(1000);
+      }
+    } finally {
+      for (const app of instances) await app.close();
+      await world.close();
+    }
+  }, 90_000);
+});
