@@ -294,6 +294,7 @@ describe('admin surface over HTTP', () => {
       '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/grants', '/admin/grants/{id}/reissue',
       '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/suspend', '/admin/rates',
+      '/admin/reconciliation',
     ]);
     expect(doc.body.paths['/admin/grants'].post.responses['409'].description).toContain('ineligible_email');
     expect(doc.body.components.schemas.IssueGrantDto.required).toEqual(expect.arrayContaining(['recipientEmail', 'asset', 'kind', 'amount']));

@@ -129,6 +129,7 @@ describe('ledger', () => {
 
     it('folds final flows into the verified sums and still counts and checks every flow', async () => {
       await world.fundedPerson('haiku', 40n);
+      await ledger.checkpoint();
       const report = await ledger.verify();
       expect(report).toMatchObject({ ok: true, checkedFlows: await flowCount() });
       const [{ max }] = await world.db.query<{ max: string }>('SELECT max(id)::text AS max FROM credit.flows');
@@ -137,7 +138,7 @@ describe('ledger', () => {
 
     it('finds a corrupted balance whose flows are all behind the checkpoint', async () => {
       const person = await world.fundedPerson('sonnet', 120n);
-      await ledger.verify(); // the issuance is now folded
+      await ledger.checkpoint(); // the issuance is now folded
       const party = personParty(person.id);
       await world.db.query("UPDATE credit.balances SET amount = amount - 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
       const report = await ledger.verify();
@@ -162,6 +163,7 @@ describe('ledger', () => {
           )
         ).rows;
         await ledger.adjust({ personId: late.id, asset: 'haiku', amount: -5n, reason: 'after', actorPersonId: null });
+        await ledger.checkpoint();
         const whileOpen = await ledger.verify();
         expect(whileOpen.ok).toBe(true);
         expect(BigInt((await checkpoint()).through)).toBeLessThan(BigInt(lowId));
@@ -169,6 +171,7 @@ describe('ledger', () => {
       } finally {
         await open.end();
       }
+      await ledger.checkpoint();
       const after = await ledger.verify();
       expect(after).toMatchObject({ ok: true, checkedFlows: await flowCount() });
       expect(await ledger.balance(early.id, 'haiku')).toBe(489n);

@@ -80,6 +80,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async ledgerFindings(): Promise<Finding[]> {
+    await this.ledger.checkpoint();
     const report = await this.ledger.verify();
     return [
       ...report.drift.map((d): Finding => ({

@@ -40,6 +40,14 @@ export class LedgerVerificationRepository {
     }
   }
 
+  /** How many flow ids lie past the checkpoint (an upper bound on the flows there: ids have gaps). */
+  async flowsPastCheckpoint(tx: Tx): Promise<number> {
+    const [row]: { n: string }[] = await tx.query(
+      'SELECT (coalesce((SELECT max(id) FROM credit.flows), 0) - through_flow_id)::text AS n FROM credit.verification_checkpoint',
+    );
+    return Number(row.n);
+  }
+
   /** Reads the checkpoint; `forUpdate` serializes concurrent folds. */
   async checkpoint(tx: Tx, forUpdate = false): Promise<Checkpoint> {
     const [row]: { through: string; flows: string }[] = await tx.query(
