@@ -1,6 +1,10 @@
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { spawnServer, waitForListening } from './support/server-process';
 
+// Each test starts a Node process that compiles the app's TypeScript as it loads: on the shared,
+// loaded 2-core machine that alone can take longer than jest's default 30 s.
+jest.setTimeout(120_000);
+
 describe('the server process', () => {
   let db: TestDatabase;
   const secret = process.env.LOOMWORKS_SECRET_KEY!;
