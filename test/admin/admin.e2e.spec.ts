@@ -28,6 +28,8 @@ describe('admin surface over HTTP', () => {
     // issue → claim through signup
     const issued = await issue(email).expect(201);
     expect(issued.body.grant).toMatchObject({ asset: 'sonnet', kind: 'welcome', amount: 2000, recipientEmail: email, status: 'issued', issuedBy: admin.person.id });
+    // no SMTP_URL in this suite: nothing is mailed, the answer says so and carries the URL
+    expect(issued.body.mail).toEqual({ status: 'off' });
     const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
     expect(issued.body.claimUrl).toBe(`http://localhost:3000/claim?token=${claimToken}`);
     const started = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
@@ -292,7 +294,7 @@ describe('admin surface over HTTP', () => {
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
       '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/grants', '/admin/grants/{id}/reissue',
-      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
+      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/mail', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/suspend', '/admin/rates',
       '/admin/reconciliation',
     ]);

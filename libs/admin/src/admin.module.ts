@@ -3,15 +3,17 @@ import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
 import { OperationsModule } from '@loomworks/operations';
 import { PersonsModule } from '@loomworks/persons';
+import { OutboxModule } from '@loomworks/outbox';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminService } from './admin.service';
 import { AuditService } from './audit.service';
+import { MailLogService } from './mail-log.service';
 import { AdminController } from './http/admin.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule],
+  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule, OutboxModule],
   controllers: [AdminController, ReconciliationController],
-  providers: [AuditService, AdminService],
+  providers: [MailLogService, AuditService, AdminService],
 })
 export class AdminModule {}

@@ -20,6 +20,7 @@ import {
 } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
+import { Outbox, type MailStatus } from '@loomworks/outbox';
 import { InvalidSettingError, SETTINGS, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 
@@ -32,6 +33,8 @@ export interface IssueGrantInput {
   referrerPersonId?: string;
   overrideEligibility?: boolean;
   note?: string;
+  /** false: don't mail the claim URL (staff hand it over themselves) */
+  sendEmail?: boolean;
 }
 
 type AccountAction = 'suspend' | 'reactivate' | 'delete';
@@ -62,17 +65,33 @@ export class AdminService {
     private readonly settings: SystemConfigService,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: Outbox,
   ) {}
 
   private claimUrl(claimToken: string): string {
     return `${this.config.publicOrigin}/claim?token=${encodeURIComponent(claimToken)}`;
   }
 
-  private issued = ({ grant, claimToken }: IssuedGrant) => ({ grant: grantView(grant), claimUrl: this.claimUrl(claimToken) });
+  /**
+   * The answer to issue and re-issue: the claim URL, and (unless staff opted out) a mail carrying
+   * it, queued in the grant's own transaction so it exists exactly when the grant does.
+   */
+  private async issued(tx: Tx, { grant, claimToken }: IssuedGrant, reissued: boolean, sendEmail = true) {
+    const claimUrl = this.claimUrl(claimToken);
+    const mail: MailStatus = sendEmail
+      ? await this.outbox.enqueueMail(tx, {
+          template: reissued ? 'claim_link_reissued' : 'claim_link',
+          to: grant.recipientEmail,
+          params: { claimUrl, asset: grant.asset, amount: grant.amount.toString(), expiresAt: grant.expiresAt.toISOString() },
+        })
+      : { status: 'off' };
+    return { grant: grantView(grant), claimUrl, mail };
+  }
 
   issueGrant(actor: Person, input: IssueGrantInput, idempotencyKey?: string) {
     return this.idempotency.run(`admin.grants:${actor.id}`, idempotencyKey, input, async (tx) => {
-      const issued = await this.grants.issue({ ...input, amount: BigInt(input.amount), issuedBy: actor.id }, tx);
+      const { sendEmail, ...grant } = input;
+      const issued = await this.grants.issue({ ...grant, amount: BigInt(input.amount), issuedBy: actor.id }, tx);
       await this.audit.record(tx, {
         actorPersonId: actor.id,
         action: 'grant.issue',
@@ -80,7 +99,7 @@ export class AdminService {
         subjectId: issued.grant.id,
         details: { asset: input.asset, amount: input.amount, kind: input.kind, overrideEligibility: input.overrideEligibility ?? false, note: input.note ?? null },
       });
-      return this.issued(issued);
+      return this.issued(tx, issued, false, sendEmail);
     });
   }
 
@@ -97,11 +116,11 @@ export class AdminService {
     });
   }
 
-  reissueGrant(actor: Person, grantId: string) {
+  reissueGrant(actor: Person, grantId: string, sendEmail?: boolean) {
     return this.transactions.run(async (tx) => {
       const issued = await this.grants.reissue(grantId, tx);
       await this.audit.record(tx, { actorPersonId: actor.id, action: 'grant.reissue', subjectType: 'grant', subjectId: grantId });
-      return this.issued(issued);
+      return this.issued(tx, issued, true, sendEmail);
     });
   }
 

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FLOW_KINDS } from './domain/ledger';
 import { GRANT_KINDS, GRANT_STATUSES } from './domain/grant';
+import { MailStatusSchema } from '@loomworks/outbox';
 
 // OpenAPI shapes of the JSON views in views.ts (API.md's GrantView, FlowView, balances, tier).
 
@@ -60,4 +61,5 @@ export class GrantPageSchema {
 export class IssuedGrantSchema {
   @ApiProperty({ type: GrantViewSchema }) grant!: GrantViewSchema;
   @ApiProperty({ example: 'https://credits.example.com/claim?token=…', description: 'shown once' }) claimUrl!: string;
+  @ApiProperty({ type: MailStatusSchema, description: 'the claim URL mailed to the recipient' }) mail!: MailStatusSchema;
 }

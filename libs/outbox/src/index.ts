@@ -10,3 +10,4 @@ export {
   type MailTemplate,
   type MailTemplateParams,
 } from './domain/mail';
+export { MailStatusSchema } from './mail-status.schema';

@@ -6,8 +6,9 @@ import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } f
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminService } from '../admin.service';
 import { AuditService } from '../audit.service';
-import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, RateDto } from './dto';
-import { EligibilitySchema, LedgerVerificationSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
+import { MailLogService } from '../mail-log.service';
+import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, SendEmailDto } from './dto';
+import { EligibilitySchema, LedgerVerificationSchema, MailLogPageSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
 
 const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
 
@@ -21,7 +22,16 @@ export class AdminController {
   constructor(
     private readonly admin: AdminService,
     private readonly audit: AuditService,
+    private readonly mailLog: MailLogService,
   ) {}
+
+  @Get('mail')
+  @ApiOperation({ summary: 'Mails sent or queued, newest first: recipient, template, status, attempts (never a body or a link)' })
+  @ApiOkResponse({ type: MailLogPageSchema })
+  @ApiResponse({ status: 400, description: 'validation_failed', type: ErrorResponse })
+  listMail(@Query() query: MailQueryDto) {
+    return this.mailLog.list(query);
+  }
 
   @Post('grants')
   @ApiOperation({ summary: 'Issue a credit grant; answers its claim URL (shown once)' })
@@ -57,8 +67,8 @@ export class AdminController {
   @ApiResponse({ status: 404, description: 'grant_not_found', type: ErrorResponse })
   @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
   @ApiResponse({ status: 410, description: 'grant_revoked', type: ErrorResponse })
-  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
-    return this.admin.reissueGrant(actor, id);
+  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}) {
+    return this.admin.reissueGrant(actor, id, body?.sendEmail);
   }
 
   @Get('eligibility')

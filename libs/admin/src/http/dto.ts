@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '@loomworks/common';
 import { GRANT_KINDS, GRANT_STATUSES, TOKEN_KINDS, type GrantKind, type GrantStatus, type TokenKind } from '@loomworks/credit';
+import { JOB_STATUSES, type JobStatus } from '@loomworks/outbox';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -62,6 +63,25 @@ export class IssueGrantDto {
   @IsString()
   @MaxLength(1000)
   note?: string;
+
+  @ApiPropertyOptional({ description: 'false: the claim URL is not mailed (default true)' })
+  @IsOptional()
+  @IsBoolean()
+  sendEmail?: boolean;
+}
+
+export class SendEmailDto {
+  @ApiPropertyOptional({ description: 'false: nothing is mailed (default true)' })
+  @IsOptional()
+  @IsBoolean()
+  sendEmail?: boolean;
+}
+
+export class MailQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
+  @IsOptional()
+  @IsIn(JOB_STATUSES)
+  status?: JobStatus;
 }
 
 export class GrantQueryDto extends PageQueryDto {

@@ -31,3 +31,19 @@ export class LedgerVerificationSchema {
   @ApiProperty() checkedFlows!: number;
   @ApiProperty({ type: [DriftSchema] }) drift!: DriftSchema[];
 }
+
+export class MailLogItemSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'ada@example.com' }) to!: string;
+  @ApiProperty({ enum: ['claim_link', 'claim_link_reissued', 'signup_code', 'recovery_link', 'low_balance', 'credit_exhausted'] }) template!: string;
+  @ApiProperty({ enum: ['pending', 'sent', 'failed'] }) status!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'the last failure, e.g. the SMTP reply' }) lastError!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
+}
+
+export class MailLogPageSchema {
+  @ApiProperty({ type: [MailLogItemSchema] }) items!: MailLogItemSchema[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
