@@ -13,6 +13,7 @@ import { CreateConversations1764000009000 } from './1764000009000-CreateConversa
 import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
+import { ProvenMailboxesAndPasskeys1764300001000 } from './1764300001000-ProvenMailboxesAndPasskeys';
 import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedgerCheckpoint';
 import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateReconciliationRuns';
 import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
@@ -31,6 +32,7 @@ export const allMigrations = [
   CreateLoginThrottle1764000010000,
   FenceIdempotencyKeys1764100000000,
   CreateOutbox1764300000000,
+  ProvenMailboxesAndPasskeys1764300001000,
   CreateLedgerCheckpoint1764400000000,
   CreateReconciliationRuns1764400001000,
   SeedOperationsSettings1764400002000,

@@ -18,6 +18,8 @@ describe('signup (passkey + TOTP) over HTTP', () => {
   it('creates the person, credential, encrypted TOTP secret, personal engagement and a working session', async () => {
     const email = uniqueEmail('Full');
     const started = await begin(email);
+    // no SMTP_URL here: no code is mailed, and none is asked for
+    expect(started.body.emailVerification).toBe('not_required');
     expect(started.body.options).toMatchObject({
       rp: { id: 'localhost' },
       attestation: 'none',

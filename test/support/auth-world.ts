@@ -73,7 +73,13 @@ export class AuthWorld {
     return this.finishSignup(email, begin.body.registrationId, begin.body.options, options.claimToken);
   }
 
-  async finishSignup(email: string, registrationId: string, options: PublicKeyCredentialCreationOptionsJSON, claimToken?: string): Promise<SignedUp> {
+  async finishSignup(
+    email: string,
+    registrationId: string,
+    options: PublicKeyCredentialCreationOptionsJSON,
+    claimToken?: string,
+    extra: { emailCode?: string } = {},
+  ): Promise<SignedUp> {
     const authenticator = new SoftAuthenticator();
     const passkey = await this.http()
       .post('/auth/signup/passkey')
@@ -82,7 +88,7 @@ export class AuthWorld {
     const totpSecret: string = passkey.body.totp.secret;
     const done = await this.http()
       .post('/auth/signup/totp-verify')
-      .send({ registrationId, code: await this.code(totpSecret), ...(claimToken && { claimToken }) })
+      .send({ registrationId, code: await this.code(totpSecret), ...(claimToken && { claimToken }), ...extra })
       .expect(201);
     return { email, sessionToken: done.body.sessionToken, person: done.body.person, authenticator, totpSecret, credit: done.body.credit };
   }

@@ -2,11 +2,15 @@
  * Signs up against a running server without a browser, using the test suite's software
  * authenticator (a real ES256 passkey) and a TOTP code computed from the returned secret.
  *
- *   npm run dev:signup -- --email you@example.com [--name "You"] [--admin-token T] [--claim-token C] [--base http://localhost:3000]
+ *   npm run dev:signup -- --email you@example.com [--name "You"] [--admin-token T] [--base http://localhost:3000]
+ *   npm run dev:signup -- --claim-token C        (a grant's claim link)
+ *   npm run dev:signup -- --recovery-token R     (a recovery link: replaces the account's passkeys and TOTP)
  *
+ * With mail on (SMTP_URL), a plain signup mails a code to the address: the tool asks for it.
  * Prints the session token (use it as `Authorization: Bearer …`). The passkey lives only in this
  * process: it is for trying the API, not for a real account.
  */
+import { createInterface } from 'node:readline/promises';
 import { generate } from 'otplib';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 
@@ -22,18 +26,32 @@ async function post(base: string, path: string, body: unknown): Promise<Record<s
   return json;
 }
 
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
+}
+
 async function main(): Promise<void> {
   const base = arg('base') ?? 'http://localhost:3000';
   const email = arg('email');
   const claimToken = arg('claim-token');
-  if (!email && !claimToken) throw new Error('usage: --email you@example.com (or --claim-token T)');
-  const started = claimToken && !email
-    ? await post(base, '/claim/grant', { claimToken })
-    : await post(base, '/auth/signup/begin', { email, displayName: arg('name') ?? email!.split('@')[0], adminToken: arg('admin-token') });
+  const recoveryToken = arg('recovery-token');
+  if (!email && !claimToken && !recoveryToken) throw new Error('usage: --email you@example.com (or --claim-token T, or --recovery-token R)');
+  const started = recoveryToken
+    ? await post(base, '/auth/recovery/begin', { recoveryToken })
+    : claimToken && !email
+      ? await post(base, '/claim/grant', { claimToken })
+      : await post(base, '/auth/signup/begin', { email, displayName: arg('name') ?? email!.split('@')[0], adminToken: arg('admin-token') });
+  // Mail is on: the server mailed a code to the address, which proves it is yours.
+  const emailCode = started.emailVerification === 'sent' ? await ask(`A code was mailed to ${email}. Type it: `) : undefined;
   const authenticator = new SoftAuthenticator(arg('origin') ?? base, new URL(base).hostname);
   const passkey = await post(base, '/auth/signup/passkey', { registrationId: started.registrationId, credential: authenticator.register(started.options as never) });
   const code = await generate({ secret: passkey.totp.secret });
-  const done = await post(base, '/auth/signup/totp-verify', { registrationId: started.registrationId, code, claimToken });
+  const done = await post(base, '/auth/signup/totp-verify', { registrationId: started.registrationId, code, claimToken, recoveryToken, emailCode });
   process.stdout.write(`${JSON.stringify({ person: done.person, credit: done.credit, sessionToken: done.sessionToken }, null, 2)}\n`);
 }
 

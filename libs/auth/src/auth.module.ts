@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CreditModule } from '@loomworks/credit';
+import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminTokensService } from './admin-tokens.service';
@@ -19,7 +20,7 @@ import { TotpService } from './totp.service';
 import { WebAuthnService } from './webauthn.service';
 
 @Module({
-  imports: [CreditModule, PersonsModule, SystemConfigModule],
+  imports: [CreditModule, PersonsModule, SystemConfigModule, OutboxModule],
   controllers: [AuthController, ClaimController, MeController],
   providers: [
     AuthRepository,

@@ -2,12 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { CLOCK, type Clock } from '@loomworks/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { CREDIT_SEAM, emailHashes, emailHint, type ClaimResult, type CreditSeam } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
+import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
-import { InvalidAdminTokenError, InvalidTotpError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
-import { REGISTRATION_TTL_MS, tokenHash } from './domain/secrets';
+import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository } from './persistence/auth.repository';
 import { SessionsService, type NewSession } from './sessions.service';
@@ -24,6 +26,17 @@ export interface StartedSignup {
   registrationId: string;
   options: PublicKeyCredentialCreationOptionsJSON;
   expiresAt: Date;
+  /** `sent`: a one-time code was mailed to the address and totp-verify needs it */
+  emailVerification: 'sent' | 'not_required';
+}
+
+export interface VerifyTotpCommand {
+  registrationId: string;
+  code: string;
+  /** the client's address, for throttling wrong codes per registration and per address */
+  address: string;
+  claimToken?: string;
+  emailCode?: string;
 }
 
 export interface CompletedSignup extends NewSession {
@@ -47,11 +60,18 @@ export class SignupService {
     private readonly totp: TotpService,
     private readonly secrets: SecretBox,
     private readonly throttle: LoginThrottle,
+    private readonly outbox: Outbox,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async begin(command: BeginSignupCommand): Promise<StartedSignup> {
+  /**
+   * `proven`: the caller already proved the mailbox (a claim token was mailed to it). Otherwise,
+   * with mail on and no admin token, a one-time code is mailed, queued in the registration's
+   * transaction, and totp-verify requires it: nobody can take an address they can't read.
+   */
+  async begin(command: BeginSignupCommand, proven = false): Promise<StartedSignup> {
     const email = emailHashes(command.email).address;
     if (await this.persons.findLiveByEmail(email)) throw new EmailTakenError();
     const now = this.clock.now();
@@ -65,16 +85,24 @@ export class SignupService {
     const displayName = command.displayName.trim();
     const options = await this.webauthn.registrationOptions({ email, displayName, userHandle });
     const expiresAt = new Date(now.getTime() + REGISTRATION_TTL_MS);
-    await this.auth.insertRegistration(this.transactions.manager, {
-      id: registrationId, email, displayName, userHandle, challenge: options.challenge, adminTokenId, expiresAt, now,
+    const emailCode = !proven && adminTokenId === null && this.outbox.mailEnabled ? newEmailCode() : null;
+    await this.transactions.run(async (tx) => {
+      await this.auth.insertRegistration(tx, {
+        id: registrationId, email, displayName, userHandle, challenge: options.challenge, adminTokenId, expiresAt, now,
+        emailCodeHash: emailCode === null ? null : emailCodeHash(this.config.secretKey, registrationId, emailCode),
+      });
+      if (emailCode !== null) {
+        await this.outbox.enqueueMail(tx, { template: 'signup_code', to: email, params: { code: emailCode, expiresAt: expiresAt.toISOString() } });
+      }
     });
-    return { registrationId, options, expiresAt };
+    return { registrationId, options, expiresAt, emailVerification: emailCode === null ? 'not_required' : 'sent' };
   }
 
   /** POST /claim/grant: a signup bound to the grant's recipient address. */
   async beginForClaim(claimToken: string) {
     const grant = await this.credit.previewGrant(claimToken);
-    const started = await this.begin({ email: grant.recipientEmail, displayName: grant.recipientEmail.split('@')[0] });
+    // The claim token was mailed to the recipient: holding it proves the mailbox.
+    const started = await this.begin({ email: grant.recipientEmail, displayName: grant.recipientEmail.split('@')[0] }, true);
     return {
       claimToken,
       registrationId: started.registrationId,
@@ -98,14 +126,18 @@ export class SignupService {
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
-  /** `address` is the client's, for throttling wrong codes per registration and per address. */
-  async verifyTotp(registrationId: string, code: string, address: string, claimToken?: string): Promise<CompletedSignup> {
+  async verifyTotp({ registrationId, code, address, claimToken, emailCode }: VerifyTotpCommand): Promise<CompletedSignup> {
     await this.throttle.assertAllowed(`signup:${registrationId}`, address);
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       // Locked: of two parallel completions of one registration, the second finds it completed.
       const registration = await this.auth.lockOpenRegistration(tx, registrationId, now);
       if (!registration) throw new RegistrationNotFoundError();
+      if (registration.email_code_hash && !this.emailCodeMatches(registration.email_code_hash, registrationId, emailCode)) {
+        // wrong codes count like wrong TOTP codes: a few per registration and per client address
+        await this.throttle.recordFailure(`signup:${registrationId}`, address);
+        throw new InvalidEmailCodeError();
+      }
       const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totp_secret_encrypted!), code);
       if (timeStep === null) {
         await this.throttle.recordFailure(`signup:${registrationId}`, address);
@@ -133,5 +165,9 @@ export class SignupService {
       await this.auth.completeRegistration(tx, registrationId, now);
       return { person, ...session, credit };
     });
+  }
+
+  private emailCodeMatches(stored: Buffer, registrationId: string, emailCode: string | undefined): boolean {
+    return emailCode !== undefined && sameHash(stored, emailCodeHash(this.config.secretKey, registrationId, emailCode.trim()));
   }
 }

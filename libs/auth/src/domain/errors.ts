@@ -59,3 +59,48 @@ export class CsrfRefusedError extends DomainError {
     super('This request must come from the app itself: same origin, JSON body');
   }
 }
+
+/** The mailed signup code is missing or wrong (when signup/begin answered `sent`). */
+export class InvalidEmailCodeError extends DomainError {
+  readonly code = 'invalid_email_code';
+  constructor() {
+    super('The code mailed to this address is missing or not valid');
+  }
+}
+
+export class PasskeyNotFoundError extends DomainError {
+  readonly code = 'passkey_not_found';
+  constructor() {
+    super('No such passkey on this account');
+  }
+}
+
+/** Removing it would leave the account without any way to sign in. */
+export class LastPasskeyError extends DomainError {
+  readonly code = 'last_passkey';
+  constructor() {
+    super('This is the only passkey of the account; add another before removing it');
+  }
+}
+
+/** This passkey is already registered (on this or another account). */
+export class PasskeyExistsError extends DomainError {
+  readonly code = 'passkey_exists';
+  constructor() {
+    super('This passkey is already registered');
+  }
+}
+
+export class RecoveryNotFoundError extends DomainError {
+  readonly code = 'recovery_not_found';
+  constructor() {
+    super('No such recovery link (it may have been used or replaced)');
+  }
+}
+
+export class RecoveryExpiredError extends DomainError {
+  readonly code = 'recovery_expired';
+  constructor() {
+    super('This recovery link has expired; ask for a new one');
+  }
+}

@@ -32,7 +32,7 @@ export class AuthController {
   @Public()
   @Post('signup/begin')
   @ApiOperation({ summary: 'Start a signup: WebAuthn creation options for the address' })
-  @ApiResponse({ status: 201, description: '{registrationId, options, expiresAt}' })
+  @ApiResponse({ status: 201, description: "{registrationId, options, expiresAt, emailVerification: 'sent' | 'not_required'} — `sent`: a code was mailed and totp-verify needs it as `emailCode`" })
   @ApiResponse({ status: 409, description: 'email_taken', type: ErrorResponse })
   @ApiResponse({ status: 403, description: 'invalid_admin_token', type: ErrorResponse })
   @ApiResponse({ status: 429, description: 'rate_limited (too many starts from this address)', type: ErrorResponse })
@@ -56,14 +56,14 @@ export class AuthController {
   @Post('signup/totp-verify')
   @ApiOperation({ summary: 'Confirm the TOTP code; creates the account (and claims the grant) in one transaction' })
   @ApiCreatedResponse({ type: SessionSchema })
-  @ApiResponse({ status: 400, description: 'invalid_totp', type: ErrorResponse })
+  @ApiResponse({ status: 400, description: 'invalid_totp | invalid_email_code', type: ErrorResponse })
   @ApiResponse({ status: 404, description: 'registration_not_found | grant_not_found', type: ErrorResponse })
   @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
   @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked', type: ErrorResponse })
   @ApiResponse({ status: 403, description: 'grant_email_mismatch', type: ErrorResponse })
   @ApiResponse({ status: 429, description: 'rate_limited (too many wrong codes)', type: ErrorResponse })
   async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const done = await this.signup.verifyTotp(body.registrationId, body.code, request.ip, body.claimToken);
+    const done = await this.signup.verifyTotp({ ...body, address: request.ip });
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
     return {
       person: toPersonView(done.person),

@@ -46,6 +46,12 @@ export class SignupTotpVerifyDto {
   @IsString()
   @Length(1, 200)
   claimToken?: string;
+
+  @ApiPropertyOptional({ example: '482913', description: 'the code mailed by signup/begin when it answered `sent`' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 32)
+  emailCode?: string;
 }
 
 export class LoginBeginDto {

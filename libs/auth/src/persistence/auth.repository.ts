@@ -13,6 +13,8 @@ export interface RegistrationRow {
   credential_counter: string | null;
   credential_transports: string[] | null;
   totp_secret_encrypted: string | null;
+  email_code_hash: Buffer | null;
+  adding_to_person_id: string | null;
   expires_at: Date;
   completed_at: Date | null;
 }
@@ -67,12 +69,15 @@ export class AuthRepository {
 
   async insertRegistration(
     tx: Tx,
-    r: { id: string; email: string; displayName: string; userHandle: Buffer; challenge: string; adminTokenId: string | null; expiresAt: Date; now: Date },
+    r: {
+      id: string; email: string; displayName: string; userHandle: Buffer; challenge: string; adminTokenId: string | null; expiresAt: Date; now: Date;
+      emailCodeHash?: Buffer | null; addingToPersonId?: string | null;
+    },
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO signup_registrations (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now],
+      `INSERT INTO signup_registrations (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at, email_code_hash, adding_to_person_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now, r.emailCodeHash ?? null, r.addingToPersonId ?? null],
     );
   }
 

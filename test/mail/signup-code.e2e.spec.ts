@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { AdminTokensService } from '@loomworks/auth';
+import { OutboxWorker } from '@loomworks/notifications';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld } from '../support/auth-world';
+import { SmtpCatcher } from '../support/smtp-catcher';
+import { SoftAuthenticator } from '../support/soft-authenticator';
+
+const codeIn = (text: string): string => {
+  const match = /^\s*(\d{6})\s*$/m.exec(text);
+  if (!match) throw new Error(`no code in: ${text}`);
+  return match[1];
+};
+
+describe('proven mailboxes: signup with a mailed code (real SMTP server)', () => {
+  let catcher: SmtpCatcher;
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    catcher = await SmtpCatcher.start();
+    world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0', LOGIN_MAX_FAILURES: '3' } });
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(async () => {
+    await world.close();
+    await catcher.stop();
+  });
+
+  const drain = () => world.app.get(OutboxWorker).drain();
+
+  /** begin + passkey; answers what totp-verify needs */
+  async function startSignup(email: string, body: object = {}) {
+    const begin = await world.http().post('/auth/signup/begin').send({ email, displayName: 'Tester', ...body }).expect(201);
+    const authenticator = new SoftAuthenticator();
+    const passkey = await world
+      .http()
+      .post('/auth/signup/passkey')
+      .send({ registrationId: begin.body.registrationId, credential: authenticator.register(begin.body.options) })
+      .expect(200);
+    const verify = async (extra: object) =>
+      world
+        .http()
+        .post('/auth/signup/totp-verify')
+        .send({ registrationId: begin.body.registrationId, code: await world.code(passkey.body.totp.secret), ...extra });
+    return { begin, verify };
+  }
+
+  it('mails a code at begin; the account is created only with that code', async () => {
+    const email = uniqueEmail('proven');
+    const { begin, verify } = await startSignup(email);
+    expect(begin.body.emailVerification).toBe('sent');
+
+    await drain();
+    const mail = await catcher.waitFor(email);
+    expect(mail.subject).toBe('Your Loomworks sign-up code');
+    const code = codeIn(mail.text);
+
+    // the code is at rest neither in clear nor as a plain hash
+    const [row] = await world.db.query<{ email_code_hash: Buffer }>('SELECT email_code_hash FROM signup_registrations WHERE id = $1', [begin.body.registrationId]);
+    expect(row.email_code_hash.equals(createHash('sha256').update(code).digest())).toBe(false);
+    expect(JSON.stringify(await world.db.query('SELECT * FROM outbox_jobs'))).not.toContain(code);
+
+    const missing = await verify({});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe('invalid_email_code');
+    const wrong = await verify({ emailCode: code === '000000' ? '111111' : '000000' });
+    expect(wrong.body.error).toBe('invalid_email_code');
+    world.clock.set(new Date(world.clock.now().getTime() + 30_000)); // a fresh TOTP step
+
+    const done = await verify({ emailCode: code });
+    expect(done.status).toBe(201);
+    expect(done.body.person).toMatchObject({ email, role: 'member' });
+  });
+
+  it('refuses to let anyone squat a grant recipient’s address: the recipient still claims', async () => {
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    const admin = await world.signup({ adminToken, displayName: 'Admin' }); // admin token: no code needed
+    const recipient = uniqueEmail('recipient');
+    const issued = await world
+      .http()
+      .post('/admin/grants')
+      .set({ authorization: `Bearer ${admin.sessionToken}` })
+      .send({ recipientEmail: recipient, asset: 'sonnet', kind: 'welcome', amount: 700 })
+      .expect(201);
+
+    // the squatter begins a plain signup with the recipient's address: the code goes to the recipient
+    const squatter = await startSignup(recipient);
+    expect(squatter.begin.body.emailVerification).toBe('sent');
+    const attempt = await squatter.verify({});
+    expect(attempt.status).toBe(400);
+    expect(attempt.body.error).toBe('invalid_email_code');
+    expect(await world.db.query('SELECT id FROM persons WHERE email = $1', [recipient])).toEqual([]);
+
+    // the recipient follows the mailed claim link: no code needed, the claim token proves the mailbox
+    await drain();
+    const claimMail = catcher.to(recipient).find((m) => m.subject === 'You have Loomworks credit to claim')!;
+    const claimToken = new URL(/http:\/\/localhost:3000\/claim\?token=\S+/.exec(claimMail.text)![0]).searchParams.get('token')!;
+    const started = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
+    const person = await world.finishSignup(recipient, started.body.registrationId, started.body.options, claimToken);
+    expect(person.credit).toMatchObject({ grantId: issued.body.grant.id, asset: 'sonnet', amount: 700 });
+  });
+
+  it('throttles wrong codes per registration', async () => {
+    const { verify } = await startSignup(uniqueEmail('guesser'));
+    for (let i = 0; i < 3; i++) expect((await verify({ emailCode: `99999${i}` })).body.error).toBe('invalid_email_code');
+    const blocked = await verify({ emailCode: '999993' });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe('rate_limited');
+  });
+
+  it('needs no code for a first-admin signup', async () => {
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    const email = uniqueEmail('first-admin');
+    const begin = await world.http().post('/auth/signup/begin').send({ email, displayName: 'Admin', adminToken }).expect(201);
+    expect(begin.body.emailVerification).toBe('not_required');
+    const admin = await world.finishSignup(email, begin.body.registrationId, begin.body.options);
+    expect(admin.person.role).toBe('admin');
+    await drain();
+    expect(catcher.to(email)).toHaveLength(0);
+  });
+});
