@@ -11,8 +11,10 @@ import { ClaimController } from './http/claim.controller';
 import { CsrfGuard } from './http/csrf.guard';
 import { RolesGuard, SessionGuard } from './http/guards';
 import { MeController } from './http/me.controller';
+import { PasskeysController } from './http/passkeys.controller';
 import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
+import { PasskeysService } from './passkeys.service';
 import { AuthRepository } from './persistence/auth.repository';
 import { SessionsService } from './sessions.service';
 import { SignupService } from './signup.service';
@@ -21,7 +23,7 @@ import { WebAuthnService } from './webauthn.service';
 
 @Module({
   imports: [CreditModule, PersonsModule, SystemConfigModule, OutboxModule],
-  controllers: [AuthController, ClaimController, MeController],
+  controllers: [AuthController, ClaimController, MeController, PasskeysController],
   providers: [
     AuthRepository,
     WebAuthnService,
@@ -30,6 +32,7 @@ import { WebAuthnService } from './webauthn.service';
     SessionsService,
     SignupService,
     LoginService,
+    PasskeysService,
     AdminTokensService,
     AuthHousekeeping,
     // Order matters: cross-site writes are refused before anything else; the session is resolved before roles are checked.

@@ -36,8 +36,10 @@ export class WebAuthnService {
     this.origins = config.webauthn.origins;
   }
 
-  registrationOptions(user: { email: string; displayName: string; userHandle: Buffer }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  /** `exclude`: the person's passkeys, so an authenticator that already holds one says so. */
+  registrationOptions(user: { email: string; displayName: string; userHandle: Buffer }, exclude: string[] = []): Promise<PublicKeyCredentialCreationOptionsJSON> {
     return generateRegistrationOptions({
+      excludeCredentials: exclude.map((id) => ({ id })),
       rpName: RP_NAME,
       rpID: this.rpId,
       userName: user.email,

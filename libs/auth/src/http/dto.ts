@@ -82,3 +82,34 @@ export class ClaimTokenDto {
   claimToken!: string;
 }
 
+
+export class StepUpDto {
+  @ApiProperty({ example: '123456', description: 'a fresh code from the authenticator app' })
+  @Matches(TOTP_CODE, { message: 'code must be 6 digits' })
+  code!: string;
+}
+
+export class PasskeyFinishDto {
+  @ApiProperty()
+  @IsUUID()
+  registrationId!: string;
+
+  @ApiProperty({ description: 'RegistrationResponseJSON, passed to the verifier as the browser sent it' })
+  @IsObject()
+  credential!: RegistrationResponseJSON;
+
+  @ApiPropertyOptional({ example: 'Laptop' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name?: string;
+}
+
+export class PasskeyRenameDto {
+  @ApiProperty({ example: 'Phone' })
+  @IsString()
+  @Length(1, 100)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name!: string;
+}

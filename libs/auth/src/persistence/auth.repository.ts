@@ -27,6 +27,14 @@ export interface CredentialRow {
   transports: string[];
 }
 
+export interface PasskeyRow {
+  id: string;
+  name: string;
+  user_handle: Buffer;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
 export interface SessionRow {
   id: string;
   person_id: string;
@@ -82,11 +90,16 @@ export class AuthRepository {
   }
 
   /** Takes the registration's challenge: it can be checked against once, whatever the outcome. */
-  async takeRegistrationChallenge(tx: Tx, id: string, now: Date): Promise<RegistrationRow | null> {
+  /**
+   * `addingTo`: null for a signup, the person's id for a passkey added to their account; a
+   * registration of one kind is never found by the steps of the other.
+   */
+  async takeRegistrationChallenge(tx: Tx, id: string, now: Date, addingTo: string | null = null): Promise<RegistrationRow | null> {
     const rows: RegistrationRow[] = await tx.query(
       `SELECT * FROM signup_registrations
-        WHERE id = $1 AND challenge IS NOT NULL AND completed_at IS NULL AND expires_at > $2 FOR UPDATE`,
-      [id, now],
+        WHERE id = $1 AND challenge IS NOT NULL AND completed_at IS NULL AND expires_at > $2
+          AND adding_to_person_id IS NOT DISTINCT FROM $3 FOR UPDATE`,
+      [id, now, addingTo],
     );
     if (!rows[0]) return null;
     await tx.query('UPDATE signup_registrations SET challenge = NULL WHERE id = $1', [id]);
@@ -110,7 +123,7 @@ export class AuthRepository {
   async lockOpenRegistration(tx: Tx, id: string, now: Date): Promise<RegistrationRow | null> {
     const rows: RegistrationRow[] = await tx.query(
       `SELECT * FROM signup_registrations
-        WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND credential_id IS NOT NULL FOR UPDATE`,
+        WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND credential_id IS NOT NULL AND adding_to_person_id IS NULL FOR UPDATE`,
       [id, now],
     );
     return rows[0] ?? null;
@@ -131,6 +144,42 @@ export class AuthRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.now],
     );
+  }
+
+  /** Adds a passkey unless its credential id is already registered; false then. */
+  async insertCredentialIfNew(
+    tx: Tx,
+    c: { id: string; personId: string; userHandle: Buffer; publicKey: Buffer; counter: string; transports: string[]; name: string; now: Date },
+  ): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, name, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.name, c.now],
+    );
+    return rows.length === 1;
+  }
+
+  /** The person's passkeys, oldest first; `lock` holds them until the transaction ends. */
+  async passkeysOf(tx: Tx, personId: string, lock = false): Promise<PasskeyRow[]> {
+    return tx.query(
+      `SELECT id, name, user_handle, created_at, last_used_at FROM passkey_credentials WHERE person_id = $1
+        ORDER BY created_at, id ${lock ? 'FOR UPDATE' : ''}`,
+      [personId],
+    );
+  }
+
+  async renamePasskey(tx: Tx, personId: string, id: string, name: string): Promise<PasskeyRow | null> {
+    const rows = updatedRows<PasskeyRow>(
+      await tx.query(
+        'UPDATE passkey_credentials SET name = $3 WHERE person_id = $1 AND id = $2 RETURNING id, name, user_handle, created_at, last_used_at',
+        [personId, id, name],
+      ),
+    );
+    return rows[0] ?? null;
+  }
+
+  async deletePasskey(tx: Tx, personId: string, id: string): Promise<void> {
+    await tx.query('DELETE FROM passkey_credentials WHERE person_id = $1 AND id = $2', [personId, id]);
   }
 
   async credentialsOf(tx: Tx, personId: string): Promise<CredentialRow[]> {

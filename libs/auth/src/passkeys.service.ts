@@ -1,0 +1,134 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions } from '@loomworks/database';
+import type { Person } from '@loomworks/persons';
+import { SecretBox } from '@loomworks/system-config';
+import {
+  InvalidTotpError,
+  LastPasskeyError,
+  PasskeyExistsError,
+  PasskeyNotFoundError,
+  PasskeyVerificationFailedError,
+  RegistrationNotFoundError,
+} from './domain/errors';
+import { REGISTRATION_TTL_MS } from './domain/secrets';
+import { LoginThrottle } from './login-throttle';
+import { AuthRepository, type PasskeyRow } from './persistence/auth.repository';
+import { TotpService } from './totp.service';
+import { WebAuthnService } from './webauthn.service';
+
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+const passkeyView = (r: PasskeyRow): PasskeyView => ({
+  id: r.id,
+  name: r.name,
+  createdAt: r.created_at.toISOString(),
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+});
+
+/**
+ * A person's passkeys: list, add (only after a fresh TOTP code — a stolen session alone can't
+ * plant a passkey), rename, remove (never the last: the account must keep a way in).
+ */
+@Injectable()
+export class PasskeysService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly auth: AuthRepository,
+    private readonly webauthn: WebAuthnService,
+    private readonly totp: TotpService,
+    private readonly secrets: SecretBox,
+    private readonly throttle: LoginThrottle,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async list(personId: string): Promise<PasskeyView[]> {
+    return (await this.auth.passkeysOf(this.transactions.manager, personId)).map(passkeyView);
+  }
+
+  /** Step-up: a TOTP code not used before (it is spent here), then creation options. */
+  async beginAdd(person: Person, code: string, address: string): Promise<{ registrationId: string; options: PublicKeyCredentialCreationOptionsJSON }> {
+    const throttleKey = `stepup:${person.id}`;
+    await this.throttle.assertAllowed(throttleKey, address);
+    const stepUp = await this.transactions.run(async (tx) => {
+      const totp = await this.auth.totpSecret(tx, person.id);
+      const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), code, Number(totp.last_time_step)));
+      return step !== null && step !== undefined && (await this.auth.advanceTotpStep(tx, person.id, step));
+    });
+    if (!stepUp) {
+      await this.throttle.recordFailure(throttleKey, address);
+      throw new InvalidTotpError();
+    }
+    return this.transactions.run(async (tx) => {
+      const existing = await this.auth.passkeysOf(tx, person.id);
+      // Every passkey of a person carries the same WebAuthn user handle.
+      const userHandle = existing[0]?.user_handle ?? randomBytes(32);
+      const options = await this.webauthn.registrationOptions(
+        { email: person.email, displayName: person.displayName, userHandle },
+        existing.map((p) => p.id),
+      );
+      const registrationId = randomUUID();
+      const now = this.clock.now();
+      await this.auth.insertRegistration(tx, {
+        id: registrationId,
+        email: person.email,
+        displayName: person.displayName,
+        userHandle,
+        challenge: options.challenge,
+        adminTokenId: null,
+        expiresAt: new Date(now.getTime() + REGISTRATION_TTL_MS),
+        now,
+        addingToPersonId: person.id,
+      });
+      return { registrationId, options };
+    });
+  }
+
+  async finishAdd(person: Person, registrationId: string, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyView> {
+    // The challenge is taken (committed) before verifying: one attempt per challenge.
+    const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
+    if (!registration) throw new RegistrationNotFoundError();
+    const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge!);
+    if (!passkey) throw new PasskeyVerificationFailedError();
+    return this.transactions.run(async (tx) => {
+      const now = this.clock.now();
+      const count = (await this.auth.passkeysOf(tx, person.id)).length;
+      const added = await this.auth.insertCredentialIfNew(tx, {
+        id: passkey.credentialId,
+        personId: person.id,
+        userHandle: registration.user_handle,
+        publicKey: passkey.publicKey,
+        counter: String(passkey.counter),
+        transports: passkey.transports,
+        name: name?.trim() || `Passkey ${count + 1}`,
+        now,
+      });
+      if (!added) throw new PasskeyExistsError();
+      await this.auth.completeRegistration(tx, registrationId, now);
+      return passkeyView((await this.auth.passkeysOf(tx, person.id)).find((p) => p.id === passkey.credentialId)!);
+    });
+  }
+
+  async rename(personId: string, id: string, name: string): Promise<PasskeyView> {
+    const row = await this.auth.renamePasskey(this.transactions.manager, personId, id, name.trim());
+    if (!row) throw new PasskeyNotFoundError();
+    return passkeyView(row);
+  }
+
+  /** Locks all the person's passkeys first, so two removals at once can't leave none. */
+  async remove(personId: string, id: string): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      const passkeys = await this.auth.passkeysOf(tx, personId, true);
+      if (!passkeys.some((p) => p.id === id)) throw new PasskeyNotFoundError();
+      if (passkeys.length === 1) throw new LastPasskeyError();
+      await this.auth.deletePasskey(tx, personId, id);
+    });
+  }
+}
