@@ -14,6 +14,7 @@ import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThr
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
 import { ProvenMailboxesAndPasskeys1764300001000 } from './1764300001000-ProvenMailboxesAndPasskeys';
+import { CreateRecoveryTokens1764300002000 } from './1764300002000-CreateRecoveryTokens';
 import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedgerCheckpoint';
 import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateReconciliationRuns';
 import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
@@ -33,6 +34,7 @@ export const allMigrations = [
   FenceIdempotencyKeys1764100000000,
   CreateOutbox1764300000000,
   ProvenMailboxesAndPasskeys1764300001000,
+  CreateRecoveryTokens1764300002000,
   CreateLedgerCheckpoint1764400000000,
   CreateReconciliationRuns1764400001000,
   SeedOperationsSettings1764400002000,

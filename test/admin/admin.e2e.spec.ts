@@ -295,7 +295,7 @@ describe('admin surface over HTTP', () => {
     expect(paths.sort()).toEqual([
       '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/grants', '/admin/grants/{id}/reissue',
       '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/mail', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
-      '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/suspend', '/admin/rates',
+      '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/recovery', '/admin/persons/{id}/suspend', '/admin/rates',
       '/admin/reconciliation',
     ]);
     expect(doc.body.paths['/admin/grants'].post.responses['409'].description).toContain('ineligible_email');

@@ -8,12 +8,13 @@ import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminService } from './admin.service';
 import { AuditService } from './audit.service';
 import { MailLogService } from './mail-log.service';
+import { RecoveryLinksService } from './recovery-links.service';
 import { AdminController } from './http/admin.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
 
 @Module({
   imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule, OutboxModule],
   controllers: [AdminController, ReconciliationController],
-  providers: [MailLogService, AuditService, AdminService],
+  providers: [MailLogService, RecoveryLinksService, AuditService, AdminService],
 })
 export class AdminModule {}

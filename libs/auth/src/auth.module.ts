@@ -15,6 +15,7 @@ import { PasskeysController } from './http/passkeys.controller';
 import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import { PasskeysService } from './passkeys.service';
+import { RecoveryService } from './recovery.service';
 import { AuthRepository } from './persistence/auth.repository';
 import { SessionsService } from './sessions.service';
 import { SignupService } from './signup.service';
@@ -33,6 +34,7 @@ import { WebAuthnService } from './webauthn.service';
     SignupService,
     LoginService,
     PasskeysService,
+    RecoveryService,
     AdminTokensService,
     AuthHousekeeping,
     // Order matters: cross-site writes are refused before anything else; the session is resolved before roles are checked.
@@ -40,6 +42,6 @@ import { WebAuthnService } from './webauthn.service';
     { provide: APP_GUARD, useClass: SessionGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [SessionsService, AdminTokensService],
+  exports: [SessionsService, AdminTokensService, RecoveryService],
 })
 export class AuthModule {}

@@ -8,9 +8,10 @@ import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
-import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
+import { RecoveryService } from './recovery.service';
 import { AuthRepository } from './persistence/auth.repository';
 import { SessionsService, type NewSession } from './sessions.service';
 import { TotpService } from './totp.service';
@@ -37,11 +38,14 @@ export interface VerifyTotpCommand {
   address: string;
   claimToken?: string;
   emailCode?: string;
+  recoveryToken?: string;
 }
 
 export interface CompletedSignup extends NewSession {
   person: Person;
   credit?: ClaimResult;
+  /** the signup recovered an existing account (its passkeys, TOTP secret and sessions replaced) */
+  recovered: boolean;
 }
 
 /**
@@ -61,6 +65,7 @@ export class SignupService {
     private readonly secrets: SecretBox,
     private readonly throttle: LoginThrottle,
     private readonly outbox: Outbox,
+    private readonly recovery: RecoveryService,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -126,7 +131,7 @@ export class SignupService {
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
-  async verifyTotp({ registrationId, code, address, claimToken, emailCode }: VerifyTotpCommand): Promise<CompletedSignup> {
+  async verifyTotp({ registrationId, code, address, claimToken, emailCode, recoveryToken }: VerifyTotpCommand): Promise<CompletedSignup> {
     await this.throttle.assertAllowed(`signup:${registrationId}`, address);
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
@@ -143,6 +148,15 @@ export class SignupService {
         await this.throttle.recordFailure(`signup:${registrationId}`, address);
         throw new InvalidTotpError();
       }
+
+      if (registration.recovery_id !== null) {
+        const person = await this.recovery.complete(tx, registration, recoveryToken, timeStep, now);
+        const session = await this.sessions.create(tx, person.id);
+        await this.auth.completeRegistration(tx, registrationId, now);
+        return { person, ...session, recovered: true };
+      }
+      // a recovery token belongs to a recovery's own registration (POST /auth/recovery/begin)
+      if (recoveryToken !== undefined) throw new RecoveryNotFoundError();
 
       const role = registration.admin_token_id ? 'admin' : 'member';
       const person = await this.persons.createPerson(tx, { email: registration.email, displayName: registration.display_name, role });
@@ -163,7 +177,7 @@ export class SignupService {
       const credit = claimToken === undefined ? undefined : await this.credit.claimGrant({ claimToken, personId: person.id, email: registration.email }, tx);
       const session = await this.sessions.create(tx, person.id);
       await this.auth.completeRegistration(tx, registrationId, now);
-      return { person, ...session, credit };
+      return { person, ...session, credit, recovered: false };
     });
   }
 

@@ -7,8 +7,9 @@ import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminService } from '../admin.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
+import { RecoveryLinksService } from '../recovery-links.service';
 import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, SendEmailDto } from './dto';
-import { EligibilitySchema, LedgerVerificationSchema, MailLogPageSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
+import { EligibilitySchema, LedgerVerificationSchema, MailLogPageSchema, RecoveryLinkSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
 
 const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
 
@@ -23,7 +24,17 @@ export class AdminController {
     private readonly admin: AdminService,
     private readonly audit: AuditService,
     private readonly mailLog: MailLogService,
+    private readonly recoveryLinks: RecoveryLinksService,
   ) {}
+
+  @Post('persons/:id/recovery')
+  @ApiOperation({ summary: 'A one-time recovery link for the person (mailed unless sendEmail: false); an earlier unused link dies' })
+  @ApiCreatedResponse({ type: RecoveryLinkSchema })
+  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
+  @ApiResponse({ status: 409, description: 'invalid_account_transition (a deleted person)', type: ErrorResponse })
+  issueRecovery(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}) {
+    return this.recoveryLinks.issue(actor, id, body?.sendEmail);
+  }
 
   @Get('mail')
   @ApiOperation({ summary: 'Mails sent or queued, newest first: recipient, template, status, attempts (never a body or a link)' })

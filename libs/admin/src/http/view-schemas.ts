@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BalanceSchema, FlowViewSchema } from '@loomworks/credit';
+import { MailStatusSchema } from '@loomworks/outbox';
 import { PersonViewSchema } from '@loomworks/persons';
 
 // OpenAPI shapes of admin answers that are not a single view.
@@ -46,4 +47,10 @@ export class MailLogItemSchema {
 export class MailLogPageSchema {
   @ApiProperty({ type: [MailLogItemSchema] }) items!: MailLogItemSchema[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class RecoveryLinkSchema {
+  @ApiProperty({ example: 'https://credits.example.com/recover?token=…', description: 'one use, 24 h; shown once' }) recoveryUrl!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ type: MailStatusSchema }) mail!: MailStatusSchema;
 }

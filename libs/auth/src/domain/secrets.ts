@@ -32,3 +32,6 @@ export function emailCodeHash(secretKey: string, registrationId: string, code: s
 export function sameHash(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** A staff-issued recovery link lives a day. */
+export const RECOVERY_TTL_MS = 24 * 3_600_000;

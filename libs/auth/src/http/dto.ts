@@ -52,6 +52,19 @@ export class SignupTotpVerifyDto {
   @IsString()
   @Length(1, 32)
   emailCode?: string;
+
+  @ApiPropertyOptional({ description: 'the token of a recovery link, after POST /auth/recovery/begin' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  recoveryToken?: string;
+}
+
+export class RecoveryBeginDto {
+  @ApiProperty({ description: 'the token of the recovery link' })
+  @IsString()
+  @Length(1, 200)
+  recoveryToken!: string;
 }
 
 export class LoginBeginDto {

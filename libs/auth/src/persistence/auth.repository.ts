@@ -15,6 +15,7 @@ export interface RegistrationRow {
   totp_secret_encrypted: string | null;
   email_code_hash: Buffer | null;
   adding_to_person_id: string | null;
+  recovery_id: string | null;
   expires_at: Date;
   completed_at: Date | null;
 }
@@ -33,6 +34,12 @@ export interface PasskeyRow {
   user_handle: Buffer;
   created_at: Date;
   last_used_at: Date | null;
+}
+
+export interface RecoveryTokenRow {
+  id: string;
+  person_id: string;
+  expires_at: Date;
 }
 
 export interface SessionRow {
@@ -79,13 +86,14 @@ export class AuthRepository {
     tx: Tx,
     r: {
       id: string; email: string; displayName: string; userHandle: Buffer; challenge: string; adminTokenId: string | null; expiresAt: Date; now: Date;
-      emailCodeHash?: Buffer | null; addingToPersonId?: string | null;
+      emailCodeHash?: Buffer | null; addingToPersonId?: string | null; recoveryId?: string | null;
     },
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO signup_registrations (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at, email_code_hash, adding_to_person_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now, r.emailCodeHash ?? null, r.addingToPersonId ?? null],
+      `INSERT INTO signup_registrations
+         (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at, email_code_hash, adding_to_person_id, recovery_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now, r.emailCodeHash ?? null, r.addingToPersonId ?? null, r.recoveryId ?? null],
     );
   }
 
@@ -219,6 +227,42 @@ export class AuthRepository {
       ),
     );
     return rows.length === 1;
+  }
+
+  // recovery
+
+  /** Revokes the person's unused links and stores a new one's hash. */
+  async replaceRecoveryToken(tx: Tx, r: { id: string; personId: string; hash: Buffer; issuedBy: string; expiresAt: Date; now: Date }): Promise<void> {
+    await tx.query('UPDATE recovery_tokens SET revoked_at = $2 WHERE person_id = $1 AND used_at IS NULL AND revoked_at IS NULL', [r.personId, r.now]);
+    await tx.query(
+      'INSERT INTO recovery_tokens (id, person_id, token_hash, issued_by, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [r.id, r.personId, r.hash, r.issuedBy, r.expiresAt, r.now],
+    );
+  }
+
+  /** The unused, unrevoked link with this hash (expired or not), locked when `lock`. */
+  async openRecoveryToken(tx: Tx, hash: Buffer, lock = false): Promise<RecoveryTokenRow | null> {
+    const rows: RecoveryTokenRow[] = await tx.query(
+      `SELECT id, person_id, expires_at FROM recovery_tokens WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL ${lock ? 'FOR UPDATE' : ''}`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async useRecoveryToken(tx: Tx, id: string, now: Date): Promise<void> {
+    await tx.query('UPDATE recovery_tokens SET used_at = $2 WHERE id = $1', [id, now]);
+  }
+
+  async deletePasskeysOf(tx: Tx, personId: string): Promise<void> {
+    await tx.query('DELETE FROM passkey_credentials WHERE person_id = $1', [personId]);
+  }
+
+  async replaceTotpSecret(tx: Tx, personId: string, secretEncrypted: string, lastTimeStep: number, now: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO totp_secrets (person_id, secret_encrypted, last_time_step, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (person_id) DO UPDATE SET secret_encrypted = EXCLUDED.secret_encrypted, last_time_step = EXCLUDED.last_time_step, created_at = EXCLUDED.created_at`,
+      [personId, secretEncrypted, lastTimeStep, now],
+    );
   }
 
   // login challenges

@@ -1,0 +1,117 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { emailHint } from '@loomworks/credit';
+import { Transactions, type Tx } from '@loomworks/database';
+import { Outbox, type MailStatus } from '@loomworks/outbox';
+import { InvalidAccountTransitionError, PersonsService, type Person } from '@loomworks/persons';
+import { RecoveryExpiredError, RecoveryNotFoundError } from './domain/errors';
+import { newOpaqueToken, RECOVERY_TTL_MS, REGISTRATION_TTL_MS, tokenHash } from './domain/secrets';
+import { AuthRepository, type RegistrationRow } from './persistence/auth.repository';
+import { SessionsService } from './sessions.service';
+import { WebAuthnService } from './webauthn.service';
+
+export interface IssuedRecovery {
+  recoveryUrl: string;
+  expiresAt: Date;
+  mail: MailStatus;
+}
+
+export interface StartedRecovery {
+  recoveryToken: string;
+  registrationId: string;
+  emailHint: string;
+  expiresAt: Date;
+  options: PublicKeyCredentialCreationOptionsJSON;
+}
+
+/**
+ * Account recovery for a person who lost their passkeys or authenticator: staff issue a one-time
+ * link (mailed to the person); following it runs the signup steps, and completing them replaces
+ * every passkey and the TOTP secret and ends every session, in one transaction.
+ */
+@Injectable()
+export class RecoveryService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly auth: AuthRepository,
+    private readonly persons: PersonsService,
+    private readonly sessions: SessionsService,
+    private readonly webauthn: WebAuthnService,
+    private readonly outbox: Outbox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** A new link in the caller's transaction (beside its audit entry); the person's earlier unused link dies. */
+  async issue(tx: Tx, command: { personId: string; issuedBy: string; sendEmail?: boolean }): Promise<IssuedRecovery> {
+    const person = await this.persons.lockById(tx, command.personId);
+    if (person.accountStatus === 'deleted') throw new InvalidAccountTransitionError('deleted', 'active');
+    const now = this.clock.now();
+    const token = newOpaqueToken();
+    const expiresAt = new Date(now.getTime() + RECOVERY_TTL_MS);
+    await this.auth.replaceRecoveryToken(tx, { id: randomUUID(), personId: person.id, hash: tokenHash(token), issuedBy: command.issuedBy, expiresAt, now });
+    const recoveryUrl = `${this.config.publicOrigin}/recover?token=${encodeURIComponent(token)}`;
+    const mail: MailStatus =
+      command.sendEmail === false
+        ? { status: 'off' }
+        : await this.outbox.enqueueMail(tx, { template: 'recovery_link', to: person.email, params: { recoveryUrl, expiresAt: expiresAt.toISOString() } });
+    return { recoveryUrl, expiresAt, mail };
+  }
+
+  /** POST /auth/recovery/begin: a registration bound to the link (the link itself is spent only on completion). */
+  async begin(recoveryToken: string): Promise<StartedRecovery> {
+    const now = this.clock.now();
+    const token = await this.auth.openRecoveryToken(this.transactions.manager, tokenHash(recoveryToken));
+    if (!token) throw new RecoveryNotFoundError();
+    if (token.expires_at <= now) throw new RecoveryExpiredError();
+    const person = await this.persons.findById(token.person_id);
+    if (!person || person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
+
+    const registrationId = randomUUID();
+    const userHandle = randomBytes(32);
+    const options = await this.webauthn.registrationOptions({ email: person.email, displayName: person.displayName, userHandle });
+    await this.auth.insertRegistration(this.transactions.manager, {
+      id: registrationId,
+      email: person.email,
+      displayName: person.displayName,
+      userHandle,
+      challenge: options.challenge,
+      adminTokenId: null,
+      expiresAt: new Date(Math.min(now.getTime() + REGISTRATION_TTL_MS, token.expires_at.getTime())),
+      now,
+      recoveryId: token.id,
+    });
+    return { recoveryToken, registrationId, emailHint: emailHint(person.email), expiresAt: token.expires_at, options };
+  }
+
+  /**
+   * The recovery's last step, inside the signup's transaction (the TOTP code already checked):
+   * the link is locked and spent, every old passkey and the old TOTP secret give way to the new
+   * ones, and every session ends.
+   */
+  async complete(tx: Tx, registration: RegistrationRow, recoveryToken: string | undefined, timeStep: number, now: Date): Promise<Person> {
+    const token = recoveryToken === undefined ? null : await this.auth.openRecoveryToken(tx, tokenHash(recoveryToken), true);
+    if (!token || token.id !== registration.recovery_id) throw new RecoveryNotFoundError();
+    if (token.expires_at <= now) throw new RecoveryExpiredError();
+    const person = await this.persons.lockById(tx, token.person_id);
+    if (person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
+
+    await this.auth.deletePasskeysOf(tx, person.id);
+    await this.auth.insertCredential(tx, {
+      id: registration.credential_id!,
+      personId: person.id,
+      userHandle: registration.user_handle,
+      publicKey: registration.credential_public_key!,
+      counter: registration.credential_counter!,
+      transports: registration.credential_transports ?? [],
+      now,
+    });
+    await this.auth.replaceTotpSecret(tx, person.id, registration.totp_secret_encrypted!, timeStep, now);
+    await this.sessions.endAll(tx, person.id);
+    await this.auth.useRecoveryToken(tx, token.id, now);
+    return person;
+  }
+}
