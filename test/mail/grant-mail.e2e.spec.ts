@@ -22,7 +22,7 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
     world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0' } });
     const { adminToken } = await world.app.get(AdminTokensService).create();
     admin = await world.signup({ adminToken, displayName: 'Admin' });
-  });
+  }, 120_000);
   // each test a minute later, so "newest first" has something to order by
   beforeEach(() => world.clock.set(new Date(world.clock.now().getTime() + 60_000)));
   afterEach(() => world.expectLedgerConsistent());

@@ -17,7 +17,7 @@ describe('account recovery: staff link → mail → new passkey and authenticato
     world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0' } });
     const { adminToken } = await world.app.get(AdminTokensService).create();
     admin = await world.signup({ adminToken, displayName: 'Admin' });
-  });
+  }, 120_000);
   afterEach(() => world.expectLedgerConsistent());
   afterAll(async () => {
     await world.close();

@@ -19,7 +19,7 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
   beforeAll(async () => {
     catcher = await SmtpCatcher.start();
     world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0', LOGIN_MAX_FAILURES: '3' } });
-  });
+  }, 120_000);
   afterEach(() => world.expectLedgerConsistent());
   afterAll(async () => {
     await world.close();

@@ -37,7 +37,7 @@ describe('outbox and mail worker (real Postgres, real SMTP server)', () => {
     db = await createTestDatabase();
     clock = new TestClock();
     main = await instance();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const app of apps) await app.close();

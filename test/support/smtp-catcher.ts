@@ -23,8 +23,11 @@ export class SmtpCatcher {
   readonly received: CaughtMail[] = [];
   /** when set, every message is answered with 451 and not kept */
   refusing = false;
+  /** when set, a message's data is read but never answered (the sender hangs); emits 'held' */
+  holding = false;
   private server?: SMTPServer;
-  private readonly arrivals = new EventEmitter();
+  /** emits 'mail' with each CaughtMail as it arrives */
+  readonly arrivals = new EventEmitter();
 
   private constructor(
     readonly port: number,
@@ -32,8 +35,8 @@ export class SmtpCatcher {
     readonly password: string,
   ) {}
 
-  static async start(): Promise<SmtpCatcher> {
-    const catcher = new SmtpCatcher(await freePort(), 'mailer', 'catcher-secret');
+  static async start(port?: number): Promise<SmtpCatcher> {
+    const catcher = new SmtpCatcher(port ?? (await freePort()), 'mailer', 'catcher-secret');
     await catcher.resume();
     return catcher;
   }
@@ -54,6 +57,10 @@ export class SmtpCatcher {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
+          if (this.holding) {
+            this.arrivals.emit('held', session.envelope.rcptTo.map((r) => r.address).join(','));
+            return;
+          }
           if (this.refusing) {
             callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
             return;
@@ -82,11 +89,25 @@ export class SmtpCatcher {
     this.server = server;
   }
 
-  /** Stops listening (the app's connections are refused) until `resume()`. */
+  /** Stops listening (the app's connections are refused) until `resume()`; open connections are cut. */
   async pause(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Resolves when a message to `address` is being held (see `holding`). */
+  held(address: string, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no held mail to ${address}`)), timeoutMs);
+      const onHeld = (to: string) => {
+        if (to !== address.toLowerCase() && to !== address) return;
+        clearTimeout(timer);
+        this.arrivals.off('held', onHeld);
+        resolve();
+      };
+      this.arrivals.on('held', onHeld);
+    });
   }
 
   stop(): Promise<void> {
