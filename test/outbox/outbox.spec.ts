@@ -210,7 +210,7 @@ describe('outbox and mail worker (real Postgres, real SMTP server)', () => {
     for (const to of recipients) expect(catcher.to(to)).toHaveLength(1);
     const rows = await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM outbox_jobs');
     expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
-  });
+  }, 120_000); // starts a second app instance
 
   it('lists jobs for staff without their payloads', async () => {
     const to = uniqueEmail('listed');
@@ -236,5 +236,5 @@ describe('outbox and mail worker (real Postgres, real SMTP server)', () => {
     expect(status).toEqual({ status: 'off' });
     expect(await db.query('SELECT id FROM outbox_jobs')).toHaveLength(0);
     expect(off.outbox.mailEnabled).toBe(false);
-  });
+  }, 120_000); // starts another app instance
 });
