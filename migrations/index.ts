@@ -12,6 +12,8 @@ import { CreateAdminAudit1764000008000 } from './1764000008000-CreateAdminAudit'
 import { CreateConversations1764000009000 } from './1764000009000-CreateConversations';
 import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThrottle';
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
+import { CreateHolds1764100001000 } from './1764100001000-CreateHolds';
+import { SeedHoldSettings1764100002000 } from './1764100002000-SeedHoldSettings';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
 import { ProvenMailboxesAndPasskeys1764300001000 } from './1764300001000-ProvenMailboxesAndPasskeys';
 import { CreateRecoveryTokens1764300002000 } from './1764300002000-CreateRecoveryTokens';
@@ -32,6 +34,8 @@ export const allMigrations = [
   CreateConversations1764000009000,
   CreateLoginThrottle1764000010000,
   FenceIdempotencyKeys1764100000000,
+  CreateHolds1764100001000,
+  SeedHoldSettings1764100002000,
   CreateOutbox1764300000000,
   ProvenMailboxesAndPasskeys1764300001000,
   CreateRecoveryTokens1764300002000,

@@ -23,6 +23,22 @@ function expectedCredits(model: string, u: FakeUsage): number {
 }
 const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
 
+/**
+ * DESIGN.md's hold, stated independently: per stage, input ≤ UTF-8 bytes sent + 32 + 8 per
+ * message, priced at the highest input/cache rate; output ≤ max_tokens; each stage rounded up.
+ */
+const CLASSIFIER_PROMPT = "Classify the user's message. Answer with exactly one word from: question, task, feedback, smalltalk.";
+const LONGEST_RESPONDER_PROMPT = 'Acknowledge the feedback and say what you will do with it.'; // 58 bytes
+function expectedHold(responder: string, message: string, respondMaxTokens = 1024, history: string[] = []): number {
+  const bytes = (texts: string[]) => texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+  const stage = (model: string, inputTokens: number, maxTokens: number) => {
+    const [i, o, r, w] = RATES[model];
+    return Math.ceil((inputTokens * Math.max(i, r, w) + maxTokens * o) / 1_000_000);
+  };
+  return stage(HAIKU, bytes([CLASSIFIER_PROMPT, message]) + 32 + 8, 10) +
+    stage(responder, bytes([LONGEST_RESPONDER_PROMPT, ...history, message]) + 32 + 8 * (history.length + 1), respondMaxTokens);
+}
+
 describe('converse over HTTP against a fake Messages API', () => {
   const fake = new FakeAnthropic();
   let world: AuthWorld;
@@ -66,8 +82,13 @@ describe('converse over HTTP against a fake Messages API', () => {
         respond: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 },
         total: { input: 1500, output: 342, cacheRead: 0, cacheWrite: 0 },
       },
-      credit: { asset: 'sonnet', charged: 1 + 9, balanceAfter: 990 },
+      credit: { asset: 'sonnet', held: expectedHold(SONNET, 'What is a ledger?'), charged: 1 + 9, balanceAfter: 990 },
     });
+    expect(expectedHold(SONNET, 'What is a ledger?')).toBe(17);
+    // The hold went back and the turn was charged, in the transaction that recorded it.
+    const flows = await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(flows.map((f) => [f.kind, Number(f.amount)])).toEqual([['issuance', 1000], ['hold', 17], ['release', 17], ['consumption', 1], ['consumption', 9]]);
+    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'settled' }]);
     expect(fake.requests.map((r) => [r.apiKey, r.model])).toEqual([['system-key', HAIKU], ['system-key', SONNET]]);
     expect(await balance(who, 'sonnet')).toBe(990n);
   });
@@ -82,34 +103,53 @@ describe('converse over HTTP against a fake Messages API', () => {
     fake.reset({ usage: (r) => (isClassify(r) ? { input_tokens: 77, output_tokens: 1 } : usage) });
     const res = await converse(who, { message: 'price me' }).expect(200);
     const expected = expectedCredits(HAIKU, { input_tokens: 77, output_tokens: 1 }) + expectedCredits(SONNET, usage);
-    expect(res.body.credit).toEqual({ asset: 'sonnet', charged: expected, balanceAfter: 100_000 - expected });
+    expect(res.body.credit).toEqual({ asset: 'sonnet', held: expectedHold(SONNET, 'price me'), charged: expected, balanceAfter: 100_000 - expected });
     expect(res.body.tokenUsage.respond).toEqual({
       input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_input_tokens ?? 0, cacheWrite: usage.cache_creation_input_tokens ?? 0,
     });
   });
 
-  it('charges the turn that crosses zero, then answers credit_exhausted without calling the LLM', async () => {
-    const who = await funded('haiku', 10n); // each turn: classify 1 + respond ceil(1.2 + 1.7) = 3 → 4
-    const balances: number[] = [];
-    for (let i = 0; i < 3; i++) balances.push((await converse(who, { message: `turn ${i}` }).expect(200)).body.credit.balanceAfter);
-    expect(balances).toEqual([6, 2, -2]);
+  it('lowers the responder max_tokens to what the credit covers, then refuses below the minimum without calling the LLM', async () => {
+    const who = await funded('haiku', 10n); // each turn charged classify 1 + respond ceil(1.2 + 1.7) = 3 → 4
+    const first = (await converse(who, { message: 'turn 0' }).expect(200)).body.credit;
+    expect(first).toEqual({ asset: 'haiku', held: expectedHold(HAIKU, 'turn 0'), charged: 4, balanceAfter: 6 });
+    expect(fake.requests.find((r) => !isClassify(r))!.maxTokens).toBe(1024);
     fake.reset();
+    // 6 credits: classify's bound takes 1, and 5 buy floor((5·10^6 − 104 tokens × 1250) / 5000) = 974 output tokens.
+    const second = (await converse(who, { message: 'turn 1' }).expect(200)).body.credit;
+    expect(fake.requests.find((r) => !isClassify(r))!.maxTokens).toBe(974);
+    expect(second).toEqual({ asset: 'haiku', held: expectedHold(HAIKU, 'turn 1', 974), charged: 4, balanceAfter: 2 });
+    fake.reset();
+    // 2 credits would buy 174 output tokens, below converse_min_response_tokens (256).
     const refused = await converse(who, { message: 'one more' }).expect(200);
     expect(refused.body).toEqual({
       status: 'credit_exhausted', conversationId: null, keySource: 'system',
       tokenUsage: { classify: zero, respond: zero, total: zero },
     });
     expect(fake.requests).toHaveLength(0);
-    expect(await balance(who, 'haiku')).toBe(-2n);
+    expect(await balance(who, 'haiku')).toBe(2n);
+  });
+
+  it('falls back to the next tier whose balance can carry the turn (1 opus credit beside haiku credits buys a haiku turn)', async () => {
+    const who = await funded('haiku', 10_000n);
+    const admin = world.app.get(LedgerService);
+    await admin.adjust({ personId: who.person.id, asset: 'opus', amount: 1n, reason: 'a single opus credit', actorPersonId: null });
+    const res = await converse(who, { message: 'which tier?' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', charged: 4 } });
+    expect(await balance(who, 'opus')).toBe(1n);
   });
 
   it('charges parallel turns of one person exactly, each once', async () => {
     const who = await funded('haiku', 1000n);
+    await world.app.get(SystemConfigService).set('max_turns_in_flight', 8);
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => converse(who, { message: `parallel ${i}` })));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(await balance(who, 'haiku')).toBe(1000n - 8n * 4n);
-    const balancesAfter = results.map((r) => r.body.credit.balanceAfter).sort((a: number, b: number) => b - a);
-    expect(balancesAfter).toEqual(Array.from({ length: 8 }, (_, i) => 1000 - 4 * (i + 1)));
+    expect(results.map((r) => r.body.credit.charged)).toEqual(Array(8).fill(4));
+    // Each answer's balance is what is spendable at its settlement (other turns' holds still out).
+    for (const r of results) expect(r.body.credit.balanceAfter).toBeLessThanOrEqual(996);
+    expect(await world.db.query("SELECT 1 FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toHaveLength(0);
+    await world.app.get(SystemConfigService).unset('max_turns_in_flight');
   });
 
   it('answers account_suspended for a suspended person (system key), without an LLM call', async () => {
@@ -173,6 +213,36 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(res.body).toEqual({ statusCode: 502, error: 'llm_error', message: expect.any(String) });
     expect(await balance(who, 'haiku')).toBe(100n);
     expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
+    // The hold went back at once, not at its expiry.
+    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
+    const kinds = await world.db.query<{ kind: string }>('SELECT kind FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(kinds.map((k) => k.kind)).toEqual(['issuance', 'hold', 'release']);
+  });
+
+  it('answers 502 llm_error when the LLM answers without usage: nothing kept, nothing charged, the hold released', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ omitUsage: true });
+    const res = await converse(who, { message: 'how much?' }).expect(502);
+    expect(res.body.error).toBe('llm_error');
+    expect(await balance(who, 'haiku')).toBe(100n);
+    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
+    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
+  });
+
+  it('answers 429 turns_in_flight beyond max_turns_in_flight running turns of one person', async () => {
+    const who = await funded('haiku', 1000n);
+    await world.app.get(SystemConfigService).set('max_turns_in_flight', 1);
+    try {
+      fake.reset({ latencyMs: 200 });
+      const running = converse(who, { message: 'first' }).then((r) => r);
+      await waitFor(() => fake.requests.length >= 1);
+      const second = await converse(who, { message: 'second' }).expect(429);
+      expect(second.body).toEqual({ statusCode: 429, error: 'turns_in_flight', message: expect.any(String) });
+      expect((await running).status).toBe(200);
+      await converse(who, { message: 'third' }).expect(200); // the first settled: room again
+    } finally {
+      await world.app.get(SystemConfigService).unset('max_turns_in_flight');
+    }
   });
 
   it('never answers a retried request with a second LLM call nor charges it twice (Idempotency-Key)', async () => {
@@ -291,9 +361,10 @@ describe('converse routing with the permissive CreditSeam', () => {
     fake.reset({ text: (r) => (isClassify(r) ? 'Task.' : 'done') });
     const res = await world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set({ authorization: `Bearer ${who.sessionToken}` }).send({ message: 'do it' }).expect(200);
-    expect(res.body).toMatchObject({ status: 'ok', intent: 'task', reply: 'done', keySource: 'system', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', charged: 0 } });
-    expect(seam.consumptions).toEqual([
-      expect.objectContaining({ personId: who.person.id, asset: 'haiku', stages: [expect.objectContaining({ stage: 'classify', model: HAIKU }), expect.objectContaining({ stage: 'respond', model: HAIKU })] }),
+    expect(res.body).toMatchObject({ status: 'ok', intent: 'task', reply: 'done', keySource: 'system', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', held: 0, charged: 0 } });
+    expect(seam.placed).toEqual([expect.objectContaining({ personId: who.person.id, respond: expect.objectContaining({ maxTokens: 1024 }) })]);
+    expect(seam.settled).toEqual([
+      expect.objectContaining({ holdId: 'permissive-1', stages: [expect.objectContaining({ stage: 'classify', model: HAIKU }), expect.objectContaining({ stage: 'respond', model: HAIKU })] }),
     ]);
     expect(await world.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
   });

@@ -1,4 +1,5 @@
-import { GrantsService, LedgerService } from '@loomworks/credit';
+import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit';
+import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 import { FakeAnthropic } from '../support/fake-anthropic';
@@ -22,6 +23,8 @@ describe('a server killed between the LLM answer and the commit', () => {
     const email = uniqueEmail('crash');
     const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100_000n });
     who = await world.signup({ email, claimToken });
+    // Holds of killed requests must lapse within the test (the server processes read this setting).
+    await world.app.get(SystemConfigService).set('hold_ttl_seconds', 2);
   });
   afterAll(async () => {
     await world.close();
@@ -67,7 +70,11 @@ describe('a server killed between the LLM answer and the commit', () => {
     expect(outcomes).toContain('connection lost');
 
     const turnsBefore = await world.db.query<{ n: string }>("SELECT count(*) AS n FROM turns WHERE role = 'assistant'");
-    await new Promise((r) => setTimeout(r, 1100)); // let the dead requests' Idempotency-Key claims lapse
+    // Killed between placing the hold and settling it: their holds never settled (still out, or
+    // already expired by a later request of the person: each server start outlasts the 2 s TTL).
+    const stranded = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.holds WHERE status IN ('active', 'expired')");
+    expect(stranded).toEqual([{ n: DELAYS_MS.length - Number(turnsBefore[0].n) }]);
+    await new Promise((r) => setTimeout(r, 2100)); // let the dead requests' Idempotency-Key claims and holds lapse
 
     const server = spawnServer(env());
     try {
@@ -98,6 +105,14 @@ describe('a server killed between the LLM answer and the commit', () => {
     // One answered turn per request, each charged once: 4 credits (classify 1 + respond 3) apiece.
     expect(await world.db.query("SELECT count(*)::int AS n FROM turns WHERE role = 'assistant'")).toEqual([{ n: DELAYS_MS.length }]);
     expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100_000n - 4n * BigInt(DELAYS_MS.length));
+    // Every stranded hold expired and went back (placing the retries expired the person's own);
+    // nothing was charged for them and nothing is left held.
+    await world.app.get(HoldsService).sweepExpired();
+    const statuses = await world.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM credit.holds GROUP BY status ORDER BY status');
+    expect(statuses).toEqual([
+      { status: 'expired', n: stranded[0].n },
+      { status: 'settled', n: DELAYS_MS.length },
+    ].filter((row) => row.n > 0));
     await world.expectLedgerConsistent();
   }, 400_000);
 });

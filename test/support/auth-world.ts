@@ -102,7 +102,7 @@ export class AuthWorld {
   }
 
   async expectLedgerConsistent(): Promise<void> {
-    expect(await this.app.get(LedgerService).verify()).toMatchObject({ ok: true, drift: [] });
+    expect(await this.app.get(LedgerService).verify()).toMatchObject({ drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [], heldMismatch: [], unexplainedNegativeBalances: [], ok: true });
   }
 
   async close(): Promise<void> {

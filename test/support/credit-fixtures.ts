@@ -72,7 +72,7 @@ export async function createCreditWorld(): Promise<CreditWorld> {
     },
     expectLedgerConsistent: async () => {
       const result = await ledger.verify();
-      expect(result).toMatchObject({ ok: true, drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [] });
+      expect(result).toMatchObject({ drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [], heldMismatch: [], unexplainedNegativeBalances: [], ok: true });
     },
     close: async () => {
       await app.close();

@@ -21,8 +21,10 @@ export interface FakeBehaviour {
   text: (req: FakeRequest) => string;
   usage: (req: FakeRequest) => FakeUsage;
   latencyMs: number;
-  /** answer this HTTP status (with an Anthropic-style error body) instead of a message */
-  failWith?: number;
+  /** answer this HTTP status (with an Anthropic-style error body) instead of a message; per request when a function */
+  failWith?: number | ((req: FakeRequest) => number | undefined);
+  /** answer a message without its usage block (a provider that fails to report it) */
+  omitUsage?: boolean;
   /** called once the answer has been written (e.g. to kill the server under test) */
   onAnswered?: (req: FakeRequest) => void;
 }
@@ -84,8 +86,9 @@ export class FakeAnthropic {
     const b = this.behaviour;
     if (b.latencyMs > 0) await new Promise((r) => setTimeout(r, b.latencyMs));
     if (res.destroyed) return;
-    if (b.failWith) {
-      res.writeHead(b.failWith, { 'content-type': 'application/json' })
+    const failWith = typeof b.failWith === 'function' ? b.failWith(request) : b.failWith;
+    if (failWith) {
+      res.writeHead(failWith, { 'content-type': 'application/json' })
         .end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'fake upstream failure' } }));
       return;
     }
@@ -99,7 +102,7 @@ export class FakeAnthropic {
         content: [{ type: 'text', text: b.text(request) }],
         stop_reason: 'end_turn',
         stop_sequence: null,
-        usage: { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage },
+        ...(!b.omitUsage && { usage: { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage } }),
       }),
       () => b.onAnswered?.(request),
     );

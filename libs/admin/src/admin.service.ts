@@ -180,6 +180,8 @@ export class AdminService {
       drift: report.drift.map((d) => ({ party: d.party, asset: d.asset, balance: jsonAmount(d.balance), sumOfFlows: jsonAmount(d.sumOfFlows) })),
       unbalancedAssets: report.unbalancedAssets.map((u) => ({ asset: u.asset, sum: jsonAmount(u.sum) })),
       duplicateIdempotencyKeys: report.duplicateIdempotencyKeys,
+      heldMismatch: report.heldMismatch.map((h) => ({ asset: h.asset, held: jsonAmount(h.held), activeHolds: jsonAmount(h.activeHolds) })),
+      unexplainedNegativeBalances: report.unexplainedNegativeBalances.map((n) => ({ personId: n.personId, asset: n.asset, balance: jsonAmount(n.balance) })),
     };
   }
 

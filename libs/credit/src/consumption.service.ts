@@ -49,9 +49,13 @@ export class ConsumptionService {
   async record(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult> {
     return this.transactions.join(tx, async (t) => {
       await this.persons.lockById(t, command.personId);
+      const charges = [];
+      for (const { stage, model, usage } of command.stages) charges.push({ stage, model, usage, charge: await this.oracle.charge(model, usage, t) });
+      const total = charges.reduce((sum, c) => sum + c.charge.credits, 0n);
+      // Charged without a hold: an overdraft it causes is recorded as such (verify() asks for a cause).
+      const overdraft = (await this.ledger.balance(command.personId, command.asset, t)) - total < 0n;
       const stages: ConsumptionResult['stages'] = [];
-      for (const { stage, model, usage } of command.stages) {
-        const charge = await this.oracle.charge(model, usage, t);
+      for (const { stage, model, usage, charge } of charges) {
         if (charge.credits === 0n) {
           stages.push({ stage, credits: 0n, flowId: null });
           continue;
@@ -64,7 +68,7 @@ export class ConsumptionService {
           to: SYSTEM_CONSUMED,
           personId: command.personId,
           idempotencyKey: `turn:${command.turnId}:${stage}`,
-          metadata: { turnId: command.turnId, stage, model, tokens: usage, rates: charge.rates },
+          metadata: { turnId: command.turnId, stage, model, tokens: usage, rates: charge.rates, ...(overdraft && { overdraft: 'no_hold' }) },
         });
         stages.push({ stage, credits: flow.amount, flowId: flow.id });
       }

@@ -3,6 +3,7 @@ import type { Person } from '@loomworks/persons';
 import type { Grant } from './domain/grant';
 import type { Flow } from './domain/ledger';
 import type { Balance, TierResolution } from './domain/tiers';
+import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import type { ConsumptionResult, RecordConsumptionCommand } from './consumption.service';
 import type { ClaimGrantCommand, ClaimResult, EligibilityResult, IssueGrantCommand, IssuedGrant } from './grants.service';
 import type { ReferralCommand } from './lifecycle.service';
@@ -26,6 +27,16 @@ export interface CreditSeam {
   resolveCredit(personId: string, tx?: Tx): Promise<TierResolution | null>;
   balances(personId: string): Promise<Balance[]>;
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult>;
+  /**
+   * Before a system-key turn's LLM calls: gate on the account, pick the tier, reserve a proven
+   * upper bound of the turn's cost (lowering the respond stage's max_tokens to what the credit
+   * covers). Throws TurnsInFlightError at max_turns_in_flight.
+   */
+  placeHold(command: PlaceHoldCommand): Promise<PlaceHoldResult>;
+  /** Release the hold and charge the turn's stages, in the caller's transaction (the one recording the turns). */
+  settleHold(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult>;
+  /** Returns an unsettled hold's credit now (the turn's LLM call failed). */
+  releaseHold(holdId: string): Promise<void>;
   suspendAccount(personId: string, tx?: Tx): Promise<Person>;
   reactivateAccount(personId: string, tx?: Tx): Promise<Person>;
   deleteAccount(personId: string, tx?: Tx): Promise<Person>;

@@ -12,6 +12,8 @@ import { OracleService } from './oracle.service';
 import { GrantsRepository } from './persistence/grants.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
+import { HoldsRepository } from './persistence/holds.repository';
+import { HoldsService } from './holds.service';
 import { TiersService } from './tiers.service';
 
 @Module({
@@ -20,6 +22,8 @@ import { TiersService } from './tiers.service';
     LedgerRepository,
     LedgerVerificationRepository,
     GrantsRepository,
+    HoldsRepository,
+    HoldsService,
     CreditSettings,
     LedgerService,
     OracleService,
@@ -30,7 +34,8 @@ import { TiersService } from './tiers.service';
     InProcessCreditSeam,
     { provide: CREDIT_SEAM, useExisting: InProcessCreditSeam },
   ],
-  // The seam for auth and orchestration; the services for the admin surface.
-  exports: [CREDIT_SEAM, GrantsService, LedgerService, OracleService, LifecycleService, TiersService],
+  // The seam for auth and orchestration; the services for the admin surface (and HoldsService's
+  // sweepExpired for the reconciler).
+  exports: [CREDIT_SEAM, GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService],
 })
 export class CreditModule {}

@@ -6,6 +6,8 @@ import { GrantsService, type ClaimGrantCommand, type IssueGrantCommand } from '.
 import { LedgerService } from './ledger.service';
 import { LifecycleService, type ReferralCommand } from './lifecycle.service';
 import { TiersService } from './tiers.service';
+import { HoldsService } from './holds.service';
+import type { PlaceHoldCommand, SettleHoldCommand } from './domain/holds';
 
 /** The production CreditSeam, backed by this process's Postgres. */
 @Injectable()
@@ -17,6 +19,7 @@ export class InProcessCreditSeam implements CreditSeam {
     private readonly tiers: TiersService,
     private readonly consumption: ConsumptionService,
     private readonly lifecycle: LifecycleService,
+    private readonly holds: HoldsService,
   ) {}
 
   checkEligibility(email: string) {
@@ -45,6 +48,18 @@ export class InProcessCreditSeam implements CreditSeam {
 
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx) {
     return this.consumption.record(command, tx);
+  }
+
+  placeHold(command: PlaceHoldCommand) {
+    return this.holds.place(command);
+  }
+
+  settleHold(command: SettleHoldCommand, tx?: Tx) {
+    return this.holds.settle(command, tx);
+  }
+
+  async releaseHold(holdId: string) {
+    await this.holds.release(holdId);
   }
 
   suspendAccount(personId: string, tx?: Tx) {

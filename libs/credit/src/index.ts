@@ -20,6 +20,19 @@ export {
   type PipelineStage,
 } from './consumption.service';
 export { LifecycleService, type ReferralCommand } from './lifecycle.service';
+export { HoldsService } from './holds.service';
+export {
+  HOLD_STATUSES,
+  type Hold,
+  type HoldStatus,
+  type StageBound,
+  type PlaceHoldCommand,
+  type PlaceHoldResult,
+  type SettleHoldCommand,
+  type SettleStage,
+  type SettlementResult,
+} from './domain/holds';
+export { inputTokenBound, FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST, type BoundedMessage } from './domain/hold-bound';
 export * from './domain/errors';
 export { emailHashes, normalizedMailbox, emailHint, type Eligibility, type EmailHashes } from './domain/email';
 export { GRANT_KINDS, GRANT_STATUSES, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
@@ -28,6 +41,7 @@ export {
   SYSTEM_CONSUMED,
   SYSTEM_ISSUER,
   SYSTEM_VOID,
+  SYSTEM_HELD,
   personParty,
   asPersonFlow,
   type Flow,

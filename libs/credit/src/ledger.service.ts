@@ -17,6 +17,7 @@ import type { Balance } from './domain/tiers';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
+import { HoldsRepository } from './persistence/holds.repository';
 
 export interface AdjustmentCommand {
   personId: string;
@@ -39,6 +40,7 @@ export class LedgerService {
     private readonly transactions: Transactions,
     private readonly ledger: LedgerRepository,
     private readonly verification: LedgerVerificationRepository,
+    private readonly holds: HoldsRepository,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -95,7 +97,8 @@ export class LedgerService {
 
   /**
    * The ledger's invariants, read in one snapshot: every balance equals the sum of its flows,
-   * each asset's balances sum to zero, no idempotency key has two flows. The sums of flows up to
+   * each asset's balances sum to zero, no idempotency key has two flows, system:held equals the
+   * active holds, and no person is below zero without a recorded cause. The sums of flows up to
    * the last final flow id are kept (see LedgerVerificationRepository), so a verification reads
    * the balances and only the flows written since, however long the ledger grows.
    */
@@ -109,8 +112,10 @@ export class LedgerService {
         await this.verification.duplicateIdempotencyKeys(tx),
         await this.verification.countFlowsAfter(tx, checkpoint.throughFlowId),
       ];
-      const ok = drift.length === 0 && unbalancedAssets.length === 0 && duplicateIdempotencyKeys.length === 0;
-      return { ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys };
+      const heldMismatch = await this.holds.heldMismatch(tx);
+      const unexplainedNegativeBalances = await this.holds.unexplainedNegativeBalances(tx);
+      const ok = [drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances].every((list) => list.length === 0);
+      return { ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances };
     }, 'REPEATABLE READ');
   }
 

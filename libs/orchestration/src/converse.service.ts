@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
-import { CREDIT_SEAM, jsonAmount, type CreditSeam, type TierResolution } from '@loomworks/credit';
+import { CREDIT_SEAM, inputTokenBound, jsonAmount, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
-import { ConversationNotFoundError } from './domain/errors';
-import { CLASSIFIER_SYSTEM, parseIntent, responderSystem } from './domain/routing';
-import { addUsage, UsageRecorder, zeroUsage, type Usage } from './domain/usage';
+import { ConversationNotFoundError, LlmError } from './domain/errors';
+import { CLASSIFIER_SYSTEM, INTENTS, parseIntent, responderSystem } from './domain/routing';
+import { addUsage, isCompleteUsage, UsageRecorder, zeroUsage, type Usage } from './domain/usage';
 import { KeyResolver, type KeySource } from './key-resolver.service';
 import { LLM_CLIENT, type LlmClient, type LlmMessage } from './llm/llm-client';
 import { MembershipService } from './membership.service';
@@ -31,12 +31,22 @@ export interface ConverseResponse {
   keySource: KeySource;
   models?: { classifier: string; responder: string };
   tokenUsage: { classify: Usage; respond: Usage; total: Usage };
-  credit?: { asset: string; charged: number; balanceAfter: number };
+  credit?: { asset: string; held: number; charged: number; balanceAfter: number };
+}
+
+/** A system-key turn's reservation, as the pipeline needs it. */
+interface TurnHold {
+  id: string;
+  asset: string;
+  amount: bigint;
+  respondMaxTokens: number;
 }
 
 const HISTORY_TURNS = 20;
 const CLASSIFIER_MAX_TOKENS = 10;
 const RESPONDER_MAX_TOKENS = 1024;
+/** The respond stage's hold is sized before the intent is known: with the longest system prompt. */
+const LONGEST_RESPONDER_SYSTEM = INTENTS.map(responderSystem).reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
 
 const noUsage = () => ({ classify: zeroUsage(), respond: zeroUsage(), total: zeroUsage() });
 
@@ -45,10 +55,12 @@ type Models = { classifier: string; responder: string };
 type Remember = (tx: Tx, response: ConverseResponse) => Promise<void>;
 
 /**
- * The converse pipeline: resolve the key → (system key only) gate on account and credit →
- * classify → route → respond → record both turns and, for system turns, their consumption in
- * ONE transaction: a recorded assistant turn always has its flows, and a crash before the commit
- * leaves neither. No transaction is held open during the LLM calls.
+ * The converse pipeline: resolve the key → (system key only) place a hold: account gate, tier
+ * and a proven upper bound of the turn's cost reserved → classify → route → respond → record
+ * both turns and, for system turns, settle the hold in ONE transaction: a recorded assistant
+ * turn always has its flows, and a crash before the commit leaves neither (the hold expires and
+ * is released). An LLM failure releases the hold at once. No transaction is held open during
+ * the LLM calls.
  */
 @Injectable()
 export class ConverseService {
@@ -94,48 +106,77 @@ export class ConverseService {
     const { person, engagementId, message } = command;
     const history = command.conversationId ? await this.history(engagementId, command.conversationId) : [];
     const key = await this.keys.resolve(engagementId, person.id);
-    const route = await this.route(person, key.source);
+    const assistantTurnId = randomUUID();
+    const route = await this.route(person, key.source, assistantTurnId, history, message);
     if ('refused' in route) {
       const response: ConverseResponse = { status: route.refused, conversationId: command.conversationId ?? null, keySource: key.source, tokenUsage: noUsage() };
       if (remember) await this.transactions.run((tx) => remember(tx, response));
       return response;
     }
-    const answer = await this.answer(key.apiKey, route.models, history, message);
-    return this.record(command, { keySource: key.source, ...route, ...answer }, remember);
+    if (!route.hold) {
+      const answer = await this.answer(key.apiKey, route.models, history, message, RESPONDER_MAX_TOKENS);
+      return this.record(command, assistantTurnId, { keySource: key.source, models: route.models, ...answer }, remember);
+    }
+    const { hold } = route;
+    try {
+      const answer = await this.answer(key.apiKey, route.models, history, message, hold.respondMaxTokens);
+      return await this.record(command, assistantTurnId, { keySource: key.source, models: route.models, hold, ...answer }, remember);
+    } catch (error) {
+      // Nothing was kept (the LLM failed, or the recording transaction rolled back): the hold's
+      // credit goes back now rather than at its expiry.
+      await this.credit.releaseHold(hold.id);
+      throw error;
+    }
   }
 
-  /** The models to use; for system-key turns, the account and credit gate first. */
-  private async route(person: Person, keySource: KeySource): Promise<{ refused: ConverseStatus } | { tier: TierResolution | null; models: Models }> {
+  /**
+   * The models to use. For system-key turns, the hold first (account gate, tier, credit) — in
+   * one statement under the person's lock, before any LLM call.
+   */
+  private async route(
+    person: Person,
+    keySource: KeySource,
+    turnId: string,
+    history: LlmMessage[],
+    message: string,
+  ): Promise<{ refused: ConverseStatus } | { models: Models; hold: TurnHold | null }> {
     if (keySource !== 'system') {
       const [classifier, responder] = await this.settings.requireMany(['converse_default_classifier_model', 'converse_default_responder_model'] as const);
-      return { tier: null, models: { classifier, responder } };
+      return { models: { classifier, responder }, hold: null };
     }
-    if (person.accountStatus === 'suspended') return { refused: 'account_suspended' };
-    if (person.accountStatus === 'deleted') return { refused: 'account_deleted' };
-    const tier = await this.credit.resolveCredit(person.id);
-    if (!tier) return { refused: 'credit_exhausted' };
-    return { tier, models: { classifier: tier.classifierModel, responder: tier.responderModel } };
+    const placed = await this.credit.placeHold({
+      personId: person.id,
+      turnId,
+      classify: { inputTokens: inputTokenBound(CLASSIFIER_SYSTEM, [{ content: message }]), maxTokens: CLASSIFIER_MAX_TOKENS },
+      respond: { inputTokens: inputTokenBound(LONGEST_RESPONDER_SYSTEM, [...history, { content: message }]), maxTokens: RESPONDER_MAX_TOKENS },
+    });
+    if (placed.status !== 'placed') return { refused: placed.status };
+    return {
+      models: placed.models,
+      hold: { id: placed.hold.id, asset: placed.hold.asset, amount: placed.hold.amount, respondMaxTokens: placed.respondMaxTokens },
+    };
   }
 
   /** classify → route → respond, with each call's usage collected under its label. */
-  private async answer(apiKey: string, models: Models, history: LlmMessage[], message: string) {
+  private async answer(apiKey: string, models: Models, history: LlmMessage[], message: string, respondMaxTokens: number) {
     const { result, usage } = await this.usage.collect(async () => {
       const classified = await this.call('classify', apiKey, models.classifier, CLASSIFIER_SYSTEM, [{ role: 'user', content: message }], CLASSIFIER_MAX_TOKENS);
       const intent = parseIntent(classified);
-      const reply = await this.call('respond', apiKey, models.responder, responderSystem(intent), [...history, { role: 'user', content: message }], RESPONDER_MAX_TOKENS);
+      const reply = await this.call('respond', apiKey, models.responder, responderSystem(intent), [...history, { role: 'user', content: message }], respondMaxTokens);
       return { intent, reply };
     });
     return { ...result, usage };
   }
 
-  /** Both turns and, for a tier, the consumption of each stage: one transaction, all or nothing. */
+  /** Both turns and, for a system-key turn, the hold's settlement: one transaction, all or nothing. */
   private record(
     command: ConverseCommand,
-    turn: { keySource: KeySource; tier: TierResolution | null; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
+    assistantTurnId: string,
+    turn: { keySource: KeySource; hold?: TurnHold; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
     remember?: Remember,
   ): Promise<ConverseResponse> {
     const { person, engagementId, message } = command;
-    const { keySource, tier, models, intent, reply, usage } = turn;
+    const { keySource, hold, models, intent, reply, usage } = turn;
     const tokenUsage = { ...usage, total: addUsage(usage.classify, usage.respond) };
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
@@ -143,18 +184,16 @@ export class ConverseService {
       if (!command.conversationId) {
         await this.conversations.insertConversation(tx, { id: conversationId, engagementId, startedBy: person.id, title: message.slice(0, 80), at: now });
       }
-      const assistantTurnId = randomUUID();
       await this.conversations.appendTurns(tx, conversationId, [
         { id: randomUUID(), role: 'user', content: message, personId: person.id },
         { id: assistantTurnId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage },
       ], now);
       const response: ConverseResponse = { status: 'ok', conversationId, intent, reply, keySource, models, tokenUsage };
-      if (tier) {
-        const consumption = await this.credit.recordConsumption(
+      if (hold) {
+        const settled = await this.credit.settleHold(
           {
-            personId: person.id,
+            holdId: hold.id,
             turnId: assistantTurnId,
-            asset: tier.asset,
             stages: [
               { stage: 'classify', model: models.classifier, usage: usage.classify },
               { stage: 'respond', model: models.responder, usage: usage.respond },
@@ -162,7 +201,12 @@ export class ConverseService {
           },
           tx,
         );
-        response.credit = { asset: consumption.asset, charged: jsonAmount(consumption.charged), balanceAfter: jsonAmount(consumption.balanceAfter) };
+        response.credit = {
+          asset: settled.asset,
+          held: jsonAmount(hold.amount),
+          charged: jsonAmount(settled.charged),
+          balanceAfter: jsonAmount(settled.balanceAfter),
+        };
       }
       if (remember) await remember(tx, response);
       return response;
@@ -177,6 +221,7 @@ export class ConverseService {
 
   private async call(label: 'classify' | 'respond', apiKey: string, model: string, system: string, messages: LlmMessage[], maxTokens: number): Promise<string> {
     const answer = await this.llm.complete({ apiKey, model, system, messages, maxTokens });
+    if (!isCompleteUsage(answer.usage)) throw new LlmError(); // fail closed: an uncharged answer is not kept
     this.usage.record(label, answer.usage);
     return answer.text;
   }

@@ -38,11 +38,13 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   grant_revoked: 410,
   idempotency_key_reused: 409,
   idempotency_key_in_progress: 409,
+  ledger_key_reused: 409,
   conversation_not_found: 404,
   reconciliation_not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  turns_in_flight: 429,
   db_unavailable: 503,
   // A model without a configured rate cannot be charged, so its turns are refused, never free.
   missing_rate: 503,

@@ -86,3 +86,19 @@ export class InvalidRateError extends CreditError {
     super(`Invalid rate: ${reason}`);
   }
 }
+
+/** The person already has max_turns_in_flight system-key turns holding credit (HTTP 429). */
+export class TurnsInFlightError extends CreditError {
+  readonly code = 'turns_in_flight';
+  constructor(readonly limit: number) {
+    super(`At most ${limit} turns may run at once; wait for one to finish`);
+  }
+}
+
+/** A ledger write repeated under an idempotency key with another kind, asset, amount or party. */
+export class LedgerKeyReusedError extends CreditError {
+  readonly code = 'ledger_key_reused';
+  constructor(readonly idempotencyKey: string) {
+    super('This ledger idempotency key was already used for a different transfer');
+  }
+}

@@ -1,10 +1,12 @@
 /** Ledger vocabulary: parties, flow kinds, and the plain shapes services return. */
-export const FLOW_KINDS = ['issuance', 'consumption', 'zeroing', 'referral', 'adjustment', 'reversal'] as const;
+export const FLOW_KINDS = ['issuance', 'consumption', 'zeroing', 'referral', 'adjustment', 'reversal', 'hold', 'release'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
 export const SYSTEM_ISSUER = 'system:issuer';
 export const SYSTEM_CONSUMED = 'system:consumed';
 export const SYSTEM_VOID = 'system:void';
+/** credit reserved by turns in flight (see holds) */
+export const SYSTEM_HELD = 'system:held';
 
 export const personParty = (personId: string) => `person:${personId}`;
 
@@ -82,4 +84,8 @@ export interface LedgerVerification {
   /** assets whose balances do not sum to zero */
   unbalancedAssets: { asset: string; sum: bigint }[];
   duplicateIdempotencyKeys: string[];
+  /** assets whose system:held balance differs from the sum of their active holds */
+  heldMismatch: { asset: string; held: bigint; activeHolds: bigint }[];
+  /** person balances below zero that no recorded hold_exceeded, late settlement or staff adjustment explains */
+  unexplainedNegativeBalances: { personId: string; asset: string; balance: bigint }[];
 }

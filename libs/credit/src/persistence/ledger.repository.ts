@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
 import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
+import { LedgerKeyReusedError } from '../domain/errors';
 
 interface FlowRow {
   id: string;
@@ -61,8 +62,13 @@ export class LedgerRepository {
       ],
     );
     if (rows.length === 1) return { flow: toFlow(rows[0]), created: true };
-    const existing = await this.flowByIdempotencyKey(tx, input.idempotencyKey!);
-    return { flow: existing!, created: false };
+    const existing = (await this.flowByIdempotencyKey(tx, input.idempotencyKey!))!;
+    // A retry gets the first flow back; another transfer under the same key is a bug, never answered with it.
+    const same =
+      existing.kind === input.kind && existing.asset === input.asset && existing.amount === input.amount &&
+      existing.from === input.from && existing.to === input.to;
+    if (!same) throw new LedgerKeyReusedError(input.idempotencyKey!);
+    return { flow: existing, created: false };
   }
 
   async flowByIdempotencyKey(tx: Tx, key: string): Promise<Flow | null> {
@@ -89,10 +95,12 @@ export class LedgerRepository {
 
   /** A person's flows, newest first, after the flow id `before` when given (keyset pagination). */
   async flowsOfPerson(tx: Tx, personId: string, limit: number, before?: string): Promise<Flow[]> {
+    // `flows.id`, qualified: a bare `id` in ORDER BY names the SELECT's `id::text AS id` and sorts
+    // as text (…, 2, 12, 11), which hid the newest flows once ids crossed 9→10 or 99→100.
     const rows: FlowRow[] = await tx.query(
       `SELECT ${FLOW_COLUMNS} FROM credit.flows
-        WHERE person_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-        ORDER BY id DESC LIMIT $3`,
+        WHERE person_id = $1 AND ($2::bigint IS NULL OR flows.id < $2::bigint)
+        ORDER BY flows.id DESC LIMIT $3`,
       [personId, before ?? null, limit],
     );
     return rows.map(toFlow);

@@ -2,6 +2,7 @@ import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
 import type { ConsumptionResult, RecordConsumptionCommand } from '../consumption.service';
 import type { TierResolution } from '../domain/tiers';
+import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from '../domain/holds';
 
 /**
  * A CreditSeam for suites that test something other than credit (e.g. converse routing): every
@@ -10,6 +11,9 @@ import type { TierResolution } from '../domain/tiers';
  */
 export class PermissiveCreditSeam implements CreditSeam {
   readonly consumptions: RecordConsumptionCommand[] = [];
+  readonly placed: PlaceHoldCommand[] = [];
+  readonly settled: SettleHoldCommand[] = [];
+  readonly released: string[] = [];
 
   constructor(
     readonly tier: TierResolution = {
@@ -35,6 +39,36 @@ export class PermissiveCreditSeam implements CreditSeam {
       balanceAfter: 0n,
       stages: command.stages.map((s) => ({ stage: s.stage, credits: 0n, flowId: null })),
     };
+  }
+
+  /** Every turn gets the lowest tier and its full max_tokens; the "hold" reserves nothing. */
+  async placeHold(command: PlaceHoldCommand): Promise<PlaceHoldResult> {
+    this.placed.push(command);
+    return {
+      status: 'placed',
+      hold: { id: `permissive-${this.placed.length}`, asset: this.tier.asset, amount: 0n, expiresAt: new Date(8.64e15) },
+      models: { classifier: this.tier.classifierModel, responder: this.tier.responderModel },
+      respondMaxTokens: command.respond.maxTokens,
+      balanceBefore: 0n,
+    };
+  }
+
+  async settleHold(command: SettleHoldCommand): Promise<SettlementResult> {
+    this.settled.push(command);
+    return {
+      asset: this.tier.asset,
+      held: 0n,
+      charged: 0n,
+      balanceBefore: 0n,
+      balanceAfter: 0n,
+      holdExceeded: false,
+      late: false,
+      stages: command.stages.map((s) => ({ stage: s.stage, credits: 0n, flowId: null })),
+    };
+  }
+
+  async releaseHold(holdId: string): Promise<void> {
+    this.released.push(holdId);
   }
 
   async checkEligibility() {

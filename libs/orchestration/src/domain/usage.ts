@@ -11,6 +11,10 @@ export type UsageLabel = 'classify' | 'respond';
 
 export const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
 
+/** Usage the provider reported in full: every count a non-negative integer (else the turn fails closed). */
+export const isCompleteUsage = (u: Partial<Usage> | null | undefined): u is Usage =>
+  !!u && (['input', 'output', 'cacheRead', 'cacheWrite'] as const).every((k) => Number.isSafeInteger(u[k]) && (u[k] as number) >= 0);
+
 export const addUsage = (a: Usage, b: Usage): Usage => ({
   input: a.input + b.input,
   output: a.output + b.output,

@@ -43,7 +43,8 @@ export class EngagementsController {
   @ApiOperation({ summary: 'One conversation turn: key resolution, credit gate, classify → route → respond, charged' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiOkResponse({ type: ConverseResponseSchema })
-  @ApiResponse({ status: 502, description: 'llm_error (nothing charged)', type: ErrorResponse })
+  @ApiResponse({ status: 429, description: 'turns_in_flight (more than max_turns_in_flight system-key turns of this person running)', type: ErrorResponse })
+  @ApiResponse({ status: 502, description: 'llm_error (upstream failed or answered without usage; nothing charged, the hold released)', type: ErrorResponse })
   @ApiResponse({ status: 503, description: 'no_llm_key', type: ErrorResponse })
   converse(
     @CurrentPerson() person: Person,

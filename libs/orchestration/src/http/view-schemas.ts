@@ -22,7 +22,8 @@ class ModelsSchema {
 
 class TurnCreditSchema {
   @ApiProperty() asset!: string;
-  @ApiProperty({ description: 'sum of the stages’ rounded-up charges' }) charged!: number;
+  @ApiProperty({ description: 'what the turn reserved before its LLM calls (a proven upper bound of its cost)' }) held!: number;
+  @ApiProperty({ description: 'sum of the stages’ rounded-up charges; ≤ held whenever the provider’s usage is truthful' }) charged!: number;
   @ApiProperty() balanceAfter!: number;
 }
 

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { LlmError } from '../domain/errors';
+import { isCompleteUsage } from '../domain/usage';
 import type { LlmAnswer, LlmClient, LlmRequest } from './llm-client';
 
 /** The production LlmClient: Anthropic's SDK, with bounded timeout and retries and a configurable base URL. */
@@ -35,16 +36,16 @@ export class AnthropicLlmClient implements LlmClient {
     } catch {
       throw new LlmError();
     }
-    const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
-    const u = message.usage;
-    return {
-      text,
-      usage: {
-        input: u.input_tokens,
-        output: u.output_tokens,
-        cacheRead: u.cache_read_input_tokens ?? 0,
-        cacheWrite: u.cache_creation_input_tokens ?? 0,
-      },
+    const text = (message.content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
+    // An answer without its usage can't be charged: fail closed (nothing kept, the hold released).
+    const u = message.usage as Partial<Anthropic.Usage> | undefined;
+    const usage = {
+      input: u?.input_tokens,
+      output: u?.output_tokens,
+      cacheRead: u?.cache_read_input_tokens ?? 0,
+      cacheWrite: u?.cache_creation_input_tokens ?? 0,
     };
+    if (!isCompleteUsage(usage)) throw new LlmError();
+    return { text, usage };
   }
 }

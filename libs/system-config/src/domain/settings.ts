@@ -87,6 +87,11 @@ export const SETTINGS = {
   referral_credit_asset: text('haiku'),
   referral_credit_amount: count(500, 1),
   session_ttl_hours: count(24 * 14, 1),
+  // Reservations (DESIGN.md): how long an unsettled hold lives, holds per person at once, and
+  // the smallest responder max_tokens a tier must afford to carry a turn.
+  hold_ttl_seconds: count(600, 1),
+  max_turns_in_flight: count(4, 1),
+  converse_min_response_tokens: count(256, 1),
   anthropic_api_key: text(undefined, true),
   reconcile_interval_seconds: count(300, 1),
   /** credit.low fires when a balance crosses below its asset's threshold */

@@ -1,0 +1,75 @@
+/** Reservations (DESIGN.md "Reservations"): the plain shapes the CreditSeam speaks. */
+import type { TokenUsage } from './oracle';
+
+export const HOLD_STATUSES = ['active', 'settled', 'released', 'expired'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+export interface Hold {
+  id: string;
+  personId: string;
+  asset: string;
+  amount: bigint;
+  turnId: string;
+  status: HoldStatus;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** One LLM call of the turn, as far as its cost can be bounded before it is made. */
+export interface StageBound {
+  /** proven upper bound of its input tokens (see hold-bound.ts inputTokenBound) */
+  inputTokens: number;
+  /** max_tokens it will send (the respond stage's may be lowered to what the credit covers) */
+  maxTokens: number;
+}
+
+export interface PlaceHoldCommand {
+  personId: string;
+  /** the assistant turn's id the hold is for; its consumption flows are keyed by it */
+  turnId: string;
+  classify: StageBound;
+  /** inputTokens: with the longest responder system prompt (the intent is not known yet) */
+  respond: StageBound;
+}
+
+export type PlaceHoldResult =
+  | {
+      status: 'placed';
+      hold: { id: string; asset: string; amount: bigint; expiresAt: Date };
+      models: { classifier: string; responder: string };
+      /** the respond stage's max_tokens: what was asked, or less when the credit covers less */
+      respondMaxTokens: number;
+      /** the person's balance of the asset before the hold */
+      balanceBefore: bigint;
+    }
+  | { status: 'account_suspended' | 'account_deleted' | 'credit_exhausted' };
+
+export interface SettleStage {
+  stage: 'classify' | 'respond';
+  /** the model the stage actually called; its rates price the stage */
+  model: string;
+  usage: TokenUsage;
+}
+
+export interface SettleHoldCommand {
+  holdId: string;
+  turnId: string;
+  stages: SettleStage[];
+}
+
+/**
+ * A settled turn. `balanceBefore` is the balance before the turn's hold and `balanceAfter` the
+ * settled one, so a threshold crossing can be told (credit.low); `holdExceeded` when the usage
+ * cost more than the hold's bound (a provider that misreports), recorded in the flows' metadata.
+ */
+export interface SettlementResult {
+  asset: string;
+  held: bigint;
+  charged: bigint;
+  balanceBefore: bigint;
+  balanceAfter: bigint;
+  holdExceeded: boolean;
+  /** the hold had expired before the turn settled: the person was charged directly */
+  late: boolean;
+  stages: { stage: string; credits: bigint; flowId: string | null }[];
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import { SystemConfigService } from '@loomworks/system-config';
+import { InvalidAmountError, TurnsInFlightError } from './domain/errors';
+import type { Hold, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
+import { isValidUsage } from './domain/oracle';
+import { HoldsRepository } from './persistence/holds.repository';
+
+const SWEEP_BATCH = 500;
+
+/**
+ * Reservations: place a hold before a system-key turn calls the LLM, settle it with the turn,
+ * release it when the LLM fails, expire it when the turn never came back. Each is one call of
+ * the ledger's SQL functions (see migration CreateHolds for the rules they apply).
+ */
+@Injectable()
+export class HoldsService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly holds: HoldsRepository,
+    private readonly settings: SystemConfigService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Gate, tier and hold in one statement under the person's row lock (no LLM call has happened
+   * yet). Throws TurnsInFlightError at max_turns_in_flight active holds.
+   */
+  async place(command: PlaceHoldCommand): Promise<PlaceHoldResult> {
+    for (const bound of [command.classify, command.respond]) {
+      if (![bound.inputTokens, bound.maxTokens].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+        throw new InvalidAmountError('token bounds must be non-negative integers');
+      }
+    }
+    const [priority, responderModels, classifierModel, ttlSeconds, maxInFlight, minResponseTokens] = await this.settings.requireMany([
+      'credit_tier_priority',
+      'credit_tier_responder_models',
+      'converse_default_classifier_model',
+      'hold_ttl_seconds',
+      'max_turns_in_flight',
+      'converse_min_response_tokens',
+    ] as const);
+    const tiers = priority.flatMap((asset) => (responderModels[asset] ? [{ asset, responderModel: responderModels[asset] }] : []));
+    const holdId = randomUUID();
+    // A single statement commits on its own: no transaction round trips around it.
+    const row = await this.holds.place(this.transactions.manager, {
+      personId: command.personId,
+      holdId,
+      turnId: command.turnId,
+      at: this.clock.now(),
+      ttlSeconds,
+      maxInFlight,
+      minResponseTokens: Math.min(minResponseTokens, command.respond.maxTokens),
+      classifierModel,
+      classify: command.classify,
+      respond: command.respond,
+      tiers,
+    });
+    if (row.outcome === 'turns_in_flight') throw new TurnsInFlightError(maxInFlight);
+    if (row.outcome !== 'placed') return { status: row.outcome };
+    return {
+      status: 'placed',
+      hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
+      models: { classifier: classifierModel, responder: row.responder_model! },
+      respondMaxTokens: Number(row.max_tokens),
+      balanceBefore: BigInt(row.balance_before!),
+    };
+  }
+
+  /**
+   * In the transaction that records the turns: release the hold, charge each stage at its
+   * model's current rates, mark the hold settled. This is the one place a turn's money settles.
+   */
+  async settle(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult> {
+    for (const s of command.stages) if (!isValidUsage(s.usage)) throw new InvalidAmountError('token counts must be non-negative integers');
+    const stages = command.stages.map((s) => ({ stage: s.stage, model: s.model, tokens: s.usage }));
+    const row = await this.transactions.join(tx, (t) => this.holds.settle(t, command.holdId, command.turnId, this.clock.now(), stages));
+    return {
+      asset: row.asset,
+      held: BigInt(row.held),
+      charged: BigInt(row.charged),
+      balanceBefore: BigInt(row.balance_before),
+      balanceAfter: BigInt(row.balance_after),
+      holdExceeded: row.hold_exceeded,
+      late: row.late,
+      stages: row.stages.map((s) => ({ stage: s.stage, credits: BigInt(s.credits), flowId: s.flowId })),
+    };
+  }
+
+  /** Returns a hold's credit at once (its LLM call failed); false when it was no longer active. */
+  release(holdId: string): Promise<boolean> {
+    return this.holds.end(this.transactions.manager, holdId, 'released', this.clock.now());
+  }
+
+  /**
+   * Expires every active hold past hold_ttl_seconds (its turn never settled: the server died):
+   * each is released in its own short statement. Answers how many were expired. The
+   * reconciler calls this; placing a hold also expires the person's own stale holds.
+   */
+  async sweepExpired(): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const ids = await this.holds.expiredIds(this.transactions.manager, this.clock.now(), SWEEP_BATCH);
+      for (const id of ids) if (await this.holds.end(this.transactions.manager, id, 'expired', this.clock.now())) expired++;
+      if (ids.length < SWEEP_BATCH) return expired;
+    }
+  }
+
+  activeHolds(personId: string, tx?: Tx): Promise<Hold[]> {
+    return this.holds.activeOf(tx ?? this.transactions.manager, personId);
+  }
+
+  heldByAsset(personId: string, tx?: Tx): Promise<Map<string, bigint>> {
+    return this.holds.heldOf(tx ?? this.transactions.manager, personId);
+  }
+
+  byId(holdId: string): Promise<Hold | null> {
+    return this.holds.byId(this.transactions.manager, holdId);
+  }
+}

@@ -1,0 +1,190 @@
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import type { Tx } from '@loomworks/database';
+import { PersonNotFoundError } from '@loomworks/persons';
+import { LedgerKeyReusedError, MissingRateError } from '../domain/errors';
+import type { Hold, HoldStatus } from '../domain/holds';
+import type { TokenUsage } from '../domain/oracle';
+
+export interface PlaceHoldRow {
+  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'turns_in_flight';
+  asset: string | null;
+  responder_model: string | null;
+  amount: string | null;
+  max_tokens: string | null;
+  balance_before: string | null;
+  expires_at: Date | null;
+}
+
+export interface PlaceHoldParams {
+  personId: string;
+  holdId: string;
+  turnId: string;
+  at: Date;
+  ttlSeconds: number;
+  maxInFlight: number;
+  minResponseTokens: number;
+  classifierModel: string;
+  classify: { inputTokens: number; maxTokens: number };
+  respond: { inputTokens: number; maxTokens: number };
+  /** tiers in priority order with their responder models */
+  tiers: { asset: string; responderModel: string }[];
+}
+
+export interface SettleRow {
+  asset: string;
+  held: string;
+  charged: string;
+  balance_before: string;
+  balance_after: string;
+  hold_exceeded: boolean;
+  late: boolean;
+  stages: { stage: string; credits: number; flowId: string | null }[];
+}
+
+interface HoldRow {
+  id: string;
+  person_id: string;
+  asset: string;
+  amount: string;
+  turn_id: string;
+  status: HoldStatus;
+  expires_at: Date;
+  created_at: Date;
+}
+
+const toHold = (r: HoldRow): Hold => ({
+  id: r.id,
+  personId: r.person_id,
+  asset: r.asset,
+  amount: BigInt(r.amount),
+  turnId: r.turn_id,
+  status: r.status,
+  expiresAt: r.expires_at,
+  createdAt: r.created_at,
+});
+
+const HOLD_COLUMNS = 'id, person_id, asset, amount::text AS amount, turn_id, status, expires_at, created_at';
+
+/**
+ * Holds are written only by the SQL functions of migration CreateHolds — one round trip per
+ * phase, under the person's row lock (see there). This repository calls them and maps the
+ * errors they raise to typed ones.
+ */
+@Injectable()
+export class HoldsRepository {
+  async place(tx: Tx, p: PlaceHoldParams): Promise<PlaceHoldRow> {
+    const [row]: PlaceHoldRow[] = await mapLedgerErrors(
+      tx.query(
+        `SELECT outcome, asset, responder_model, amount::text AS amount, max_tokens::text AS max_tokens,
+                balance_before::text AS balance_before, expires_at
+           FROM credit.place_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [
+          p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
+          p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
+          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel),
+        ],
+      ),
+      p.personId,
+    );
+    return row;
+  }
+
+  async settle(tx: Tx, holdId: string, turnId: string, at: Date, stages: { stage: string; model: string; tokens: TokenUsage }[]): Promise<SettleRow> {
+    const [row]: SettleRow[] = await mapLedgerErrors(
+      tx.query(
+        `SELECT asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
+                balance_after::text AS balance_after, hold_exceeded, late, stages
+           FROM credit.settle_hold($1, $2, $3, $4)`,
+        [holdId, turnId, at, JSON.stringify(stages)],
+      ),
+    );
+    return row;
+  }
+
+  /** Ends an active hold without a charge; false when it was no longer active. */
+  async end(tx: Tx, holdId: string, status: 'released' | 'expired', at: Date): Promise<boolean> {
+    const [row]: { ended: boolean }[] = await mapLedgerErrors(tx.query('SELECT credit.end_hold($1, $2, $3) AS ended', [holdId, status, at]));
+    return row.ended;
+  }
+
+  /** Ids of active holds past their expiry, oldest first. */
+  async expiredIds(tx: Tx, at: Date, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(
+      `SELECT id FROM credit.holds WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
+      [at, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async activeOf(tx: Tx, personId: string): Promise<Hold[]> {
+    const rows: HoldRow[] = await tx.query(
+      `SELECT ${HOLD_COLUMNS} FROM credit.holds WHERE person_id = $1 AND status = 'active' ORDER BY created_at DESC, id`,
+      [personId],
+    );
+    return rows.map(toHold);
+  }
+
+  /** Per asset, what the person's active holds reserve. */
+  async heldOf(tx: Tx, personId: string): Promise<Map<string, bigint>> {
+    const rows: { asset: string; held: string }[] = await tx.query(
+      `SELECT asset, sum(amount)::text AS held FROM credit.holds WHERE person_id = $1 AND status = 'active' GROUP BY asset`,
+      [personId],
+    );
+    return new Map(rows.map((r) => [r.asset, BigInt(r.held)]));
+  }
+
+  async byId(tx: Tx, holdId: string): Promise<Hold | null> {
+    const rows: HoldRow[] = await tx.query(`SELECT ${HOLD_COLUMNS} FROM credit.holds WHERE id = $1`, [holdId]);
+    return rows[0] ? toHold(rows[0]) : null;
+  }
+
+  /** Per asset: system:held's balance beside the sum of active holds, where they differ. */
+  async heldMismatch(tx: Tx): Promise<{ asset: string; held: bigint; activeHolds: bigint }[]> {
+    const rows: { asset: string; held: string; active: string }[] = await tx.query(`
+      WITH held AS (SELECT asset, sum(amount) AS total FROM credit.balances WHERE party = 'system:held' GROUP BY asset),
+           active AS (SELECT asset, sum(amount) AS total FROM credit.holds WHERE status = 'active' GROUP BY asset)
+      SELECT asset, coalesce(held.total, 0)::text AS held, coalesce(active.total, 0)::text AS active
+        FROM held FULL JOIN active USING (asset)
+       WHERE coalesce(held.total, 0) <> coalesce(active.total, 0)
+       ORDER BY asset`);
+    return rows.map((r) => ({ asset: r.asset, held: BigInt(r.held), activeHolds: BigInt(r.active) }));
+  }
+
+  /**
+   * Persons below zero in an asset with no recorded cause: a hold_exceeded or a late settlement
+   * (consumption metadata), or a staff adjustment.
+   */
+  async unexplainedNegativeBalances(tx: Tx): Promise<{ personId: string; asset: string; balance: bigint }[]> {
+    const rows: { person_id: string; asset: string; balance: string }[] = await tx.query(`
+      SELECT substr(b.party, 8) AS person_id, b.asset, sum(b.amount)::text AS balance
+        FROM credit.balances b
+       WHERE b.party LIKE 'person:%'
+       GROUP BY b.party, b.asset
+      HAVING sum(b.amount) < 0
+         AND NOT EXISTS (
+           SELECT 1 FROM credit.flows f
+            WHERE f.person_id = substr(b.party, 8)::uuid AND f.asset = b.asset
+              AND (f.kind = 'adjustment' OR f.metadata ? 'holdExceeded' OR f.metadata ? 'overdraft'))
+       ORDER BY 1, 2`);
+    return rows.map((r) => ({ personId: r.person_id, asset: r.asset, balance: BigInt(r.balance) }));
+  }
+}
+
+/** Maps the fixed messages the ledger's SQL functions raise to typed errors. */
+export async function mapLedgerErrors<T>(query: Promise<T>, personId?: string): Promise<T> {
+  try {
+    return await query;
+  } catch (error) {
+    if (error instanceof QueryFailedError) {
+      const { message, detail } = error.driverError as { message?: string; detail?: string };
+      if (message === 'missing_rate') {
+        const [model, kind] = (detail ?? '').split(' ');
+        throw new MissingRateError(model, kind);
+      }
+      if (message === 'ledger_key_reused') throw new LedgerKeyReusedError(detail ?? '');
+      if (message === 'person_not_found') throw new PersonNotFoundError(personId ?? '');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,127 @@
+import { GrantsService, HoldsService, LedgerService, LifecycleService } from '@loomworks/credit';
+import { SystemConfigService } from '@loomworks/system-config';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
+
+const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
+/** A provider that reports the most it truthfully could: a token per byte sent, every max_token used. */
+const truthfulWorstCase = (r: FakeRequest) => ({
+  input_tokens: Buffer.byteLength(r.system) + r.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0),
+  output_tokens: r.maxTokens,
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('holds make overspending impossible (system-key turns over HTTP)', () => {
+  const fake = new FakeAnthropic();
+  let world: AuthWorld;
+
+  beforeAll(async () => {
+    await fake.start();
+    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '10000' } });
+    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(async () => {
+    await world.close();
+    await fake.stop();
+  });
+
+  const converse = (who: SignedUp, message: string) =>
+    world.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set({ authorization: `Bearer ${who.sessionToken}` }).send({ message });
+  const funded = async (asset: string, amount: bigint) => {
+    const email = uniqueEmail('holds');
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset, kind: 'welcome', amount });
+    return world.signup({ email, claimToken });
+  };
+  const balance = (who: SignedUp) => world.app.get(LedgerService).balance(who.person.id, 'haiku');
+  const activeHolds = (who: SignedUp) => world.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id]);
+
+  it.each([1, 2, 3])('30 parallel turns of a person whose balance covers 3 never spend more than it (round %i)', async () => {
+    fake.reset({ usage: truthfulWorstCase, latencyMs: 20 });
+    // One full turn's hold is 7 haiku credits (classify 1 + respond 6 at max_tokens 1024): 3 turns' worth.
+    const who = await funded('haiku', 21n);
+    const lowest: bigint[] = [];
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => converse(who, `parallel turn ${i}`).then(async (r) => {
+      lowest.push(await balance(who));
+      return r;
+    })));
+    const outcomes = results.map((r) => (r.status === 200 ? r.body.status : `${r.status} ${r.body.error}`));
+    for (const outcome of outcomes) expect(['ok', 'credit_exhausted', '429 turns_in_flight']).toContain(outcome);
+    const charged = results.filter((r) => r.status === 200 && r.body.status === 'ok').reduce((sum, r) => sum + r.body.credit.charged, 0);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThanOrEqual(1);
+    expect(charged).toBeLessThanOrEqual(21);
+    expect(await balance(who)).toBe(21n - BigInt(charged));
+    for (const b of lowest) expect(b).toBeGreaterThanOrEqual(0n);
+    for (const r of results.filter((x) => x.status === 200 && x.body.status === 'ok')) {
+      expect(r.body.credit.charged).toBeLessThanOrEqual(r.body.credit.held);
+      expect(r.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
+    }
+    expect(await activeHolds(who)).toEqual([]);
+    const consumed = await world.db.query<{ n: number }>("SELECT coalesce(sum(amount), 0)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
+    expect(consumed).toEqual([{ n: charged }]);
+  });
+
+  it('lets an in-flight turn settle when the account is suspended meanwhile', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ latencyMs: 300 });
+    const turn = converse(who, 'suspend me mid-turn').then((r) => r);
+    await waitFor(() => fake.requests.length >= 1);
+    await world.app.get(LifecycleService).suspend(who.person.id);
+    const res = await turn;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', credit: { charged: 4, balanceAfter: 96 } });
+    expect(await activeHolds(who)).toEqual([]);
+    fake.reset();
+    expect((await converse(who, 'and now?').expect(200)).body.status).toBe('account_suspended');
+  });
+
+  it('settles a turn in flight when the account is deleted meanwhile, and zeroes what the hold returns', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ latencyMs: 300 });
+    const turn = converse(who, 'delete me mid-turn').then((r) => r);
+    await waitFor(() => fake.requests.length >= 1);
+    await world.app.get(LifecycleService).delete(who.person.id);
+    const res = await turn;
+    expect(res.status).toBe(200);
+    expect(res.body.credit).toMatchObject({ charged: 4, balanceAfter: 0 });
+    expect(await balance(who)).toBe(0n);
+    expect(await activeHolds(who)).toEqual([]);
+    const flows = await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(flows.map((f) => f.kind)).toEqual(['issuance', 'hold', 'zeroing', 'release', 'consumption', 'consumption', 'zeroing']);
+  });
+
+  it('releases at once when the LLM fails after the classify stage answered: nothing charged', async () => {
+    const who = await funded('haiku', 100n);
+    fake.reset({ failWith: (r) => (isClassify(r) ? undefined : 500) });
+    const res = await converse(who, 'fail on respond').expect(502);
+    expect(res.body.error).toBe('llm_error');
+    expect(fake.requests).toHaveLength(2);
+    expect(await activeHolds(who)).toEqual([]);
+    expect(await balance(who)).toBe(100n);
+    expect(await world.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
+  });
+
+  it('expires the hold of a turn that never came back (sweeper), nothing charged, nothing leaked', async () => {
+    const who = await funded('haiku', 100n);
+    const holds = world.app.get(HoldsService);
+    const placed = await holds.place({ personId: who.person.id, turnId: '00000000-0000-4000-a000-000000000001', classify: { inputTokens: 100, maxTokens: 10 }, respond: { inputTokens: 100, maxTokens: 1024 } });
+    expect(placed.status).toBe('placed');
+    expect(await balance(who)).toBe(93n);
+    world.clock.set(new Date(world.clock.now().getTime() + 601_000));
+    try {
+      expect(await holds.sweepExpired()).toBe(1);
+    } finally {
+      world.clock.set(new Date(world.clock.now().getTime() - 601_000));
+    }
+    expect(await balance(who)).toBe(100n);
+    expect(await activeHolds(who)).toEqual([]);
+  });
+});

@@ -1,0 +1,312 @@
+import fc from 'fast-check';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { Transactions } from '@loomworks/database';
+import {
+  creditsFor,
+  HoldsService,
+  inputTokenBound,
+  LedgerKeyReusedError,
+  LedgerService,
+  LifecycleService,
+  OracleService,
+  type PlaceHoldCommand,
+  type Rate,
+  type TokenKind,
+  type TokenUsage,
+} from '@loomworks/credit';
+import { SystemConfigService } from '@loomworks/system-config';
+import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+
+const HAIKU = 'claude-haiku-4-5-20251001';
+const SONNET = 'claude-sonnet-4-6';
+const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+let turnSeq = 0;
+const newTurnId = () => `00000000-0000-4000-9000-${String(++turnSeq).padStart(12, '0')}`;
+const command = (personId: string, over: Partial<PlaceHoldCommand> = {}): PlaceHoldCommand => ({
+  personId,
+  turnId: newTurnId(),
+  classify: { inputTokens: 200, maxTokens: 10 },
+  respond: { inputTokens: 300, maxTokens: 1024 },
+  ...over,
+});
+
+describe('holds (reservations)', () => {
+  let world: CreditWorld;
+  let holds: HoldsService;
+  let ledger: LedgerService;
+
+  beforeAll(async () => {
+    world = await createCreditWorld();
+    holds = world.get(HoldsService);
+    ledger = world.get(LedgerService);
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(() => world.close());
+
+  const activeHolds = async (personId: string) =>
+    world.db.query<{ status: string }>("SELECT status FROM credit.holds WHERE person_id = $1 AND status = 'active'", [personId]);
+
+  it('places a hold as a flow to system:held and a credit.holds row; the balance is what can still be spent', async () => {
+    const person = await world.fundedPerson('haiku', 1000n);
+    const placed = await holds.place(command(person.id));
+    // classify: ceil((200 × 1250 + 10 × 5000) / 10^6) = 1; respond: ceil((300 × 1250 + 1024 × 5000) / 10^6) = 6
+    expect(placed).toMatchObject({ status: 'placed', hold: { asset: 'haiku', amount: 7n }, respondMaxTokens: 1024, balanceBefore: 1000n, models: { classifier: HAIKU, responder: HAIKU } });
+    if (placed.status !== 'placed') throw new Error('not placed');
+    expect(await ledger.balance(person.id, 'haiku')).toBe(993n);
+    expect(await world.db.query('SELECT kind, to_party, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id DESC LIMIT 1', [person.id])).toEqual([
+      { kind: 'hold', to_party: 'system:held', idempotency_key: `hold:${placed.hold.id}` },
+    ]);
+    expect(await holds.activeHolds(person.id)).toEqual([expect.objectContaining({ id: placed.hold.id, amount: 7n, status: 'active' })]);
+    await holds.release(placed.hold.id);
+    expect(await ledger.balance(person.id, 'haiku')).toBe(1000n);
+  });
+
+  it('settles: releases the hold, charges each stage under turn:<id>:<stage>, and reports balances before the hold and after', async () => {
+    const person = await world.fundedPerson('sonnet', 1000n);
+    const cmd = command(person.id);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error('not placed');
+    const settled = await holds.settle({
+      holdId: placed.hold.id,
+      turnId: cmd.turnId,
+      stages: [
+        { stage: 'classify', model: HAIKU, usage: usage({ input: 150, output: 2 }) }, // ceil(0.16) = 1
+        { stage: 'respond', model: SONNET, usage: usage({ input: 250, output: 300 }) }, // ceil(0.75 + 4.5) = 6
+      ],
+    });
+    expect(settled).toMatchObject({ asset: 'sonnet', held: placed.hold.amount, charged: 7n, balanceBefore: 1000n, balanceAfter: 993n, holdExceeded: false, late: false });
+    const flows = await world.db.query<{ kind: string; idempotency_key: string }>('SELECT kind, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id', [person.id]);
+    expect(flows.slice(1)).toEqual([
+      { kind: 'hold', idempotency_key: `hold:${placed.hold.id}` },
+      { kind: 'release', idempotency_key: `release:${placed.hold.id}` },
+      { kind: 'consumption', idempotency_key: `turn:${cmd.turnId}:classify` },
+      { kind: 'consumption', idempotency_key: `turn:${cmd.turnId}:respond` },
+    ]);
+    expect((await holds.byId(placed.hold.id))!.status).toBe('settled');
+  });
+
+  it('records hold_exceeded when the provider reports more than the bound, and still charges it', async () => {
+    const person = await world.fundedPerson('haiku', 20n);
+    const cmd = command(person.id);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error('not placed');
+    const settled = await holds.settle({
+      holdId: placed.hold.id,
+      turnId: cmd.turnId,
+      stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 100_000, output: 10_000 }) }], // 100 + 50 = 150
+    });
+    expect(settled).toMatchObject({ held: 7n, charged: 150n, balanceAfter: -130n, holdExceeded: true });
+    const [flow] = await world.db.query<{ metadata: Record<string, unknown> }>("SELECT metadata FROM credit.flows WHERE idempotency_key = $1", [`turn:${cmd.turnId}:respond`]);
+    expect(flow.metadata.holdExceeded).toEqual({ holdId: placed.hold.id, held: 7, charged: 150 });
+    // verify() accepts this negative balance because its cause is recorded (afterEach checks it).
+  });
+
+  it('lowers max_tokens to what the balance covers, falls back a tier below converse_min_response_tokens, and refuses when none can', async () => {
+    const person = await world.fundedPerson('haiku', 4n);
+    const lowered = await holds.place(command(person.id));
+    // 4 credits: classify takes 1; 3 buy floor((3·10^6 − 300 × 1250) / 5000) = 525 tokens
+    expect(lowered).toMatchObject({ status: 'placed', respondMaxTokens: 525, hold: { amount: 4n } });
+    expect(await ledger.balance(person.id, 'haiku')).toBe(0n);
+    expect(await holds.place(command(person.id))).toEqual({ status: 'credit_exhausted' });
+
+    const two = await world.fundedPerson('haiku', 10_000n);
+    await ledger.adjust({ personId: two.id, asset: 'opus', amount: 1n, reason: 'one opus credit', actorPersonId: null });
+    const fallback = await holds.place(command(two.id));
+    expect(fallback).toMatchObject({ status: 'placed', hold: { asset: 'haiku' }, models: { responder: HAIKU } });
+    for (const placed of [lowered, fallback]) if (placed.status === 'placed') await holds.release(placed.hold.id);
+    expect(await activeHolds(person.id)).toEqual([]);
+  });
+
+  it('gates on the account status under the person lock, and limits turns in flight', async () => {
+    const person = await world.fundedPerson('haiku', 1000n);
+    const settings = world.get(SystemConfigService);
+    await settings.set('max_turns_in_flight', 2);
+    try {
+      await holds.place(command(person.id));
+      await holds.place(command(person.id));
+      await expect(holds.place(command(person.id))).rejects.toMatchObject({ code: 'turns_in_flight' });
+    } finally {
+      await settings.unset('max_turns_in_flight');
+    }
+    await world.get(LifecycleService).suspend(person.id);
+    expect(await holds.place(command(person.id))).toEqual({ status: 'account_suspended' });
+    await world.get(LifecycleService).delete(person.id);
+    expect(await holds.place(command(person.id))).toEqual({ status: 'account_deleted' });
+    // The deleted person's two holds settle; what they return is zeroed again (see below), and
+    // the sweeper expires the rest.
+    world.clock.set(new Date(world.clock.now().getTime() + 3600_000));
+    expect(await holds.sweepExpired()).toBe(2);
+    expect(await ledger.balance(person.id, 'haiku')).toBe(0n);
+    world.clock.set(new Date(world.clock.now().getTime() - 3600_000));
+  });
+
+  it('expires a hold whose turn never settled, then settles it late: the person is charged once, directly', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    const cmd = command(person.id);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error('not placed');
+    const start = world.clock.now();
+    world.clock.set(new Date(start.getTime() + 599_000));
+    expect(await holds.sweepExpired()).toBe(0); // not yet: hold_ttl_seconds is 600
+    world.clock.set(new Date(start.getTime() + 600_000));
+    expect(await holds.sweepExpired()).toBe(1);
+    expect((await holds.byId(placed.hold.id))!.status).toBe('expired');
+    expect(await ledger.balance(person.id, 'haiku')).toBe(100n);
+
+    const stages = [{ stage: 'respond' as const, model: HAIKU, usage: usage({ input: 1000, output: 200 }) }]; // 1 + 1 = 2
+    const late = await holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages });
+    expect(late).toMatchObject({ charged: 2n, balanceBefore: 100n, balanceAfter: 98n, late: true });
+    await expect(holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages })).rejects.toThrow();
+    expect(await ledger.balance(person.id, 'haiku')).toBe(98n);
+    world.clock.set(start);
+  });
+
+  it('settles the hold of a person deleted meanwhile and zeroes the returned remainder again', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    const cmd = command(person.id);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error('not placed');
+    await world.get(LifecycleService).delete(person.id);
+    expect(await ledger.balance(person.id, 'haiku')).toBe(0n); // 93 zeroed, 7 still held
+    const settled = await holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 100, output: 100 }) }] });
+    expect(settled).toMatchObject({ charged: 1n, balanceAfter: 0n });
+    const zeroings = await world.db.query<{ amount: string }>("SELECT amount::text FROM credit.flows WHERE person_id = $1 AND kind = 'zeroing' ORDER BY id", [person.id]);
+    expect(zeroings.map((z) => z.amount)).toEqual(['93', '6']);
+    expect(await activeHolds(person.id)).toEqual([]);
+  });
+
+  it('refuses a ledger key reused for a different transfer instead of answering with the first flow', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    const write = (amount: bigint) =>
+      world.get(Transactions).run((tx) =>
+        ledger.writeFlow(tx, { kind: 'adjustment', asset: 'haiku', amount, from: 'system:issuer', to: `person:${person.id}`, personId: person.id, idempotencyKey: `test:${person.id}` }),
+      );
+    const first = await write(5n);
+    expect((await write(5n)).flow.id).toBe(first.flow.id); // a retry: the first flow
+    await expect(write(6n)).rejects.toBeInstanceOf(LedgerKeyReusedError);
+    await expect(ledger.adjust({ personId: person.id, asset: 'sonnet', amount: 5n, reason: 'r', actorPersonId: null, idempotencyKey: `test:${person.id}` })).rejects.toBeInstanceOf(LedgerKeyReusedError);
+    expect(await ledger.balance(person.id, 'haiku')).toBe(105n);
+  });
+
+  it('costs one round trip to place (settings read aside) and one to settle', async () => {
+    const person = await world.fundedPerson('haiku', 1000n);
+    const cmd = command(person.id);
+    const queries = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      const placed = await holds.place(cmd);
+      if (placed.status !== 'placed') throw new Error('not placed');
+      // one SELECT of the settings, one call of credit.place_hold — no transaction statements
+      expect(queries.mock.calls.map(([sql]) => sql.trim().split(/\s+/)[0])).toEqual(['SELECT', 'SELECT']);
+      expect(queries.mock.calls[1][0]).toContain('credit.place_hold');
+      queries.mockClear();
+      await world.get(Transactions).run((tx) =>
+        holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 10, output: 10 }) }] }, tx),
+      );
+      const inside = queries.mock.calls.map(([sql]) => sql).filter((sql) => !/^(START TRANSACTION|SET TRANSACTION|COMMIT)/.test(sql));
+      expect(inside).toEqual([expect.stringContaining('credit.settle_hold')]);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+
+  it('reports a system:held balance that differs from the active holds', async () => {
+    const person = await world.fundedPerson('haiku', 100n);
+    // A hold flow written without its credit.holds row: the kind of drift verify() must see.
+    await world.get(Transactions).run((tx) =>
+      ledger.writeFlow(tx, { kind: 'hold', asset: 'haiku', amount: 3n, from: `person:${person.id}`, to: 'system:held', personId: person.id, idempotencyKey: `stray:${person.id}` }),
+    );
+    expect(await ledger.verify()).toMatchObject({ ok: false, heldMismatch: [{ asset: 'haiku', held: 3n, activeHolds: 0n }] });
+    await world.get(Transactions).run((tx) =>
+      ledger.writeFlow(tx, { kind: 'release', asset: 'haiku', amount: 3n, from: 'system:held', to: `person:${person.id}`, personId: person.id, idempotencyKey: `unstray:${person.id}` }),
+    );
+  });
+
+  it('reports a negative person balance that nothing recorded explains', async () => {
+    const person = await world.fundedPerson('haiku', 5n);
+    await world.get(Transactions).run((tx) =>
+      ledger.writeFlow(tx, { kind: 'consumption', asset: 'haiku', amount: 8n, from: `person:${person.id}`, to: 'system:consumed', personId: person.id, idempotencyKey: `raw:${person.id}` }),
+    );
+    expect(await ledger.verify()).toMatchObject({ ok: false, unexplainedNegativeBalances: [{ personId: person.id, asset: 'haiku', balance: -3n }] });
+    await ledger.adjust({ personId: person.id, asset: 'haiku', amount: 3n, reason: 'test repair', actorPersonId: null });
+  });
+
+  describe('properties', () => {
+    const rate = fc.record({ num: fc.integer({ min: 1, max: 100_000 }), den: fc.integer({ min: 1, max: 97 }) });
+    const rates = fc.record({ input: rate, output: rate, cacheRead: rate, cacheWrite: rate });
+    const setRates = async (model: string, r: Record<TokenKind, { num: number; den: number }>) => {
+      for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite'] as const) {
+        await world.get(OracleService).setRate({ model, tokenKind: kind, numerator: BigInt(r[kind].num), denominator: BigInt(r[kind].den) });
+      }
+    };
+
+    it('prices a stage in SQL exactly as the oracle does (ceil of the exact sum)', async () => {
+      const tokens = fc.record({ input: fc.nat({ max: 500_000 }), output: fc.nat({ max: 100_000 }), cacheRead: fc.nat({ max: 500_000 }), cacheWrite: fc.nat({ max: 500_000 }) });
+      await fc.assert(
+        fc.asyncProperty(rates, tokens, async (r, u) => {
+          await setRates('prop-model', r);
+          const [row] = await world.db.query<{ credits: string }>('SELECT credits::text FROM credit.stage_charge($1, $2, $3)', ['prop-model', JSON.stringify(u), world.clock.now()]);
+          const map = new Map<TokenKind, Rate>((Object.keys(r) as TokenKind[]).map((k) => [k, { id: '0', tokenKind: k, numerator: BigInt(r[k].num), denominator: BigInt(r[k].den) }]));
+          expect(BigInt(row.credits)).toBe(creditsFor(u, map));
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('a hold is an upper bound of any usage the provider can truthfully report', async () => {
+      const text = fc.string({ unit: 'binary', maxLength: 400 });
+      const scenario = fc.record({
+        message: text.filter((m) => m.length > 0),
+        history: fc.array(text, { maxLength: 6 }),
+        classifierRates: rates,
+        responderRates: rates,
+        balance: fc.integer({ min: 1, max: 200 }),
+        // what the provider reports: all the input tokens the bound allows, split among the kinds
+        // (the rest on `rest`), and a share of max_tokens (often all of it: the worst case)
+        split: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
+        rest: fc.constantFrom('input' as const, 'cacheRead' as const, 'cacheWrite' as const),
+        outputShare: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+      });
+      const settings = world.get(SystemConfigService);
+      await settings.set('max_turns_in_flight', 1000);
+      let settledRuns = 0;
+      try {
+        await fc.assert(
+          fc.asyncProperty(scenario, async (s) => {
+            await setRates(HAIKU, s.classifierRates);
+            await setRates(SONNET, s.responderRates);
+            const person = await world.fundedPerson('sonnet', BigInt(s.balance));
+            const classifyIn = inputTokenBound('Classify the user message.', [{ content: s.message }]);
+            const respondIn = inputTokenBound('the longest responder prompt', [...s.history.map((content) => ({ content })), { content: s.message }]);
+            const cmd = command(person.id, { classify: { inputTokens: classifyIn, maxTokens: 10 }, respond: { inputTokens: respondIn, maxTokens: 1024 } });
+            const placed = await holds.place(cmd);
+            if (placed.status !== 'placed') return; // too little credit: refused, nothing to bound
+            expect(placed.hold.amount).toBeLessThanOrEqual(BigInt(s.balance));
+            const truthful = (inputBound: number, maxTokens: number) => {
+              const u = usage({ output: Math.floor(maxTokens * s.outputShare) });
+              u.input = Math.floor(inputBound * s.split[0]);
+              u.cacheRead = Math.floor((inputBound - u.input) * s.split[1]);
+              u[s.rest] += inputBound - u.input - u.cacheRead - u.cacheWrite;
+              return u;
+            };
+            const settled = await holds.settle({
+              holdId: placed.hold.id,
+              turnId: cmd.turnId,
+              stages: [
+                { stage: 'classify', model: HAIKU, usage: truthful(classifyIn, 10) },
+                { stage: 'respond', model: SONNET, usage: truthful(respondIn, placed.respondMaxTokens) },
+              ],
+            });
+            expect(settled.charged).toBeLessThanOrEqual(settled.held);
+            expect(settled.holdExceeded).toBe(false);
+            expect(settled.balanceAfter).toBeGreaterThanOrEqual(0n);
+            settledRuns++;
+          }),
+          { numRuns: 30 },
+        );
+        expect(settledRuns).toBeGreaterThan(5); // the property was exercised, not only refusals
+      } finally {
+        await settings.unset('max_turns_in_flight');
+      }
+    });
+  });
+});
