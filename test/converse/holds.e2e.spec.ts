@@ -25,7 +25,7 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '10000' } });
+    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '60000' } });
     await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
   });
   afterEach(() => world.expectLedgerConsistent());

@@ -3,6 +3,7 @@ import {
   CREDIT_SEAM,
   creditsFor,
   InvalidRateError,
+  LedgerKeyReusedError,
   LedgerService,
   MissingRateError,
   OracleService,
@@ -80,12 +81,13 @@ describe('consumption, oracle and tiers', () => {
     expect(flow.amount).toBe('17');
   });
 
-  it('is idempotent per turn and stage: a retry returns the first result and writes nothing', async () => {
+  it('is idempotent per turn and stage: a retry returns the first result and writes nothing; another charge under the key is refused', async () => {
     const person = await world.fundedPerson('haiku', 1000n);
     const command = { personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond' as const, model: HAIKU, usage: usage({ input: 4000 }) }] };
     const first = await consumption.record(command);
-    const retry = await consumption.record({ ...command, stages: [{ ...command.stages[0], usage: usage({ input: 999_999 }) }] });
+    const retry = await consumption.record(command);
     expect(retry).toEqual(first);
+    await expect(consumption.record({ ...command, stages: [{ ...command.stages[0], usage: usage({ input: 999_999 }) }] })).rejects.toBeInstanceOf(LedgerKeyReusedError);
     expect(await ledger.balance(person.id, 'haiku')).toBe(996n);
   });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
-import { CREDIT_SEAM, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, LedgerKeyReusedError, LedgerService, type CreditSeam } from '@loomworks/credit';
 import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
 
 /**
@@ -49,6 +49,8 @@ describe('ledger properties', () => {
     const persons = world.get(PersonsService);
     const transactions = world.get(Transactions);
     const people: ModelPerson[] = [];
+    /** referred person → the referrer their referral credit went to */
+    const referrers = new Map<string, string>();
     let turns = 0;
     const add = (p: ModelPerson, a: string, delta: bigint) => p.balances.set(a, (p.balances.get(a) ?? 0n) + delta);
 
@@ -82,8 +84,15 @@ describe('ledger properties', () => {
         case 'referral': {
           if (!p || people.length < 2) return;
           const referred = people[o.referred % people.length];
+          const creditedTo = referrers.get(referred.id);
+          if (creditedTo !== undefined && creditedTo !== p.id) {
+            // once per referred person: another referrer under the same key is refused, not answered with the first flow
+            await expect(seam.writeReferralCredit({ referrerPersonId: p.id, referredPersonId: referred.id })).rejects.toBeInstanceOf(LedgerKeyReusedError);
+            return;
+          }
           const { created } = await seam.writeReferralCredit({ referrerPersonId: p.id, referredPersonId: referred.id });
           if (created) add(p, 'haiku', 500n);
+          referrers.set(referred.id, p.id);
           return;
         }
         case 'adjust': {
