@@ -1,5 +1,5 @@
 import { AdminTokensService } from '@loomworks/auth';
-import { ConsumptionService, emailHashes } from '@loomworks/credit';
+import { ConsumptionService, emailHashes, HoldsService } from '@loomworks/credit';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 
@@ -37,7 +37,7 @@ describe('admin surface over HTTP', () => {
 
     // balances
     const credit = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
-    expect(credit.body.balances).toEqual([{ asset: 'sonnet', amount: 2000 }]);
+    expect(credit.body.balances).toEqual([{ asset: 'sonnet', amount: 2000, held: 0 }]);
 
     // consume through the seam
     await world.app.get(ConsumptionService).record({
@@ -45,7 +45,7 @@ describe('admin surface over HTTP', () => {
       stages: [{ stage: 'respond', model: 'claude-sonnet-4-6', usage: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 } }],
     });
     const after = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
-    expect(after.body.balances).toEqual([{ asset: 'sonnet', amount: 1991 }]);
+    expect(after.body.balances).toEqual([{ asset: 'sonnet', amount: 1991, held: 0 }]);
     expect(after.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['consumption', 'issuance']);
 
     // suspend → reactivate → delete
@@ -55,7 +55,7 @@ describe('admin surface over HTTP', () => {
     const deleted = await post(`/admin/persons/${person.person.id}/delete`).expect(200);
     expect(deleted.body).toMatchObject({ accountStatus: 'deleted', email: `deleted_${emailHashes(email).exactHash}@deleted.invalid` });
     await world.http().get('/me').set(as(person)).expect(401);
-    expect((await get(`/admin/persons/${person.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'sonnet', amount: 0 }]);
+    expect((await get(`/admin/persons/${person.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'sonnet', amount: 0, held: 0 }]);
 
     // cooling refuses a Gmail variant; an override with a note succeeds
     const variant = email.replace('lifecycle.', 'lifecycle').replace('@gmail.com', '+again@googlemail.com');
@@ -184,11 +184,42 @@ describe('admin surface over HTTP', () => {
       expect(credited.body).toMatchObject({ kind: 'adjustment', asset: 'haiku', amount: 40, direction: 'in', counterparty: 'system:issuer', metadata: { reason: 'goodwill', actorPersonId: admin.person.id } });
       const debited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: -15, reason: 'correction' }).expect(201);
       expect(debited.body).toMatchObject({ amount: 15, direction: 'out' });
-      expect((await get(`/admin/persons/${target.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'haiku', amount: 25 }]);
+      expect((await get(`/admin/persons/${target.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'haiku', amount: 25, held: 0 }]);
       for (const bad of [{ asset: 'haiku', amount: 0, reason: 'x' }, { asset: 'haiku', amount: 5 }, { asset: 'haiku', amount: 5, reason: '' }]) {
         expect((await post(`/admin/persons/${target.person.id}/adjustments`, bad).expect(400)).body.error).toBe('validation_failed');
       }
       expect((await post('/admin/persons/00000000-0000-4000-8000-000000000000/adjustments', { asset: 'haiku', amount: 5, reason: 'r' }).expect(404)).body.error).toBe('person_not_found');
+    });
+
+    it('honours Idempotency-Key on adjustments: a retry answers the first flow and adjusts once', async () => {
+      const target = await world.signup();
+      const adjust = (body: object) => post(`/admin/persons/${target.person.id}/adjustments`, body).set('idempotency-key', 'adj-once');
+      const first = await adjust({ asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
+      const again = await adjust({ asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
+      expect(again.body).toEqual(first.body);
+      expect((await adjust({ asset: 'haiku', amount: 41, reason: 'goodwill' }).expect(409)).body.error).toBe('idempotency_key_reused');
+      expect((await get(`/admin/persons/${target.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'haiku', amount: 40, held: 0 }]);
+    });
+
+    it("shows a person's held credit and active holds beside the balances", async () => {
+      const target = await world.signup();
+      await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: 100, reason: 'credit' }).expect(201);
+      const placed = await world.app.get(HoldsService).place({
+        personId: target.person.id, turnId: '00000000-0000-4000-b000-000000000001',
+        classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
+      });
+      if (placed.status !== 'placed') throw new Error('not placed');
+      const view = await get(`/admin/persons/${target.person.id}/credit`).expect(200);
+      expect(view.body.balances).toEqual([{ asset: 'haiku', amount: 93, held: 7 }]);
+      expect(view.body.holds).toEqual([{
+        id: placed.hold.id, asset: 'haiku', amount: 7, status: 'active', turnId: '00000000-0000-4000-b000-000000000001',
+        expiresAt: placed.hold.expiresAt.toISOString(), createdAt: expect.any(String),
+      }]);
+      expect(view.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['hold', 'adjustment']);
+      const mine = await world.http().get('/me/credit').set(as(target)).expect(200);
+      expect(mine.body).toEqual({ balances: [{ asset: 'haiku', amount: 93, held: 7 }], tier: expect.objectContaining({ asset: 'haiku' }), holds: view.body.holds });
+      await world.app.get(HoldsService).release(placed.hold.id);
+      expect((await world.http().get('/me/credit').set(as(target)).expect(200)).body).toMatchObject({ balances: [{ asset: 'haiku', amount: 100, held: 0 }], holds: [] });
     });
 
     it('validates query parameters', async () => {
@@ -275,7 +306,7 @@ describe('admin surface over HTTP', () => {
   describe('ledger verification', () => {
     it('is ok on a consistent ledger and reports drift when a balance row is corrupted', async () => {
       const ok = await get('/admin/ledger/verify').expect(200);
-      expect(ok.body).toMatchObject({ ok: true, drift: [] });
+      expect(ok.body).toMatchObject({ ok: true, drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [], heldMismatch: [], unexplainedNegativeBalances: [] });
       expect(ok.body.checkedFlows).toBeGreaterThan(0);
       const party = `person:${member.person.id}`;
       await world.db.query("INSERT INTO credit.balances (party, asset, slot, amount) VALUES ($1, 'opus', 0, 13)", [party]);

@@ -21,7 +21,7 @@ describe('/me over HTTP', () => {
 
   it('shows no credit and no tier before any grant', async () => {
     const fresh = await world.signup();
-    await world.http().get('/me/credit').set({ authorization: `Bearer ${fresh.sessionToken}` }).expect(200, { balances: [], tier: null });
+    await world.http().get('/me/credit').set({ authorization: `Bearer ${fresh.sessionToken}` }).expect(200, { balances: [], tier: null, holds: [] });
   });
 
   describe('POST /me/claims', () => {
@@ -30,7 +30,7 @@ describe('/me over HTTP', () => {
       const res = await world.http().post('/me/claims').set(bearer()).send({ claimToken }).expect(201);
       expect(res.body).toEqual({ grantId: grant.id, asset: 'haiku', amount: 300, balanceAfter: expect.any(Number) });
       const credit = await world.http().get('/me/credit').set(bearer()).expect(200);
-      expect(credit.body.balances).toEqual([{ asset: 'haiku', amount: res.body.balanceAfter }]);
+      expect(credit.body.balances).toEqual([{ asset: 'haiku', amount: res.body.balanceAfter, held: 0 }]);
     });
 
     it('replays the first answer for a repeated Idempotency-Key, and refuses the key with another body', async () => {
@@ -106,6 +106,7 @@ describe('an auth suite with the permissive CreditSeam', () => {
     expect(credit.body).toEqual({
       balances: [],
       tier: { asset: 'haiku', classifierModel: 'claude-haiku-4-5-20251001', responderModel: 'claude-haiku-4-5-20251001' },
+      holds: [],
     });
   });
 });

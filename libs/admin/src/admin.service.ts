@@ -3,7 +3,7 @@ import { SessionsService } from '@loomworks/auth';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import {
   asPersonFlow,
-  balanceView,
+  creditSummaryView,
   CREDIT_SEAM,
   flowView,
   GrantsService,
@@ -144,8 +144,9 @@ export class AdminService {
     });
   }
 
-  adjust(actor: Person, personId: string, input: { asset: string; amount: number; reason: string }) {
-    return this.transactions.run(async (tx) => {
+  /** With an Idempotency-Key, a retried adjustment answers the first flow instead of adjusting twice. */
+  adjust(actor: Person, personId: string, input: { asset: string; amount: number; reason: string }, idempotencyKey?: string) {
+    return this.idempotency.run(`admin.adjustments:${actor.id}:${personId}`, idempotencyKey, input, async (tx) => {
       await this.persons.getById(personId, tx);
       const flow = await this.ledger.adjust({ personId, asset: input.asset, amount: BigInt(input.amount), reason: input.reason, actorPersonId: actor.id }, tx);
       await this.audit.record(tx, {
@@ -161,8 +162,9 @@ export class AdminService {
 
   async personCredit(personId: string, page: { limit?: number; cursor?: string }) {
     await this.persons.getById(personId);
-    const [balances, flows] = await Promise.all([this.ledger.balances(personId), this.ledger.flows(personId, page)]);
-    return { balances: balances.map(balanceView), flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
+    const [credit, flows] = await Promise.all([this.ledger.creditSummary(personId), this.ledger.flows(personId, page)]);
+    const { balances, holds } = creditSummaryView(credit);
+    return { balances, holds, flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
   }
 
   /** By the exact or normalized address; deleted persons by the hash their anonymised address keeps. */

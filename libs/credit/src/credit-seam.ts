@@ -3,7 +3,7 @@ import type { Person } from '@loomworks/persons';
 import type { Grant } from './domain/grant';
 import type { Flow } from './domain/ledger';
 import type { Balance, TierResolution } from './domain/tiers';
-import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
+import type { CreditSummary, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import type { ConsumptionResult, RecordConsumptionCommand } from './consumption.service';
 import type { ClaimGrantCommand, ClaimResult, EligibilityResult, IssueGrantCommand, IssuedGrant } from './grants.service';
 import type { ReferralCommand } from './lifecycle.service';
@@ -26,6 +26,8 @@ export interface CreditSeam {
   claimGrant(command: ClaimGrantCommand, tx?: Tx): Promise<ClaimResult>;
   resolveCredit(personId: string, tx?: Tx): Promise<TierResolution | null>;
   balances(personId: string): Promise<Balance[]>;
+  /** Spendable and held credit per asset, the active holds and the tier (the credit views). */
+  creditSummary(personId: string): Promise<CreditSummary>;
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult>;
   /**
    * Before a system-key turn's LLM calls: gate on the account, pick the tier, reserve a proven

@@ -46,6 +46,10 @@ export class InProcessCreditSeam implements CreditSeam {
     return this.ledger.balances(personId);
   }
 
+  creditSummary(personId: string) {
+    return this.ledger.creditSummary(personId);
+  }
+
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx) {
     return this.consumption.record(command, tx);
   }

@@ -31,6 +31,7 @@ export {
   type SettleHoldCommand,
   type SettleStage,
   type SettlementResult,
+  type CreditSummary,
 } from './domain/holds';
 export { inputTokenBound, FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST, type BoundedMessage } from './domain/hold-bound';
 export * from './domain/errors';
@@ -53,5 +54,5 @@ export {
 } from './domain/ledger';
 export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
-export { jsonAmount, balanceView, flowView, grantView } from './views';
-export { BalanceSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './view-schemas';
+export { jsonAmount, balanceView, holdView, creditSummaryView, flowView, grantView } from './views';
+export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './view-schemas';

@@ -13,7 +13,8 @@ import {
   type Page,
   type PersonFlow,
 } from './domain/ledger';
-import type { Balance } from './domain/tiers';
+import { chooseTier, type Balance } from './domain/tiers';
+import type { CreditSummary } from './domain/holds';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
@@ -54,6 +55,16 @@ export class LedgerService {
 
   balances(personId: string, tx?: Tx): Promise<Balance[]> {
     return this.ledger.balancesOf(tx ?? this.transactions.manager, personParty(personId));
+  }
+
+  /** Spendable and held credit per asset, the active holds and the tier they buy (the credit views). */
+  async creditSummary(personId: string): Promise<CreditSummary> {
+    const [rows, config] = await Promise.all([this.ledger.creditOf(this.transactions.manager, personId), this.settings.tierConfig()]);
+    return {
+      balances: rows.map(({ asset, amount, held }) => ({ asset, amount, held })),
+      holds: rows.flatMap((r) => r.holds),
+      tier: chooseTier(rows, config),
+    };
   }
 
   balance(personId: string, asset: string, tx?: Tx): Promise<bigint> {

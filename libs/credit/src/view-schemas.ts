@@ -1,13 +1,25 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FLOW_KINDS } from './domain/ledger';
 import { GRANT_KINDS, GRANT_STATUSES } from './domain/grant';
+import { HOLD_STATUSES } from './domain/holds';
 import { MailStatusSchema } from '@loomworks/outbox';
 
 // OpenAPI shapes of the JSON views in views.ts (API.md's GrantView, FlowView, balances, tier).
 
 export class BalanceSchema {
   @ApiProperty({ example: 'sonnet' }) asset!: string;
-  @ApiProperty({ description: 'integer credits; negative after an overdraft' }) amount!: number;
+  @ApiProperty({ description: 'integer credits spendable now; negative after an overdraft' }) amount!: number;
+  @ApiProperty({ description: 'integer credits reserved by turns in flight' }) held!: number;
+}
+
+export class HoldViewSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() asset!: string;
+  @ApiProperty({ description: 'positive integer credits reserved' }) amount!: number;
+  @ApiProperty({ enum: HOLD_STATUSES }) status!: string;
+  @ApiProperty({ format: 'uuid', description: 'the assistant turn the hold is for' }) turnId!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
 export class TierSchema {
@@ -19,6 +31,7 @@ export class TierSchema {
 export class CreditViewSchema {
   @ApiProperty({ type: [BalanceSchema] }) balances!: BalanceSchema[];
   @ApiProperty({ type: TierSchema, nullable: true }) tier!: TierSchema | null;
+  @ApiProperty({ type: [HoldViewSchema], description: 'the active holds' }) holds!: HoldViewSchema[];
 }
 
 export class GrantViewSchema {

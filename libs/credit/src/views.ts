@@ -5,6 +5,7 @@
 import type { Grant } from './domain/grant';
 import type { PersonFlow } from './domain/ledger';
 import type { Balance } from './domain/tiers';
+import type { CreditSummary, Hold } from './domain/holds';
 
 export function jsonAmount(amount: bigint): number {
   if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < -BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -13,7 +14,24 @@ export function jsonAmount(amount: bigint): number {
   return Number(amount);
 }
 
-export const balanceView = (b: Balance) => ({ asset: b.asset, amount: jsonAmount(b.amount) });
+export const balanceView = (b: Balance & { held?: bigint }) => ({ asset: b.asset, amount: jsonAmount(b.amount), held: jsonAmount(b.held ?? 0n) });
+
+export function holdView(h: Hold) {
+  return {
+    id: h.id,
+    asset: h.asset,
+    amount: jsonAmount(h.amount),
+    status: h.status,
+    turnId: h.turnId,
+    expiresAt: h.expiresAt.toISOString(),
+    createdAt: h.createdAt.toISOString(),
+  };
+}
+
+/** API.md's credit view: balances with what is held, the tier, and the active holds. */
+export function creditSummaryView(c: CreditSummary) {
+  return { balances: c.balances.map(balanceView), tier: c.tier, holds: c.holds.map(holdView) };
+}
 
 export function flowView(f: PersonFlow) {
   return {

@@ -128,10 +128,12 @@ export class AdminController {
 
   @Post('persons/:id/adjustments')
   @ApiOperation({ summary: 'A signed manual adjustment with a reason' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiCreatedResponse({ type: FlowViewSchema })
   @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto) {
-    return this.admin.adjust(actor, id, body);
+  @ApiResponse({ status: 409, description: 'idempotency_key_reused | idempotency_key_in_progress', type: ErrorResponse })
+  adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto, @Headers('idempotency-key') key?: string) {
+    return this.admin.adjust(actor, id, body, key);
   }
 
   @Get('persons/:id/credit')

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BalanceSchema, FlowViewSchema } from '@loomworks/credit';
+import { BalanceSchema, FlowViewSchema, HoldViewSchema } from '@loomworks/credit';
 import { MailStatusSchema } from '@loomworks/outbox';
 import { PersonViewSchema } from '@loomworks/persons';
 
@@ -11,6 +11,7 @@ export class PersonListSchema {
 
 export class PersonCreditSchema {
   @ApiProperty({ type: [BalanceSchema] }) balances!: BalanceSchema[];
+  @ApiProperty({ type: [HoldViewSchema], description: 'the active holds' }) holds!: HoldViewSchema[];
   @ApiProperty({ type: [FlowViewSchema] }) flows!: FlowViewSchema[];
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
@@ -27,10 +28,32 @@ export class DriftSchema {
   @ApiProperty() sumOfFlows!: number;
 }
 
+class UnbalancedAssetSchema {
+  @ApiProperty() asset!: string;
+  @ApiProperty() sum!: number;
+}
+
+class HeldMismatchSchema {
+  @ApiProperty() asset!: string;
+  @ApiProperty({ description: "system:held's balance" }) held!: number;
+  @ApiProperty({ description: 'the sum of the active holds' }) activeHolds!: number;
+}
+
+class NegativeBalanceSchema {
+  @ApiProperty({ format: 'uuid' }) personId!: string;
+  @ApiProperty() asset!: string;
+  @ApiProperty() balance!: number;
+}
+
 export class LedgerVerificationSchema {
   @ApiProperty() ok!: boolean;
   @ApiProperty() checkedFlows!: number;
   @ApiProperty({ type: [DriftSchema] }) drift!: DriftSchema[];
+  @ApiProperty({ type: [UnbalancedAssetSchema] }) unbalancedAssets!: UnbalancedAssetSchema[];
+  @ApiProperty({ type: [String] }) duplicateIdempotencyKeys!: string[];
+  @ApiProperty({ type: [HeldMismatchSchema] }) heldMismatch!: HeldMismatchSchema[];
+  @ApiProperty({ type: [NegativeBalanceSchema], description: 'persons below zero without a recorded hold_exceeded, late settlement or staff adjustment' })
+  unexplainedNegativeBalances!: NegativeBalanceSchema[];
 }
 
 export class MailLogItemSchema {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse, LlmKeyDto, PageQueryDto } from '@loomworks/common';
-import { balanceView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount, LedgerService } from '@loomworks/credit';
+import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount, LedgerService } from '@loomworks/credit';
 import { IdempotencyService } from '@loomworks/database';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { CurrentPerson } from './decorators';
@@ -28,11 +28,10 @@ export class MeController {
   }
 
   @Get('credit')
-  @ApiOperation({ summary: 'Balances and the tier they buy' })
+  @ApiOperation({ summary: 'Balances (spendable and held), the tier they buy, and the active holds' })
   @ApiOkResponse({ type: CreditViewSchema })
   async credit_(@CurrentPerson() person: Person) {
-    const [balances, tier] = await Promise.all([this.credit.balances(person.id), this.credit.resolveCredit(person.id)]);
-    return { balances: balances.map(balanceView), tier };
+    return creditSummaryView(await this.credit.creditSummary(person.id));
   }
 
   @Get('flows')

@@ -1,5 +1,6 @@
 /** Reservations (DESIGN.md "Reservations"): the plain shapes the CreditSeam speaks. */
 import type { TokenUsage } from './oracle';
+import type { TierResolution } from './tiers';
 
 export const HOLD_STATUSES = ['active', 'settled', 'released', 'expired'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
@@ -72,4 +73,11 @@ export interface SettlementResult {
   /** the hold had expired before the turn settled: the person was charged directly */
   late: boolean;
   stages: { stage: string; credits: bigint; flowId: string | null }[];
+}
+
+/** A person's credit as the views show it: spendable `amount` and `held` per asset, the active holds, the tier. */
+export interface CreditSummary {
+  balances: { asset: string; amount: bigint; held: bigint }[];
+  holds: Hold[];
+  tier: TierResolution | null;
 }

@@ -31,6 +31,10 @@ export class PermissiveCreditSeam implements CreditSeam {
     return [];
   }
 
+  async creditSummary() {
+    return { balances: [], holds: [], tier: this.tier };
+  }
+
   async recordConsumption(command: RecordConsumptionCommand): Promise<ConsumptionResult> {
     this.consumptions.push(command);
     return {

@@ -1,0 +1,165 @@
+/**
+ * A system-key turn's credit work — place the hold (one statement), settle two stages (one
+ * statement inside the turn's transaction) — at 16 persons in parallel, against a baseline of
+ * bare INSERTs of the same four flows (hold, release, two consumptions), one transaction each,
+ * in the same run. Then balance reads and hold placement with 10 k flows in the ledger against
+ * 1 M flows, to show both stay flat in ledger size.
+ * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { loadConfig } from '@loomworks/config';
+import { GrantsService, HoldsService, LedgerService, type PlaceHoldCommand } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { PersonsService } from '@loomworks/persons';
+import { SystemConfigService } from '@loomworks/system-config';
+import { AppModule } from '../apps/api/src/app.module';
+import { withScratchDatabase } from './scratch-database';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const HAIKU = 'claude-haiku-4-5-20251001';
+const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
+
+async function main() {
+  await withScratchDatabase(run);
+}
+
+async function run(databaseUrl: string) {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  const transactions = app.get(Transactions);
+  const persons = app.get(PersonsService);
+  const grants = app.get(GrantsService);
+  const holds = app.get(HoldsService);
+  const ledger = app.get(LedgerService);
+  await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
+
+  const people: string[] = [];
+  for (let i = 0; i < 16; i++) {
+    const email = `bench${i}.${randomUUID()}@example.com`;
+    const { claimToken } = await grants.issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 10n ** 12n });
+    people.push(
+      await transactions.run(async (tx) => {
+        const p = await persons.createPerson(tx, { email, displayName: 'Bench' });
+        await grants.claimInTransaction(tx, { claimToken, personId: p.id, email });
+        return p.id;
+      }),
+    );
+  }
+
+  const command = (personId: string): PlaceHoldCommand => ({
+    personId,
+    turnId: randomUUID(),
+    classify: { inputTokens: 200, maxTokens: 10 },
+    respond: { inputTokens: 600, maxTokens: 1024 },
+  });
+  const turnCreditWork = (personId: string) => async () => {
+    const cmd = command(personId);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
+    await transactions.run((tx) =>
+      holds.settle(
+        { holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] },
+        tx,
+      ),
+    );
+  };
+  const insert = (personId: string, kind: string, from: string, to: string) =>
+    transactions.run((tx) =>
+      tx.query(
+        `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+         VALUES ($1, 'haiku', 3, $2, $3, $4, $5, now())`,
+        [kind, from, to, personId, `bench:${randomUUID()}`],
+      ),
+    );
+  const bareInserts = (personId: string) => async () => {
+    const party = `person:${personId}`;
+    await insert(personId, 'hold', party, 'system:held');
+    await insert(personId, 'release', 'system:held', party);
+    await insert(personId, 'consumption', party, 'system:consumed');
+    await insert(personId, 'consumption', party, 'system:consumed');
+  };
+
+  await throughput([turnCreditWork(people[0])], 1); // warm up
+  const service = await throughput(people.map(turnCreditWork));
+  const baseline = await throughput(people.map(bareInserts));
+  console.log(`\nA turn's credit work at 16 persons in parallel, turns/s over ${SECONDS}s (Postgres ${await serverVersion(transactions)})`);
+  console.table([
+    { what: 'place hold + settle 2 stages (4 flows)', 'turns/s': service.toFixed(0) },
+    { what: 'baseline: the same 4 flows as bare INSERTs, one transaction each', 'turns/s': baseline.toFixed(0) },
+  ]);
+  console.log(`service / baseline: ${(service / baseline).toFixed(2)}  (target ≥ 0.5)`);
+
+  // Flat in ledger size: the same reads and placements with 10 k, then 1 M flows in the ledger.
+  const balanceRead = (personId: string) => () => ledger.creditSummary(personId);
+  const placeAndRelease = (personId: string) => async () => {
+    const placed = await holds.place(command(personId));
+    if (placed.status === 'placed') await holds.release(placed.hold.id);
+  };
+  const measureAtSize = async (flows: number) => {
+    await fillLedger(transactions, flows);
+    return { reads: await throughput(people.map(balanceRead)), places: await throughput(people.map(placeAndRelease)) };
+  };
+  const small = await measureAtSize(10_000);
+  const large = await measureAtSize(1_000_000);
+  console.log('\nFlat in ledger size (16 persons in parallel, ops/s)');
+  console.table([
+    { what: 'credit view read (balances, held, holds)', '10 k flows': small.reads.toFixed(0), '1 M flows': large.reads.toFixed(0), 'slowdown 1M/10k': (small.reads / large.reads).toFixed(2) },
+    { what: 'place + release a hold', '10 k flows': small.places.toFixed(0), '1 M flows': large.places.toFixed(0), 'slowdown 1M/10k': (small.places / large.places).toFixed(2) },
+  ]);
+  console.log('target: slowdown ≤ 1.2');
+  await app.close();
+}
+
+/**
+ * Tops the ledger up to `total` flows with other persons' history (and a settled hold for every
+ * fourth flow), written in bulk: setup only, so the per-row trigger is skipped (replica role) and
+ * the balances of the filler parties are not kept — the measured persons' rows are untouched.
+ */
+async function fillLedger(transactions: Transactions, total: number): Promise<void> {
+  const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.flows');
+  const missing = total - n;
+  if (missing <= 0) return;
+  await transactions.run(async (tx) => {
+    await tx.query("SET LOCAL session_replication_role = 'replica'");
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'consumption', 'haiku', 1, 'system:issuer', 'system:consumed', NULL, 'fill:' || g, now() FROM generate_series(1, $1) g`,
+      [missing],
+    );
+    await tx.query(
+      `INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, ended_at, charged)
+       SELECT gen_random_uuid(), (SELECT id FROM persons LIMIT 1), 'haiku', 5, gen_random_uuid(), 'settled', now(), now() - interval '1 day', now(), 3
+         FROM generate_series(1, $1 / 4)`,
+      [missing],
+    );
+  });
+  await transactions.manager.query('ANALYZE credit.flows');
+  await transactions.manager.query('ANALYZE credit.holds');
+}
+
+/** Runs each worker in a loop for SECONDS; returns completed operations per second. */
+async function throughput(workers: Array<() => Promise<unknown>>, seconds = SECONDS): Promise<number> {
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  await Promise.all(
+    workers.map(async (work) => {
+      while (Date.now() < end) {
+        await work();
+        done++;
+      }
+    }),
+  );
+  return done / seconds;
+}
+
+async function serverVersion(transactions: Transactions): Promise<string> {
+  const [{ server_version }] = await transactions.manager.query('SHOW server_version');
+  return server_version;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
