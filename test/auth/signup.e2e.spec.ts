@@ -166,8 +166,9 @@ describe('signup (passkey + TOTP) over HTTP', () => {
       expect(who.credit).toEqual({ grantId: grant.id, asset: 'sonnet', amount: 1200 });
       const credit = await world.http().get('/me/credit').set('authorization', `Bearer ${who.sessionToken}`).expect(200);
       expect(credit.body).toEqual({
-        balances: [{ asset: 'sonnet', amount: 1200 }],
+        balances: [{ asset: 'sonnet', amount: 1200, held: 0 }],
         tier: { asset: 'sonnet', classifierModel: 'claude-haiku-4-5-20251001', responderModel: 'claude-sonnet-4-6' },
+        holds: [],
       });
       const flows = await world.http().get('/me/flows').set('authorization', `Bearer ${who.sessionToken}`).expect(200);
       expect(flows.body.items).toEqual([expect.objectContaining({ kind: 'issuance', amount: 1200, direction: 'in', counterparty: 'system:issuer', idempotencyKey: `grant:${grant.id}` })]);

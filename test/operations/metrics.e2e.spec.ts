@@ -76,14 +76,14 @@ describe('/metrics', () => {
 
   it('counts turns by key source and status, and the credits they charged by asset', async () => {
     const email = uniqueEmail('metered');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 15n });
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 25n });
     const who = await world.signup({ email, claimToken });
     const converse = () => world.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set(as(who)).send({ message: 'hello' }).expect(200);
 
     const before = await scrape();
     const first = await converse();
     expect(first.body.status).toBe('ok');
-    const second = await converse(); // 15 − 10 credits left: still ok, then the balance is gone
+    const second = await converse(); // 25 − 10 = 15 left: still ok (a lowered max_tokens); the 5 left then can't carry a turn
     expect(second.body.status).toBe('ok');
     const third = await converse();
     expect(third.body.status).toBe('credit_exhausted');
