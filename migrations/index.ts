@@ -20,6 +20,7 @@ import { CreateRecoveryTokens1764300002000 } from './1764300002000-CreateRecover
 import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedgerCheckpoint';
 import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateReconciliationRuns';
 import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
+import { CreateWebhooks1764400003000 } from './1764400003000-CreateWebhooks';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -42,4 +43,5 @@ export const allMigrations = [
   CreateLedgerCheckpoint1764400000000,
   CreateReconciliationRuns1764400001000,
   SeedOperationsSettings1764400002000,
+  CreateWebhooks1764400003000,
 ];

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
+import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
+import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { OutboxModule } from '@loomworks/outbox';
 import { SystemConfigModule } from '@loomworks/system-config';
@@ -11,10 +13,12 @@ import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
 import { AdminController } from './http/admin.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
+import { EventsController } from './http/events.controller';
+import { WebhooksController } from './http/webhooks.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule, OutboxModule],
-  controllers: [AdminController, ReconciliationController],
+  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
+  controllers: [AdminController, ReconciliationController, WebhooksController, EventsController],
   providers: [MailLogService, RecoveryLinksService, AuditService, AdminService],
 })
 export class AdminModule {}

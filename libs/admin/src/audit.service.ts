@@ -5,7 +5,7 @@ import { Transactions, type Tx } from '@loomworks/database';
 export interface AuditEntry {
   actorPersonId: string;
   action: string;
-  subjectType: 'grant' | 'person' | 'rate' | 'config';
+  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook';
   subjectId: string;
   details?: Record<string, unknown>;
 }

@@ -64,7 +64,8 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       const jobs = await this.queue.claimDue([...this.handlers.keys()], BATCH_SIZE, this.config.outbox.leaseSeconds * 1000);
       await Promise.all(jobs.map((job) => this.runJob(job)));
       ran += jobs.length;
-      if (jobs.length < BATCH_SIZE) return ran;
+      // Until a round finds nothing due: a job may enqueue follow-ups (an event's fan-out, its deliveries).
+      if (jobs.length === 0) return ran;
     }
   }
 

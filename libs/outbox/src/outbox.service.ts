@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import type { Tx } from '@loomworks/database';
+import { Transactions, type Tx } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
+import { EVENT_JOB_KIND, type EventType } from './domain/events';
 import type { OutboxEvent } from './domain/jobs';
 import { MAIL_JOB_KIND, type MailMessage, type MailStatus } from './domain/mail';
 import { OutboxRepository } from './persistence/outbox.repository';
@@ -20,7 +21,7 @@ export interface EnqueueJobCommand {
 }
 
 export interface RecordEventCommand {
-  type: string;
+  type: EventType;
   /** ids and amounts, never secrets */
   data: Record<string, unknown>;
 }
@@ -34,6 +35,7 @@ export interface RecordEventCommand {
 export class Outbox {
   constructor(
     private readonly repository: OutboxRepository,
+    private readonly transactions: Transactions,
     private readonly secretBox: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -70,6 +72,14 @@ export class Outbox {
   async recordEvent(tx: Tx, event: RecordEventCommand): Promise<OutboxEvent> {
     const recorded: OutboxEvent = { id: randomUUID(), type: event.type, timestamp: this.clock.now(), data: event.data };
     await this.repository.insertEvent(tx, recorded);
+    // Its hand-over to webhook endpoints travels with it: an event of a rolled-back transaction
+    // is never delivered, and a committed one is not lost.
+    await this.enqueue(tx, { kind: EVENT_JOB_KIND, payload: recorded, summary: { eventId: recorded.id, type: recorded.type } });
     return recorded;
+  }
+
+  /** Events, newest first (keyset on timestamp, id); `type` filters. */
+  listEvents(q: { type?: string; limit: number; after?: { timestamp: Date; id: string } }): Promise<OutboxEvent[]> {
+    return this.repository.listEvents(this.transactions.manager, q);
   }
 }

@@ -41,6 +41,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   ledger_key_reused: 409,
   conversation_not_found: 404,
   reconciliation_not_found: 404,
+  webhook_not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
