@@ -5,7 +5,6 @@ import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
-import { OutboxModule } from '@loomworks/outbox';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminService } from './admin.service';
 import { AuditService } from './audit.service';
