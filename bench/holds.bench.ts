@@ -125,8 +125,8 @@ async function fillLedger(transactions: Transactions, total: number): Promise<vo
     await tx.query("SET LOCAL session_replication_role = 'replica'");
     await tx.query(
       `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
-       SELECT 'consumption', 'haiku', 1, 'system:issuer', 'system:consumed', NULL, 'fill:' || g, now() FROM generate_series(1, $1) g`,
-      [missing],
+       SELECT 'consumption', 'haiku', 1, 'system:issuer', 'system:consumed', NULL, 'fill:' || $2 || ':' || g, now() FROM generate_series(1, $1) g`,
+      [missing, total],
     );
     await tx.query(
       `INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, ended_at, charged)
