@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { RateLimitedError } from './domain/errors';
 
 /**
- * Counts public starts per client address (each writes a row), and failed attempts per account (and per signup) and per client address; once either reaches
- * the configured maximum within the window, further attempts get 429 until the window passes.
- * Counters live in Postgres (table `login_throttle`), so every API instance sees the same ones.
+ * Throttles for the public auth surface, in Postgres (table `login_throttle`) so every API
+ * instance shares them:
+ * - starts (signup, login, claim) per client address and minute;
+ * - attempts per client address: taken before anything is verified, given back when the attempt
+ *   succeeds, so junk from one address only ever blocks that address;
+ * - attempts per account (or signup): taken only once the passkey verified (DESIGN: a stranger's
+ *   junk never locks the owner out), before the TOTP code is checked.
+ * Every attempt is taken with one atomic upsert, so parallel guesses cannot slip past the limit.
  */
 @Injectable()
 export class LoginThrottle {
@@ -38,28 +44,40 @@ export class LoginThrottle {
 
   /** Counts a public start (signup, login, claim) from the address; 429 beyond the per-minute limit. */
   async countStart(address: string): Promise<void> {
-    try {
-      await this.startsByAddress.consume(address);
-    } catch (rejection) {
-      if (rejection instanceof Error) throw rejection;
-      throw new RateLimitedError(Math.max(1, Math.ceil((rejection as { msBeforeNext: number }).msBeforeNext / 1000)));
-    }
+    await take(this.startsByAddress, addressKey(address));
   }
 
-  async assertAllowed(account: string | null, address: string): Promise<void> {
-    const checks = await Promise.all([
-      account ? this.byAccount.get(account).then((r) => ({ r, max: this.byAccount.points })) : null,
-      this.byAddress.get(address).then((r) => ({ r, max: this.byAddress.points })),
-    ]);
-    const blocked = checks.flatMap((c) => (c?.r && c.r.consumedPoints >= c.max ? [c.r.msBeforeNext] : []));
-    if (blocked.length > 0) throw new RateLimitedError(Math.max(1, Math.ceil(Math.max(...blocked) / 1000)));
+  /** Takes one attempt from the address's budget (429 when spent); call before verifying anything. */
+  async takeAddressAttempt(address: string): Promise<void> {
+    await take(this.byAddress, addressKey(address));
   }
 
-  async recordFailure(account: string | null, address: string): Promise<void> {
-    await Promise.all([account ? this.byAccount.penalty(account, 1) : null, this.byAddress.penalty(address, 1)]);
+  /** Takes one attempt from the account's budget (429 when spent); call once its passkey verified. */
+  async takeAccountAttempt(account: string): Promise<void> {
+    await take(this.byAccount, accountKey(account));
   }
 
-  async recordSuccess(account: string): Promise<void> {
-    await this.byAccount.delete(account);
+  /** A successful attempt: the address gets its attempt back and the account starts afresh. */
+  async recordSuccess(address: string, account: string): Promise<void> {
+    await Promise.all([this.byAddress.reward(addressKey(address), 1), this.byAccount.delete(accountKey(account))]);
+  }
+
+  /** An attempt that ended for another reason than a wrong credential (e.g. suspended): not a guess. */
+  async giveBackAddressAttempt(address: string): Promise<void> {
+    await this.byAddress.reward(addressKey(address), 1);
   }
 }
+
+async function take(limiter: RateLimiterPostgres, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    throw new RateLimitedError(Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+  }
+}
+
+/** Keys are fixed-length digests: any address or account (a 254-character email) fits the key column. */
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+const accountKey = (account: string) => digest(`account:${account}`);
+const addressKey = (address: string) => digest(`address:${address}`);

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { hkdfSync, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { CLOCK, type Clock } from '@loomworks/common';
@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions } from '@loomworks/database';
 import { canonicalEmail, PersonsService } from '@loomworks/persons';
 import { SecretBox } from '@loomworks/system-config';
-import { AccountSuspendedError, LoginFailedError } from './domain/errors';
+import { AccountSuspendedError, LoginFailedError, RateLimitedError } from './domain/errors';
 import { LOGIN_CHALLENGE_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository } from './persistence/auth.repository';
@@ -21,6 +21,9 @@ export interface FinishLoginCommand {
   /** the client's address, for throttling */
   address: string;
 }
+
+/** Used for decoys only before anyone has a passkey (nothing to resemble then). */
+const DEFAULT_CREDENTIAL_ID_BYTES = 32;
 
 /** Login: a passkey assertion (counter checked) plus a TOTP code, each accepted once. */
 @Injectable()
@@ -50,7 +53,7 @@ export class LoginService {
     const email = canonicalEmail(rawEmail);
     const person = await this.persons.findLiveByEmail(email);
     const credentials = person ? await this.auth.credentialsOf(this.transactions.manager, person.id) : [];
-    const ids = credentials.length > 0 ? credentials.map((c) => c.id) : [this.decoyCredentialId(email)];
+    const ids = credentials.length > 0 ? credentials.map((c) => c.id) : await this.decoyCredentialIds(email);
     const options = await this.webauthn.authenticationOptions(ids);
     const now = this.clock.now();
     const loginId = randomUUID();
@@ -59,19 +62,20 @@ export class LoginService {
   }
 
   async finish(command: FinishLoginCommand): Promise<CompletedLogin> {
-    const email = await this.auth.loginChallengeEmail(this.transactions.manager, command.loginId);
-    await this.throttle.assertAllowed(email, command.address);
+    // Taken before anything is checked, so parallel guesses cannot outrun the limit.
+    await this.throttle.takeAddressAttempt(command.address);
     try {
-      const result = await this.verify(command);
-      await this.throttle.recordSuccess(email!);
-      return result;
+      const { login, account } = await this.verify(command);
+      await this.throttle.recordSuccess(command.address, account);
+      return login;
     } catch (error) {
-      if (error instanceof LoginFailedError) await this.throttle.recordFailure(email, command.address);
+      // A wrong credential or a spent budget stays counted; anything else was not a guess.
+      if (!(error instanceof LoginFailedError || error instanceof RateLimitedError)) await this.throttle.giveBackAddressAttempt(command.address);
       throw error;
     }
   }
 
-  private async verify(command: FinishLoginCommand): Promise<CompletedLogin> {
+  private async verify(command: FinishLoginCommand): Promise<{ login: CompletedLogin; account: string }> {
     // Taken (and committed) first: a challenge answers one attempt, pass or fail.
     const challenge = await this.auth.takeLoginChallenge(this.transactions.manager, command.loginId, this.clock.now());
     if (!challenge) throw new LoginFailedError();
@@ -89,6 +93,8 @@ export class LoginService {
         transports: credential.transports,
       });
       if (newCounter === null) throw new LoginFailedError();
+      // Only now does the attempt count against the account: whoever got here holds its passkey.
+      await this.throttle.takeAccountAttempt(challenge.email);
 
       const totp = await this.auth.totpSecret(tx, person.id);
       const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), command.code, Number(totp.last_time_step)));
@@ -97,11 +103,23 @@ export class LoginService {
       // Only someone who proved the account learns that it is suspended.
       if (person.accountStatus === 'suspended') throw new AccountSuspendedError();
       await this.auth.updateCounter(tx, credential.id, newCounter, this.clock.now());
-      return { person, ...(await this.sessions.create(tx, person.id)) };
+      return { login: { person, ...(await this.sessions.create(tx, person.id)) }, account: challenge.email };
     });
   }
 
-  private decoyCredentialId(email: string): string {
-    return createHmac('sha256', this.decoyKey).update(`login-decoy:${email}`).digest().subarray(0, 32).toString('base64url');
+  /**
+   * Decoys for an address without an account: shaped like the credentials of a real person (as
+   * many, of the same byte lengths — authenticators differ), chosen and derived from the address
+   * with the server key, so they are stable per address and tell nothing.
+   */
+  private async decoyCredentialIds(email: string): Promise<string[]> {
+    const probe = this.derive(email, 'probe', 16).toString('base64url');
+    const template = await this.auth.credentialIdsOfPersonNear(this.transactions.manager, probe);
+    const lengths = template.length > 0 ? template.map((id) => Buffer.from(id, 'base64url').length) : [DEFAULT_CREDENTIAL_ID_BYTES];
+    return lengths.map((length, i) => this.derive(email, `id:${i}`, length).toString('base64url'));
+  }
+
+  private derive(email: string, purpose: string, length: number): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.decoyKey, 'login-decoy', `${purpose}:${email}`, length));
   }
 }

@@ -8,7 +8,7 @@ import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
-import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, RateLimitedError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { RecoveryService } from './recovery.service';
@@ -131,23 +131,35 @@ export class SignupService {
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
-  async verifyTotp({ registrationId, code, address, claimToken, emailCode, recoveryToken }: VerifyTotpCommand): Promise<CompletedSignup> {
-    await this.throttle.assertAllowed(`signup:${registrationId}`, address);
+  /** `address` is the client's: wrong codes are throttled per registration and per address. */
+  async verifyTotp(command: VerifyTotpCommand): Promise<CompletedSignup> {
+    // Taken before any code is checked (the passkey was verified in the previous step), so parallel guesses cannot outrun the limit.
+    const account = `signup:${command.registrationId}`;
+    await this.throttle.takeAddressAttempt(command.address);
+    try {
+      await this.throttle.takeAccountAttempt(account);
+      const done = await this.completeSignup(command);
+      await this.throttle.recordSuccess(command.address, account);
+      return done;
+    } catch (error) {
+      const guess = error instanceof InvalidTotpError || error instanceof InvalidEmailCodeError || error instanceof RateLimitedError;
+      if (!guess) await this.throttle.giveBackAddressAttempt(command.address);
+      throw error;
+    }
+  }
+
+  private completeSignup({ registrationId, code, claimToken, emailCode, recoveryToken }: VerifyTotpCommand): Promise<CompletedSignup> {
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       // Locked: of two parallel completions of one registration, the second finds it completed.
       const registration = await this.auth.lockOpenRegistration(tx, registrationId, now);
       if (!registration) throw new RegistrationNotFoundError();
       if (registration.email_code_hash && !this.emailCodeMatches(registration.email_code_hash, registrationId, emailCode)) {
-        // wrong codes count like wrong TOTP codes: a few per registration and per client address
-        await this.throttle.recordFailure(`signup:${registrationId}`, address);
+        // wrong codes count like wrong TOTP codes (the attempt was taken in verifyTotp)
         throw new InvalidEmailCodeError();
       }
       const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totp_secret_encrypted!), code);
-      if (timeStep === null) {
-        await this.throttle.recordFailure(`signup:${registrationId}`, address);
-        throw new InvalidTotpError();
-      }
+      if (timeStep === null) throw new InvalidTotpError();
 
       if (registration.recovery_id !== null) {
         const person = await this.recovery.complete(tx, registration, recoveryToken, timeStep, now);

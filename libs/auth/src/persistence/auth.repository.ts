@@ -194,6 +194,20 @@ export class AuthRepository {
     return tx.query('SELECT id, person_id, public_key, counter::text, transports FROM passkey_credentials WHERE person_id = $1', [personId]);
   }
 
+  /**
+   * The credential ids of the person owning the first credential id at or after `probe` (wrapping
+   * around): a pseudo-random real person, found through the primary key's index.
+   */
+  async credentialIdsOfPersonNear(tx: Tx, probe: string): Promise<string[]> {
+    const rows: { id: string }[] = await tx.query(
+      `SELECT id FROM passkey_credentials WHERE person_id = COALESCE(
+         (SELECT person_id FROM passkey_credentials WHERE id >= $1 ORDER BY id LIMIT 1),
+         (SELECT person_id FROM passkey_credentials ORDER BY id LIMIT 1))`,
+      [probe],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async credentialOf(tx: Tx, personId: string, credentialId: string): Promise<CredentialRow | null> {
     const rows: CredentialRow[] = await tx.query(
       'SELECT id, person_id, public_key, counter::text, transports FROM passkey_credentials WHERE person_id = $1 AND id = $2 FOR UPDATE',
