@@ -8,7 +8,7 @@ import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
-import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, RateLimitedError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyExistsError, RateLimitedError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { RecoveryService } from './recovery.service';
@@ -125,6 +125,7 @@ export class SignupService {
     if (!registration) throw new RegistrationNotFoundError();
     const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge!);
     if (!passkey) throw new PasskeyVerificationFailedError();
+    if (await this.auth.credentialExists(this.transactions.manager, passkey.credentialId)) throw new PasskeyExistsError();
     const secret = this.totp.newSecret();
     await this.auth.savePasskey(this.transactions.manager, registrationId, { ...passkey, totpSecretEncrypted: this.secrets.encrypt(secret) });
     const otpauthUrl = this.totp.otpauthUrl(secret, registration.email);

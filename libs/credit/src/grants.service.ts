@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, decodeKeysetCursor, encodeKeysetCursor, ValidationFailedError, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
-import { PersonsService } from '@loomworks/persons';
+import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes, type Eligibility } from './domain/email';
 import {
   GrantAlreadyClaimedError,
@@ -104,6 +104,10 @@ export class GrantsService {
     }
     return this.transactions.join(tx, async (t) => {
       await this.settings.requireAsset(command.asset, t);
+      // An unknown referrer is the caller's mistake (404), not a foreign-key failure (500).
+      if (command.referrerPersonId && !(await this.persons.findById(command.referrerPersonId, t))) {
+        throw new PersonNotFoundError(command.referrerPersonId);
+      }
       // Two issues to variants of one mailbox must not both see it eligible.
       await this.grants.lockMailbox(t, hashes.normalizedHash);
       const check = await this.eligibilityOf(t, hashes);

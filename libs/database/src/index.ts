@@ -10,3 +10,4 @@ export {
   type IdempotencyStart,
 } from './idempotency';
 export { Migrator } from './migrator';
+export { isConstraintViolation, type ConstraintKind } from './constraint-violation';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@loomworks/database';
+import { isConstraintViolation, type Tx } from '@loomworks/database';
+import { PasskeyExistsError } from '../domain/errors';
 
 export interface RegistrationRow {
   id: string;
@@ -147,11 +148,22 @@ export class AuthRepository {
     tx: Tx,
     c: { id: string; personId: string; userHandle: Buffer; publicKey: Buffer; counter: string; transports: string[]; now: Date },
   ): Promise<void> {
-    await tx.query(
-      `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.now],
-    );
+    try {
+      await tx.query(
+        `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.now],
+      );
+    } catch (error) {
+      // The credential id comes from the client's authenticator: a duplicate is its input, not our fault.
+      if (isConstraintViolation(error, 'unique', 'passkey_credentials_pkey')) throw new PasskeyExistsError();
+      throw error;
+    }
+  }
+
+  async credentialExists(tx: Tx, credentialId: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query('SELECT 1 FROM passkey_credentials WHERE id = $1', [credentialId]);
+    return rows.length > 0;
   }
 
   /** Adds a passkey unless its credential id is already registered; false then. */
