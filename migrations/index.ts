@@ -14,6 +14,7 @@ import { CreateLoginThrottle1764000010000 } from './1764000010000-CreateLoginThr
 import { FenceIdempotencyKeys1764100000000 } from './1764100000000-FenceIdempotencyKeys';
 import { CreateHolds1764100001000 } from './1764100001000-CreateHolds';
 import { SeedHoldSettings1764100002000 } from './1764100002000-SeedHoldSettings';
+import { IndexIdempotencyKeyAge1764200000000 } from './1764200000000-IndexIdempotencyKeyAge';
 import { CreateOutbox1764300000000 } from './1764300000000-CreateOutbox';
 import { ProvenMailboxesAndPasskeys1764300001000 } from './1764300001000-ProvenMailboxesAndPasskeys';
 import { CreateRecoveryTokens1764300002000 } from './1764300002000-CreateRecoveryTokens';
@@ -37,6 +38,7 @@ export const allMigrations = [
   FenceIdempotencyKeys1764100000000,
   CreateHolds1764100001000,
   SeedHoldSettings1764100002000,
+  IndexIdempotencyKeyAge1764200000000,
   CreateOutbox1764300000000,
   ProvenMailboxesAndPasskeys1764300001000,
   CreateRecoveryTokens1764300002000,

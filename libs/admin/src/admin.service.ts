@@ -21,7 +21,7 @@ import {
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
 import { Outbox, type MailStatus } from '@loomworks/outbox';
-import { InvalidSettingError, SETTINGS, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
+import { InvalidSettingError, SecretBox, SETTINGS, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 
 export interface IssueGrantInput {
@@ -63,6 +63,7 @@ export class AdminService {
     private readonly persons: PersonsService,
     private readonly sessions: SessionsService,
     private readonly settings: SystemConfigService,
+    private readonly secrets: SecretBox,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly outbox: Outbox,
@@ -100,7 +101,8 @@ export class AdminService {
         details: { asset: input.asset, amount: input.amount, kind: input.kind, overrideEligibility: input.overrideEligibility ?? false, note: input.note ?? null },
       });
       return this.issued(tx, issued, false, sendEmail);
-    });
+      // The replayable response holds the claim URL, a credential: it is stored encrypted.
+    }, this.secrets.responseSeal());
   }
 
   async listGrants(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string }) {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, DomainError, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions, type Tx } from './transactions';
@@ -27,6 +27,24 @@ export interface IdempotencyClaim {
 
 export type IdempotencyStart<T> = { replay: T } | { claim: IdempotencyClaim };
 
+/** API.md: the same key and body return the first response for 24 h; then the record is gone. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * How a response is kept for replay. Responses that carry a secret (a claim URL) are stored
+ * sealed — encrypted by the caller's SecretBox, which lives above this library — never in clear.
+ */
+export interface ResponseSeal<T> {
+  seal(response: T): unknown;
+  open(stored: unknown): T;
+}
+
+const IN_CLEAR: ResponseSeal<never> = { seal: (response) => response, open: (stored) => stored as never };
+
+/** A record past its retention, unless a request still holds it. */
+const EXPIRED = `created_at < $1 AND (response <> 'null'::jsonb OR locked_until IS NULL OR locked_until < $2)`;
+
 /**
  * The claim was taken over by a later request (the first ran past its pending window): the first
  * request must not commit, so completing throws and rolls its transaction back.
@@ -45,7 +63,8 @@ export class IdempotencyClaimLostError extends DomainError {
  * Errors are not recorded, so a failed request can be retried with the same key.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
   /** How long a pending claim blocks retries before a retry may take it over. */
   private readonly pendingMs: number;
 
@@ -55,6 +74,35 @@ export class IdempotencyService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.pendingMs = config.idempotencyPendingSeconds * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweepExpired().catch(() => undefined), SWEEP_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes records older than 24 h (idempotent; any number of instances may run it). */
+  async sweepExpired(): Promise<number> {
+    const now = this.clock.now();
+    const result: [unknown[], number] = await this.transactions.manager.query(
+      `DELETE FROM idempotency_keys WHERE ${EXPIRED}`,
+      [new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS), now],
+    );
+    return result[1];
+  }
+
+  /** A key whose record expired is a new key: its old record goes before the key is claimed. */
+  private async forgetIfExpired(tx: Tx, scope: string, key: string, now: Date): Promise<void> {
+    await tx.query(`DELETE FROM idempotency_keys WHERE scope = $3 AND key = $4 AND ${EXPIRED}`, [
+      new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS),
+      now,
+      scope,
+      key,
+    ]);
   }
 
   /**
@@ -72,6 +120,7 @@ export class IdempotencyService {
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       const lockedUntil = new Date(now.getTime() + this.pendingMs);
+      await this.forgetIfExpired(tx, scope, key, now);
       const inserted = await tx.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at, claim_token, locked_until)
          VALUES ($1, $2, $3, 'null', $4, $5, $6)
@@ -115,26 +164,28 @@ export class IdempotencyService {
     return createHash('sha256').update(JSON.stringify(request ?? null)).digest('hex');
   }
 
-  async run<T>(scope: string, key: string | undefined, request: unknown, work: (tx: Tx) => Promise<T>): Promise<T> {
+  async run<T>(scope: string, key: string | undefined, request: unknown, work: (tx: Tx) => Promise<T>, seal: ResponseSeal<T> = IN_CLEAR): Promise<T> {
     if (key === undefined) return this.transactions.run(work);
     const requestHash = this.hash(request);
     return this.transactions.run(async (tx) => {
+      const now = this.clock.now();
+      await this.forgetIfExpired(tx, scope, key, now);
       const inserted = await tx.query(
         `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, 'null', $4)
          ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, key, requestHash, this.clock.now()],
+        [scope, key, requestHash, now],
       );
       if (inserted.length === 0) {
-        const [previous]: { request_hash: string; response: T }[] = await tx.query(
+        const [previous]: { request_hash: string; response: unknown }[] = await tx.query(
           'SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2',
           [scope, key],
         );
         if (previous.request_hash !== requestHash) throw new IdempotencyKeyReusedError();
         if (previous.response === null) throw new IdempotencyKeyInProgressError();
-        return previous.response;
+        return seal.open(previous.response);
       }
       const response = await work(tx);
-      await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(response)]);
+      await tx.query('UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2', [scope, key, JSON.stringify(seal.seal(response))]);
       return response;
     });
   }

@@ -3,6 +3,8 @@ export { Transactions, type Tx, type IsolationLevel } from './transactions';
 export { dataSourceOptions } from './data-source-options';
 export {
   IdempotencyService,
+  IDEMPOTENCY_RETENTION_MS,
+  type ResponseSeal,
   IdempotencyKeyReusedError,
   IdempotencyKeyInProgressError,
   IdempotencyClaimLostError,
