@@ -1,0 +1,113 @@
+import { AdminTokensService } from '@loomworks/auth';
+import { GrantsService, LedgerService } from '@loomworks/credit';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { spawnServer, waitForListening, type ServerProcess } from '../support/server-process';
+
+/**
+ * DESIGN "Scaling": API instances are stateless, so two server processes on one database behave
+ * as one. Both run as real child processes; every request below is split between them.
+ */
+describe('two API processes on one database', () => {
+  const fake = new FakeAnthropic();
+  let world: AuthWorld;
+  let admin: SignedUp;
+  let servers: ServerProcess[] = [];
+  let ports: number[] = [];
+
+  beforeAll(async () => {
+    await fake.start();
+    world = await AuthWorld.create({ realClock: true });
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    const env = {
+      DATABASE_URL: world.db.url,
+      LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
+      ANTHROPIC_BASE_URL: fake.url,
+      ANTHROPIC_API_KEY: 'system-key',
+      PUBLIC_ORIGIN: 'http://localhost:3000',
+      PORT: '0',
+      LOG_LEVEL: 'error',
+      OUTBOX_POLL_MS: '0',
+      AUTH_STARTS_PER_MINUTE: '4',
+      // the tests below name their client through the loopback "proxy", so each gets a fresh bucket
+      TRUST_PROXY: 'loopback',
+    };
+    servers = [spawnServer(env), spawnServer(env)];
+    ports = await Promise.all(servers.map((s) => waitForListening(s, 120_000)));
+  }, 240_000);
+  afterAll(async () => {
+    for (const server of servers) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    await world.close();
+    await fake.stop();
+  });
+  afterEach(() => world.expectLedgerConsistent());
+
+  const call = (i: number, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+    fetch(`http://127.0.0.1:${ports[i % 2]}${path}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    }).then(async (res) => ({ status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> }));
+
+  it('share the throttles: four starts split over both, the fifth refused on either', async () => {
+    const client = { 'x-forwarded-for': '198.51.100.7' };
+    for (let i = 0; i < 4; i++) {
+      expect((await call(i, 'POST', '/auth/login/begin', { body: { email: uniqueEmail() }, headers: client })).status).toBe(200);
+    }
+    for (const i of [0, 1]) {
+      const refused = await call(i, 'POST', '/auth/login/begin', { body: { email: uniqueEmail() }, headers: client });
+      expect(refused).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    }
+    // another client is unaffected
+    expect((await call(1, 'POST', '/auth/login/begin', { body: { email: uniqueEmail() }, headers: { 'x-forwarded-for': '198.51.100.8' } })).status).toBe(200);
+  });
+
+  it('share Idempotency-Keys: one key sent to both at once issues one grant', async () => {
+    const body = { recipientEmail: uniqueEmail('idem'), asset: 'sonnet', kind: 'welcome', amount: 30 };
+    const answers = await Promise.all([0, 1, 0, 1].map((i) => call(i, 'POST', '/admin/grants', { token: admin.sessionToken, body, headers: { 'idempotency-key': 'two-instances-1' } })));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.grant.id)).size).toBe(1);
+    const rows = await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.grants WHERE recipient_email = $1', [body.recipientEmail]);
+    expect(rows).toEqual([{ n: 1 }]);
+  });
+
+  it('race a claim across both: exactly one winner, credited once', async () => {
+    const email = uniqueEmail('claimrace');
+    const person = await world.signup({ email });
+    const issued = await call(0, 'POST', '/admin/grants', { token: admin.sessionToken, body: { recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 500 } });
+    expect(issued.status).toBe(201);
+    const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
+    const answers = await Promise.all([0, 1, 0, 1, 0, 1].map((i) => call(i, 'POST', '/me/claims', { token: person.sessionToken, body: { claimToken } })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
+    for (const lost of answers.filter((a) => a.status === 409)) expect(lost.body.error).toBe('grant_already_claimed');
+    expect(await world.app.get(LedgerService).balance(person.person.id, 'sonnet')).toBe(500n);
+  });
+
+  it('run parallel turns of one person on both, each charged exactly once', async () => {
+    const email = uniqueEmail('turns');
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 1000n });
+    const who = await world.signup({ email, claimToken });
+    fake.reset();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call(i, 'POST', `/engagements/${who.person.personalEngagementId}/converse`, { token: who.sessionToken, body: { message: `turn ${i}` } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(200));
+    const charged = answers.reduce((sum, a) => sum + BigInt(a.body.credit.charged ?? 0), 0n);
+    expect(charged).toBeGreaterThan(0n);
+    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(1000n - charged);
+    const balancesAfter = answers.map((a) => Number(a.body.credit.balanceAfter));
+    expect(new Set(balancesAfter).size).toBe(6); // serialised per person across both processes: no two turns saw the same balance
+  });
+});
