@@ -7,7 +7,7 @@ export type ConstraintKind = 'unique' | 'foreign_key';
 const SQLSTATE: Record<ConstraintKind, string> = { unique: '23505', foreign_key: '23503' };
 
 export function isConstraintViolation(error: unknown, kind: ConstraintKind, constraint?: string): boolean {
-  if (!(error instanceof Error)) return false;
+  if (typeof error !== 'object' || error === null) return false;
   const driver = (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? (error as { code?: string; constraint?: string });
   return driver.code === SQLSTATE[kind] && (constraint === undefined || driver.constraint === constraint);
 }

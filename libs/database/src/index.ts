@@ -13,3 +13,4 @@ export {
 } from './idempotency';
 export { Migrator } from './migrator';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
+export { isDatabaseUnavailable } from './database-unavailable';

@@ -3,6 +3,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/co
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { DomainError } from '@loomworks/common';
+import { isDatabaseUnavailable } from '@loomworks/database';
 import { ERROR_STATUS, HTTP_STATUS_CODE } from './error-status';
 
 export interface ErrorBody {
@@ -46,6 +47,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
     }
     const requestId = requestIdOf(request);
+    if (isDatabaseUnavailable(exception)) {
+      // Not a bug: the database is away (outage, restart). Logged briefly; the client may retry.
+      this.logger.warn({ requestId, code: (exception as { code?: string }).code }, 'database unavailable');
+      return {
+        body: { statusCode: 503, error: 'db_unavailable', message: 'The database is unreachable; retry shortly.', requestId },
+        headers: { 'retry-after': '5' },
+      };
+    }
     this.logger.error({ err: exception, requestId }, 'unhandled error');
     return {
       body: { statusCode: 500, error: 'internal_error', message: 'Something went wrong on our side.', requestId },
