@@ -91,6 +91,14 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
     }
   });
 
+  it('answers headers or a URL over the 16 KB limit of Node with 431 in the error shape', async () => {
+    await world.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined); // may already listen
+    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}/health?x=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ statusCode: 431, error: 'headers_too_large', message: expect.any(String) });
+  });
+
   it('answers over-long path parameters with 400 in the error shape', async () => {
     const res = await world.http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`).set(bearer()).expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'bad_request', message: 'A path parameter is longer than 200 characters' });

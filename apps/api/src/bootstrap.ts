@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -36,6 +37,25 @@ function routerError(error: FastifyError, _request: FastifyRequest, reply: Fasti
   void reply.code(400).send({ statusCode: 400, error: 'bad_request', message });
 }
 
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (headers or URL over 16 KB, broken
+ * framing, a slow client): answered on the raw socket, still in our error shape.
+ */
+function clientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request line or headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive']
+        : [400, 'bad_request', 'Malformed HTTP request'];
+  const body = JSON.stringify({ statusCode: status, error: code, message });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
 /** API.md: an Idempotency-Key is 1–255 characters; checked once here for every route that reads it. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
@@ -56,6 +76,7 @@ export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): Fa
     genReqId: requestId,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: routerError,
+    clientErrorHandler: clientError,
   });
   const fastify = adapter.getInstance();
   registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
