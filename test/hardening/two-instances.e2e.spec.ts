@@ -99,15 +99,15 @@ describe('two API processes on one database', () => {
     const who = await world.signup({ email, claimToken });
     fake.reset();
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
+      Array.from({ length: 4 }, (_, i) => // max_turns_in_flight is 4
         call(i, 'POST', `/engagements/${who.person.personalEngagementId}/converse`, { token: who.sessionToken, body: { message: `turn ${i}` } }),
       ),
     );
-    expect(answers.map((a) => [a.status, a.body?.error])).toEqual(Array(6).fill([200, undefined]));
+    expect(answers.map((a) => [a.status, a.body?.error])).toEqual(Array(4).fill([200, undefined]));
     const charged = answers.reduce((sum, a) => sum + BigInt(a.body.credit.charged ?? 0), 0n);
     expect(charged).toBeGreaterThan(0n);
     expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(1000n - charged);
     const balancesAfter = answers.map((a) => Number(a.body.credit.balanceAfter));
-    expect(new Set(balancesAfter).size).toBe(6); // serialised per person across both processes: no two turns saw the same balance
+    expect(new Set(balancesAfter).size).toBe(4); // serialised per person across both processes: no two turns saw the same balance
   });
 });
