@@ -100,15 +100,7 @@ export class RecoveryService {
     if (person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
 
     await this.auth.deletePasskeysOf(tx, person.id);
-    await this.auth.insertCredential(tx, {
-      id: registration.credential_id!,
-      personId: person.id,
-      userHandle: registration.user_handle,
-      publicKey: registration.credential_public_key!,
-      counter: registration.credential_counter!,
-      transports: registration.credential_transports ?? [],
-      now,
-    });
+    await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
     await this.auth.replaceTotpSecret(tx, person.id, registration.totp_secret_encrypted!, timeStep, now);
     await this.sessions.endAll(tx, person.id);
     await this.auth.useRecoveryToken(tx, token.id, now);

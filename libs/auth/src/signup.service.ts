@@ -176,15 +176,7 @@ export class SignupService {
       if (registration.admin_token_id && !(await this.auth.useAdminToken(tx, registration.admin_token_id, person.id, now))) {
         throw new InvalidAdminTokenError();
       }
-      await this.auth.insertCredential(tx, {
-        id: registration.credential_id!,
-        personId: person.id,
-        userHandle: registration.user_handle,
-        publicKey: registration.credential_public_key!,
-        counter: registration.credential_counter!,
-        transports: registration.credential_transports ?? [],
-        now,
-      });
+      await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
       // The step used here is spent: the same code cannot also sign in.
       await this.auth.insertTotpSecret(tx, person.id, registration.totp_secret_encrypted!, timeStep, now);
       const credit = claimToken === undefined ? undefined : await this.credit.claimGrant({ claimToken, personId: person.id, email: registration.email }, tx);

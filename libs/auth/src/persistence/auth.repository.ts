@@ -144,15 +144,21 @@ export class AuthRepository {
 
   // credentials and TOTP
 
-  async insertCredential(
-    tx: Tx,
-    c: { id: string; personId: string; userHandle: Buffer; publicKey: Buffer; counter: string; transports: string[]; now: Date },
-  ): Promise<void> {
+  /** The passkey a registration verified (its passkey step), now the person's (signup and recovery). */
+  async insertRegisteredCredential(tx: Tx, registration: RegistrationRow, personId: string, now: Date): Promise<void> {
     try {
       await tx.query(
         `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [c.id, c.personId, c.userHandle, c.publicKey, c.counter, c.transports, c.now],
+        [
+          registration.credential_id,
+          personId,
+          registration.user_handle,
+          registration.credential_public_key,
+          registration.credential_counter,
+          registration.credential_transports ?? [],
+          now,
+        ],
       );
     } catch (error) {
       // The credential id comes from the client's authenticator: a duplicate is its input, not our fault.
