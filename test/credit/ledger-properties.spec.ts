@@ -1,3 +1,4 @@
+/* eslint-disable jest/no-conditional-expect -- a model-based property test: each random operation asserts what its branch of the model predicts */
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';

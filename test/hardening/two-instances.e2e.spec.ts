@@ -56,6 +56,7 @@ describe('two API processes on one database', () => {
         ...options.headers,
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers read field by field, like supertest's bodies
     }).then(async (res) => ({ status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> }));
 
   it('share the throttles: four starts split over both, the fifth refused on either', async () => {

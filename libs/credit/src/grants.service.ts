@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, decodeKeysetCursor, encodeKeysetCursor, ValidationFailedError, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
-import { emailHashes, type EmailHashes, type Eligibility } from './domain/email';
+import { emailHashes, type EmailHashes } from './domain/email';
+import type { Eligibility } from './domain/grant';
 import {
   GrantAlreadyClaimedError,
   GrantEmailMismatchError,

@@ -35,8 +35,8 @@ export {
 } from './domain/holds';
 export { inputTokenBound, FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST, type BoundedMessage } from './domain/hold-bound';
 export * from './domain/errors';
-export { emailHashes, normalizedMailbox, emailHint, type Eligibility, type EmailHashes } from './domain/email';
-export { GRANT_KINDS, GRANT_STATUSES, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
+export { emailHashes, normalizedMailbox, emailHint, type EmailHashes } from './domain/email';
+export { GRANT_KINDS, GRANT_STATUSES, type Eligibility, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
 export {
   FLOW_KINDS,
   SYSTEM_CONSUMED,

@@ -1,14 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, type MigrationClass } from './data-source-options';
 import { IdempotencyService } from './idempotency';
 import { Migrator } from './migrator';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
   /** Migration classes, in order; applied at start-up. */
-  migrations: Function[];
+  migrations: MigrationClass[];
 }
 
 /** The TypeORM DataSource (migrations applied at start-up by Migrator), transactions and idempotency. */

@@ -11,8 +11,6 @@ import { domainToASCII } from 'node:url';
 import { canonicalEmail } from '@loomworks/persons';
 import { InvalidEmailError } from './errors';
 
-export type Eligibility = 'eligible' | 'duplicate_exact' | 'duplicate_normalized' | 'cooling';
-
 export interface EmailHashes {
   /** the canonical typed address (trimmed, NFC, lower-case) */
   address: string;

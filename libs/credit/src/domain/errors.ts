@@ -1,5 +1,5 @@
 import { DomainError } from '@loomworks/common';
-import type { Eligibility } from './email';
+import type { Eligibility } from './grant';
 
 /** Every typed error the credit substrate raises; the HTTP filter maps each code (API.md). */
 export abstract class CreditError extends DomainError {}

@@ -1,5 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** Whether an email may receive a grant, and if not, which registry entry it matched. */
+export type Eligibility = 'eligible' | 'duplicate_exact' | 'duplicate_normalized' | 'cooling';
+
 export const GRANT_KINDS = ['welcome', 'promo', 'referral', 'manual'] as const;
 export type GrantKind = (typeof GRANT_KINDS)[number];
 /** `expired` is never stored: it is an issued grant read after its expiry. */

@@ -1,0 +1,79 @@
+// Module boundaries of DESIGN.md ("Modules"), checked by `npm run lint` (so by `npm test`).
+// A violation prints the rule's name, e.g. `error direction-credit: libs/credit/src/x.ts → libs/auth/src/index.ts`.
+
+// What each module may import (besides itself). DESIGN.md's order, top to bottom:
+// apps → admin, operations, notifications, orchestration → auth → credit → persons → outbox →
+// system-config → database; config and common are the foundation every module may use.
+// Skipping levels downward is fine; the four top modules don't import each other except
+// admin → notifications (webhook management) and admin → operations (reconciliation view).
+const FOUNDATION = ['config', 'common'];
+const below = (...modules) => [...modules, ...FOUNDATION];
+const CORE = below('auth', 'credit', 'persons', 'outbox', 'system-config', 'database');
+const MAY_IMPORT = {
+  admin: [...CORE, 'notifications', 'operations'],
+  operations: CORE,
+  notifications: CORE,
+  orchestration: CORE,
+  auth: below('credit', 'persons', 'outbox', 'system-config', 'database'),
+  credit: below('persons', 'outbox', 'system-config', 'database'),
+  persons: below('outbox', 'system-config', 'database'),
+  outbox: below('system-config', 'database'),
+  'system-config': below('database'),
+  database: below(),
+  config: ['common'],
+  common: [],
+};
+
+const ALL = Object.keys(MAY_IMPORT);
+const alternatives = (modules) => `(${modules.join('|')})`;
+
+const directionRules = Object.entries(MAY_IMPORT).map(([module, allowed]) => {
+  const forbidden = ALL.filter((m) => m !== module && !allowed.includes(m));
+  return {
+    name: `direction-${module}`,
+    comment: `${module} may import only ${allowed.join(', ') || 'nothing of ours'} (DESIGN.md: dependency direction)`,
+    severity: 'error',
+    from: { path: `^libs/${module}/` },
+    to: { path: forbidden.length ? [`^libs/${alternatives(forbidden)}/`, '^apps/'] : '^apps/' },
+  };
+});
+
+module.exports = {
+  forbidden: [
+    ...directionRules,
+    {
+      name: 'only-through-index',
+      comment:
+        "Another module is reachable only through its public entry (libs/<module>/src/index.ts, alias @loomworks/<module>; " +
+        'credit also has testing/index.ts for test doubles). Test suites under test/ may reach internals.',
+      severity: 'error',
+      from: { path: '^(libs/([^/]+)/|apps/|migrations/|bench/|ormconfig)' },
+      to: {
+        path: '^libs/[^/]+/src/',
+        pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$', '^libs/credit/src/testing/index\\.ts$'],
+      },
+    },
+    {
+      name: 'no-circular',
+      comment: 'A cycle makes load order fragile and hides which side owns what.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-test',
+      comment: 'Production code never imports test suites or their support.',
+      severity: 'error',
+      from: { path: '^(libs|apps|migrations)/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '^test/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist|coverage)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

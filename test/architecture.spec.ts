@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * The boundary rules of .dependency-cruiser.cjs catch what they claim to: a small tree laid out like
+ * ours, one file per violation, cruised with our config. `npm run lint` runs the same config on
+ * the real tree (which must be clean).
+ */
+const ROOT = resolve(__dirname, '..');
+const DEPCRUISE = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
+const MODULES = ['common', 'config', 'database', 'system-config', 'outbox', 'persons', 'credit', 'auth', 'orchestration', 'notifications', 'operations', 'admin'];
+
+async function cruise(dir: string, paths: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [DEPCRUISE, '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'err', ...paths],
+      { cwd: dir },
+    );
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+describe('module boundaries (dependency-cruiser)', () => {
+  let dir: string;
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'loomworks-arch-'));
+    const paths = Object.fromEntries(MODULES.map((m) => [`@loomworks/${m}`, [`libs/${m}/src`]]));
+    write('tsconfig.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths } }));
+    for (const m of MODULES) write(`libs/${m}/src/index.ts`, `export const ${m.replace('-', '')} = 1;\n`);
+    write('libs/credit/src/internal.ts', 'export const internal = 1;\n');
+    write('libs/credit/src/testing/index.ts', 'export const permissive = 1;\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts imports down the order through index.ts', async () => {
+    write('libs/auth/src/allowed.ts', "import { credit } from '@loomworks/credit';\nimport { common } from '@loomworks/common';\nexport const x = credit + common;\n");
+    write('libs/admin/src/allowed.ts', "import { notifications } from '@loomworks/notifications';\nimport { operations } from '@loomworks/operations';\nexport const x = notifications + operations;\n");
+    write('apps/api/src/main.ts', "import { admin } from '@loomworks/admin';\nimport { permissive } from '../../../libs/credit/src/testing/index';\nexport const x = admin + permissive;\n");
+    const { code, output } = await cruise(dir, ['libs/auth/src/allowed.ts', 'libs/admin/src/allowed.ts', 'apps/api/src/main.ts']);
+    expect(output).toContain('no dependency violations');
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it.each([
+    ['credit importing auth (upward)', 'libs/credit/src/upward.ts', "import { auth } from '@loomworks/auth';\nexport const x = auth;\n", 'direction-credit'],
+    ['outbox importing notifications (upward)', 'libs/outbox/src/upward.ts', "import { notifications } from '@loomworks/notifications';\nexport const x = notifications;\n", 'direction-outbox'],
+    ['orchestration importing admin (sideways at the top)', 'libs/orchestration/src/sideways.ts', "import { admin } from '@loomworks/admin';\nexport const x = admin;\n", 'direction-orchestration'],
+    ['a library importing the app', 'libs/common/src/app.ts', "import { x as y } from '../../../apps/api/src/main';\nexport const x = y;\n", 'direction-common'],
+    ["admin reaching past credit's index", 'libs/admin/src/deep.ts', "import { internal } from '../../credit/src/internal';\nexport const x = internal;\n", 'only-through-index'],
+    ['a cycle', 'libs/persons/src/a.ts', "import { b } from './b';\nexport const a = () => b;\n", 'no-circular'],
+  ])('refuses %s, naming the rule', async (_what, path, text, rule) => {
+    write(path, text);
+    if (rule === 'no-circular') write('libs/persons/src/b.ts', "import { a } from './a';\nexport const b = () => a;\n");
+    const { code, output } = await cruise(dir, [path]);
+    expect(output).toContain(`error ${rule}:`);
+    expect(code).not.toBe(0);
+  }, 60_000);
+});
