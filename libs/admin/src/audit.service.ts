@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, ValidationFailedError, type Clock } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, type Clock, type Page, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 
 export interface AuditEntry {
@@ -25,6 +25,8 @@ interface AuditRow {
   created_at: Date;
 }
 
+const AUDIT_CURSOR = CursorCodec.sequence('audit');
+
 /** The admin audit trail; entries are written in the transaction of the action they describe. */
 @Injectable()
 export class AuditService {
@@ -41,19 +43,18 @@ export class AuditService {
     );
   }
 
-  /** Newest first; the cursor is the last id seen. */
-  async list(limit = 50, cursor?: string): Promise<{ items: AuditRecord[]; nextCursor: string | null }> {
-    if (cursor !== undefined && !/^\d{1,19}$/.test(cursor)) {
-      throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-    }
-    const rows: AuditRow[] = await this.transactions.manager.query(
-      `SELECT id::text, actor_person_id, action, subject_type, subject_id, details, created_at FROM admin_audit
-        WHERE ($1::bigint IS NULL OR id < $1::bigint) ORDER BY id DESC LIMIT $2`,
-      [cursor ?? null, limit + 1],
-    );
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((r) => ({
+  /** Newest first, by id. */
+  list(request: PageRequest): Promise<Page<AuditRecord>> {
+    return paginate(request, {
+      cursor: AUDIT_CURSOR,
+      fetch: (take, before): Promise<AuditRow[]> =>
+        this.transactions.manager.query(
+          `SELECT id::text, actor_person_id, action, subject_type, subject_id, details, created_at FROM admin_audit
+            WHERE ($1::bigint IS NULL OR admin_audit.id < $1::bigint) ORDER BY admin_audit.id DESC LIMIT $2`,
+          [before?.id ?? null, take],
+        ),
+      position: (r) => ({ id: r.id }),
+      item: (r) => ({
         id: r.id,
         actorPersonId: r.actor_person_id,
         action: r.action,
@@ -61,8 +62,7 @@ export class AuditService {
         subjectId: r.subject_id,
         details: r.details,
         createdAt: r.created_at.toISOString(),
-      })),
-      nextCursor: rows.length > limit ? page[page.length - 1].id : null,
-    };
+      }),
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeKeysetCursor, encodeKeysetCursor } from '@loomworks/common';
+import { CursorCodec, paginate, type Page, type PageRequest } from '@loomworks/common';
 import { MAIL_JOB_KIND, OutboxQueue, type JobStatus } from '@loomworks/outbox';
 
 export interface MailLogItem {
@@ -13,19 +13,19 @@ export interface MailLogItem {
   sentAt: string | null;
 }
 
+const MAIL_CURSOR = CursorCodec.keyset('mail');
+
 /** GET /admin/mail: what was mailed to whom and how it went — never a body or a link. */
 @Injectable()
 export class MailLogService {
   constructor(private readonly queue: OutboxQueue) {}
 
-  async list(q: { status?: JobStatus; limit?: number; cursor?: string }): Promise<{ items: MailLogItem[]; nextCursor: string | null }> {
-    const limit = q.limit ?? 50;
-    const after = q.cursor === undefined ? undefined : decodeKeysetCursor(q.cursor);
-    const jobs = await this.queue.list({ kind: MAIL_JOB_KIND, status: q.status, limit: limit + 1, after: after && { createdAt: after.at, id: after.id } });
-    const page = jobs.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((j) => ({
+  list(q: { status?: JobStatus } & PageRequest): Promise<Page<MailLogItem>> {
+    return paginate(q, {
+      cursor: MAIL_CURSOR,
+      fetch: (take, after) => this.queue.list({ kind: MAIL_JOB_KIND, status: q.status, limit: take, after: after && { createdAt: after.at, id: after.id } }),
+      position: (j) => ({ at: j.createdAt, id: j.id }),
+      item: (j) => ({
         id: j.id,
         to: String(j.summary.to ?? ''),
         template: String(j.summary.template ?? ''),
@@ -34,8 +34,7 @@ export class MailLogService {
         lastError: j.lastError,
         createdAt: j.createdAt.toISOString(),
         sentAt: j.status === 'sent' && j.finishedAt ? j.finishedAt.toISOString() : null,
-      })),
-      nextCursor: jobs.length > limit ? encodeKeysetCursor(last.createdAt, last.id) : null,
-    };
+      }),
+    });
   }
 }

@@ -2,7 +2,18 @@ export { DomainError, ValidationFailedError, UnauthenticatedError, ForbiddenErro
 export { CLOCK, type Clock, systemClock } from './clock';
 export { ClockModule } from './clock.module';
 export { PageQueryDto } from './page-query.dto';
-export { encodeKeysetCursor, decodeKeysetCursor } from './keyset-cursor';
+export {
+  CursorCodec,
+  paginate,
+  mapPage,
+  pageSize,
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type Page,
+  type PageRequest,
+  type SequencePosition,
+  type KeysetPosition,
+} from './pagination';
 export { LlmKeyDto } from './llm-key.dto';
 export { ErrorResponse } from './error-response.schema';
 export { Meters, MetersModule } from './meters';

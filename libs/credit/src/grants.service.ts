@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, decodeKeysetCursor, encodeKeysetCursor, ValidationFailedError, type Clock } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes } from './domain/email';
@@ -247,30 +247,26 @@ export class GrantsService {
     return rows.map((r) => r.person_id);
   }
 
-  async list(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string | null }): Promise<Page<Grant>> {
-    const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+  list(filter: { status?: GrantStatus; email?: string } & PageRequest): Promise<Page<Grant>> {
     const hashes = filter.email ? emailHashes(filter.email) : undefined;
     const now = this.clock.now();
-    const rows = await this.grants.list(
-      this.transactions.manager,
-      {
-        status: filter.status,
-        emailHashes: hashes && { exact: hashes.exactHash, normalized: hashes.normalizedHash },
-        limit: limit + 1,
-        after: filter.cursor ? keysetAfter(filter.cursor) : undefined,
-      },
-      now,
-    );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => toGrant(r, now)),
-      nextCursor: rows.length > limit ? encodeKeysetCursor(last.created_at, last.id) : null,
-    };
+    return paginate(filter, {
+      cursor: GRANT_CURSOR,
+      fetch: (take, after) =>
+        this.grants.list(
+          this.transactions.manager,
+          {
+            status: filter.status,
+            emailHashes: hashes && { exact: hashes.exactHash, normalized: hashes.normalizedHash },
+            limit: take,
+            after: after && { createdAt: after.at, id: after.id },
+          },
+          now,
+        ),
+      position: (r) => ({ at: r.created_at, id: r.id }),
+      item: (r) => toGrant(r, now),
+    });
   }
 }
 
-function keysetAfter(cursor: string): { createdAt: Date; id: string } {
-  const { at, id } = decodeKeysetCursor(cursor);
-  return { createdAt: at, id };
-}
+const GRANT_CURSOR = CursorCodec.keyset('grants');

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, ValidationFailedError, type Clock } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, type Clock, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { InvalidAmountError } from './domain/errors';
@@ -30,7 +30,8 @@ export interface AdjustmentCommand {
   idempotencyKey?: string;
 }
 
-const MAX_PAGE = 200;
+/** A person's flows, by flow id (decimal): admin and /me list the same positions. */
+const FLOW_CURSOR = CursorCodec.sequence('flows');
 /** verify() folds the tail into the checkpoint once it is this long. */
 const FOLD_AFTER_FLOWS = 10_000;
 
@@ -72,15 +73,13 @@ export class LedgerService {
   }
 
   /** A person's flows, newest first. The cursor is opaque to callers. */
-  async flows(personId: string, options: { limit?: number; cursor?: string | null } = {}): Promise<Page<PersonFlow>> {
-    const limit = Math.min(Math.max(options.limit ?? 50, 1), MAX_PAGE);
-    const before = options.cursor ? decodeCursor(options.cursor) : undefined;
-    const rows = await this.ledger.flowsOfPerson(this.transactions.manager, personId, limit + 1, before);
-    const page = rows.slice(0, limit);
-    return {
-      items: page.map((f) => asPersonFlow(f, personId)),
-      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
-    };
+  flows(personId: string, request: PageRequest = {}): Promise<Page<PersonFlow>> {
+    return paginate(request, {
+      cursor: FLOW_CURSOR,
+      fetch: (take, before) => this.ledger.flowsOfPerson(this.transactions.manager, personId, take, before?.id),
+      position: (f) => ({ id: f.id }),
+      item: (f) => asPersonFlow(f, personId),
+    });
   }
 
   /** A staff correction: credits from, or debits to, system:issuer, with the reason recorded. */
@@ -143,12 +142,4 @@ export class LedgerService {
       if (BigInt(finalId) > BigInt(checkpoint.throughFlowId)) await this.verification.fold(tx, checkpoint.throughFlowId, finalId);
     });
   }
-}
-
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{1,19}$/.test(id)) throw new ValidationFailedError([{ field: 'cursor', message: 'cursor is not one this API issued' }]);
-  return id;
 }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { decodeKeysetCursor, encodeKeysetCursor } from '@loomworks/common';
+import { CursorCodec, paginate, type PageRequest } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { ConversationNotFoundError } from './domain/errors';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
+
+const CONVERSATION_CURSOR = CursorCodec.keyset('conversations');
 
 /** Reading an engagement's conversation history (members only). */
 @Injectable()
@@ -14,17 +16,14 @@ export class ConversationsService {
     private readonly membership: MembershipService,
   ) {}
 
-  async list(engagementId: string, personId: string, page: { limit?: number; cursor?: string }) {
+  async list(engagementId: string, personId: string, request: PageRequest) {
     await this.membership.requireMember(engagementId, personId);
-    const limit = page.limit ?? 50;
-    const after = page.cursor ? decodeKeysetCursor(page.cursor) : undefined;
-    const rows = await this.conversations.list(this.transactions.manager, engagementId, limit + 1, after && { lastTurnAt: after.at, id: after.id });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((c) => ({ id: c.id, title: c.title, createdAt: c.created_at.toISOString(), lastTurnAt: c.last_turn_at.toISOString() })),
-      nextCursor: rows.length > limit ? encodeKeysetCursor(last.last_turn_at, last.id) : null,
-    };
+    return paginate(request, {
+      cursor: CONVERSATION_CURSOR,
+      fetch: (take, after) => this.conversations.list(this.transactions.manager, engagementId, take, after && { lastTurnAt: after.at, id: after.id }),
+      position: (c) => ({ at: c.last_turn_at, id: c.id }),
+      item: (c) => ({ id: c.id, title: c.title, createdAt: c.created_at.toISOString(), lastTurnAt: c.last_turn_at.toISOString() }),
+    });
   }
 
   async turns(engagementId: string, conversationId: string, personId: string) {

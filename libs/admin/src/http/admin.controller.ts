@@ -154,7 +154,7 @@ export class AdminController {
   @Get('audit')
   @ApiOperation({ summary: 'The admin audit trail, newest first' })
   auditTrail(@Query() query: PageQueryDto) {
-    return this.audit.list(query.limit, query.cursor);
+    return this.audit.list(query);
   }
 
   @Get('rates')

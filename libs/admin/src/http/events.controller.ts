@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { Roles } from '@loomworks/auth';
-import { decodeKeysetCursor, encodeKeysetCursor, ErrorResponse, PageQueryDto } from '@loomworks/common';
+import { CursorCodec, ErrorResponse, PageQueryDto, paginate } from '@loomworks/common';
 import { EVENT_TYPES, Outbox } from '@loomworks/outbox';
 
 class EventQueryDto extends PageQueryDto {
@@ -24,6 +24,8 @@ class EventPageSchema {
   @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
+const EVENT_CURSOR = CursorCodec.keyset('events');
+
 @ApiTags('admin')
 @ApiBearerAuth()
 @ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
@@ -37,15 +39,12 @@ export class EventsController {
   @ApiOperation({ summary: 'Business events, newest first; filter by type' })
   @ApiOkResponse({ type: EventPageSchema })
   @ApiResponse({ status: 400, description: 'validation_failed (unknown type, bad cursor)', type: ErrorResponse })
-  async list(@Query() query: EventQueryDto): Promise<EventPageSchema> {
-    const limit = query.limit ?? 50;
-    const after = query.cursor ? decodeKeysetCursor(query.cursor) : undefined;
-    const rows = await this.outbox.listEvents({ type: query.type, limit: limit + 1, after: after && { timestamp: after.at, id: after.id } });
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map((e) => ({ id: e.id, type: e.type, data: e.data, createdAt: e.timestamp.toISOString() })),
-      nextCursor: rows.length > limit ? encodeKeysetCursor(last.timestamp, last.id) : null,
-    };
+  list(@Query() query: EventQueryDto): Promise<EventPageSchema> {
+    return paginate(query, {
+      cursor: EVENT_CURSOR,
+      fetch: (take, after) => this.outbox.listEvents({ type: query.type, limit: take, after: after && { timestamp: after.at, id: after.id } }),
+      position: (e) => ({ at: e.timestamp, id: e.id }),
+      item: (e) => ({ id: e.id, type: e.type, data: e.data, createdAt: e.timestamp.toISOString() }),
+    });
   }
 }

@@ -65,10 +65,7 @@ export function asPersonFlow(flow: Flow, personId: string): PersonFlow {
   };
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
+export type { Page } from '@loomworks/common';
 
 export interface LedgerDrift {
   party: string;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, decodeKeysetCursor, encodeKeysetCursor, ValidationFailedError, type Clock } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type Page, type PageRequest } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions, type Tx } from '@loomworks/database';
 import { EVENT_TYPES } from '@loomworks/outbox';
@@ -15,7 +15,7 @@ export interface CreateWebhookCommand {
   description?: string;
 }
 
-const MAX_PAGE = 200;
+const DELIVERY_CURSOR = CursorCodec.keyset('webhook_deliveries');
 
 /** Staff's webhook endpoints: register (the signing secret is shown once), list, delete, delivery log. */
 @Injectable()
@@ -58,14 +58,14 @@ export class WebhookEndpointsService {
     if (!(await this.repository.softDelete(tx, id, this.clock.now()))) throw new WebhookNotFoundError();
   }
 
-  async deliveries(id: string, page: { limit?: number; cursor?: string }): Promise<{ items: WebhookDelivery[]; nextCursor: string | null }> {
+  async deliveries(id: string, request: PageRequest): Promise<Page<WebhookDelivery>> {
     const manager = this.transactions.manager;
     if (!(await this.repository.endpointExists(manager, id))) throw new WebhookNotFoundError();
-    const limit = Math.min(page.limit ?? 50, MAX_PAGE);
-    const after = page.cursor ? decodeKeysetCursor(page.cursor) : undefined;
-    const rows = await this.repository.deliveries(manager, id, limit + 1, after);
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > limit ? encodeKeysetCursor(last.at, last.id) : null };
+    return paginate(request, {
+      cursor: DELIVERY_CURSOR,
+      fetch: (take, after) => this.repository.deliveries(manager, id, take, after),
+      position: (d) => ({ at: d.at, id: d.id }),
+      item: (d) => d,
+    });
   }
 }
