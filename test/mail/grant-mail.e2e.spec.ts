@@ -42,7 +42,7 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
     expect(issued.body.mail).toEqual({ status: 'queued' });
     expect(catcher.to(email)).toHaveLength(0); // queued, not sent inside the request
 
-    expect(await drain()).toBe(1);
+    expect(await drain()).toBe(2); // the mail, and the grant.issued event's hand-over to webhooks
     const mail = await catcher.waitFor(email);
     expect(mail.subject).toBe('You have Loomworks credit to claim');
     expect(mail.text).toContain('2,500 sonnet credits');

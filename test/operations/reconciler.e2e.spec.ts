@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, personParty } from '@loomworks/credit';
+import { GrantsService, HoldsService, personParty } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { OutboxWorker } from '@loomworks/notifications';
+import { Outbox } from '@loomworks/outbox';
 import { ReconcilerService } from '@loomworks/operations';
 import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
@@ -15,7 +18,8 @@ describe('reconciler', () => {
   let member: SignedUp;
 
   beforeAll(async () => {
-    world = await AuthWorld.create({ env: { LOG_LEVEL: 'error' }, logStream: logs });
+    // No background outbox worker: runs drain it first, except where a test wants it stalled.
+    world = await AuthWorld.create({ env: { LOG_LEVEL: 'error', OUTBOX_POLL_MS: '0' }, logStream: logs });
     const { adminToken } = await world.app.get(AdminTokensService).create();
     admin = await world.signup({ adminToken, displayName: 'Admin' });
     const email = uniqueEmail('reconciled');
@@ -26,10 +30,28 @@ describe('reconciler', () => {
   afterAll(() => world.close());
 
   const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const runNow = () => world.http().post('/admin/reconciliation').set(as(admin));
+  const drain = () => world.app.get(OutboxWorker).drain();
+  const runStalled = () => world.http().post('/admin/reconciliation').set(as(admin));
+  const runNow = async () => {
+    await drain();
+    return runStalled().expect(201);
+  };
   // No METRICS_TOKEN in this world: /metrics is open.
   const findings = async (kind: string) =>
     new Scrape((await world.http().get('/metrics').expect(200)).text).value('loomworks_reconciler_findings_total', { kind });
+  /** The ledger.drift events a run raised (one per finding, all at one time), by kind. */
+  const driftEvents = async (runId: string) =>
+    ((await world.http().get('/admin/events?type=ledger.drift&limit=200').set(as(admin)).expect(200)).body.items as { data: { runId: string; kind: string } }[])
+      .filter((e) => e.data.runId === runId)
+      .sort((a, b) => a.data.kind.localeCompare(b.data.kind));
+  const advanceSeconds = (s: number) => world.clock.set(new Date(world.clock.now().getTime() + s * 1000));
+  const placeHold = async (personId: string) => {
+    const placed = await world.app.get(HoldsService).place({
+      personId, turnId: randomUUID(), classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
+    });
+    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
+    return placed.hold;
+  };
 
   it('answers 404 reconciliation_not_found before the first run, and admins only', async () => {
     const res = await world.http().get('/admin/reconciliation').set(as(admin)).expect(404);
@@ -40,7 +62,7 @@ describe('reconciler', () => {
   });
 
   it('gives ok on a clean ledger, stores the run and shows it as the latest', async () => {
-    const run = await runNow().expect(201);
+    const run = await runNow();
     expect(run.body).toEqual({
       id: expect.any(String),
       trigger: 'manual',
@@ -50,15 +72,16 @@ describe('reconciler', () => {
       findings: [],
     });
     expect((await world.http().get('/admin/reconciliation').set(as(admin)).expect(200)).body).toEqual(run.body);
+    expect(await driftEvents(run.body.id)).toEqual([]);
   });
 
-  it('finds a corrupted balance row: a finding, an error log line and a metric', async () => {
+  it('finds a corrupted balance row: a finding, a ledger.drift event, an error log line and a metric', async () => {
     const party = personParty(member.person.id);
     const before = await findings('balance_drift');
     logs.lines.length = 0;
     await world.db.query("UPDATE credit.balances SET amount = amount + 25 WHERE party = $1 AND asset = 'opus'", [party]);
     try {
-      const run = await runNow().expect(201);
+      const run = await runNow();
       expect(run.body.ok).toBe(false);
       expect(run.body.findings).toEqual([
         { kind: 'balance_drift', detail: { party, asset: 'opus', balance: '425', sumOfFlows: '400' } },
@@ -69,10 +92,14 @@ describe('reconciler', () => {
       const errors = logs.entries().filter((e) => e.msg === 'reconciler finding: balance_drift');
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ level: 50, runId: run.body.id, finding: { kind: 'balance_drift', detail: { party } } });
+      expect((await driftEvents(run.body.id)).map((e) => e.data)).toEqual([
+        { runId: run.body.id, ...run.body.findings[0] },
+        { runId: run.body.id, ...run.body.findings[1] },
+      ]);
     } finally {
       await world.db.query("UPDATE credit.balances SET amount = amount - 25 WHERE party = $1 AND asset = 'opus'", [party]);
     }
-    expect((await runNow().expect(201)).body.ok).toBe(true);
+    expect((await runNow()).body.ok).toBe(true);
   });
 
   it('finds a system-key assistant turn without its consumption', async () => {
@@ -92,13 +119,62 @@ describe('reconciler', () => {
     );
     const before = await findings('turn_without_consumption');
     try {
-      const run = await runNow().expect(201);
+      const run = await runNow();
       expect(run.body.findings).toEqual([{ kind: 'turn_without_consumption', detail: { turnId, personId } }]);
       expect(await findings('turn_without_consumption')).toBe(before + 1);
+      expect((await driftEvents(run.body.id)).map((e) => e.data)).toEqual([{ runId: run.body.id, kind: 'turn_without_consumption', detail: { turnId, personId } }]);
     } finally {
       await world.db.query('DELETE FROM turns WHERE conversation_id = $1', [conversationId]);
       await world.db.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
     }
+  });
+
+  it('releases a hold whose turn never settled once it expired: a finding, an event and a metric', async () => {
+    const hold = await placeHold(member.person.id);
+    const holds = world.app.get(HoldsService);
+    expect((await runNow()).body.ok).toBe(true); // not expired yet: left alone
+    expect((await holds.byId(hold.id))!.status).toBe('active');
+    const before = await findings('expired_holds_released');
+    world.clock.set(new Date(hold.expiresAt.getTime() + 1000));
+    const run = await runNow();
+    expect(run.body.findings).toEqual([{ kind: 'expired_holds_released', detail: { released: 1 } }]);
+    expect((await holds.byId(hold.id))!.status).toBe('expired');
+    expect(await holds.activeHolds(member.person.id)).toEqual([]);
+    expect(await findings('expired_holds_released')).toBe(before + 1);
+    expect((await driftEvents(run.body.id)).map((e) => e.data)).toEqual([{ runId: run.body.id, kind: 'expired_holds_released', detail: { released: 1 } }]);
+    expect((await runNow()).body.ok).toBe(true);
+  });
+
+  it('checks system:held against the active holds', async () => {
+    const hold = await placeHold(member.person.id);
+    const before = await findings('held_mismatch');
+    await world.db.query('UPDATE credit.holds SET amount = amount + 3 WHERE id = $1', [hold.id]);
+    try {
+      const run = await runNow();
+      expect(run.body.findings).toEqual([
+        { kind: 'held_mismatch', detail: { asset: hold.asset, held: String(hold.amount), activeHolds: String(hold.amount + 3n) } },
+      ]);
+      expect(await findings('held_mismatch')).toBe(before + 1);
+      expect(await driftEvents(run.body.id)).toHaveLength(1);
+    } finally {
+      await world.db.query('UPDATE credit.holds SET amount = amount - 3 WHERE id = $1', [hold.id]);
+      await world.app.get(HoldsService).release(hold.id);
+    }
+  });
+
+  it('finds an outbox nobody drains: a due job waiting longer than five minutes', async () => {
+    await drain();
+    await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-stalled' } }));
+    advanceSeconds(299);
+    expect((await runStalled().expect(201)).body.findings).toEqual([]);
+    advanceSeconds(2);
+    const before = await findings('outbox_overdue');
+    const run = await runStalled().expect(201);
+    // only the recorded event's job is pending: created 301 s ago, due ever since
+    expect(run.body.findings).toEqual([{ kind: 'outbox_overdue', detail: { pending: 1, oldestAgeSeconds: 301, overdueSeconds: 301 } }]);
+    expect(await findings('outbox_overdue')).toBe(before + 1);
+    expect(await driftEvents(run.body.id)).toHaveLength(1);
+    expect((await runNow()).body.ok).toBe(true); // drained
   });
 
   it('queues concurrent on-demand runs on the lock: each completes and is stored', async () => {

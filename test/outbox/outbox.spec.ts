@@ -227,7 +227,10 @@ describe('outbox and mail worker (real Postgres, real SMTP server)', () => {
       finishedAt: null,
     });
     expect(JSON.stringify(job)).not.toContain('listed-secret');
-    expect(await main.queue.backlog()).toEqual({ pending: 1, oldestAgeSeconds: 0 });
+    expect(await main.queue.backlog()).toEqual({ pending: 1, oldestAgeSeconds: 0, overdueSeconds: 0 });
+    // Nobody drained it for 90 s: it is that old and has been due that long.
+    clock.set(new Date(clock.now().getTime() + 90_000));
+    expect(await main.queue.backlog()).toEqual({ pending: 1, oldestAgeSeconds: 90, overdueSeconds: 90 });
   });
 
   it('with mail off (no SMTP_URL) queues nothing and says so', async () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { ConsumptionService } from './consumption.service';
@@ -17,7 +18,7 @@ import { HoldsService } from './holds.service';
 import { TiersService } from './tiers.service';
 
 @Module({
-  imports: [PersonsModule, SystemConfigModule],
+  imports: [PersonsModule, SystemConfigModule, OutboxModule],
   providers: [
     LedgerRepository,
     LedgerVerificationRepository,

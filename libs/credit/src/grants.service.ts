@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
+import { Outbox } from '@loomworks/outbox';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes } from './domain/email';
 import type { Eligibility } from './domain/grant';
@@ -71,6 +72,7 @@ export class GrantsService {
     private readonly ledger: LedgerService,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
+    private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -141,7 +143,21 @@ export class GrantsService {
         createdAt: now,
       });
       await this.grants.registerGrant(t, hashes.exactHash, hashes.normalizedHash, row.id, now);
-      return { grant: toGrant(row, now), claimToken };
+      const grant = toGrant(row, now);
+      // Ids and amounts only: the recipient's address is personal data, the claim token a credential.
+      await this.outbox.recordEvent(t, {
+        type: 'grant.issued',
+        data: {
+          grantId: grant.id,
+          asset: grant.asset,
+          kind: grant.kind,
+          amount: Number(grant.amount),
+          expiresAt: grant.expiresAt.toISOString(),
+          issuedBy: grant.issuedBy,
+          referrerPersonId: grant.referrerPersonId,
+        },
+      });
+      return { grant, claimToken };
     });
   }
 
@@ -181,6 +197,10 @@ export class GrantsService {
     if (grant.referrerPersonId && grant.referrerPersonId !== command.personId) {
       await this.persons.setReferredBy(tx, command.personId, grant.referrerPersonId);
     }
+    await this.outbox.recordEvent(tx, {
+      type: 'grant.claimed',
+      data: { grantId: grant.id, personId: command.personId, asset: grant.asset, amount: Number(grant.amount) },
+    });
     return {
       grantId: grant.id,
       asset: grant.asset,
@@ -217,7 +237,11 @@ export class GrantsService {
       if (!row) throw new GrantNotFoundError();
       if (row.status === 'claimed') throw new GrantAlreadyClaimedError();
       const now = this.clock.now();
-      return toGrant(row.status === 'revoked' ? row : await this.grants.markRevoked(t, grantId, now), now);
+      if (row.status === 'revoked') return toGrant(row, now);
+      const grant = toGrant(await this.grants.markRevoked(t, grantId, now), now);
+      // Only the transition is an event: revoking again changes nothing and tells nobody.
+      await this.outbox.recordEvent(t, { type: 'grant.revoked', data: { grantId: grant.id, asset: grant.asset, amount: Number(grant.amount) } });
+      return grant;
     });
   }
 

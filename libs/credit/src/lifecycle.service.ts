@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
+import { Outbox } from '@loomworks/outbox';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { storedEmailHashes } from './domain/email';
 import { personParty, SYSTEM_ISSUER, SYSTEM_VOID, type Flow } from './domain/ledger';
@@ -22,15 +23,23 @@ export class LifecycleService {
     private readonly ledger: LedgerService,
     private readonly grants: GrantsRepository,
     private readonly settings: CreditSettings,
+    private readonly outbox: Outbox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   suspend(personId: string, tx?: Tx): Promise<Person> {
-    return this.transactions.join(tx, async (t) => (await this.persons.transitionStatus(t, personId, 'suspended')).person);
+    return this.transactions.join(tx, (t) => this.transition(t, personId, 'suspended'));
   }
 
   reactivate(personId: string, tx?: Tx): Promise<Person> {
-    return this.transactions.join(tx, async (t) => (await this.persons.transitionStatus(t, personId, 'active')).person);
+    return this.transactions.join(tx, (t) => this.transition(t, personId, 'active'));
+  }
+
+  /** A status change and its event, in one transaction (an invalid transition throws before either). */
+  private async transition(tx: Tx, personId: string, to: 'suspended' | 'active'): Promise<Person> {
+    const { from, person } = await this.persons.transitionStatus(tx, personId, to);
+    await this.outbox.recordEvent(tx, { type: to === 'active' ? 'account.reactivated' : 'account.suspended', data: { personId, from } });
+    return person;
   }
 
   /**
@@ -41,10 +50,12 @@ export class LifecycleService {
   delete(personId: string, tx?: Tx): Promise<Person> {
     return this.transactions.join(tx, async (t) => {
       const before = await this.persons.lockById(t, personId);
-      const { person } = await this.persons.transitionStatus(t, personId, 'deleted');
+      const { from, person } = await this.persons.transitionStatus(t, personId, 'deleted');
       const party = personParty(personId);
+      const zeroed: { asset: string; amount: number }[] = [];
       for (const { asset, amount } of await this.ledger.balances(personId, t)) {
         if (amount === 0n) continue;
+        zeroed.push({ asset, amount: Number(amount) });
         await this.ledger.writeFlow(t, {
           kind: 'zeroing',
           asset,
@@ -59,6 +70,8 @@ export class LifecycleService {
       const hashes = storedEmailHashes(before.email);
       const now = this.clock.now();
       await this.grants.linkPerson(t, hashes.exactHash, hashes.normalizedHash, personId, now, now);
+      // `zeroed`: the balances written off to system:void (signed: a negative one was brought up to zero).
+      await this.outbox.recordEvent(t, { type: 'account.deleted', data: { personId, from, zeroed } });
       return person;
     });
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CreditModule } from '@loomworks/credit';
+import { OutboxModule } from '@loomworks/outbox';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { DatabaseGauges } from './database-gauges';
 import { MetricsController } from './http/metrics.controller';
@@ -9,7 +10,7 @@ import { ReconcilerService } from './reconciler.service';
 
 /** The reconciler (scheduled and on-demand checks) and the /metrics endpoint. */
 @Module({
-  imports: [CreditModule, SystemConfigModule],
+  imports: [CreditModule, OutboxModule, SystemConfigModule],
   controllers: [MetricsController],
   providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges],
   exports: [ReconcilerService],

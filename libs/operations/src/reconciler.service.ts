@@ -4,10 +4,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
-import { LedgerService } from '@loomworks/credit';
+import { HoldsService, LedgerService } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
+import { Outbox, OutboxQueue } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
-import { ReconciliationNotFoundError, type Finding, type ReconciliationRun, type RunTrigger } from './domain/reconciliation';
+import {
+  OUTBOX_OVERDUE_AFTER_SECONDS,
+  ReconciliationNotFoundError,
+  type Finding,
+  type ReconciliationRun,
+  type RunTrigger,
+} from './domain/reconciliation';
 import { FINDINGS_PER_CHECK, ReconciliationRepository } from './persistence/reconciliation.repository';
 
 /** Advisory lock key: one reconciler run at a time across every instance on the database. */
@@ -19,8 +26,9 @@ const MAX_TICK_MS = 60_000;
  * Checks the ledger and what depends on it, every `reconcile_interval_seconds` and on demand.
  * Runs take a Postgres advisory lock, so with N instances one runs at a time; a scheduled run
  * also skips when another instance ran within the interval, so the schedule holds for the whole
- * deployment, not per instance. Each run is stored; each finding is logged as an error and
- * counted in loomworks_reconciler_findings_total.
+ * deployment, not per instance. Each run is stored; each finding raises a `ledger.drift` event
+ * (in the run's transaction), is logged as an error and counted in
+ * loomworks_reconciler_findings_total.
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -32,6 +40,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly ledger: LedgerService,
+    private readonly holds: HoldsService,
+    private readonly outbox: Outbox,
+    private readonly outboxQueue: OutboxQueue,
     private readonly settings: SystemConfigService,
     private readonly runs: ReconciliationRepository,
     private readonly meters: Meters,
@@ -68,9 +79,20 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
 
   private async reconcile(trigger: RunTrigger): Promise<ReconciliationRun> {
     const startedAt = this.clock.now();
-    const findings = [...(await this.ledgerFindings()), ...(await this.turnFindings())];
+    // Expired holds first, so the ledger checks see them released.
+    const findings = [
+      ...(await this.expiredHoldFindings()),
+      ...(await this.ledgerFindings()),
+      ...(await this.turnFindings()),
+      ...(await this.outboxFindings()),
+    ];
     const run: ReconciliationRun = { id: randomUUID(), trigger, startedAt, finishedAt: this.clock.now(), ok: findings.length === 0, findings };
-    await this.transactions.run((tx) => this.runs.insert(tx, run));
+    await this.transactions.run(async (tx) => {
+      await this.runs.insert(tx, run);
+      for (const finding of findings) {
+        await this.outbox.recordEvent(tx, { type: 'ledger.drift', data: { runId: run.id, kind: finding.kind, detail: finding.detail } });
+      }
+    });
     this.meters.reconcilerRuns.inc({ result: run.ok ? 'ok' : 'findings' });
     for (const finding of findings) {
       this.meters.reconcilerFindings.inc({ kind: finding.kind });
@@ -79,22 +101,46 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     return run;
   }
 
+  /**
+   * Holds whose turn never settled (its server died) are released here; each run that had to is
+   * a finding, since it means turns were lost mid-flight.
+   */
+  private async expiredHoldFindings(): Promise<Finding[]> {
+    const released = await this.holds.sweepExpired();
+    return released > 0 ? [{ kind: 'expired_holds_released', detail: { released } }] : [];
+  }
+
   private async ledgerFindings(): Promise<Finding[]> {
     await this.ledger.checkpoint();
     const report = await this.ledger.verify();
-    return [
-      ...report.drift.map((d): Finding => ({
+    const findings: Finding[][] = [
+      report.drift.map((d) => ({
         kind: 'balance_drift',
         detail: { party: d.party, asset: d.asset, balance: d.balance.toString(), sumOfFlows: d.sumOfFlows.toString() },
       })),
-      ...report.unbalancedAssets.map((u): Finding => ({ kind: 'unbalanced_asset', detail: { asset: u.asset, sum: u.sum.toString() } })),
-      ...report.duplicateIdempotencyKeys.map((key): Finding => ({ kind: 'duplicate_idempotency_key', detail: { idempotencyKey: key } })),
-    ].slice(0, 3 * FINDINGS_PER_CHECK);
+      report.unbalancedAssets.map((u) => ({ kind: 'unbalanced_asset', detail: { asset: u.asset, sum: u.sum.toString() } })),
+      report.duplicateIdempotencyKeys.map((key) => ({ kind: 'duplicate_idempotency_key', detail: { idempotencyKey: key } })),
+      report.heldMismatch.map((h) => ({
+        kind: 'held_mismatch',
+        detail: { asset: h.asset, held: h.held.toString(), activeHolds: h.activeHolds.toString() },
+      })),
+      report.unexplainedNegativeBalances.map((n) => ({
+        kind: 'unexplained_negative_balance',
+        detail: { personId: n.personId, asset: n.asset, balance: n.balance.toString() },
+      })),
+    ];
+    return findings.flatMap((list) => list.slice(0, FINDINGS_PER_CHECK));
   }
 
   private async turnFindings(): Promise<Finding[]> {
     const turns = await this.runs.turnsWithoutConsumption(this.transactions.manager);
     return turns.map((t) => ({ kind: 'turn_without_consumption', detail: { turnId: t.turnId, personId: t.personId } }));
+  }
+
+  private async outboxFindings(): Promise<Finding[]> {
+    const backlog = await this.outboxQueue.backlog();
+    if (backlog.overdueSeconds < OUTBOX_OVERDUE_AFTER_SECONDS) return [];
+    return [{ kind: 'outbox_overdue', detail: { ...backlog } }];
   }
 
   private async isDue(): Promise<boolean> {

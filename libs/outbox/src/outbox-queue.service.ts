@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
-import type { ClaimedJob, JobStatus, JobView } from './domain/jobs';
+import type { ClaimedJob, JobStatus, JobView, OutboxBacklog } from './domain/jobs';
 import { OutboxRepository } from './persistence/outbox.repository';
 
 const MAX_ERROR_LENGTH = 500;
@@ -63,7 +63,7 @@ export class OutboxQueue {
     return this.repository.getJob(this.transactions.manager, id);
   }
 
-  backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  backlog(): Promise<OutboxBacklog> {
     return this.repository.backlog(this.transactions.manager, this.clock.now());
   }
 }

@@ -5,7 +5,11 @@ export const FINDING_KINDS = [
   'balance_drift',
   'unbalanced_asset',
   'duplicate_idempotency_key',
+  'held_mismatch',
+  'unexplained_negative_balance',
+  'expired_holds_released',
   'turn_without_consumption',
+  'outbox_overdue',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -14,6 +18,13 @@ export interface Finding {
   kind: FindingKind;
   detail: Record<string, string | number | boolean | null>;
 }
+
+/**
+ * A due outbox job nobody has taken for this long means no worker is draining the outbox (every
+ * instance polls every OUTBOX_POLL_MS, a second by default; a claimed job is not due until its
+ * lease ends, so slow work in progress does not count).
+ */
+export const OUTBOX_OVERDUE_AFTER_SECONDS = 300;
 
 export type RunTrigger = 'schedule' | 'manual';
 

@@ -31,3 +31,12 @@ export interface OutboxEvent {
   timestamp: Date;
   data: Record<string, unknown>;
 }
+
+/** The outbox's queue at a glance (metrics, the reconciler). */
+export interface OutboxBacklog {
+  pending: number;
+  /** age of the oldest pending job (it may be waiting for a scheduled retry) */
+  oldestAgeSeconds: number;
+  /** how long the most overdue job has been due with no worker taking it: 0 while workers keep up */
+  overdueSeconds: number;
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
-import type { JobStatus, JobView, OutboxEvent } from '../domain/jobs';
+import type { JobStatus, JobView, OutboxBacklog, OutboxEvent } from '../domain/jobs';
 
 interface JobRow {
   id: string;
@@ -122,15 +122,17 @@ export class OutboxRepository {
     return rows[0] ? toJobView(rows[0]) : null;
   }
 
-  /** Pending jobs and the age of the oldest, for metrics and the reconciler. */
-  async backlog(tx: Tx, now: Date): Promise<{ pending: number; oldestAgeSeconds: number }> {
-    const rows: { pending: string; oldest: Date | null }[] = await tx.query(
-      `SELECT count(*) AS pending, min(created_at) AS oldest FROM outbox_jobs WHERE status = 'pending'`,
+  /**
+   * Pending jobs, the age of the oldest, and how long the most overdue one has been due without
+   * a worker taking it (a claimed job's run_at is its lease end, so work in progress is not overdue).
+   */
+  async backlog(tx: Tx, now: Date): Promise<OutboxBacklog> {
+    const rows: { pending: string; oldest: Date | null; overdue_since: Date | null }[] = await tx.query(
+      `SELECT count(*) AS pending, min(created_at) AS oldest, min(run_at) FILTER (WHERE run_at <= $1) AS overdue_since
+         FROM outbox_jobs WHERE status = 'pending'`,
+      [now],
     );
-    const oldest = rows[0].oldest;
-    return {
-      pending: Number(rows[0].pending),
-      oldestAgeSeconds: oldest ? Math.max(0, Math.floor((now.getTime() - oldest.getTime()) / 1000)) : 0,
-    };
+    const secondsSince = (at: Date | null) => (at ? Math.max(0, Math.floor((now.getTime() - at.getTime()) / 1000)) : 0);
+    return { pending: Number(rows[0].pending), oldestAgeSeconds: secondsSince(rows[0].oldest), overdueSeconds: secondsSince(rows[0].overdue_since) };
   }
 }

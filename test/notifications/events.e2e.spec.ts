@@ -1,0 +1,174 @@
+import { AdminTokensService } from '@loomworks/auth';
+import { GrantsService, personParty } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { OutboxWorker } from '@loomworks/notifications';
+import { EVENT_TYPES } from '@loomworks/outbox';
+import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { uniqueEmail } from '../support/credit-fixtures';
+import { createTestApp } from '../support/test-app';
+import { verifyStandardWebhook, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
+
+/**
+ * Each event type raised by its real cause (an admin action, a signup, a reconciler finding) reaches
+ * a local receiver, signed per Standard Webhooks and checked by an independent verifier. The
+ * credit.low, credit.exhausted and hold.exceeded events of the turn settlement have their own suite.
+ */
+describe('events from their causes', () => {
+  const receiver = new WebhookReceiver();
+  let world: AuthWorld;
+  let admin: SignedUp;
+  let secret: string;
+
+  // No background polling: each test drains the outbox itself.
+  const env = { WEBHOOK_ALLOW_HTTP: 'true', OUTBOX_POLL_MS: '0' };
+
+  beforeAll(async () => {
+    await receiver.start();
+    world = await AuthWorld.create({ env });
+    const { adminToken } = await world.app.get(AdminTokensService).create();
+    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    const endpoint = await post('/admin/webhooks', { url: receiver.url, events: EVENT_TYPES }).expect(201);
+    secret = endpoint.body.secret;
+  });
+  beforeEach(async () => {
+    await drain();
+    receiver.reset();
+  });
+  afterEach(() => world.expectLedgerConsistent());
+  afterAll(async () => {
+    await world.close();
+    await receiver.stop();
+  });
+
+  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
+  const post = (path: string, body?: object) => world.http().post(path).set(as(admin)).send(body);
+  const drain = () => world.app.get(OutboxWorker).drain();
+
+  /**
+   * Drains the outbox; answers what the receiver accepted, each signature verified independently,
+   * sorted by type (deliveries run in parallel: webhooks promise no order).
+   */
+  const delivered = async (): Promise<ReceivedWebhook['event'][]> => {
+    await drain();
+    const accepted = receiver.accepted();
+    for (const r of accepted) expect(verifyStandardWebhook(secret, r.headers, r.body)).toBe(true);
+    return accepted.map((r) => r.event).sort((a, b) => a.type.localeCompare(b.type));
+  };
+
+  const issueGrant = async (amount = 300) => {
+    const recipientEmail = uniqueEmail('evented');
+    const res = await post('/admin/grants', { recipientEmail, asset: 'haiku', kind: 'welcome', amount }).expect(201);
+    return { recipientEmail, grant: res.body.grant, claimToken: new URL(res.body.claimUrl).searchParams.get('token')! };
+  };
+
+  it('grant.issued and grant.claimed carry ids and amounts, never the address or the claim token', async () => {
+    const { recipientEmail, grant, claimToken } = await issueGrant();
+    const [issued] = await delivered();
+    expect(issued).toEqual({
+      type: 'grant.issued',
+      timestamp: world.clock.now().toISOString(),
+      data: {
+        grantId: grant.id, asset: 'haiku', kind: 'welcome', amount: 300, expiresAt: grant.expiresAt,
+        issuedBy: admin.person.id, referrerPersonId: null,
+      },
+    });
+
+    receiver.reset();
+    const claimer = await world.signup({ email: recipientEmail, claimToken });
+    expect(await delivered()).toEqual([
+      { type: 'grant.claimed', timestamp: expect.any(String), data: { grantId: grant.id, personId: claimer.person.id, asset: 'haiku', amount: 300 } },
+    ]);
+
+    const everything = (await world.db.query<{ data: object }>('SELECT data FROM events')).map((e) => JSON.stringify(e.data)).join('\n');
+    expect(everything).not.toContain(recipientEmail);
+    expect(everything).not.toContain(claimToken);
+  });
+
+  it('grant.revoked once, on the revocation; re-issuing raises none', async () => {
+    const { grant } = await issueGrant(40);
+    await post(`/admin/grants/${grant.id}/reissue`, { sendEmail: false }).expect(200);
+    await post(`/admin/grants/${grant.id}/revoke`).expect(200);
+    await post(`/admin/grants/${grant.id}/revoke`).expect(200); // idempotent: no second event
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      ['grant.issued', expect.objectContaining({ grantId: grant.id })],
+      ['grant.revoked', { grantId: grant.id, asset: 'haiku', amount: 40 }],
+    ]);
+  });
+
+  it('account transitions: suspended, reactivated, deleted (with what deletion zeroed); a refused one raises nothing', async () => {
+    const { recipientEmail, claimToken } = await issueGrant(250);
+    const member = await world.signup({ email: recipientEmail, claimToken });
+    const id = member.person.id;
+    await drain();
+    receiver.reset();
+
+    await post(`/admin/persons/${id}/suspend`).expect(200);
+    await post(`/admin/persons/${id}/suspend`).expect(409); // already suspended
+    await post(`/admin/persons/${id}/reactivate`).expect(200);
+    await post(`/admin/persons/${id}/delete`).expect(200);
+    await post(`/admin/persons/${id}/reactivate`).expect(409); // deleted is terminal
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      ['account.deleted', { personId: id, from: 'active', zeroed: [{ asset: 'haiku', amount: 250 }] }],
+      ['account.reactivated', { personId: id, from: 'suspended' }],
+      ['account.suspended', { personId: id, from: 'active' }],
+    ]);
+    expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(recipientEmail);
+  });
+
+  it('ledger.drift for each reconciler finding', async () => {
+    const { recipientEmail, claimToken } = await issueGrant(90);
+    const member = await world.signup({ email: recipientEmail, claimToken });
+    await drain();
+    receiver.reset();
+    const party = personParty(member.person.id);
+    await world.db.query("UPDATE credit.balances SET amount = amount + 5 WHERE party = $1 AND asset = 'haiku'", [party]);
+    try {
+      const run = await post('/admin/reconciliation').expect(201);
+      const events = await delivered();
+      expect(events.map((e) => e.type)).toEqual(['ledger.drift', 'ledger.drift']);
+      expect(events.map((e) => e.data).sort((a, b) => String(a.kind).localeCompare(String(b.kind)))).toEqual([
+        { runId: run.body.id, kind: 'balance_drift', detail: { party, asset: 'haiku', balance: '95', sumOfFlows: '90' } },
+        { runId: run.body.id, kind: 'unbalanced_asset', detail: { asset: 'haiku', sum: '5' } },
+      ]);
+    } finally {
+      await world.db.query("UPDATE credit.balances SET amount = amount - 5 WHERE party = $1 AND asset = 'haiku'", [party]);
+    }
+    receiver.reset();
+    await post('/admin/reconciliation').expect(201);
+    expect(await delivered()).toEqual([]); // a clean run raises nothing
+  });
+
+  it('a cause that rolls back raises no event', async () => {
+    const grants = world.app.get(GrantsService);
+    let grantId = '';
+    await expect(
+      world.app.get(Transactions).run(async (tx) => {
+        grantId = (await grants.issue({ recipientEmail: uniqueEmail('rolled-back'), asset: 'haiku', kind: 'welcome', amount: 10n }, tx)).grant.id;
+        throw new Error('the rest of the use case failed');
+      }),
+    ).rejects.toThrow('the rest of the use case failed');
+    expect(grantId).not.toBe('');
+    expect(await delivered()).toEqual([]);
+    expect(await world.db.query("SELECT id FROM events WHERE data->>'grantId' = $1", [grantId])).toEqual([]);
+  });
+
+  it("delivers a cause's event after a restart when the instance that committed it stopped first", async () => {
+    const first = await createTestApp(world.db.url, { env });
+    let grantId: string;
+    try {
+      grantId = (await first.get(GrantsService).issue({ recipientEmail: uniqueEmail('restart'), asset: 'haiku', kind: 'welcome', amount: 20n })).grant.id;
+    } finally {
+      await first.close(); // stopped before any worker ran
+    }
+    expect(receiver.received).toEqual([]);
+    const second = await createTestApp(world.db.url, { env });
+    try {
+      await second.get(OutboxWorker).drain();
+    } finally {
+      await second.close();
+    }
+    const accepted = receiver.accepted();
+    expect(accepted.map((r) => [r.event.type, r.event.data.grantId])).toEqual([['grant.issued', grantId]]);
+    expect(verifyStandardWebhook(secret, accepted[0].headers, accepted[0].body)).toBe(true);
+  }, 120_000); // starts two more app instances
+});
