@@ -6,13 +6,17 @@ import { uniqueEmail } from '../support/credit-fixtures';
 
 /** Posts `size` bytes of JSON-typed body in 16 KB writes over a real socket, the way a client streams it. */
 function streamPost(port: number, path: string, size: number): Promise<{ status: number; body: string } | { error: string }> {
+  return streamPostWithHeaders(port, path, size).then((res) => ('error' in res ? res : { status: res.status, body: res.body }));
+}
+
+function streamPostWithHeaders(port: number, path: string, size: number): Promise<{ status: number; body: string; headers: Record<string, unknown> } | { error: string }> {
   return new Promise((resolve) => {
     const req = httpRequest(
       { port, host: '127.0.0.1', method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': String(size) } },
       (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
       },
     );
     req.on('error', (e) => resolve({ error: e.message }));
@@ -110,8 +114,23 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
     expect(res.body).toEqual(errorShape(400, 'bad_request'));
   });
 
-  it('answers unknown routes and methods with 404 in the error shape', async () => {
-    expect((await world.http().delete('/health').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+  it('answers unknown routes with 404 in the error shape', async () => {
+    expect((await world.http().get('/no/such/route').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+    expect((await world.http().delete('/healthz').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+  });
+
+  it('answers a wrong method on an existing route with 405, the allowed methods in `Allow`, in the error shape', async () => {
+    const res = await world.http().delete('/health').expect(405);
+    expect(res.body).toEqual(errorShape(405, 'method_not_allowed'));
+    expect(res.headers.allow).toBe('GET, HEAD');
+    // a route with a parameter, and a path several methods share
+    const put = await world.http().put(`/admin/grants/${'0'.repeat(8)}-0000-4000-8000-000000000000/revoke`).set(bearer()).expect(405);
+    expect(put.headers.allow).toBe('POST');
+    expect((await world.http().patch('/me/llm-key').set(bearer()).expect(405)).headers.allow).toBe('DELETE, PUT');
+    expect((await world.http().post('/admin/rates').set(bearer()).send({}).expect(405)).headers.allow).toBe('GET, HEAD, PUT');
+    // a query string doesn't hide the route
+    expect((await world.http().post('/admin/grants?limit=1').set(bearer()).send({}).expect(400)).body.error).toBe('validation_failed');
+    expect((await world.http().delete('/admin/audit?limit=1').set(bearer()).expect(405)).headers.allow).toBe('GET, HEAD');
   });
 
   describe('Idempotency-Key', () => {
@@ -139,6 +158,44 @@ describe('security headers', () => {
   let world: AuthWorld;
   beforeAll(async () => (world = await AuthWorld.create()));
   afterAll(() => world.close());
+
+  const expectSecurityHeaders = (what: string, headers: Record<string, unknown>) =>
+    expect({ what, csp: headers['content-security-policy'], nosniff: headers['x-content-type-options'], referrer: headers['referrer-policy'], frame: headers['x-frame-options'] }).toEqual({
+      what,
+      csp: expect.stringMatching(/frame-ancestors 'none'/),
+      nosniff: 'nosniff',
+      referrer: 'no-referrer',
+      frame: 'DENY',
+    });
+
+  it('are on the errors Fastify, its router and Node raise before any route runs (400, 404, 405, 413, 414→400, 415, 431)', async () => {
+    const http = () => world.http();
+    const cases: [string, Promise<{ status: number; headers: Record<string, unknown>; body: { error?: string } }>, number][] = [
+      ['malformed JSON', http().post('/auth/login/begin').set('content-type', 'application/json').send('{"email": '), 400],
+      ['JSON nested too deep', http().post('/auth/login/begin').set('content-type', 'application/json').send(`{"a":${'['.repeat(100)}${']'.repeat(100)}}`), 400],
+      ['unknown route', http().get('/no/such/route'), 404],
+      ['wrong method', http().delete('/health'), 405],
+      ['over-long path parameter (Fastify says 414)', http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`), 400],
+      ['malformed percent-encoding', http().get('/admin/persons/%E0%A4%A/credit'), 400],
+      ['a form body', http().post('/auth/login/begin').set('content-type', 'application/x-www-form-urlencoded').send('email=a%40b.co'), 415],
+    ];
+    for (const [what, pending, status] of cases) {
+      const res = await pending;
+      expect({ what, status: res.status }).toEqual({ what, status });
+      expect(res.body.error).toEqual(expect.any(String));
+      expectSecurityHeaders(what, res.headers);
+    }
+
+    await world.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    const tooLarge = await streamPostWithHeaders(port, '/auth/login/begin', 1024 * 1024 + 1);
+    expect('status' in tooLarge && tooLarge.status).toBe(413);
+    expectSecurityHeaders('413', (tooLarge as { headers: Record<string, unknown> }).headers);
+    const headersTooLarge = await fetch(`http://127.0.0.1:${port}/health?x=${'a'.repeat(20_000)}`);
+    expect(headersTooLarge.status).toBe(431);
+    expectSecurityHeaders('431', Object.fromEntries(headersTooLarge.headers.entries()));
+    expect(await headersTooLarge.json()).toEqual(errorShape(431, 'headers_too_large'));
+  });
 
   it.each(['/docs', '/docs-json', '/health', '/login', '/no/such/route'])('are on %s', async (path) => {
     const res = await world.http().get(path);

@@ -8,8 +8,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@loomworks/config';
+import { AllowedMethods } from './http/allowed-methods';
 import { registerJsonBodyParser } from './http/json-body';
-import { registerSecurityHeaders } from './http/security-headers';
+import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-headers';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Path parameters are ids and short names; longer ones are refused (400) before routing. */
@@ -28,13 +29,28 @@ function requestId(req: IncomingMessage): string {
  * constructor) is the only one, so a form or text body is a 415 and JSON is depth-checked.
  */
 class LoomworksFastifyAdapter extends FastifyAdapter {
+  private readonly allowedMethods = AllowedMethods.track(this.getInstance(), MAX_PARAM_LENGTH);
+
   override registerParserMiddleware(): void {}
+
+  /** Nest's not-found handler answers 404; a path that exists for other methods is a 405 with `Allow`. */
+  override setNotFoundHandler(handler: (request: FastifyRequest, reply: FastifyReply) => unknown) {
+    return super.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+      const allowed = this.allowedMethods.for(request.url);
+      if (allowed.length === 0) return handler(request, reply);
+      const message = `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`;
+      return reply.code(405).header('allow', allowed.join(', ')).send({ statusCode: 405, error: 'method_not_allowed', message });
+    });
+  }
 }
 
-/** Errors Fastify's router raises before any Nest code runs (bad percent-encoding, over-long parameters). */
-function routerError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * Errors Fastify's router raises before any Nest code or hook runs (bad percent-encoding, over-long
+ * parameters): the hooks that add the security headers and the request id don't run, so they are set here.
+ */
+function routerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `A path parameter is longer than ${MAX_PARAM_LENGTH} characters` : 'Malformed URL';
-  void reply.code(400).send({ statusCode: 400, error: 'bad_request', message });
+  void reply.headers({ ...SECURITY_HEADERS, 'x-request-id': request.id }).code(400).send({ statusCode: 400, error: 'bad_request', message });
 }
 
 /**
@@ -50,8 +66,14 @@ function clientError(error: Error & { code?: string }, socket: Duplex): void {
         ? [408, 'request_timeout', 'The request took too long to arrive']
         : [400, 'bad_request', 'Malformed HTTP request'];
   const body = JSON.stringify({ statusCode: status, error: code, message });
+  const headers = Object.entries({
+    ...SECURITY_HEADERS,
+    'content-length': String(Buffer.byteLength(body)),
+    'content-type': 'application/json; charset=utf-8',
+    connection: 'close',
+  });
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`);
   }
   socket.destroy();
 }

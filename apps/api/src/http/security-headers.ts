@@ -1,5 +1,7 @@
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * The one place the Content-Security-Policy is written. Every response gets the strict policy
@@ -29,13 +31,30 @@ function policy(directives: Record<string, string[]>): string {
 export const STRICT_CSP = policy(STRICT_DIRECTIVES);
 export const DOCS_CSP = policy(DOCS_DIRECTIVES);
 
+const HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: STRICT_DIRECTIVES },
+  referrerPolicy: { policy: 'no-referrer' },
+  frameguard: { action: 'deny' },
+};
+
+/**
+ * The headers helmet sets, as a plain record, for the answers written before Fastify's hooks run
+ * (router errors, and Node's own refusals on the raw socket). Computed once by running helmet
+ * itself against a recording response, so those answers carry exactly the headers of every other.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet(HELMET_OPTIONS)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+})();
+
 /** Helmet's headers (CSP, frame-ancestors, nosniff, no-referrer …) on every response, errors included. */
 export async function registerSecurityHeaders(fastify: FastifyInstance): Promise<void> {
-  await fastify.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: STRICT_DIRECTIVES },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-  });
+  await fastify.register(fastifyHelmet, HELMET_OPTIONS);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (request.url === '/docs' || request.url.startsWith('/docs/')) void reply.header('content-security-policy', DOCS_CSP);
     done();
