@@ -21,6 +21,153 @@ const PARTY = `'^(person:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 const OLD_KINDS = `'issuance', 'consumption', 'zeroing', 'referral', 'adjustment', 'reversal'`;
 const KINDS = `${OLD_KINDS}, 'hold', 'release'`;
 
+/** credit.place_hold as this migration made it (kept for FastHoldPaths' down). */
+export const PLACE_HOLD_V1 = `
+      CREATE FUNCTION credit.place_hold(
+        p_person uuid, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
+        p_max_in_flight integer, p_min_tokens integer, p_classifier text,
+        p_classify_input bigint, p_classify_max bigint, p_respond_input bigint, p_respond_max bigint,
+        p_assets text[], p_models text[])
+      RETURNS TABLE (outcome text, asset text, responder_model text, amount bigint, max_tokens bigint,
+                     balance_before bigint, expires_at timestamptz)
+      LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      DECLARE
+        v_status text;
+        v_party text := 'person:' || p_person;
+        v_stale uuid;
+        v_in_flight integer;
+        c record;
+        r record;
+        v_classify bigint;
+        v_balance bigint;
+        v_budget numeric;
+        v_tokens numeric;
+        v_respond bigint;
+        i integer;
+      BEGIN
+        SELECT account_status INTO v_status FROM persons WHERE id = p_person FOR NO KEY UPDATE;
+        IF NOT FOUND THEN RAISE EXCEPTION 'person_not_found'; END IF;
+        IF v_status <> 'active' THEN
+          RETURN QUERY SELECT 'account_' || v_status, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+          RETURN;
+        END IF;
+        -- The person's own stale holds (their turn died) are released here, not only by the sweeper.
+        FOR v_stale IN SELECT h.id FROM credit.holds h WHERE h.person_id = p_person AND h.status = 'active' AND h.expires_at <= p_at LOOP
+          PERFORM credit.end_hold(v_stale, 'expired', p_at);
+        END LOOP;
+        SELECT count(*) INTO v_in_flight FROM credit.holds h WHERE h.person_id = p_person AND h.status = 'active';
+        IF v_in_flight >= p_max_in_flight THEN
+          RETURN QUERY SELECT 'turns_in_flight'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+          RETURN;
+        END IF;
+        FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
+          v_balance := credit.party_balance(v_party, p_assets[i]);
+          CONTINUE WHEN v_balance <= 0;
+          IF v_classify IS NULL THEN
+            SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
+            v_classify := div(p_classify_input * c.in_num * c.out_den + p_classify_max * c.out_num * c.in_den
+                              + c.in_den * c.out_den * 1000000 - 1, c.in_den * c.out_den * 1000000)::bigint;
+          END IF;
+          v_budget := v_balance - v_classify; -- whole credits left for the respond stage
+          CONTINUE WHEN v_budget <= 0;
+          SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at);
+          -- largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
+          v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
+          CONTINUE WHEN v_tokens < 0;
+          v_tokens := least(div(v_tokens, r.out_num * r.in_den), p_respond_max);
+          CONTINUE WHEN v_tokens < p_min_tokens;
+          v_respond := div(p_respond_input * r.in_num * r.out_den + v_tokens * r.out_num * r.in_den
+                           + r.in_den * r.out_den * 1000000 - 1, r.in_den * r.out_den * 1000000)::bigint;
+          INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, metadata)
+          VALUES (p_hold, p_person, p_assets[i], v_classify + v_respond, p_turn, 'active',
+                  p_at + make_interval(secs => p_ttl_seconds), p_at,
+                  jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
+                    'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),
+                    'respond', jsonb_build_object('inputTokens', p_respond_input, 'maxTokens', v_tokens, 'credits', v_respond)));
+          PERFORM credit.write_flow('hold', p_assets[i], v_classify + v_respond, v_party, 'system:held', p_person,
+            'hold:' || p_hold, jsonb_build_object('holdId', p_hold, 'turnId', p_turn), p_at);
+          RETURN QUERY SELECT 'placed'::text, p_assets[i], p_models[i], v_classify + v_respond, v_tokens::bigint,
+                              v_balance, p_at + make_interval(secs => p_ttl_seconds);
+          RETURN;
+        END LOOP;
+        RETURN QUERY SELECT 'credit_exhausted'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+      END
+      $$`;
+
+/** credit.settle_hold as this migration made it (kept for FastHoldPaths' down). */
+export const SETTLE_HOLD_V1 = `
+      CREATE FUNCTION credit.settle_hold(p_hold uuid, p_turn uuid, p_at timestamptz, p_stages jsonb)
+      RETURNS TABLE (asset text, held bigint, charged bigint, balance_before bigint, balance_after bigint,
+                     hold_exceeded boolean, late boolean, stages jsonb)
+      LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      DECLARE
+        v_person uuid;
+        v_status text;
+        h credit.holds;
+        v_party text;
+        v_balance bigint;
+        s jsonb;
+        v_charge record;
+        v_charges jsonb := '[]'::jsonb;
+        v_total bigint := 0;
+        v_exceeded boolean;
+        v_flow bigint;
+        v_out jsonb := '[]'::jsonb;
+        v_meta jsonb;
+      BEGIN
+        SELECT person_id INTO v_person FROM credit.holds WHERE id = p_hold;
+        IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
+        SELECT account_status INTO v_status FROM persons WHERE id = v_person FOR NO KEY UPDATE;
+        SELECT * INTO h FROM credit.holds WHERE id = p_hold FOR UPDATE;
+        IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
+        v_party := 'person:' || h.person_id;
+        v_balance := credit.party_balance(v_party, h.asset);
+        late := h.status <> 'active';
+        IF NOT late THEN
+          PERFORM credit.write_flow('release', h.asset, h.amount, 'system:held', v_party, h.person_id,
+            'release:' || h.id, jsonb_build_object('holdId', h.id, 'turnId', h.turn_id, 'reason', 'settled'), p_at);
+          v_balance := v_balance + h.amount;
+        END IF;
+        balance_before := v_balance;
+        FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
+          SELECT * INTO v_charge FROM credit.stage_charge(s ->> 'model', s -> 'tokens', p_at);
+          v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
+          v_total := v_total + v_charge.credits;
+        END LOOP;
+        v_exceeded := v_total > h.amount;
+        FOR i IN 0 .. jsonb_array_length(p_stages) - 1 LOOP
+          s := p_stages -> i;
+          v_flow := NULL;
+          IF (v_charges -> i ->> 'credits')::bigint > 0 THEN
+            v_meta := jsonb_build_object('turnId', p_turn, 'stage', s ->> 'stage', 'model', s ->> 'model',
+                                         'tokens', s -> 'tokens', 'rates', v_charges -> i -> 'rates', 'holdId', h.id);
+            IF v_exceeded THEN
+              v_meta := v_meta || jsonb_build_object('holdExceeded', jsonb_build_object('holdId', h.id, 'held', h.amount, 'charged', v_total));
+            END IF;
+            IF late AND v_balance - v_total < 0 THEN
+              v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
+            END IF;
+            v_flow := credit.write_flow('consumption', h.asset, (v_charges -> i ->> 'credits')::bigint, v_party, 'system:consumed',
+              h.person_id, 'turn:' || p_turn || ':' || (s ->> 'stage'), v_meta, p_at);
+          END IF;
+          v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
+        END LOOP;
+        UPDATE credit.holds SET status = CASE WHEN status = 'active' THEN 'settled' ELSE status END,
+                                ended_at = coalesce(ended_at, p_at), charged = v_total
+         WHERE id = p_hold;
+        IF v_status = 'deleted' THEN PERFORM credit.rezero(h.person_id, h.asset, h.id, p_at); END IF;
+        asset := h.asset;
+        held := h.amount;
+        charged := v_total;
+        balance_after := credit.party_balance(v_party, h.asset);
+        hold_exceeded := v_exceeded;
+        stages := v_out;
+        RETURN NEXT;
+      END
+      $$`;
+
 export class CreateHolds1764100001000 implements MigrationInterface {
   name = 'CreateHolds1764100001000';
 
@@ -187,78 +334,7 @@ export class CreateHolds1764100001000 implements MigrationInterface {
     // responder models. Sizing: the classify stage is bounded by (input bound, its max_tokens);
     // the respond stage gets the largest max_tokens ≤ p_respond_max the rest of the balance
     // covers; below p_min_tokens the next tier is tried.
-    await q.query(`
-      CREATE FUNCTION credit.place_hold(
-        p_person uuid, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
-        p_max_in_flight integer, p_min_tokens integer, p_classifier text,
-        p_classify_input bigint, p_classify_max bigint, p_respond_input bigint, p_respond_max bigint,
-        p_assets text[], p_models text[])
-      RETURNS TABLE (outcome text, asset text, responder_model text, amount bigint, max_tokens bigint,
-                     balance_before bigint, expires_at timestamptz)
-      LANGUAGE plpgsql AS $$
-      #variable_conflict use_column
-      DECLARE
-        v_status text;
-        v_party text := 'person:' || p_person;
-        v_stale uuid;
-        v_in_flight integer;
-        c record;
-        r record;
-        v_classify bigint;
-        v_balance bigint;
-        v_budget numeric;
-        v_tokens numeric;
-        v_respond bigint;
-        i integer;
-      BEGIN
-        SELECT account_status INTO v_status FROM persons WHERE id = p_person FOR NO KEY UPDATE;
-        IF NOT FOUND THEN RAISE EXCEPTION 'person_not_found'; END IF;
-        IF v_status <> 'active' THEN
-          RETURN QUERY SELECT 'account_' || v_status, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
-          RETURN;
-        END IF;
-        -- The person's own stale holds (their turn died) are released here, not only by the sweeper.
-        FOR v_stale IN SELECT h.id FROM credit.holds h WHERE h.person_id = p_person AND h.status = 'active' AND h.expires_at <= p_at LOOP
-          PERFORM credit.end_hold(v_stale, 'expired', p_at);
-        END LOOP;
-        SELECT count(*) INTO v_in_flight FROM credit.holds h WHERE h.person_id = p_person AND h.status = 'active';
-        IF v_in_flight >= p_max_in_flight THEN
-          RETURN QUERY SELECT 'turns_in_flight'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
-          RETURN;
-        END IF;
-        FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
-          v_balance := credit.party_balance(v_party, p_assets[i]);
-          CONTINUE WHEN v_balance <= 0;
-          IF v_classify IS NULL THEN
-            SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
-            v_classify := div(p_classify_input * c.in_num * c.out_den + p_classify_max * c.out_num * c.in_den
-                              + c.in_den * c.out_den * 1000000 - 1, c.in_den * c.out_den * 1000000)::bigint;
-          END IF;
-          v_budget := v_balance - v_classify; -- whole credits left for the respond stage
-          CONTINUE WHEN v_budget <= 0;
-          SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at);
-          -- largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
-          v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
-          CONTINUE WHEN v_tokens < 0;
-          v_tokens := least(div(v_tokens, r.out_num * r.in_den), p_respond_max);
-          CONTINUE WHEN v_tokens < p_min_tokens;
-          v_respond := div(p_respond_input * r.in_num * r.out_den + v_tokens * r.out_num * r.in_den
-                           + r.in_den * r.out_den * 1000000 - 1, r.in_den * r.out_den * 1000000)::bigint;
-          INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, metadata)
-          VALUES (p_hold, p_person, p_assets[i], v_classify + v_respond, p_turn, 'active',
-                  p_at + make_interval(secs => p_ttl_seconds), p_at,
-                  jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
-                    'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),
-                    'respond', jsonb_build_object('inputTokens', p_respond_input, 'maxTokens', v_tokens, 'credits', v_respond)));
-          PERFORM credit.write_flow('hold', p_assets[i], v_classify + v_respond, v_party, 'system:held', p_person,
-            'hold:' || p_hold, jsonb_build_object('holdId', p_hold, 'turnId', p_turn), p_at);
-          RETURN QUERY SELECT 'placed'::text, p_assets[i], p_models[i], v_classify + v_respond, v_tokens::bigint,
-                              v_balance, p_at + make_interval(secs => p_ttl_seconds);
-          RETURN;
-        END LOOP;
-        RETURN QUERY SELECT 'credit_exhausted'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
-      END
-      $$`);
+    await q.query(PLACE_HOLD_V1);
 
     // Settle, inside the transaction that records the turns: release the whole hold, charge
     // each stage at its model's current rates (p_stages: [{stage, model, tokens}]), mark the hold.
@@ -266,77 +342,7 @@ export class CreateHolds1764100001000 implements MigrationInterface {
     // charged directly, under the same keys. Usage above the hold is still charged and recorded
     // (holdExceeded in the consumption flows' metadata). Both balances are returned so callers
     // can see a crossing (credit.low).
-    await q.query(`
-      CREATE FUNCTION credit.settle_hold(p_hold uuid, p_turn uuid, p_at timestamptz, p_stages jsonb)
-      RETURNS TABLE (asset text, held bigint, charged bigint, balance_before bigint, balance_after bigint,
-                     hold_exceeded boolean, late boolean, stages jsonb)
-      LANGUAGE plpgsql AS $$
-      #variable_conflict use_column
-      DECLARE
-        v_person uuid;
-        v_status text;
-        h credit.holds;
-        v_party text;
-        v_balance bigint;
-        s jsonb;
-        v_charge record;
-        v_charges jsonb := '[]'::jsonb;
-        v_total bigint := 0;
-        v_exceeded boolean;
-        v_flow bigint;
-        v_out jsonb := '[]'::jsonb;
-        v_meta jsonb;
-      BEGIN
-        SELECT person_id INTO v_person FROM credit.holds WHERE id = p_hold;
-        IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
-        SELECT account_status INTO v_status FROM persons WHERE id = v_person FOR NO KEY UPDATE;
-        SELECT * INTO h FROM credit.holds WHERE id = p_hold FOR UPDATE;
-        IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
-        v_party := 'person:' || h.person_id;
-        v_balance := credit.party_balance(v_party, h.asset);
-        late := h.status <> 'active';
-        IF NOT late THEN
-          PERFORM credit.write_flow('release', h.asset, h.amount, 'system:held', v_party, h.person_id,
-            'release:' || h.id, jsonb_build_object('holdId', h.id, 'turnId', h.turn_id, 'reason', 'settled'), p_at);
-          v_balance := v_balance + h.amount;
-        END IF;
-        balance_before := v_balance;
-        FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
-          SELECT * INTO v_charge FROM credit.stage_charge(s ->> 'model', s -> 'tokens', p_at);
-          v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
-          v_total := v_total + v_charge.credits;
-        END LOOP;
-        v_exceeded := v_total > h.amount;
-        FOR i IN 0 .. jsonb_array_length(p_stages) - 1 LOOP
-          s := p_stages -> i;
-          v_flow := NULL;
-          IF (v_charges -> i ->> 'credits')::bigint > 0 THEN
-            v_meta := jsonb_build_object('turnId', p_turn, 'stage', s ->> 'stage', 'model', s ->> 'model',
-                                         'tokens', s -> 'tokens', 'rates', v_charges -> i -> 'rates', 'holdId', h.id);
-            IF v_exceeded THEN
-              v_meta := v_meta || jsonb_build_object('holdExceeded', jsonb_build_object('holdId', h.id, 'held', h.amount, 'charged', v_total));
-            END IF;
-            IF late AND v_balance - v_total < 0 THEN
-              v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
-            END IF;
-            v_flow := credit.write_flow('consumption', h.asset, (v_charges -> i ->> 'credits')::bigint, v_party, 'system:consumed',
-              h.person_id, 'turn:' || p_turn || ':' || (s ->> 'stage'), v_meta, p_at);
-          END IF;
-          v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
-        END LOOP;
-        UPDATE credit.holds SET status = CASE WHEN status = 'active' THEN 'settled' ELSE status END,
-                                ended_at = coalesce(ended_at, p_at), charged = v_total
-         WHERE id = p_hold;
-        IF v_status = 'deleted' THEN PERFORM credit.rezero(h.person_id, h.asset, h.id, p_at); END IF;
-        asset := h.asset;
-        held := h.amount;
-        charged := v_total;
-        balance_after := credit.party_balance(v_party, h.asset);
-        hold_exceeded := v_exceeded;
-        stages := v_out;
-        RETURN NEXT;
-      END
-      $$`);
+    await q.query(SETTLE_HOLD_V1);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -22,6 +22,7 @@ import { CreateLedgerCheckpoint1764400000000 } from './1764400000000-CreateLedge
 import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateReconciliationRuns';
 import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
 import { CreateWebhooks1764400003000 } from './1764400003000-CreateWebhooks';
+import { FastHoldPaths1764500000000 } from './1764500000000-FastHoldPaths';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -46,4 +47,5 @@ export const allMigrations = [
   CreateReconciliationRuns1764400001000,
   SeedOperationsSettings1764400002000,
   CreateWebhooks1764400003000,
+  FastHoldPaths1764500000000,
 ];

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CLOCK, type Clock } from '@loomworks/common';
+import type { Env } from '@loomworks/config';
 import { Transactions } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { GrantsService, LedgerService, type GrantKind, type IssuedGrant } from '@loomworks/credit';
@@ -37,10 +38,10 @@ export interface CreditWorld {
 let seq = 0;
 export const uniqueEmail = (prefix = 'person') => `${prefix}.${process.pid}.${++seq}.${Date.now().toString(36)}@example.com`;
 
-export async function createCreditWorld(): Promise<CreditWorld> {
+export async function createCreditWorld(options: { env?: Env } = {}): Promise<CreditWorld> {
   const db = await createTestDatabase();
   const clock = new TestClock();
-  const app = await createTestApp(db.url, { override: (b) => b.overrideProvider(CLOCK).useValue(clock) });
+  const app = await createTestApp(db.url, { env: options.env, override: (b) => b.overrideProvider(CLOCK).useValue(clock) });
   const transactions = app.get(Transactions);
   const persons = app.get(PersonsService);
   const grants = app.get(GrantsService);

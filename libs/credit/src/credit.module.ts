@@ -4,6 +4,7 @@ import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { ConsumptionService } from './consumption.service';
 import { CREDIT_SEAM } from './credit-seam';
+import { CreditNotices } from './credit-notices';
 import { CreditSettings } from './credit-settings';
 import { GrantsService } from './grants.service';
 import { InProcessCreditSeam } from './in-process-credit-seam';
@@ -25,6 +26,7 @@ import { TiersService } from './tiers.service';
     GrantsRepository,
     HoldsRepository,
     HoldsService,
+    CreditNotices,
     CreditSettings,
     LedgerService,
     OracleService,

@@ -6,9 +6,20 @@ import { SystemConfigService } from '@loomworks/system-config';
 import { InvalidAmountError, TurnsInFlightError } from './domain/errors';
 import type { Hold, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import { isValidUsage } from './domain/oracle';
+import { CreditNotices } from './credit-notices';
 import { HoldsRepository } from './persistence/holds.repository';
 
 const SWEEP_BATCH = 500;
+const MAX_SETTINGS_ATTEMPTS = 5;
+const PLACE_SETTINGS = [
+  'credit_tier_priority',
+  'credit_tier_responder_models',
+  'converse_default_classifier_model',
+  'hold_ttl_seconds',
+  'max_turns_in_flight',
+  'converse_min_response_tokens',
+] as const;
+const SETTLE_SETTINGS = ['low_balance_threshold'] as const;
 
 /**
  * Reservations: place a hold before a system-key turn calls the LLM, settle it with the turn,
@@ -21,12 +32,15 @@ export class HoldsService {
     private readonly transactions: Transactions,
     private readonly holds: HoldsRepository,
     private readonly settings: SystemConfigService,
+    private readonly notices: CreditNotices,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
    * Gate, tier and hold in one statement under the person's row lock (no LLM call has happened
-   * yet). Throws TurnsInFlightError at max_turns_in_flight active holds.
+   * yet); the settings come from memory (re-read only when the statement finds them stale).
+   * Throws TurnsInFlightError at max_turns_in_flight active holds. A refusal for credit
+   * announces the exhaustion (credit.exhausted, once per person and asset until credit arrives).
    */
   async place(command: PlaceHoldCommand): Promise<PlaceHoldResult> {
     for (const bound of [command.classify, command.respond]) {
@@ -34,39 +48,41 @@ export class HoldsService {
         throw new InvalidAmountError('token bounds must be non-negative integers');
       }
     }
-    const [priority, responderModels, classifierModel, ttlSeconds, maxInFlight, minResponseTokens] = await this.settings.requireMany([
-      'credit_tier_priority',
-      'credit_tier_responder_models',
-      'converse_default_classifier_model',
-      'hold_ttl_seconds',
-      'max_turns_in_flight',
-      'converse_min_response_tokens',
-    ] as const);
-    const tiers = priority.flatMap((asset) => (responderModels[asset] ? [{ asset, responderModel: responderModels[asset] }] : []));
     const holdId = randomUUID();
-    // A single statement commits on its own: no transaction round trips around it.
-    const row = await this.holds.place(this.transactions.manager, {
-      personId: command.personId,
-      holdId,
-      turnId: command.turnId,
-      at: this.clock.now(),
-      ttlSeconds,
-      maxInFlight,
-      minResponseTokens: Math.min(minResponseTokens, command.respond.maxTokens),
-      classifierModel,
-      classify: command.classify,
-      respond: command.respond,
-      tiers,
-    });
-    if (row.outcome === 'turns_in_flight') throw new TurnsInFlightError(maxInFlight);
-    if (row.outcome !== 'placed') return { status: row.outcome };
-    return {
-      status: 'placed',
-      hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
-      models: { classifier: classifierModel, responder: row.responder_model! },
-      respondMaxTokens: Number(row.max_tokens),
-      balanceBefore: BigInt(row.balance_before!),
-    };
+    for (let attempt = 1; ; attempt++) {
+      const { version, values } = await this.settings.cached(PLACE_SETTINGS);
+      const [priority, responderModels, classifierModel, ttlSeconds, maxInFlight, minResponseTokens] = values;
+      const tiers = priority.flatMap((asset) => (responderModels[asset] ? [{ asset, responderModel: responderModels[asset] }] : []));
+      // A single statement commits on its own: no transaction round trips around it.
+      const row = await this.holds.place(this.transactions.manager, {
+        personId: command.personId,
+        holdId,
+        turnId: command.turnId,
+        at: this.clock.now(),
+        ttlSeconds,
+        maxInFlight,
+        minResponseTokens: Math.min(minResponseTokens, command.respond.maxTokens),
+        classifierModel,
+        classify: command.classify,
+        respond: command.respond,
+        tiers,
+        settingsVersion: version,
+      });
+      if (row.outcome === 'stale_settings') {
+        this.staleSettings(version, attempt);
+        continue;
+      }
+      if (row.outcome === 'turns_in_flight') throw new TurnsInFlightError(maxInFlight);
+      if (row.outcome === 'credit_exhausted') await this.notices.exhausted(command.personId, tiers.map((t) => t.asset));
+      if (row.outcome !== 'placed') return { status: row.outcome };
+      return {
+        status: 'placed',
+        hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
+        models: { classifier: classifierModel, responder: row.responder_model! },
+        respondMaxTokens: Number(row.max_tokens),
+        balanceBefore: BigInt(row.balance_before!),
+      };
+    }
   }
 
   /**
@@ -76,17 +92,41 @@ export class HoldsService {
   async settle(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult> {
     for (const s of command.stages) if (!isValidUsage(s.usage)) throw new InvalidAmountError('token counts must be non-negative integers');
     const stages = command.stages.map((s) => ({ stage: s.stage, model: s.model, tokens: s.usage }));
-    const row = await this.transactions.join(tx, (t) => this.holds.settle(t, command.holdId, command.turnId, this.clock.now(), stages));
-    return {
-      asset: row.asset,
-      held: BigInt(row.held),
-      charged: BigInt(row.charged),
-      balanceBefore: BigInt(row.balance_before),
-      balanceAfter: BigInt(row.balance_after),
-      holdExceeded: row.hold_exceeded,
-      late: row.late,
-      stages: row.stages.map((s) => ({ stage: s.stage, credits: BigInt(s.credits), flowId: s.flowId })),
-    };
+    return this.transactions.join(tx, async (t) => {
+      for (let attempt = 1; ; attempt++) {
+        const { version, values } = await this.settings.cached(SETTLE_SETTINGS);
+        const row = await this.holds.settle(t, {
+          holdId: command.holdId,
+          turnId: command.turnId,
+          at: this.clock.now(),
+          stages,
+          lowThresholds: values[0],
+          settingsVersion: version,
+        });
+        if (row.outcome === 'stale_settings') {
+          this.staleSettings(version, attempt);
+          continue;
+        }
+        const settled: SettlementResult = {
+          asset: row.asset,
+          held: BigInt(row.held),
+          charged: BigInt(row.charged),
+          balanceBefore: BigInt(row.balance_before),
+          balanceAfter: BigInt(row.balance_after),
+          holdExceeded: row.hold_exceeded,
+          late: row.late,
+          stages: row.stages.map((s) => ({ stage: s.stage, credits: BigInt(s.credits), flowId: s.flowId })),
+        };
+        await this.notices.settled(t, { ...command, personId: row.person_id }, settled, row);
+        return settled;
+      }
+    });
+  }
+
+  /** The SQL found the cached settings stale: read them again (a change can't race forever). */
+  private staleSettings(version: string, attempt: number): void {
+    if (attempt >= MAX_SETTINGS_ATTEMPTS) throw new Error('system settings kept changing while placing or settling a hold');
+    this.settings.invalidate(version);
   }
 
   /** Returns a hold's credit at once (its LLM call failed); false when it was no longer active. */

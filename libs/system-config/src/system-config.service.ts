@@ -4,6 +4,7 @@ import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import {
   isSecretSetting,
+  isSettingKey,
   parseSetting,
   settingFallback,
   SETTINGS,
@@ -15,6 +16,12 @@ import { SecretBox } from './secret-box.service';
 
 export type SettingView = { key: SettingKey; secret: false; value: unknown } | { key: SettingKey; secret: true; isSet: boolean };
 
+/** The non-secret settings as of one version of system_config (see cached()). */
+interface Snapshot {
+  version: string;
+  values: Map<SettingKey, unknown>;
+}
+
 @Injectable()
 export class SystemConfigService {
   constructor(
@@ -22,6 +29,63 @@ export class SystemConfigService {
     private readonly secrets: SecretBox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /** The last snapshot read (or being read); dropped when its version turns out stale. */
+  private snapshot?: Promise<Snapshot>;
+
+  /**
+   * Non-secret settings from memory, with the system_config version they were read at (a
+   * trigger bumps it on every change, migration FastHoldPaths). Hot paths pass the version to
+   * the SQL that acts on the values; SQL that finds it stale writes nothing, the caller calls
+   * invalidate(version) and reads again — so no instance acts on settings another has changed.
+   */
+  async cached<const K extends readonly SettingKey[]>(keys: K): Promise<{ version: string; values: { [I in keyof K]: SettingValue<K[I]> } }> {
+    this.snapshot ??= this.readSnapshot();
+    const current = this.snapshot;
+    let snapshot: Snapshot;
+    try {
+      snapshot = await current;
+    } catch (error) {
+      if (this.snapshot === current) this.snapshot = undefined;
+      throw error;
+    }
+    const values = keys.map((key) => {
+      if (isSecretSetting(key)) throw new Error(`setting ${key} is secret and never cached`);
+      const value = snapshot.values.has(key) ? snapshot.values.get(key) : settingFallback(key);
+      if (value === undefined) throw new Error(`setting ${key} has no value`);
+      return value;
+    });
+    return { version: snapshot.version, values: values as { [I in keyof K]: SettingValue<K[I]> } };
+  }
+
+  /** Drops the cached snapshot if it is still the one read at `version` (found stale). */
+  invalidate(version?: string): void {
+    const current = this.snapshot;
+    if (!current) return;
+    if (version === undefined) {
+      this.snapshot = undefined;
+      return;
+    }
+    void current.then(
+      (s) => {
+        if (s.version === version && this.snapshot === current) this.snapshot = undefined;
+      },
+      () => undefined,
+    );
+  }
+
+  /** Every non-secret setting and the version, in one statement (one consistent snapshot). */
+  private async readSnapshot(): Promise<Snapshot> {
+    const rows: { version: string; key: string | null; value: string | null }[] = await this.transactions.manager.query(
+      'SELECT v.version::text AS version, c.key, c.value FROM system_config_version v LEFT JOIN system_config c ON true',
+    );
+    const values = new Map<SettingKey, unknown>();
+    for (const row of rows) {
+      if (row.key === null || row.value === null || !isSettingKey(row.key) || isSecretSetting(row.key)) continue;
+      values.set(row.key, parseSetting(row.key, JSON.parse(this.secrets.decrypt(row.value))));
+    }
+    return { version: rows[0].version, values };
+  }
 
   /** The stored value, or the built-in default when the row is absent (undefined for unset secrets). */
   async get<K extends SettingKey>(key: K, tx?: Tx): Promise<SettingValue<K> | undefined> {
@@ -57,11 +121,13 @@ export class SystemConfigService {
       { key, value: this.secrets.encrypt(JSON.stringify(parsed)), updatedAt: this.clock.now() },
       ['key'],
     );
+    this.invalidate();
     return parsed;
   }
 
   async unset(key: SettingKey, tx?: Tx): Promise<void> {
     await (tx ?? this.transactions.manager).delete(SystemConfigEntity, { key });
+    this.invalidate();
   }
 
   /** Every setting, secrets shown only as set/unset. */

@@ -7,7 +7,7 @@ import type { Hold, HoldStatus } from '../domain/holds';
 import type { TokenUsage } from '../domain/oracle';
 
 export interface PlaceHoldRow {
-  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'turns_in_flight';
+  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'turns_in_flight' | 'stale_settings';
   asset: string | null;
   responder_model: string | null;
   amount: string | null;
@@ -29,9 +29,25 @@ export interface PlaceHoldParams {
   respond: { inputTokens: number; maxTokens: number };
   /** tiers in priority order with their responder models */
   tiers: { asset: string; responderModel: string }[];
+  /** the system_config version these settings were read at */
+  settingsVersion: string;
 }
 
-export interface SettleRow {
+export interface SettleHoldParams {
+  holdId: string;
+  turnId: string;
+  at: Date;
+  stages: { stage: string; model: string; tokens: TokenUsage }[];
+  /** asset → credits: a balance ending below crosses (credit.low) */
+  lowThresholds: Record<string, number>;
+  settingsVersion: string;
+}
+
+export type SettleRow = { outcome: 'stale_settings' } | SettledRow;
+
+export interface SettledRow {
+  outcome: 'settled';
+  person_id: string;
   asset: string;
   held: string;
   charged: string;
@@ -40,6 +56,11 @@ export interface SettleRow {
   hold_exceeded: boolean;
   late: boolean;
   stages: { stage: string; credits: number; flowId: string | null }[];
+  low_crossed: boolean;
+  /** when low_crossed: the person's credit after (spendable + still held), the threshold, the address */
+  credit_after: string | null;
+  low_threshold: string | null;
+  email: string | null;
 }
 
 interface HoldRow {
@@ -78,11 +99,11 @@ export class HoldsRepository {
       tx.query(
         `SELECT outcome, asset, responder_model, amount::text AS amount, max_tokens::text AS max_tokens,
                 balance_before::text AS balance_before, expires_at
-           FROM credit.place_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+           FROM credit.place_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         [
           p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
           p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
-          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel),
+          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion,
         ],
       ),
       p.personId,
@@ -90,16 +111,39 @@ export class HoldsRepository {
     return row;
   }
 
-  async settle(tx: Tx, holdId: string, turnId: string, at: Date, stages: { stage: string; model: string; tokens: TokenUsage }[]): Promise<SettleRow> {
+  async settle(tx: Tx, p: SettleHoldParams): Promise<SettleRow> {
     const [row]: SettleRow[] = await mapLedgerErrors(
       tx.query(
-        `SELECT asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
-                balance_after::text AS balance_after, hold_exceeded, late, stages
-           FROM credit.settle_hold($1, $2, $3, $4)`,
-        [holdId, turnId, at, JSON.stringify(stages)],
+        `SELECT outcome, person_id, asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
+                balance_after::text AS balance_after, hold_exceeded, late, stages, low_crossed,
+                credit_after::text AS credit_after, low_threshold::text AS low_threshold, email
+           FROM credit.settle_hold($1, $2, $3, $4, $5, $6)`,
+        [p.holdId, p.turnId, p.at, JSON.stringify(p.stages), JSON.stringify(p.lowThresholds), p.settingsVersion],
       ),
     );
     return row;
+  }
+
+  /**
+   * After a refusal for credit: the person's assets among `assets` whose exhaustion was not
+   * announced since their last grant, adjustment or referral credit — marked announced now
+   * (credit.exhaustion_notices; a credit to the person removes the mark). Deleted persons get none.
+   */
+  async markExhausted(tx: Tx, personId: string, assets: string[], at: Date): Promise<{ asset: string; balance: bigint; email: string }[]> {
+    const rows: { asset: string; balance: string; email: string }[] = await tx.query(
+      `WITH person AS (SELECT id, email FROM persons WHERE id = $1 AND account_status <> 'deleted' FOR NO KEY UPDATE),
+            due AS (
+              SELECT b.asset, sum(b.amount) AS balance FROM credit.balances b, person
+               WHERE b.party = 'person:' || person.id AND b.asset = ANY ($2::text[])
+               GROUP BY b.asset),
+            marked AS (
+              INSERT INTO credit.exhaustion_notices (person_id, asset, notified_at)
+              SELECT $1, asset, $3 FROM due ON CONFLICT (person_id, asset) DO NOTHING RETURNING asset)
+       SELECT marked.asset, due.balance::text AS balance, person.email
+         FROM marked JOIN due USING (asset) CROSS JOIN person ORDER BY marked.asset`,
+      [personId, assets, at],
+    );
+    return rows.map((r) => ({ asset: r.asset, balance: BigInt(r.balance), email: r.email }));
   }
 
   /** Ends an active hold without a charge; false when it was no longer active. */
