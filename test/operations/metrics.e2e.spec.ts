@@ -1,4 +1,9 @@
-import { GrantsService } from '@loomworks/credit';
+import { randomUUID } from 'node:crypto';
+import { GrantsService, HoldsService } from '@loomworks/credit';
+import { Transactions } from '@loomworks/database';
+import { OutboxWorker } from '@loomworks/notifications';
+import { FINDING_KINDS } from '@loomworks/operations';
+import { Outbox } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
@@ -14,7 +19,8 @@ describe('/metrics', () => {
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { METRICS_TOKEN: TOKEN, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
+    // No background outbox worker: the outbox tests drain it themselves.
+    world = await AuthWorld.create({ env: { METRICS_TOKEN: TOKEN, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', OUTBOX_POLL_MS: '0' } });
     await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
     member = await world.signup();
   });
@@ -49,8 +55,17 @@ describe('/metrics', () => {
       loomworks_credits_charged_total: 'COUNTER',
       loomworks_reconciler_findings_total: 'COUNTER',
       loomworks_db_pool_connections: 'GAUGE',
+      loomworks_holds_active: 'GAUGE',
+      loomworks_credits_held: 'GAUGE',
+      loomworks_outbox_jobs_pending: 'GAUGE',
+      loomworks_outbox_oldest_pending_age_seconds: 'GAUGE',
+      loomworks_outbox_overdue_seconds: 'GAUGE',
     });
     expect(metrics.value('loomworks_db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
+    // every finding kind is there from the start, at 0 on this clean ledger
+    expect(metrics.family('loomworks_reconciler_findings_total')!.metrics.map((m) => [m.labels?.kind, m.value])).toEqual(
+      FINDING_KINDS.map((kind) => [kind, '0']),
+    );
     expect(metrics.family('loomworks_db_pool_connections')!.metrics.map((m) => m.labels?.state).sort()).toEqual(['idle', 'in_use', 'waiting']);
   });
 
@@ -93,5 +108,44 @@ describe('/metrics', () => {
     expect(delta('loomworks_turns_total', { key_source: 'system', status: 'ok' })).toBe(2);
     expect(delta('loomworks_turns_total', { key_source: 'system', status: 'credit_exhausted' })).toBe(1);
     expect(delta('loomworks_credits_charged_total', { asset: 'sonnet' })).toBe(first.body.credit.charged + second.body.credit.charged);
+  });
+
+  it('reports active holds and the credit they hold, by asset, read from the database at scrape time', async () => {
+    const email = uniqueEmail('held');
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 500n });
+    const who = await world.signup({ email, claimToken });
+    const holds = world.app.get(HoldsService);
+    const before = await scrape();
+    const placed = await holds.place({
+      personId: who.person.id, turnId: randomUUID(), classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
+    });
+    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
+    const during = await scrape();
+    const delta = (s: Scrape, name: string) => s.value(name, { asset: 'haiku' }) - before.value(name, { asset: 'haiku' });
+    expect(delta(during, 'loomworks_holds_active')).toBe(1);
+    expect(delta(during, 'loomworks_credits_held')).toBe(Number(placed.hold.amount));
+    await holds.release(placed.hold.id);
+    const after = await scrape();
+    expect(delta(after, 'loomworks_holds_active')).toBe(0);
+    expect(after.value('loomworks_holds_active', { asset: 'haiku' })).toBe(0); // still reported, as 0
+    expect(delta(after, 'loomworks_credits_held')).toBe(0);
+  });
+
+  it("reports the outbox's depth and the age of its oldest job, and counts the jobs its worker ran", async () => {
+    const drain = () => world.app.get(OutboxWorker).drain();
+    await drain();
+    const before = await scrape();
+    await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-metrics' } }));
+    world.clock.set(new Date(world.clock.now().getTime() + 42_000));
+    const waiting = await scrape();
+    expect(waiting.value('loomworks_outbox_jobs_pending', { kind: 'event' })).toBe(1);
+    expect(waiting.value('loomworks_outbox_oldest_pending_age_seconds', { kind: 'event' })).toBe(42);
+    expect(waiting.value('loomworks_outbox_overdue_seconds', { kind: 'event' })).toBe(42);
+    await drain();
+    const drained = await scrape();
+    expect(drained.value('loomworks_outbox_jobs_pending', { kind: 'event' })).toBe(0);
+    expect(drained.value('loomworks_outbox_oldest_pending_age_seconds', { kind: 'event' })).toBe(0);
+    const sent = (s: Scrape) => s.value('loomworks_outbox_jobs_total', { kind: 'event', result: 'sent' });
+    expect(sent(drained) - sent(before)).toBe(1);
   });
 });

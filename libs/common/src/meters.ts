@@ -40,6 +40,13 @@ export class Meters {
     registers: [this.registry],
   });
 
+  readonly outboxJobs = new Counter({
+    name: 'loomworks_outbox_jobs_total',
+    help: 'Outbox job attempts (mail, event fan-out, webhook delivery), by kind and result (sent, retried, failed = given up)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
   readonly reconcilerRuns = new Counter({
     name: 'loomworks_reconciler_runs_total',
     help: 'Reconciler runs, by result (ok or findings)',

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Meters } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { OutboxQueue, type ClaimedJob } from '@loomworks/outbox';
 import type { JobHandler } from './job-handler';
@@ -21,6 +22,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly queue: OutboxQueue,
+    private readonly meters: Meters,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -77,6 +79,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (error) {
       const reason = describe(error);
       const delay = handler.retryDelayMs(job.attempt);
+      this.meters.outboxJobs.inc({ kind: job.kind, result: delay === null ? 'failed' : 'retried' });
       if (delay === null) {
         await this.queue.giveUp(job, reason);
         this.logger.warn(`outbox job ${job.id} (${job.kind}) given up after ${job.attempt} attempts: ${reason}`);
@@ -86,6 +89,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
       }
       return;
     }
+    this.meters.outboxJobs.inc({ kind: job.kind, result: 'sent' });
     if (!(await this.queue.markSent(job))) {
       this.logger.warn(`outbox job ${job.id} (${job.kind}) finished after its claim expired`);
     }

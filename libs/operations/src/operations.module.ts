@@ -5,14 +5,16 @@ import { SystemConfigModule } from '@loomworks/system-config';
 import { DatabaseGauges } from './database-gauges';
 import { MetricsController } from './http/metrics.controller';
 import { HttpMetrics } from './http-metrics';
+import { GaugesRepository } from './persistence/gauges.repository';
 import { ReconciliationRepository } from './persistence/reconciliation.repository';
 import { ReconcilerService } from './reconciler.service';
+import { StateGauges } from './state-gauges';
 
 /** The reconciler (scheduled and on-demand checks) and the /metrics endpoint. */
 @Module({
   imports: [CreditModule, OutboxModule, SystemConfigModule],
   controllers: [MetricsController],
-  providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges],
+  providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges, GaugesRepository, StateGauges],
   exports: [ReconcilerService],
 })
 export class OperationsModule {}

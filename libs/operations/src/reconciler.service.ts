@@ -9,6 +9,7 @@ import { Transactions } from '@loomworks/database';
 import { Outbox, OutboxQueue } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
 import {
+  FINDING_KINDS,
   OUTBOX_OVERDUE_AFTER_SECONDS,
   ReconciliationNotFoundError,
   type Finding,
@@ -51,6 +52,8 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Every kind is reported from the start (as 0), so an alert on its increase sees the first one.
+    for (const kind of FINDING_KINDS) this.meters.reconcilerFindings.inc({ kind }, 0);
     this.arm(await this.tickMs());
   }
 

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
 import { ErrorResponse, Meters, UnauthenticatedError } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { StateGauges } from '../state-gauges';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -13,6 +14,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export class MetricsController {
   constructor(
     private readonly meters: Meters,
+    private readonly gauges: StateGauges,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -26,6 +28,7 @@ export class MetricsController {
     if (this.config.metricsToken !== undefined && !this.bearerMatches(authorization, this.config.metricsToken)) {
       throw new UnauthenticatedError();
     }
+    await this.gauges.refresh();
     void reply.header('content-type', this.meters.registry.contentType);
     return this.meters.registry.metrics();
   }
