@@ -3,18 +3,23 @@ import { GrantsService, personParty } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
+import { SystemConfigService } from '@loomworks/system-config';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 import { uniqueEmail } from '../support/credit-fixtures';
+import { FakeAnthropic } from '../support/fake-anthropic';
 import { createTestApp } from '../support/test-app';
 import { verifyStandardWebhook, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
 
 /**
  * Each event type raised by its real cause (an admin action, a signup, a reconciler finding) reaches
- * a local receiver, signed per Standard Webhooks and checked by an independent verifier. The
- * credit.low, credit.exhausted and hold.exceeded events of the turn settlement have their own suite.
+ * a local receiver, signed per Standard Webhooks and checked by an independent verifier.
+ * (test/credit/credit-events.spec.ts covers when the credit path raises its events.)
  */
 describe('events from their causes', () => {
   const receiver = new WebhookReceiver();
+  const fake = new FakeAnthropic();
+  /** every type the receiver got in this suite */
+  const seen = new Set<string>();
   let world: AuthWorld;
   let admin: SignedUp;
   let secret: string;
@@ -24,7 +29,9 @@ describe('events from their causes', () => {
 
   beforeAll(async () => {
     await receiver.start();
-    world = await AuthWorld.create({ env });
+    await fake.start();
+    world = await AuthWorld.create({ env: { ...env, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
+    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
     const { adminToken } = await world.app.get(AdminTokensService).create();
     admin = await world.signup({ adminToken, displayName: 'Admin' });
     const endpoint = await post('/admin/webhooks', { url: receiver.url, events: EVENT_TYPES }).expect(201);
@@ -38,6 +45,7 @@ describe('events from their causes', () => {
   afterAll(async () => {
     await world.close();
     await receiver.stop();
+    await fake.stop();
   });
 
   const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
@@ -52,6 +60,7 @@ describe('events from their causes', () => {
     await drain();
     const accepted = receiver.accepted();
     for (const r of accepted) expect(verifyStandardWebhook(secret, r.headers, r.body)).toBe(true);
+    for (const r of accepted) seen.add(r.event.type);
     return accepted.map((r) => r.event).sort((a, b) => a.type.localeCompare(b.type));
   };
 
@@ -115,6 +124,42 @@ describe('events from their causes', () => {
     expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(recipientEmail);
   });
 
+  it('credit.low, hold.exceeded and credit.exhausted from real turns on the system key', async () => {
+    // 102 haiku credits, 2 above the seeded low_balance_threshold of 100: the first turn crosses it.
+    const { recipientEmail, claimToken } = await issueGrant(102);
+    const member = await world.signup({ email: recipientEmail, claimToken });
+    await drain();
+    receiver.reset();
+    const converse = () =>
+      world.http().post(`/engagements/${member.person.personalEngagementId}/converse`).set(as(member)).send({ message: 'hello' }).expect(200);
+
+    fake.reset();
+    const first = await converse();
+    expect(first.body.status).toBe('ok');
+    // A provider that reports far more usage than the hold allowed: charged anyway, hold.exceeded.
+    fake.reset({ usage: () => ({ input_tokens: 2_000_000, output_tokens: 0 }) });
+    const second = await converse();
+    expect(second.body.status).toBe('ok');
+    expect(second.body.credit.charged).toBeGreaterThan(second.body.credit.held);
+    fake.reset();
+    expect((await converse()).body.status).toBe('credit_exhausted');
+
+    const personId = member.person.id;
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      ['credit.exhausted', { personId, asset: 'haiku', balance: second.body.credit.balanceAfter }],
+      ['credit.low', { personId, asset: 'haiku', balance: first.body.credit.balanceAfter, threshold: 100, turnId: expect.any(String) }],
+      [
+        'hold.exceeded',
+        {
+          personId, asset: 'haiku', holdId: expect.any(String), turnId: expect.any(String),
+          held: second.body.credit.held, charged: second.body.credit.charged,
+        },
+      ],
+    ]);
+    expect(first.body.credit.balanceAfter).toBeLessThan(100);
+    expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(recipientEmail);
+  });
+
   it('ledger.drift for each reconciler finding', async () => {
     const { recipientEmail, claimToken } = await issueGrant(90);
     const member = await world.signup({ email: recipientEmail, claimToken });
@@ -171,4 +216,8 @@ describe('events from their causes', () => {
     expect(accepted.map((r) => [r.event.type, r.event.data.grantId])).toEqual([['grant.issued', grantId]]);
     expect(verifyStandardWebhook(secret, accepted[0].headers, accepted[0].body)).toBe(true);
   }, 120_000); // starts two more app instances
+
+  it('the receiver got every event type DESIGN lists', () => {
+    expect([...seen].sort()).toEqual([...EVENT_TYPES].sort());
+  });
 });
