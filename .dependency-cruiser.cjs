@@ -45,13 +45,22 @@ module.exports = {
       name: 'only-through-index',
       comment:
         "Another module is reachable only through its public entry (libs/<module>/src/index.ts, alias @loomworks/<module>; " +
-        'credit also has testing/index.ts for test doubles). Test suites under test/ may reach internals.',
+        'credit also has staff/index.ts for staff surfaces and testing/index.ts for test doubles). Test suites under test/ may reach internals.',
       severity: 'error',
       from: { path: '^(libs/([^/]+)/|apps/|migrations/|bench/|ormconfig)' },
       to: {
         path: '^libs/[^/]+/src/',
-        pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$', '^libs/credit/src/testing/index\\.ts$'],
+        pathNot: ['^libs/$2/', '^libs/[^/]+/src/index\\.ts$', '^libs/credit/src/(staff|testing)/index\\.ts$'],
       },
+    },
+    {
+      name: 'credit-seam-only',
+      comment:
+        'auth and orchestration reach credit only through CREDIT_SEAM and its plain types (@loomworks/credit), ' +
+        'never its staff services or test doubles (DESIGN.md: The CreditSeam).',
+      severity: 'error',
+      from: { path: '^libs/(auth|orchestration)/' },
+      to: { path: '^libs/credit/src/(staff|testing)/' },
     },
     {
       name: 'no-circular',

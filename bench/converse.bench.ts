@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SessionsService } from '@loomworks/auth';
 import { loadConfig } from '@loomworks/config';
-import { GrantsService } from '@loomworks/credit';
+import { GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';

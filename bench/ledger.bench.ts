@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { ConsumptionService, GrantsService } from '@loomworks/credit';
+import { ConsumptionService, GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';

@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { LedgerService } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { AppModule } from '../apps/api/src/app.module';
 import { withScratchDatabase } from './scratch-database';

@@ -41,12 +41,16 @@ describe('module boundaries (dependency-cruiser)', () => {
     for (const m of MODULES) write(`libs/${m}/src/index.ts`, `export const ${m.replace('-', '')} = 1;\n`);
     write('libs/credit/src/internal.ts', 'export const internal = 1;\n');
     write('libs/credit/src/testing/index.ts', 'export const permissive = 1;\n');
+    write('libs/credit/src/staff/index.ts', 'export const grants = 1;\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('accepts imports down the order through index.ts', async () => {
     write('libs/auth/src/allowed.ts', "import { credit } from '@loomworks/credit';\nimport { common } from '@loomworks/common';\nexport const x = credit + common;\n");
-    write('libs/admin/src/allowed.ts', "import { notifications } from '@loomworks/notifications';\nimport { operations } from '@loomworks/operations';\nexport const x = notifications + operations;\n");
+    write(
+      'libs/admin/src/allowed.ts',
+      "import { notifications } from '@loomworks/notifications';\nimport { operations } from '@loomworks/operations';\nimport { grants } from '../../credit/src/staff/index';\nexport const x = notifications + operations + grants;\n",
+    );
     write('apps/api/src/main.ts', "import { admin } from '@loomworks/admin';\nimport { permissive } from '../../../libs/credit/src/testing/index';\nexport const x = admin + permissive;\n");
     const { code, output } = await cruise(dir, ['libs/auth/src/allowed.ts', 'libs/admin/src/allowed.ts', 'apps/api/src/main.ts']);
     expect(output).toContain('no dependency violations');
@@ -59,6 +63,8 @@ describe('module boundaries (dependency-cruiser)', () => {
     ['orchestration importing admin (sideways at the top)', 'libs/orchestration/src/sideways.ts', "import { admin } from '@loomworks/admin';\nexport const x = admin;\n", 'direction-orchestration'],
     ['a library importing the app', 'libs/common/src/app.ts', "import { x as y } from '../../../apps/api/src/main';\nexport const x = y;\n", 'direction-common'],
     ["admin reaching past credit's index", 'libs/admin/src/deep.ts', "import { internal } from '../../credit/src/internal';\nexport const x = internal;\n", 'only-through-index'],
+    ["auth reaching credit's staff services", 'libs/auth/src/staff.ts', "import { grants } from '../../credit/src/staff/index';\nexport const x = grants;\n", 'credit-seam-only'],
+    ["orchestration binding credit's test double", 'libs/orchestration/src/permissive.ts', "import { permissive } from '../../credit/src/testing/index';\nexport const x = permissive;\n", 'credit-seam-only'],
     ['a cycle', 'libs/persons/src/a.ts', "import { b } from './b';\nexport const a = () => b;\n", 'no-circular'],
   ])('refuses %s, naming the rule', async (_what, path, text, rule) => {
     write(path, text);

@@ -1,5 +1,6 @@
 import { AdminTokensService } from '@loomworks/auth';
-import { ConsumptionService, emailHashes, HoldsService } from '@loomworks/credit';
+import { emailHashes } from '@loomworks/credit';
+import { ConsumptionService, HoldsService } from '@loomworks/credit/staff';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminTokensService, AuthHousekeeping, SessionsService } from '@loomworks/auth';
-import { LifecycleService } from '@loomworks/credit';
+import { LifecycleService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import request from 'supertest';
 import { uniqueEmail } from '../support/credit-fixtures';

@@ -1,4 +1,5 @@
-import { CREDIT_SEAM, GrantsService } from '@loomworks/credit';
+import { CREDIT_SEAM } from '@loomworks/credit';
+import { GrantsService } from '@loomworks/credit/staff';
 import { PermissiveCreditSeam } from '@loomworks/credit/testing';
 import { PersonsService } from '@loomworks/persons';
 import { uniqueEmail } from '../support/credit-fixtures';

@@ -1,4 +1,5 @@
-import { emailHashes, GrantsService, LedgerService } from '@loomworks/credit';
+import { emailHashes } from '@loomworks/credit';
+import { GrantsService, LedgerService } from '@loomworks/credit/staff';
 import { AdminTokensService } from '@loomworks/auth';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { uniqueEmail } from '../support/credit-fixtures';

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { generate } from 'otplib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, LedgerService } from '@loomworks/credit';
+import { GrantsService, LedgerService } from '@loomworks/credit/staff';
 import { freePort } from '../support/free-port';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';

@@ -1,6 +1,7 @@
-import { CREDIT_SEAM, GrantsService, LedgerService } from '@loomworks/credit';
+import { CREDIT_SEAM } from '@loomworks/credit';
+import { GrantsService, LedgerService } from '@loomworks/credit/staff';
 import { PermissiveCreditSeam } from '@loomworks/credit/testing';
-import { LifecycleService } from '@loomworks/credit';
+import { LifecycleService } from '@loomworks/credit/staff';
 import { ConverseService } from '@loomworks/orchestration';
 import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';

@@ -1,4 +1,4 @@
-import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit';
+import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';

@@ -1,4 +1,4 @@
-import { GrantsService, HoldsService, LedgerService, LifecycleService } from '@loomworks/credit';
+import { GrantsService, HoldsService, LedgerService, LifecycleService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';

@@ -1,17 +1,14 @@
 import {
-  ConsumptionService,
   CREDIT_SEAM,
   creditsFor,
   InvalidRateError,
   LedgerKeyReusedError,
-  LedgerService,
   MissingRateError,
-  OracleService,
-  TiersService,
   type CreditSeam,
   type TokenKind,
   type TokenUsage,
 } from '@loomworks/credit';
+import { ConsumptionService, LedgerService, OracleService, TiersService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
 

@@ -1,5 +1,6 @@
 import { Transactions } from '@loomworks/database';
-import { HoldsService, LedgerService, type PlaceHoldCommand } from '@loomworks/credit';
+import { type PlaceHoldCommand } from '@loomworks/credit';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import type { Person } from '@loomworks/persons';
 import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
 

@@ -1,4 +1,4 @@
-import { LedgerService } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
 
 /**

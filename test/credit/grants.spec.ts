@@ -1,6 +1,6 @@
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
-import { ValidationFailedError } from '@loomworks/common';
+import { ValidationFailedError, InvalidEmailError } from '@loomworks/common';
 import {
   emailHashes,
   GrantAlreadyClaimedError,
@@ -8,14 +8,11 @@ import {
   GrantExpiredError,
   GrantNotFoundError,
   GrantRevokedError,
-  GrantsService,
   IneligibleEmailError,
   InvalidAmountError,
-  InvalidEmailError,
-  LedgerService,
-  LifecycleService,
   UnknownAssetError,
 } from '@loomworks/credit';
+import { GrantsService, LedgerService, LifecycleService } from '@loomworks/credit/staff';
 import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
 
 describe('grants', () => {

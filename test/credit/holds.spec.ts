@@ -3,18 +3,15 @@ import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner
 import { Transactions } from '@loomworks/database';
 import {
   creditsFor,
-  HoldsService,
   inputTokenBound,
   LedgerKeyReusedError,
-  LedgerService,
-  LifecycleService,
   TurnsInFlightError,
-  OracleService,
   type PlaceHoldCommand,
   type Rate,
   type TokenKind,
   type TokenUsage,
 } from '@loomworks/credit';
+import { HoldsService, LedgerService, LifecycleService, OracleService } from '@loomworks/credit/staff';
 import { SecretBox, SystemConfigService } from '@loomworks/system-config';
 import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
 

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
-import { CREDIT_SEAM, LedgerKeyReusedError, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, LedgerKeyReusedError, type CreditSeam } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
 
 /**

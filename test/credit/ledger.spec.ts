@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Transactions } from '@loomworks/database';
-import { ConsumptionService, LedgerService, InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
+import { InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
+import { ConsumptionService, LedgerService } from '@loomworks/credit/staff';
 import { PersonNotFoundError } from '@loomworks/persons';
 import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
 

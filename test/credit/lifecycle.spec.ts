@@ -1,6 +1,7 @@
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonNotFoundError, PersonsService, anonymizedEmail } from '@loomworks/persons';
-import { CREDIT_SEAM, emailHashes, LedgerService, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, emailHashes, type CreditSeam } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
 

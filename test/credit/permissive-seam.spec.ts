@@ -36,6 +36,7 @@ describe('PermissiveCreditSeam bound with overrideProvider(CREDIT_SEAM)', () => 
     expect(result.charged).toBe(0n);
     expect(permissive.consumptions).toHaveLength(1);
     expect(await db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
+    expect(await seam.personFlows('00000000-0000-4000-8000-000000000001')).toEqual({ items: [], nextCursor: null });
   });
 
   it('fails loudly for operations a credit-less suite should not reach', () => {

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AdminTokensService } from '@loomworks/auth';
 import { CLOCK } from '@loomworks/common';
-import { LedgerService } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { PgProxy } from '../support/pg-proxy';

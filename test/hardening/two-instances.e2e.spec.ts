@@ -1,5 +1,5 @@
 import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, LedgerService } from '@loomworks/credit';
+import { GrantsService, LedgerService } from '@loomworks/credit/staff';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { FakeAnthropic } from '../support/fake-anthropic';

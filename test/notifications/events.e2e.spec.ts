@@ -1,5 +1,6 @@
 import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, personParty } from '@loomworks/credit';
+import { personParty } from '@loomworks/credit';
+import { GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';

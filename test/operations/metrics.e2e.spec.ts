@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GrantsService, HoldsService } from '@loomworks/credit';
+import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { FINDING_KINDS } from '@loomworks/operations';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, HoldsService, personParty } from '@loomworks/credit';
+import { personParty } from '@loomworks/credit';
+import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { Outbox } from '@loomworks/outbox';

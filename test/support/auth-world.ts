@@ -7,7 +7,7 @@ import { generate } from 'otplib';
 import request from 'supertest';
 import { CLOCK } from '@loomworks/common';
 import type { Env } from '@loomworks/config';
-import { LedgerService } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { TestClock, uniqueEmail } from './credit-fixtures';
 import { SoftAuthenticator } from './soft-authenticator';
 import { createTestApp } from './test-app';

@@ -3,7 +3,8 @@ import { CLOCK, type Clock } from '@loomworks/common';
 import type { Env } from '@loomworks/config';
 import { Transactions } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
-import { GrantsService, LedgerService, type GrantKind, type IssuedGrant } from '@loomworks/credit';
+import { type GrantKind, type IssuedGrant } from '@loomworks/credit';
+import { GrantsService, LedgerService } from '@loomworks/credit/staff';
 import { createTestApp } from './test-app';
 import { createTestDatabase, type TestDatabase } from './test-database';
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
+import { CreditStaffModule } from '@loomworks/credit/staff';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { OutboxModule } from '@loomworks/outbox';
@@ -16,7 +17,7 @@ import { EventsController } from './http/events.controller';
 import { WebhooksController } from './http/webhooks.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
+  imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
   controllers: [AdminController, ReconciliationController, WebhooksController, EventsController],
   providers: [MailLogService, RecoveryLinksService, AuditService, AdminService],
 })

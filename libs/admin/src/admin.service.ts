@@ -6,11 +6,8 @@ import {
   creditSummaryView,
   CREDIT_SEAM,
   flowView,
-  GrantsService,
   grantView,
   jsonAmount,
-  LedgerService,
-  OracleService,
   type CreditSeam,
   type Grant,
   type GrantKind,
@@ -18,6 +15,7 @@ import {
   type IssuedGrant,
   type TokenKind,
 } from '@loomworks/credit';
+import { GrantsService, LedgerService, OracleService } from '@loomworks/credit/staff';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
 import { Outbox, type MailStatus } from '@loomworks/outbox';

@@ -1,10 +1,10 @@
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { canonicalEmail, CLOCK, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions } from '@loomworks/database';
-import { canonicalEmail, PersonsService } from '@loomworks/persons';
+import { PersonsService } from '@loomworks/persons';
 import { SecretBox } from '@loomworks/system-config';
 import { AccountSuspendedError, LoginFailedError, RateLimitedError } from './domain/errors';
 import { LOGIN_CHALLENGE_TTL_MS } from './domain/secrets';

@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { CLOCK, emailHint, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { emailHint } from '@loomworks/credit';
 import { Transactions, type Tx } from '@loomworks/database';
 import { Outbox, type MailStatus } from '@loomworks/outbox';
 import { InvalidAccountTransitionError, PersonsService, type Person } from '@loomworks/persons';

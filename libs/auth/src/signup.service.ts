@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { CLOCK, emailHint, parseEmailAddress, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { CREDIT_SEAM, emailHashes, emailHint, type ClaimResult, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, type ClaimResult, type CreditSeam } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
@@ -77,7 +77,7 @@ export class SignupService {
    * transaction, and totp-verify requires it: nobody can take an address they can't read.
    */
   async begin(command: BeginSignupCommand, proven = false): Promise<StartedSignup> {
-    const email = emailHashes(command.email).address;
+    const email = parseEmailAddress(command.email).address;
     if (await this.persons.findLiveByEmail(email)) throw new EmailTakenError();
     const now = this.clock.now();
     let adminTokenId: string | null = null;

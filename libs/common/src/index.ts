@@ -14,6 +14,7 @@ export {
   type SequencePosition,
   type KeysetPosition,
 } from './pagination';
+export { canonicalEmail, parseEmailAddress, emailHint, InvalidEmailError, type EmailAddress } from './email';
 export { LlmKeyDto } from './llm-key.dto';
 export { ErrorResponse } from './error-response.schema';
 export { Meters, MetersModule } from './meters';

@@ -1,12 +1,12 @@
+import type { PageRequest } from '@loomworks/common';
 import type { Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
-import type { Grant } from './domain/grant';
-import type { Flow } from './domain/ledger';
-import type { Balance, TierResolution } from './domain/tiers';
+// Plain types only (domain/): a caller of the seam never loads credit's implementation.
+import type { ConsumptionResult, RecordConsumptionCommand } from './domain/consumption';
+import type { ClaimGrantCommand, ClaimResult, EligibilityResult, Grant, IssueGrantCommand, IssuedGrant } from './domain/grant';
 import type { CreditSummary, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
-import type { ConsumptionResult, RecordConsumptionCommand } from './consumption.service';
-import type { ClaimGrantCommand, ClaimResult, EligibilityResult, IssueGrantCommand, IssuedGrant } from './grants.service';
-import type { ReferralCommand } from './lifecycle.service';
+import type { Flow, Page, PersonFlow, ReferralCommand } from './domain/ledger';
+import type { Balance, TierResolution } from './domain/tiers';
 
 /** Injection token of the CreditSeam; tests swap it with `overrideProvider(CREDIT_SEAM)`. */
 export const CREDIT_SEAM = Symbol('CREDIT_SEAM');
@@ -28,6 +28,8 @@ export interface CreditSeam {
   balances(personId: string): Promise<Balance[]>;
   /** Spendable and held credit per asset, the active holds and the tier (the credit views). */
   creditSummary(personId: string): Promise<CreditSummary>;
+  /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
+  personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult>;
   /**
    * Before a system-key turn's LLM calls: gate on the account, pick the tier, reserve a proven

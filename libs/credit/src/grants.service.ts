@@ -5,7 +5,6 @@ import { Transactions, type Tx } from '@loomworks/database';
 import { Outbox } from '@loomworks/outbox';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes } from './domain/email';
-import type { Eligibility } from './domain/grant';
 import {
   GrantAlreadyClaimedError,
   GrantEmailMismatchError,
@@ -15,7 +14,18 @@ import {
   IneligibleEmailError,
   InvalidAmountError,
 } from './domain/errors';
-import { claimTokenHash, claimTokenMatches, newClaimToken, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
+import {
+  claimTokenHash,
+  claimTokenMatches,
+  newClaimToken,
+  type ClaimGrantCommand,
+  type ClaimResult,
+  type EligibilityResult,
+  type Grant,
+  type GrantStatus,
+  type IssueGrantCommand,
+  type IssuedGrant,
+} from './domain/grant';
 import { personParty, SYSTEM_ISSUER, type Page } from './domain/ledger';
 import { CreditSettings } from './credit-settings';
 import { LedgerService } from './ledger.service';
@@ -23,46 +33,6 @@ import { GrantsRepository, toGrant, type GrantRow } from './persistence/grants.r
 
 const DAY_MS = 86_400_000;
 const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
-
-export interface EligibilityResult {
-  eligibility: Eligibility;
-  /** the hash that matched (exact for duplicate_exact, normalized otherwise); null when eligible */
-  matchedHash: string | null;
-}
-
-export interface IssueGrantCommand {
-  recipientEmail: string;
-  asset: string;
-  kind: GrantKind;
-  amount: bigint;
-  expiresInDays?: number;
-  referrerPersonId?: string | null;
-  issuedBy?: string | null;
-  /** staff may issue to a non-eligible address; the state, the matched hash and the note are recorded */
-  overrideEligibility?: boolean;
-  note?: string;
-}
-
-export interface IssuedGrant {
-  grant: Grant;
-  /** shown once: only its hash is stored */
-  claimToken: string;
-}
-
-export interface ClaimGrantCommand {
-  claimToken: string;
-  personId: string;
-  /** the claimer's verified email; must be the grant's recipient */
-  email: string;
-}
-
-export interface ClaimResult {
-  grantId: string;
-  asset: string;
-  amount: bigint;
-  balanceAfter: bigint;
-  referrerPersonId: string | null;
-}
 
 @Injectable()
 export class GrantsService {

@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import type { PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import type { CreditSeam } from './credit-seam';
-import { ConsumptionService, type RecordConsumptionCommand } from './consumption.service';
-import { GrantsService, type ClaimGrantCommand, type IssueGrantCommand } from './grants.service';
-import { LedgerService } from './ledger.service';
-import { LifecycleService, type ReferralCommand } from './lifecycle.service';
-import { TiersService } from './tiers.service';
-import { HoldsService } from './holds.service';
+import { ConsumptionService } from './consumption.service';
+import type { RecordConsumptionCommand } from './domain/consumption';
+import type { ClaimGrantCommand, IssueGrantCommand } from './domain/grant';
 import type { PlaceHoldCommand, SettleHoldCommand } from './domain/holds';
+import type { ReferralCommand } from './domain/ledger';
+import { GrantsService } from './grants.service';
+import { HoldsService } from './holds.service';
+import { LedgerService } from './ledger.service';
+import { LifecycleService } from './lifecycle.service';
+import { TiersService } from './tiers.service';
 
 /** The production CreditSeam, backed by this process's Postgres. */
 @Injectable()
@@ -48,6 +52,10 @@ export class InProcessCreditSeam implements CreditSeam {
 
   creditSummary(personId: string) {
     return this.ledger.creditSummary(personId);
+  }
+
+  personFlows(personId: string, page?: PageRequest) {
+    return this.ledger.flows(personId, page);
   }
 
   recordConsumption(command: RecordConsumptionCommand, tx?: Tx) {

@@ -4,15 +4,10 @@ import { Transactions, type Tx } from '@loomworks/database';
 import { Outbox } from '@loomworks/outbox';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { storedEmailHashes } from './domain/email';
-import { personParty, SYSTEM_ISSUER, SYSTEM_VOID, type Flow } from './domain/ledger';
+import { personParty, SYSTEM_ISSUER, SYSTEM_VOID, type Flow, type ReferralCommand } from './domain/ledger';
 import { CreditSettings } from './credit-settings';
 import { LedgerService } from './ledger.service';
 import { GrantsRepository } from './persistence/grants.repository';
-
-export interface ReferralCommand {
-  referrerPersonId: string;
-  referredPersonId: string;
-}
 
 /** Account lifecycle (active ⇄ suspended → deleted) and the credit side of each step. */
 @Injectable()

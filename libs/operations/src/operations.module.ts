@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CreditModule } from '@loomworks/credit';
+import { CreditStaffModule } from '@loomworks/credit/staff';
 import { OutboxModule } from '@loomworks/outbox';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { DatabaseGauges } from './database-gauges';
@@ -12,7 +12,7 @@ import { StateGauges } from './state-gauges';
 
 /** The reconciler (scheduled and on-demand checks) and the /metrics endpoint. */
 @Module({
-  imports: [CreditModule, OutboxModule, SystemConfigModule],
+  imports: [CreditStaffModule, OutboxModule, SystemConfigModule],
   controllers: [MetricsController],
   providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges, GaugesRepository, StateGauges],
   exports: [ReconcilerService],

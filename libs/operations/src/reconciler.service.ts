@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
-import { HoldsService, LedgerService } from '@loomworks/credit';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { Outbox, OutboxQueue } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';

@@ -5,7 +5,6 @@ export {
   ACCOUNT_STATUSES,
   ROLES,
   canTransition,
-  canonicalEmail,
   anonymizedEmail,
   PersonNotFoundError,
   EngagementNotFoundError,

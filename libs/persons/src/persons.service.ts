@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { canonicalEmail, CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
 import {
   anonymizedEmail,
-  canonicalEmail,
   canTransition,
   EmailTakenError,
   EngagementNotFoundError,

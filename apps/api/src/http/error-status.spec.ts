@@ -1,12 +1,12 @@
 import * as credit from '@loomworks/credit';
 import * as persons from '@loomworks/persons';
 import * as systemConfig from '@loomworks/system-config';
-import { DomainError, ValidationFailedError } from '@loomworks/common';
+import { DomainError, InvalidEmailError, ValidationFailedError } from '@loomworks/common';
 import { ERROR_STATUS } from './error-status';
 
 /** Every typed error a library exports must have its HTTP status in the one table (else it would be a 500). */
 describe('ERROR_STATUS', () => {
-  const exported = [credit, persons, systemConfig].flatMap((lib) =>
+  const exported = [{ InvalidEmailError }, credit, persons, systemConfig].flatMap((lib) =>
     Object.values(lib).filter((v): v is new (...args: never[]) => DomainError => typeof v === 'function' && v.prototype instanceof DomainError),
   ).filter((E) => (E as unknown) !== credit.CreditError); // the abstract base has no code
 

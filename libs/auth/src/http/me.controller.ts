@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorResponse, LlmKeyDto, PageQueryDto } from '@loomworks/common';
-import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount, LedgerService } from '@loomworks/credit';
+import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount } from '@loomworks/credit';
 import { IdempotencyService } from '@loomworks/database';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { CurrentPerson } from './decorators';
@@ -15,7 +15,6 @@ import { ClaimResultSchema, EngagementListSchema } from './view-schemas';
 export class MeController {
   constructor(
     private readonly persons: PersonsService,
-    private readonly ledger: LedgerService,
     private readonly idempotency: IdempotencyService,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
   ) {}
@@ -38,7 +37,7 @@ export class MeController {
   @ApiOperation({ summary: 'Ledger flows, newest first' })
   @ApiOkResponse({ type: FlowPageSchema })
   async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto) {
-    const page = await this.ledger.flows(person.id, { limit: query.limit, cursor: query.cursor });
+    const page = await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor });
     return { items: page.items.map(flowView), nextCursor: page.nextCursor };
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { anonymizedEmail } from '@loomworks/persons';
-import { emailHashes, emailHint, normalizedMailbox, storedEmailHashes } from './email';
-import { InvalidEmailError } from './errors';
+import { InvalidEmailError } from '@loomworks/common';
+import { emailHashes, normalizedMailbox, storedEmailHashes } from './email';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -77,11 +77,6 @@ describe('email hashes', () => {
     ['+tag@gmail.com'],
   ])('refuses malformed %j with a typed error', (raw) => {
     expect(() => emailHashes(raw)).toThrow(InvalidEmailError);
-  });
-
-  it('masks addresses for display', () => {
-    expect(emailHint('jane.doe@gmail.com')).toBe('j***@g***.com');
-    expect(emailHint('Ömer@posteo.de')).toBe('ö***@p***.de');
   });
 
   it('still hashes a stored address that fails validation', () => {

@@ -1,15 +1,13 @@
 /**
  * Email identity for grant eligibility: two SHA-256 hashes of an address.
- *  - exact: the address as typed, trimmed, Unicode-NFC and lower-cased (persons' canonicalEmail,
+ *  - exact: the address as typed, trimmed, Unicode-NFC and lower-cased (common's canonicalEmail,
  *    so a deleted person's anonymised address carries this same hash).
  *  - normalized: the mailbox the provider actually delivers to, so variants of one inbox
  *    (dots, +tags, alias domains) hash alike. Only documented provider rules are applied;
  *    for every other domain the normalized form equals the exact one.
  */
 import { createHash } from 'node:crypto';
-import { domainToASCII } from 'node:url';
-import { canonicalEmail } from '@loomworks/persons';
-import { InvalidEmailError } from './errors';
+import { canonicalEmail, InvalidEmailError, parseEmailAddress } from '@loomworks/common';
 
 export interface EmailHashes {
   /** the canonical typed address (trimmed, NFC, lower-case) */
@@ -55,34 +53,8 @@ const PROVIDERS: Readonly<Record<string, ProviderRule>> = {
 };
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-// Printable, no whitespace, no angle brackets/quotes/commas: a bare addr-spec, not a display form.
-const LOCAL_PART = /^[^\s@<>()[\]\\,;:"]+$/u;
-const DOMAIN_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** The typed address in canonical form; InvalidEmailError when it is not a plausible mailbox. */
-export function canonicalAddress(raw: string): { local: string; domain: string; asciiDomain: string } {
-  const address = canonicalEmail(raw);
-  if (address.length === 0) throw new InvalidEmailError('empty');
-  if (address.length > 254) throw new InvalidEmailError('longer than 254 characters');
-  const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1 || address.indexOf('@') !== at) {
-    throw new InvalidEmailError('must be local@domain');
-  }
-  const local = address.slice(0, at);
-  const domain = address.slice(at + 1);
-  if (local.length > 64 || !LOCAL_PART.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
-    throw new InvalidEmailError('malformed local part');
-  }
-  const asciiDomain = domainToASCII(domain);
-  const labels = asciiDomain.split('.');
-  if (asciiDomain === '' || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l)) || /^\d+$/.test(labels.at(-1)!)) {
-    throw new InvalidEmailError('malformed domain');
-  }
-  return { local, domain, asciiDomain };
-}
-
 export function normalizedMailbox(raw: string): string {
-  const { local, asciiDomain } = canonicalAddress(raw);
+  const { local, asciiDomain } = parseEmailAddress(raw);
   const rule = PROVIDERS[asciiDomain];
   if (!rule) return `${local}@${asciiDomain}`;
   let mailbox = local;
@@ -93,17 +65,8 @@ export function normalizedMailbox(raw: string): string {
 }
 
 export function emailHashes(raw: string): EmailHashes {
-  const { local, domain } = canonicalAddress(raw);
-  const address = `${local}@${domain}`;
+  const { address } = parseEmailAddress(raw);
   return { address, exactHash: sha256(address), normalizedHash: sha256(normalizedMailbox(raw)) };
-}
-
-/** Masks an address for display to someone holding only a claim link: `j***@g***.com`. */
-export function emailHint(raw: string): string {
-  const { local, domain } = canonicalAddress(raw);
-  const dot = domain.lastIndexOf('.');
-  const [name, tld] = dot > 0 ? [domain.slice(0, dot), domain.slice(dot)] : [domain, ''];
-  return `${[...local][0]}***@${[...name][0]}***${tld}`;
 }
 
 /**

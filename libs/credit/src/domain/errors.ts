@@ -4,13 +4,6 @@ import type { Eligibility } from './grant';
 /** Every typed error the credit substrate raises; the HTTP filter maps each code (API.md). */
 export abstract class CreditError extends DomainError {}
 
-export class InvalidEmailError extends CreditError {
-  readonly code = 'invalid_email';
-  constructor(reason: string) {
-    super(`Not a usable email address: ${reason}`);
-  }
-}
-
 export class IneligibleEmailError extends CreditError {
   readonly code = 'ineligible_email';
   constructor(

@@ -43,3 +43,43 @@ export function claimTokenMatches(token: string, storedHash: Buffer): boolean {
   const presented = claimTokenHash(token);
   return presented.length === storedHash.length && timingSafeEqual(presented, storedHash);
 }
+
+export interface EligibilityResult {
+  eligibility: Eligibility;
+  /** the hash that matched (exact for duplicate_exact, normalized otherwise); null when eligible */
+  matchedHash: string | null;
+}
+
+export interface IssueGrantCommand {
+  recipientEmail: string;
+  asset: string;
+  kind: GrantKind;
+  amount: bigint;
+  expiresInDays?: number;
+  referrerPersonId?: string | null;
+  issuedBy?: string | null;
+  /** staff may issue to a non-eligible address; the state, the matched hash and the note are recorded */
+  overrideEligibility?: boolean;
+  note?: string;
+}
+
+export interface IssuedGrant {
+  grant: Grant;
+  /** shown once: only its hash is stored */
+  claimToken: string;
+}
+
+export interface ClaimGrantCommand {
+  claimToken: string;
+  personId: string;
+  /** the claimer's verified email; must be the grant's recipient */
+  email: string;
+}
+
+export interface ClaimResult {
+  grantId: string;
+  asset: string;
+  amount: bigint;
+  balanceAfter: bigint;
+  referrerPersonId: string | null;
+}

@@ -86,3 +86,8 @@ export interface LedgerVerification {
   /** person balances below zero that no recorded hold_exceeded, late settlement or staff adjustment explains */
   unexplainedNegativeBalances: { personId: string; asset: string; balance: bigint }[];
 }
+
+export interface ReferralCommand {
+  referrerPersonId: string;
+  referredPersonId: string;
+}

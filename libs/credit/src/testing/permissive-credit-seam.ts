@@ -1,6 +1,7 @@
 import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
-import type { ConsumptionResult, RecordConsumptionCommand } from '../consumption.service';
+import type { ConsumptionResult, RecordConsumptionCommand } from '../domain/consumption';
+import type { Page, PersonFlow } from '../domain/ledger';
 import type { TierResolution } from '../domain/tiers';
 import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from '../domain/holds';
 
@@ -33,6 +34,10 @@ export class PermissiveCreditSeam implements CreditSeam {
 
   async creditSummary() {
     return { balances: [], holds: [], tier: this.tier };
+  }
+
+  async personFlows(): Promise<Page<PersonFlow>> {
+    return { items: [], nextCursor: null };
   }
 
   async recordConsumption(command: RecordConsumptionCommand): Promise<ConsumptionResult> {

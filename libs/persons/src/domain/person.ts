@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '@loomworks/common';
+import { canonicalEmail, DomainError } from '@loomworks/common';
 
 export const ACCOUNT_STATUSES = ['active', 'suspended', 'deleted'] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -29,11 +29,6 @@ const TRANSITIONS: Record<AccountStatus, readonly AccountStatus[]> = {
 
 export function canTransition(from: AccountStatus, to: AccountStatus): boolean {
   return TRANSITIONS[from].includes(to);
-}
-
-/** The address as typed, trimmed, Unicode-NFC and lower-cased: the key of the "exact" email hash. */
-export function canonicalEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
 }
 
 /**

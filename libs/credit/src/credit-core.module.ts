@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { OutboxModule } from '@loomworks/outbox';
+import { PersonsModule } from '@loomworks/persons';
+import { SystemConfigModule } from '@loomworks/system-config';
+import { ConsumptionService } from './consumption.service';
+import { CreditNotices } from './credit-notices';
+import { CreditSettings } from './credit-settings';
+import { GrantsService } from './grants.service';
+import { HoldsService } from './holds.service';
+import { LedgerService } from './ledger.service';
+import { LifecycleService } from './lifecycle.service';
+import { OracleService } from './oracle.service';
+import { GrantsRepository } from './persistence/grants.repository';
+import { HoldsRepository } from './persistence/holds.repository';
+import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
+import { LedgerRepository } from './persistence/ledger.repository';
+import { TiersService } from './tiers.service';
+
+/**
+ * Credit's providers, bound once. Internal: no index exports it. Other modules import
+ * CreditModule (the seam) or CreditStaffModule (the staff services), both built on this one, so
+ * every service is a single instance whichever way it is reached.
+ */
+@Module({
+  imports: [PersonsModule, SystemConfigModule, OutboxModule],
+  providers: [
+    LedgerRepository,
+    LedgerVerificationRepository,
+    GrantsRepository,
+    HoldsRepository,
+    HoldsService,
+    CreditNotices,
+    CreditSettings,
+    LedgerService,
+    OracleService,
+    TiersService,
+    GrantsService,
+    ConsumptionService,
+    LifecycleService,
+  ],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, ConsumptionService],
+})
+export class CreditCoreModule {}
