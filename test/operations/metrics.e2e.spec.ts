@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import request from 'supertest';
 import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
@@ -8,7 +9,9 @@ import { SystemConfigService } from '@loomworks/system-config';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 import { FakeAnthropic } from '../support/fake-anthropic';
+import { PgProxy } from '../support/pg-proxy';
 import { Scrape } from '../support/prometheus';
+import { createTestApp } from '../support/test-app';
 
 const TOKEN = 'metrics-scrape-token-for-tests';
 
@@ -148,4 +151,32 @@ describe('/metrics', () => {
     const sent = (s: Scrape) => s.value('loomworks_outbox_jobs_total', { kind: 'event', result: 'sent' });
     expect(sent(drained) - sent(before)).toBe(1);
   });
+
+  it('still answers a scrape while the database is down, leaving out the gauges it could not read', async () => {
+    const target = new URL(world.db.url);
+    const proxy = new PgProxy({ host: target.hostname, port: Number(target.port) });
+    await proxy.start();
+    // another instance, reaching the database through a proxy we can cut
+    const app = await createTestApp(proxy.wrap(world.db.url), { env: { METRICS_TOKEN: TOKEN, OUTBOX_POLL_MS: '0' } });
+    const scrapeThere = async () => {
+      const res = await request(app.getHttpServer()).get('/metrics').set({ authorization: `Bearer ${TOKEN}` }).expect(200);
+      return new Scrape(res.text);
+    };
+    try {
+      await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-outage' } }));
+      expect((await scrapeThere()).family('loomworks_outbox_jobs_pending')!.metrics.length).toBeGreaterThan(0);
+      await proxy.stop();
+      const down = await scrapeThere();
+      expect(down.family('loomworks_outbox_jobs_pending')?.metrics ?? []).toEqual([]);
+      expect(down.family('loomworks_holds_active')?.metrics ?? []).toEqual([]);
+      expect(down.family('http_requests_total')!.metrics.length).toBeGreaterThan(0);
+      expect(down.family('loomworks_db_pool_connections')!.metrics.length).toBe(3);
+      await proxy.start();
+      expect((await scrapeThere()).value('loomworks_outbox_jobs_pending', { kind: 'event' })).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await proxy.stop();
+      await world.app.get(OutboxWorker).drain();
+    }
+  }, 120_000); // starts another app instance
 });

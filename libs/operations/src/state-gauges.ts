@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
-import { GaugesRepository } from './persistence/gauges.repository';
+import { GaugesRepository, type GaugeSnapshot } from './persistence/gauges.repository';
 
 /**
  * Gauges of the deployment's state (holds, outbox), refreshed from one query just before each
@@ -11,6 +11,7 @@ import { GaugesRepository } from './persistence/gauges.repository';
  */
 @Injectable()
 export class StateGauges {
+  private readonly logger = new Logger(StateGauges.name);
   private readonly activeHolds: Gauge<'asset'>;
   private readonly heldCredits: Gauge<'asset'>;
   private readonly outboxPending: Gauge<'kind'>;
@@ -44,8 +45,19 @@ export class StateGauges {
     });
   }
 
+  /**
+   * When the database can't answer, the scrape still serves this instance's own metrics (the pool
+   * gauge then shows requests waiting) and leaves the state gauges out rather than stale.
+   */
   async refresh(): Promise<void> {
-    const snapshot = await this.repository.snapshot(this.transactions.manager, this.clock.now());
+    let snapshot: GaugeSnapshot;
+    try {
+      snapshot = await this.repository.snapshot(this.transactions.manager, this.clock.now());
+    } catch (error) {
+      for (const gauge of [this.activeHolds, this.heldCredits, this.outboxPending, this.outboxOldest, this.outboxOverdue]) gauge.reset();
+      this.logger.warn(`state gauges not read: ${error instanceof Error ? error.name : 'unknown error'}`);
+      return;
+    }
     for (const h of snapshot.holds) this.assets.add(h.asset);
     for (const o of snapshot.outbox) this.kinds.add(o.kind);
     for (const asset of this.assets) {
