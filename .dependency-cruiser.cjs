@@ -63,6 +63,15 @@ module.exports = {
       to: { path: '^libs/credit/src/(staff|testing)/' },
     },
     {
+      name: 'migrations-self-contained',
+      comment:
+        'A migration means the same thing forever, so it imports no app code (DESIGN.md "System config"): ' +
+        'a later refactor of a library must never change what an old migration does.',
+      severity: 'error',
+      from: { path: '^migrations/' },
+      to: { path: '^(libs|apps)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes load order fragile and hides which side owns what.',
       severity: 'error',
