@@ -13,6 +13,7 @@ import {
   type GrantKind,
   type GrantStatus,
   type IssuedGrant,
+  type IssuedGrantSchema,
   type TokenKind,
 } from '@loomworks/credit';
 import { GrantsService, LedgerService, OracleService } from '@loomworks/credit/staff';
@@ -100,7 +101,7 @@ export class AdminService {
       });
       return this.issued(tx, issued, false, sendEmail);
       // The replayable response holds the claim URL, a credential: it is stored encrypted.
-    }, this.secrets.responseSeal());
+    }, this.secrets.responseSeal<IssuedGrantSchema>());
   }
 
   async listGrants(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string }) {

@@ -17,16 +17,10 @@ import { REGISTRATION_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository, type PasskeyRow } from './persistence/auth.repository';
 import { TotpService } from './totp.service';
+import type { PasskeyViewSchema } from './views';
 import { WebAuthnService } from './webauthn.service';
 
-export interface PasskeyView {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-const passkeyView = (r: PasskeyRow): PasskeyView => ({
+const passkeyView = (r: PasskeyRow): PasskeyViewSchema => ({
   id: r.id,
   name: r.name,
   createdAt: r.created_at.toISOString(),
@@ -49,7 +43,7 @@ export class PasskeysService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async list(personId: string): Promise<PasskeyView[]> {
+  async list(personId: string): Promise<PasskeyViewSchema[]> {
     return (await this.auth.passkeysOf(this.transactions.manager, personId)).map(passkeyView);
   }
 
@@ -91,7 +85,7 @@ export class PasskeysService {
     });
   }
 
-  async finishAdd(person: Person, registrationId: string, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyView> {
+  async finishAdd(person: Person, registrationId: string, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyViewSchema> {
     // The challenge is taken (committed) before verifying: one attempt per challenge.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
     if (!registration) throw new RegistrationNotFoundError();
@@ -116,7 +110,7 @@ export class PasskeysService {
     });
   }
 
-  async rename(personId: string, id: string, name: string): Promise<PasskeyView> {
+  async rename(personId: string, id: string, name: string): Promise<PasskeyViewSchema> {
     const row = await this.auth.renamePasskey(this.transactions.manager, personId, id, name.trim());
     if (!row) throw new PasskeyNotFoundError();
     return passkeyView(row);

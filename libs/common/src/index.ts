@@ -16,5 +16,7 @@ export {
 } from './pagination';
 export { canonicalEmail, parseEmailAddress, emailHint, InvalidEmailError, type EmailAddress } from './email';
 export { LlmKeyDto } from './llm-key.dto';
-export { ErrorResponse } from './error-response.schema';
+export { ErrorResponse, FieldErrorSchema } from './error-response.schema';
+export { ERROR_STATUS, type ErrorCode } from './error-status';
+export { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageOf } from './api-docs';
 export { Meters, MetersModule } from './meters';

@@ -50,4 +50,4 @@ export {
 export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
 export { jsonAmount, balanceView, holdView, creditSummaryView, flowView, grantView } from './views';
-export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './view-schemas';
+export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './views';

@@ -1,11 +1,81 @@
 /**
- * API.md's JSON shapes of credit data. Amounts are bigint inside and JSON integers outside; a
- * value beyond ±(2^53−1) cannot be represented faithfully, so it is refused rather than rounded.
+ * API.md's JSON shapes of credit data: each shape is one class, which the OpenAPI document
+ * describes and the view function below returns, so the two cannot drift. Amounts are bigint
+ * inside and JSON integers outside; a value beyond ±(2^53−1) cannot be represented faithfully,
+ * so it is refused rather than rounded.
  */
-import type { Grant } from './domain/grant';
-import type { PersonFlow } from './domain/ledger';
+import { ApiProperty } from '@nestjs/swagger';
+import { PageOf } from '@loomworks/common';
+import { MailStatusSchema } from '@loomworks/outbox';
+import { GRANT_KINDS, GRANT_STATUSES, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
+import { FLOW_KINDS, type FlowKind, type PersonFlow } from './domain/ledger';
 import type { Balance } from './domain/tiers';
-import type { CreditSummary, Hold } from './domain/holds';
+import { HOLD_STATUSES, type CreditSummary, type Hold, type HoldStatus } from './domain/holds';
+
+export class BalanceSchema {
+  @ApiProperty({ example: 'sonnet' }) asset!: string;
+  @ApiProperty({ description: 'integer credits spendable now; negative after an overdraft' }) amount!: number;
+  @ApiProperty({ description: 'integer credits reserved by turns in flight' }) held!: number;
+}
+
+export class HoldViewSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() asset!: string;
+  @ApiProperty({ description: 'positive integer credits reserved' }) amount!: number;
+  @ApiProperty({ enum: HOLD_STATUSES }) status!: HoldStatus;
+  @ApiProperty({ format: 'uuid', description: 'the assistant turn the hold is for' }) turnId!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class TierSchema {
+  @ApiProperty({ example: 'sonnet' }) asset!: string;
+  @ApiProperty({ example: 'claude-haiku-4-5-20251001' }) classifierModel!: string;
+  @ApiProperty({ example: 'claude-sonnet-4-6' }) responderModel!: string;
+}
+
+export class CreditViewSchema {
+  @ApiProperty({ type: [BalanceSchema] }) balances!: BalanceSchema[];
+  @ApiProperty({ type: TierSchema, nullable: true }) tier!: TierSchema | null;
+  @ApiProperty({ type: [HoldViewSchema], description: 'the active holds' }) holds!: HoldViewSchema[];
+}
+
+export class GrantViewSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() asset!: string;
+  @ApiProperty({ enum: GRANT_KINDS }) kind!: GrantKind;
+  @ApiProperty() amount!: number;
+  @ApiProperty() recipientEmail!: string;
+  @ApiProperty({ enum: GRANT_STATUSES }) status!: GrantStatus;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) issuedBy!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) referrerPersonId!: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) claimedByPersonId!: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) claimedAt!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class FlowViewSchema {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: FLOW_KINDS }) kind!: FlowKind;
+  @ApiProperty() asset!: string;
+  @ApiProperty({ description: 'positive integer credits' }) amount!: number;
+  @ApiProperty({ enum: ['in', 'out'] }) direction!: 'in' | 'out';
+  @ApiProperty({ example: 'system:consumed' }) counterparty!: string;
+  @ApiProperty({ nullable: true, type: String }) idempotencyKey!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class FlowPageSchema extends PageOf(FlowViewSchema) {}
+
+export class GrantPageSchema extends PageOf(GrantViewSchema) {}
+
+export class IssuedGrantSchema {
+  @ApiProperty({ type: GrantViewSchema }) grant!: GrantViewSchema;
+  @ApiProperty({ example: 'https://credits.example.com/claim?token=…', description: 'shown once' }) claimUrl!: string;
+  @ApiProperty({ type: MailStatusSchema, description: 'the claim URL mailed to the recipient' }) mail!: MailStatusSchema;
+}
 
 export function jsonAmount(amount: bigint): number {
   if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < -BigInt(Number.MAX_SAFE_INTEGER)) {
@@ -14,9 +84,9 @@ export function jsonAmount(amount: bigint): number {
   return Number(amount);
 }
 
-export const balanceView = (b: Balance & { held?: bigint }) => ({ asset: b.asset, amount: jsonAmount(b.amount), held: jsonAmount(b.held ?? 0n) });
+export const balanceView = (b: Balance & { held?: bigint }): BalanceSchema => ({ asset: b.asset, amount: jsonAmount(b.amount), held: jsonAmount(b.held ?? 0n) });
 
-export function holdView(h: Hold) {
+export function holdView(h: Hold): HoldViewSchema {
   return {
     id: h.id,
     asset: h.asset,
@@ -29,11 +99,11 @@ export function holdView(h: Hold) {
 }
 
 /** API.md's credit view: balances with what is held, the tier, and the active holds. */
-export function creditSummaryView(c: CreditSummary) {
+export function creditSummaryView(c: CreditSummary): CreditViewSchema {
   return { balances: c.balances.map(balanceView), tier: c.tier, holds: c.holds.map(holdView) };
 }
 
-export function flowView(f: PersonFlow) {
+export function flowView(f: PersonFlow): FlowViewSchema {
   return {
     id: f.id,
     kind: f.kind,
@@ -47,7 +117,7 @@ export function flowView(f: PersonFlow) {
   };
 }
 
-export function grantView(g: Grant) {
+export function grantView(g: Grant): GrantViewSchema {
   return {
     id: g.id,
     asset: g.asset,

@@ -4,6 +4,7 @@ import { Transactions } from '@loomworks/database';
 import { ConversationNotFoundError } from './domain/errors';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
+import type { ConversationPageSchema, TurnListSchema } from './views';
 
 const CONVERSATION_CURSOR = CursorCodec.keyset('conversations');
 
@@ -16,7 +17,7 @@ export class ConversationsService {
     private readonly membership: MembershipService,
   ) {}
 
-  async list(engagementId: string, personId: string, request: PageRequest) {
+  async list(engagementId: string, personId: string, request: PageRequest): Promise<ConversationPageSchema> {
     await this.membership.requireMember(engagementId, personId);
     return paginate(request, {
       cursor: CONVERSATION_CURSOR,
@@ -26,7 +27,7 @@ export class ConversationsService {
     });
   }
 
-  async turns(engagementId: string, conversationId: string, personId: string) {
+  async turns(engagementId: string, conversationId: string, personId: string): Promise<TurnListSchema> {
     await this.membership.requireMember(engagementId, personId);
     const manager = this.transactions.manager;
     if (!(await this.conversations.inEngagement(manager, engagementId, conversationId))) throw new ConversationNotFoundError();

@@ -12,6 +12,7 @@ import { KeyResolver, type KeySource } from './key-resolver.service';
 import { LLM_CLIENT, type LlmClient, type LlmMessage } from './llm/llm-client';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
+import type { ConverseResponseSchema, ConverseStatus } from './views';
 
 export interface ConverseCommand {
   person: Person;
@@ -21,18 +22,9 @@ export interface ConverseCommand {
   idempotencyKey?: string;
 }
 
-export type ConverseStatus = 'ok' | 'credit_exhausted' | 'account_suspended' | 'account_deleted';
-
-export interface ConverseResponse {
-  status: ConverseStatus;
-  conversationId: string | null;
-  intent?: string;
-  reply?: string;
-  keySource: KeySource;
-  models?: { classifier: string; responder: string };
-  tokenUsage: { classify: Usage; respond: Usage; total: Usage };
-  credit?: { asset: string; held: number; charged: number; balanceAfter: number };
-}
+export type { ConverseStatus };
+/** API.md's ConverseResponse: the class the OpenAPI document describes. */
+export type ConverseResponse = ConverseResponseSchema;
 
 /** A system-key turn's reservation, as the pipeline needs it. */
 interface TurnHold {

@@ -12,8 +12,6 @@ export {
   InvalidAccountTransitionError,
   type AccountStatus,
   type Role,
-  toPersonView,
   type Person,
-  type PersonView,
 } from './domain/person';
-export { PersonViewSchema } from './person-view.schema';
+export { PersonViewSchema, toPersonView, type PersonView } from './person-view';

@@ -1,11 +1,17 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { Public } from '@loomworks/auth';
+import { ApiErrors } from '@loomworks/common';
 
 const DB_CHECK_TIMEOUT_MS = 2000;
+
+class HealthSchema {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+  @ApiProperty({ enum: ['up'] }) db!: 'up';
+}
 
 @ApiTags('ops')
 @Controller('health')
@@ -15,10 +21,10 @@ export class HealthController {
   @Public()
   @Get()
   @ApiOperation({ summary: 'Liveness and database reachability' })
-  @ApiResponse({ status: 200, description: '{status: "ok", db: "up"}' })
-  @ApiResponse({ status: 503, description: 'the database is unreachable' })
-  async health(@Res({ passthrough: true }) reply: FastifyReply) {
-    if (await this.databaseIsUp()) return { status: 'ok', db: 'up' };
+  @ApiOkResponse({ type: HealthSchema })
+  @ApiErrors('db_unavailable')
+  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthSchema | Record<string, unknown>> {
+    if (await this.databaseIsUp()) return { status: 'ok', db: 'up' } satisfies HealthSchema;
     void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
     return {
       statusCode: HttpStatus.SERVICE_UNAVAILABLE,

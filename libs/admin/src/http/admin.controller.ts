@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ErrorResponse, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminService } from '../admin.service';
@@ -9,14 +9,23 @@ import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
 import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, SendEmailDto } from './dto';
-import { EligibilitySchema, LedgerVerificationSchema, MailLogPageSchema, RecoveryLinkSchema, PersonCreditSchema, PersonListSchema } from './view-schemas';
+import {
+  AuditPageSchema,
+  EligibilitySchema,
+  LedgerVerificationSchema,
+  MailLogPageSchema,
+  PersonCreditSchema,
+  PersonListSchema,
+  RateTableSchema,
+  RecoveryLinkSchema,
+  SettingsSchema,
+} from './views';
 
 const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
-@ApiResponse({ status: 403, description: 'forbidden (not an admin)', type: ErrorResponse })
+@ApiErrors('unauthenticated', 'forbidden')
 @Roles('admin')
 @Controller('admin')
 export class AdminController {
@@ -30,34 +39,44 @@ export class AdminController {
   @Post('persons/:id/recovery')
   @ApiOperation({ summary: 'A one-time recovery link for the person (mailed unless sendEmail: false); an earlier unused link dies' })
   @ApiCreatedResponse({ type: RecoveryLinkSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition (a deleted person)', type: ErrorResponse })
-  issueRecovery(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
+  issueRecovery(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}): Promise<RecoveryLinkSchema> {
     return this.recoveryLinks.issue(actor, id, body?.sendEmail);
   }
 
   @Get('mail')
   @ApiOperation({ summary: 'Mails sent or queued, newest first: recipient, template, status, attempts (never a body or a link)' })
   @ApiOkResponse({ type: MailLogPageSchema })
-  @ApiResponse({ status: 400, description: 'validation_failed', type: ErrorResponse })
-  listMail(@Query() query: MailQueryDto) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  listMail(@Query() query: MailQueryDto): Promise<MailLogPageSchema> {
     return this.mailLog.list(query);
   }
 
   @Post('grants')
   @ApiOperation({ summary: 'Issue a credit grant; answers its claim URL (shown once)' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: IssuedGrantSchema })
-  @ApiResponse({ status: 400, description: 'validation_failed | unknown_asset | invalid_email', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'ineligible_email {eligibility, matchedHash} | idempotency_key_reused', type: ErrorResponse })
-  issueGrant(@CurrentPerson() actor: Person, @Body() body: IssueGrantDto, @Headers('idempotency-key') key?: string) {
+  @ApiErrors(
+    'unauthenticated',
+    'forbidden',
+    'validation_failed',
+    'unknown_asset',
+    'invalid_amount',
+    'invalid_email',
+    'person_not_found',
+    'ineligible_email',
+    'idempotency_key_reused',
+    'idempotency_key_in_progress',
+  )
+  issueGrant(@CurrentPerson() actor: Person, @Body() body: IssueGrantDto, @IdempotencyKey() key?: string): Promise<IssuedGrantSchema> {
     return this.admin.issueGrant(actor, body, key);
   }
 
   @Get('grants')
   @ApiOperation({ summary: 'Grants, newest first; filter by status and by exact or normalized email' })
   @ApiOkResponse({ type: GrantPageSchema })
-  listGrants(@Query() query: GrantQueryDto) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  listGrants(@Query() query: GrantQueryDto): Promise<GrantPageSchema> {
     return this.admin.listGrants(query);
   }
 
@@ -65,9 +84,8 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an unclaimed grant' })
   @ApiOkResponse({ type: GrantViewSchema })
-  @ApiResponse({ status: 404, description: 'grant_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
-  revoke(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'grant_not_found', 'grant_already_claimed')
+  revoke(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<GrantViewSchema> {
     return this.admin.revokeGrant(actor, id);
   }
 
@@ -75,24 +93,24 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'A new claim URL for a grant; the old one stops working' })
   @ApiOkResponse({ type: IssuedGrantSchema })
-  @ApiResponse({ status: 404, description: 'grant_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
-  @ApiResponse({ status: 410, description: 'grant_revoked', type: ErrorResponse })
-  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'grant_not_found', 'grant_already_claimed', 'grant_revoked')
+  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}): Promise<IssuedGrantSchema> {
     return this.admin.reissueGrant(actor, id, body?.sendEmail);
   }
 
   @Get('eligibility')
   @ApiOperation({ summary: 'Could this address receive a grant?' })
   @ApiOkResponse({ type: EligibilitySchema })
-  eligibility(@Query() query: EmailQueryDto) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_email')
+  eligibility(@Query() query: EmailQueryDto): Promise<EligibilitySchema> {
     return this.admin.eligibility(query.email);
   }
 
   @Get('persons')
   @ApiOperation({ summary: 'Find persons by exact or normalized address (deleted ones by their kept hash)' })
   @ApiOkResponse({ type: PersonListSchema })
-  searchPersons(@Query() query: EmailQueryDto) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_email')
+  searchPersons(@Query() query: EmailQueryDto): Promise<PersonListSchema> {
     return this.admin.searchPersons(query.email);
   }
 
@@ -100,9 +118,8 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Suspend an account (sessions are kept; system-key turns stop)' })
   @ApiOkResponse({ type: PersonViewSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
-  suspend(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
+  suspend(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
     return this.admin.changeAccount(actor, id, 'suspend');
   }
 
@@ -110,9 +127,8 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Reactivate a suspended account' })
   @ApiOkResponse({ type: PersonViewSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
-  reactivate(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
+  reactivate(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
     return this.admin.changeAccount(actor, id, 'reactivate');
   }
 
@@ -120,65 +136,80 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete an account: balances zeroed, email anonymised, sessions ended' })
   @ApiOkResponse({ type: PersonViewSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'invalid_account_transition {from, to}', type: ErrorResponse })
-  delete(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
+  delete(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
     return this.admin.changeAccount(actor, id, 'delete');
   }
 
   @Post('persons/:id/adjustments')
   @ApiOperation({ summary: 'A signed manual adjustment with a reason' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: FlowViewSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'idempotency_key_reused | idempotency_key_in_progress', type: ErrorResponse })
-  adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto, @Headers('idempotency-key') key?: string) {
+  @ApiErrors(
+    'unauthenticated',
+    'forbidden',
+    'validation_failed',
+    'unknown_asset',
+    'invalid_amount',
+    'person_not_found',
+    'idempotency_key_reused',
+    'idempotency_key_in_progress',
+    'ledger_key_reused',
+  )
+  adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto, @IdempotencyKey() key?: string): Promise<FlowViewSchema> {
     return this.admin.adjust(actor, id, body, key);
   }
 
   @Get('persons/:id/credit')
   @ApiOperation({ summary: "A person's balances and flows (newest first)" })
   @ApiOkResponse({ type: PersonCreditSchema })
-  @ApiResponse({ status: 404, description: 'person_not_found', type: ErrorResponse })
-  personCredit(@Param('id', Uuid) id: string, @Query() query: PageQueryDto) {
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found')
+  personCredit(@Param('id', Uuid) id: string, @Query() query: PageQueryDto): Promise<PersonCreditSchema> {
     return this.admin.personCredit(id, query);
   }
 
   @Get('ledger/verify')
   @ApiOperation({ summary: 'Check the ledger invariants' })
   @ApiOkResponse({ type: LedgerVerificationSchema })
-  verifyLedger() {
+  verifyLedger(): Promise<LedgerVerificationSchema> {
     return this.admin.verifyLedger();
   }
 
   @Get('audit')
   @ApiOperation({ summary: 'The admin audit trail, newest first' })
-  auditTrail(@Query() query: PageQueryDto) {
+  @ApiOkResponse({ type: AuditPageSchema })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  auditTrail(@Query() query: PageQueryDto): Promise<AuditPageSchema> {
     return this.audit.list(query);
   }
 
   @Get('rates')
   @ApiOperation({ summary: 'The oracle rates in force' })
-  rates() {
+  @ApiOkResponse({ type: RateTableSchema })
+  rates(): Promise<RateTableSchema> {
     return this.admin.rates();
   }
 
   @Put('rates')
   @ApiOperation({ summary: 'Set a rate from now on (past charges keep theirs)' })
-  setRate(@CurrentPerson() actor: Person, @Body() body: RateDto) {
+  @ApiOkResponse({ type: RateTableSchema, description: 'the rate table with the change' })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_rate')
+  setRate(@CurrentPerson() actor: Person, @Body() body: RateDto): Promise<RateTableSchema> {
     return this.admin.setRate(actor, body);
   }
 
   @Get('config')
   @ApiOperation({ summary: 'The typed settings (secrets as set/unset)' })
-  config() {
+  @ApiOkResponse({ type: SettingsSchema })
+  config(): Promise<SettingsSchema> {
     return this.admin.configView();
   }
 
   @Put('config/:key')
   @ApiOperation({ summary: 'Change a setting' })
-  @ApiResponse({ status: 400, description: 'unknown_setting | invalid_setting', type: ErrorResponse })
-  setConfig(@CurrentPerson() actor: Person, @Param('key') key: string, @Body() body: ConfigValueDto) {
+  @ApiOkResponse({ type: SettingsSchema, description: 'the settings with the change' })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'unknown_setting', 'invalid_setting')
+  setConfig(@CurrentPerson() actor: Person, @Param('key') key: string, @Body() body: ConfigValueDto): Promise<SettingsSchema> {
     return this.admin.setConfig(actor, key, body.value);
   }
 }

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { Roles } from '@loomworks/auth';
-import { CursorCodec, ErrorResponse, PageQueryDto, paginate } from '@loomworks/common';
+import { ApiErrors, CursorCodec, PageOf, PageQueryDto, paginate } from '@loomworks/common';
 import { EVENT_TYPES, Outbox } from '@loomworks/outbox';
 
 class EventQueryDto extends PageQueryDto {
@@ -19,17 +19,13 @@ class EventSchema {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-class EventPageSchema {
-  @ApiProperty({ type: [EventSchema] }) items!: EventSchema[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+class EventPageSchema extends PageOf(EventSchema) {}
 
 const EVENT_CURSOR = CursorCodec.keyset('events');
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
-@ApiResponse({ status: 403, description: 'forbidden (not an admin)', type: ErrorResponse })
+@ApiErrors('unauthenticated', 'forbidden')
 @Roles('admin')
 @Controller('admin/events')
 export class EventsController {
@@ -38,7 +34,7 @@ export class EventsController {
   @Get()
   @ApiOperation({ summary: 'Business events, newest first; filter by type' })
   @ApiOkResponse({ type: EventPageSchema })
-  @ApiResponse({ status: 400, description: 'validation_failed (unknown type, bad cursor)', type: ErrorResponse })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
   list(@Query() query: EventQueryDto): Promise<EventPageSchema> {
     return paginate(query, {
       cursor: EVENT_CURSOR,

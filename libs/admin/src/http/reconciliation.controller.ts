@@ -1,7 +1,7 @@
 import { Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@loomworks/auth';
-import { ErrorResponse } from '@loomworks/common';
+import { ApiErrors } from '@loomworks/common';
 import { FINDING_KINDS, ReconcilerService, type ReconciliationRun } from '@loomworks/operations';
 
 class FindingSchema {
@@ -30,8 +30,7 @@ const runView = (run: ReconciliationRun): ReconciliationRunSchema => ({
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
-@ApiResponse({ status: 403, description: 'forbidden (not an admin)', type: ErrorResponse })
+@ApiErrors('unauthenticated', 'forbidden')
 @Roles('admin')
 @Controller('admin/reconciliation')
 export class ReconciliationController {
@@ -40,7 +39,7 @@ export class ReconciliationController {
   @Get()
   @ApiOperation({ summary: "The reconciler's latest run" })
   @ApiOkResponse({ type: ReconciliationRunSchema })
-  @ApiResponse({ status: 404, description: 'reconciliation_not_found (no run yet)', type: ErrorResponse })
+  @ApiErrors('unauthenticated', 'forbidden', 'reconciliation_not_found')
   async latest(): Promise<ReconciliationRunSchema> {
     return runView(await this.reconciler.latest());
   }

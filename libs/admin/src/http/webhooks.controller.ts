@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ErrorResponse, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, PageOf, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { WebhookEndpointsService, type WebhookDelivery, type WebhookEndpoint } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
@@ -60,10 +60,7 @@ class DeliverySchema {
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
 
-class DeliveryPageSchema {
-  @ApiProperty({ type: [DeliverySchema] }) items!: DeliverySchema[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
-}
+class DeliveryPageSchema extends PageOf(DeliverySchema) {}
 
 const webhookView = (w: WebhookEndpoint): WebhookSchema => ({
   id: w.id,
@@ -87,8 +84,7 @@ const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedErr
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
-@ApiResponse({ status: 403, description: 'forbidden (not an admin)', type: ErrorResponse })
+@ApiErrors('unauthenticated', 'forbidden')
 @Roles('admin')
 @Controller('admin/webhooks')
 export class WebhooksController {
@@ -101,7 +97,7 @@ export class WebhooksController {
   @Post()
   @ApiOperation({ summary: 'Register a webhook endpoint; answers its signing secret (shown once)' })
   @ApiCreatedResponse({ type: CreatedWebhookSchema })
-  @ApiResponse({ status: 400, description: 'validation_failed (url scheme or host, unknown event types)', type: ErrorResponse })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
   create(@CurrentPerson() actor: Person, @Body() body: CreateWebhookDto): Promise<CreatedWebhookSchema> {
     return this.transactions.run(async (tx) => {
       const created = await this.webhooks.create(tx, body);
@@ -127,8 +123,8 @@ export class WebhooksController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a webhook endpoint (its delivery log is kept)' })
-  @ApiResponse({ status: 204, description: 'deleted' })
-  @ApiResponse({ status: 404, description: 'webhook_not_found', type: ErrorResponse })
+  @ApiNoContentResponse({ description: 'deleted' })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'webhook_not_found')
   async remove(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<void> {
     await this.transactions.run(async (tx) => {
       await this.webhooks.remove(tx, id);
@@ -139,7 +135,7 @@ export class WebhooksController {
   @Get(':id/deliveries')
   @ApiOperation({ summary: "An endpoint's delivery attempts, newest first" })
   @ApiOkResponse({ type: DeliveryPageSchema })
-  @ApiResponse({ status: 404, description: 'webhook_not_found', type: ErrorResponse })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'webhook_not_found')
   async deliveries(@Param('id', Uuid) id: string, @Query() query: PageQueryDto): Promise<DeliveryPageSchema> {
     const page = await this.webhooks.deliveries(id, query);
     return { items: page.items.map(deliveryView), nextCursor: page.nextCursor };

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorResponse } from '@loomworks/common';
+import { ApiErrors } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { jsonAmount } from '@loomworks/credit';
 import { toPersonView } from '@loomworks/persons';
@@ -13,7 +13,7 @@ import { SignupService } from '../signup.service';
 import { CurrentSessionId, Public } from './decorators';
 import { LoginBeginDto, LoginFinishDto, RecoveryBeginDto, SignupBeginDto, SignupPasskeyDto, SignupTotpVerifyDto } from './dto';
 import { clearSessionCookie, setSessionCookie } from './session-cookie';
-import { SessionSchema } from './view-schemas';
+import { LoginStartedSchema, PasskeyVerifiedSchema, RecoveryStartedSchema, SessionSchema, SignupStartedSchema } from '../views';
 
 @ApiTags('auth')
 @Controller('auth')
@@ -34,23 +34,21 @@ export class AuthController {
   @Public()
   @Post('signup/begin')
   @ApiOperation({ summary: 'Start a signup: WebAuthn creation options for the address' })
-  @ApiResponse({ status: 201, description: "{registrationId, options, expiresAt, emailVerification: 'sent' | 'not_required'} — `sent`: a code was mailed and totp-verify needs it as `emailCode`" })
-  @ApiResponse({ status: 409, description: 'email_taken', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'invalid_admin_token', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'rate_limited (too many starts from this address)', type: ErrorResponse })
-  async signupBegin(@Body() body: SignupBeginDto, @Req() request: FastifyRequest) {
+  @ApiCreatedResponse({ type: SignupStartedSchema })
+  @ApiErrors('validation_failed', 'invalid_email', 'email_taken', 'invalid_admin_token', 'rate_limited')
+  async signupBegin(@Body() body: SignupBeginDto, @Req() request: FastifyRequest): Promise<SignupStartedSchema> {
     await this.throttle.countStart(request.ip);
     const started = await this.signup.begin(body);
-    return { ...started, expiresAt: started.expiresAt.toISOString() };
+    return { registrationId: started.registrationId, options: started.options, expiresAt: started.expiresAt.toISOString(), emailVerification: started.emailVerification };
   }
 
   @Public()
   @Post('signup/passkey')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify the new passkey; returns a fresh TOTP secret' })
-  @ApiResponse({ status: 404, description: 'registration_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 400, description: 'passkey_verification_failed', type: ErrorResponse })
-  signupPasskey(@Body() body: SignupPasskeyDto) {
+  @ApiOkResponse({ type: PasskeyVerifiedSchema })
+  @ApiErrors('validation_failed', 'passkey_verification_failed', 'registration_not_found', 'passkey_exists')
+  signupPasskey(@Body() body: SignupPasskeyDto): Promise<PasskeyVerifiedSchema> {
     return this.signup.verifyPasskey(body.registrationId, body.credential);
   }
 
@@ -58,14 +56,24 @@ export class AuthController {
   @Post('signup/totp-verify')
   @ApiOperation({ summary: 'Confirm the TOTP code; creates the account (and claims the grant) in one transaction' })
   @ApiCreatedResponse({ type: SessionSchema })
-  @ApiResponse({ status: 200, description: 'a recovery: {person, sessionToken, expiresAt}; every other session ended', type: SessionSchema })
-  @ApiResponse({ status: 400, description: 'invalid_totp | invalid_email_code', type: ErrorResponse })
-  @ApiResponse({ status: 404, description: 'registration_not_found | grant_not_found | recovery_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed', type: ErrorResponse })
-  @ApiResponse({ status: 410, description: 'grant_expired | grant_revoked | recovery_expired', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'grant_email_mismatch', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'rate_limited (too many wrong codes)', type: ErrorResponse })
-  async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: SessionSchema, description: 'a recovery: {person, sessionToken, expiresAt}; every other session ended' })
+  @ApiErrors(
+    'validation_failed',
+    'invalid_totp',
+    'invalid_email_code',
+    'registration_not_found',
+    'grant_not_found',
+    'recovery_not_found',
+    'grant_already_claimed',
+    'email_taken',
+    'passkey_exists',
+    'grant_expired',
+    'grant_revoked',
+    'recovery_expired',
+    'grant_email_mismatch',
+    'rate_limited',
+  )
+  async signupTotpVerify(@Body() body: SignupTotpVerifyDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionSchema> {
     const done = await this.signup.verifyTotp({ ...body, address: request.ip });
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
     // a recovery changes an existing account rather than creating one
@@ -82,21 +90,27 @@ export class AuthController {
   @Post('recovery/begin')
   @HttpCode(200)
   @ApiOperation({ summary: "Start a recovery from a staff-issued link: WebAuthn creation options for the person's new passkey" })
-  @ApiResponse({ status: 200, description: '{recoveryToken, registrationId, emailHint, expiresAt, options}' })
-  @ApiResponse({ status: 404, description: 'recovery_not_found', type: ErrorResponse })
-  @ApiResponse({ status: 410, description: 'recovery_expired', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'rate_limited (too many starts from this address)', type: ErrorResponse })
-  async recoveryBegin(@Body() body: RecoveryBeginDto, @Req() request: FastifyRequest) {
+  @ApiOkResponse({ type: RecoveryStartedSchema })
+  @ApiErrors('validation_failed', 'recovery_not_found', 'recovery_expired', 'rate_limited')
+  async recoveryBegin(@Body() body: RecoveryBeginDto, @Req() request: FastifyRequest): Promise<RecoveryStartedSchema> {
     await this.throttle.countStart(request.ip);
     const started = await this.recovery.begin(body.recoveryToken);
-    return { ...started, expiresAt: started.expiresAt.toISOString() };
+    return {
+      recoveryToken: started.recoveryToken,
+      registrationId: started.registrationId,
+      emailHint: started.emailHint,
+      expiresAt: started.expiresAt.toISOString(),
+      options: started.options,
+    };
   }
 
   @Public()
   @Post('login/begin')
   @HttpCode(200)
   @ApiOperation({ summary: 'WebAuthn request options (the same shape for unknown addresses)' })
-  async loginBegin(@Body() body: LoginBeginDto, @Req() request: FastifyRequest) {
+  @ApiOkResponse({ type: LoginStartedSchema })
+  @ApiErrors('validation_failed', 'rate_limited')
+  async loginBegin(@Body() body: LoginBeginDto, @Req() request: FastifyRequest): Promise<LoginStartedSchema> {
     await this.throttle.countStart(request.ip);
     return this.login.begin(body.email);
   }
@@ -106,10 +120,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Passkey assertion + TOTP code → session' })
   @ApiOkResponse({ type: SessionSchema })
-  @ApiResponse({ status: 401, description: 'login_failed (every cause)', type: ErrorResponse })
-  @ApiResponse({ status: 403, description: 'account_suspended', type: ErrorResponse })
-  @ApiResponse({ status: 429, description: 'rate_limited (Retry-After)', type: ErrorResponse })
-  async loginFinish(@Body() body: LoginFinishDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiErrors('validation_failed', 'login_failed', 'account_suspended', 'rate_limited')
+  async loginFinish(@Body() body: LoginFinishDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionSchema> {
     const done = await this.login.finish({ ...body, address: request.ip });
     setSessionCookie(reply, done.sessionToken, done.expiresAt, this.secureCookie);
     return { person: toPersonView(done.person), sessionToken: done.sessionToken, expiresAt: done.expiresAt.toISOString() };
@@ -119,6 +131,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session' })
+  @ApiNoContentResponse()
+  @ApiErrors('unauthenticated')
   async logout(@CurrentSessionId() sessionId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.sessions.end(sessionId);
     clearSessionCookie(reply, this.secureCookie);

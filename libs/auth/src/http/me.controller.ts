@@ -1,16 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse, LlmKeyDto, PageQueryDto } from '@loomworks/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, PageQueryDto } from '@loomworks/common';
 import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount } from '@loomworks/credit';
 import { IdempotencyService } from '@loomworks/database';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { CurrentPerson } from './decorators';
 import { ClaimTokenDto } from './dto';
-import { ClaimResultSchema, EngagementListSchema } from './view-schemas';
+import { ClaimResultSchema, EngagementListSchema } from '../views';
 
 @ApiTags('me')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'unauthenticated', type: ErrorResponse })
+@ApiErrors('unauthenticated')
 @Controller('me')
 export class MeController {
   constructor(
@@ -22,21 +22,22 @@ export class MeController {
   @Get()
   @ApiOperation({ summary: 'The signed-in person' })
   @ApiOkResponse({ type: PersonViewSchema })
-  me(@CurrentPerson() person: Person) {
+  me(@CurrentPerson() person: Person): PersonViewSchema {
     return toPersonView(person);
   }
 
   @Get('credit')
   @ApiOperation({ summary: 'Balances (spendable and held), the tier they buy, and the active holds' })
   @ApiOkResponse({ type: CreditViewSchema })
-  async credit_(@CurrentPerson() person: Person) {
+  async credit_(@CurrentPerson() person: Person): Promise<CreditViewSchema> {
     return creditSummaryView(await this.credit.creditSummary(person.id));
   }
 
   @Get('flows')
   @ApiOperation({ summary: 'Ledger flows, newest first' })
   @ApiOkResponse({ type: FlowPageSchema })
-  async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto) {
+  @ApiErrors('unauthenticated', 'validation_failed')
+  async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto): Promise<FlowPageSchema> {
     const page = await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor });
     return { items: page.items.map(flowView), nextCursor: page.nextCursor };
   }
@@ -44,16 +45,26 @@ export class MeController {
   @Get('engagements')
   @ApiOperation({ summary: 'Engagements the person belongs to' })
   @ApiOkResponse({ type: EngagementListSchema })
-  async engagements(@CurrentPerson() person: Person) {
+  async engagements(@CurrentPerson() person: Person): Promise<EngagementListSchema> {
     return { items: await this.persons.listEngagements(person.id) };
   }
 
   @Post('claims')
   @ApiOperation({ summary: "Claim a grant addressed to the signed-in person's email" })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: ClaimResultSchema })
-  @ApiResponse({ status: 409, description: 'grant_already_claimed | idempotency_key_reused', type: ErrorResponse })
-  claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @Headers('idempotency-key') key?: string) {
+  @ApiErrors(
+    'unauthenticated',
+    'validation_failed',
+    'grant_not_found',
+    'grant_already_claimed',
+    'grant_expired',
+    'grant_revoked',
+    'grant_email_mismatch',
+    'idempotency_key_reused',
+    'idempotency_key_in_progress',
+  )
+  claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @IdempotencyKey() key?: string): Promise<ClaimResultSchema> {
     return this.idempotency.run(`me.claims:${person.id}`, key, body, async (tx) => {
       const result = await this.credit.claimGrant({ claimToken: body.claimToken, personId: person.id, email: person.email }, tx);
       return { grantId: result.grantId, asset: result.asset, amount: jsonAmount(result.amount), balanceAfter: jsonAmount(result.balanceAfter) };
@@ -63,6 +74,8 @@ export class MeController {
   @Put('llm-key')
   @HttpCode(204)
   @ApiOperation({ summary: 'Store the own LLM key (encrypted; never returned)' })
+  @ApiNoContentResponse()
+  @ApiErrors('unauthenticated', 'validation_failed')
   async setLlmKey(@CurrentPerson() person: Person, @Body() body: LlmKeyDto) {
     await this.persons.setPersonLlmKey(person.id, body.apiKey);
   }
@@ -70,6 +83,7 @@ export class MeController {
   @Delete('llm-key')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove the own LLM key' })
+  @ApiNoContentResponse()
   async deleteLlmKey(@CurrentPerson() person: Person) {
     await this.persons.setPersonLlmKey(person.id, null);
   }

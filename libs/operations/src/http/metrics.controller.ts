@@ -3,7 +3,7 @@ import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
-import { ErrorResponse, Meters, UnauthenticatedError } from '@loomworks/common';
+import { ApiErrors, Meters, UnauthenticatedError } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { StateGauges } from '../state-gauges';
 
@@ -23,7 +23,7 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics (Authorization: Bearer METRICS_TOKEN when it is set)' })
   @ApiProduces('text/plain')
   @ApiResponse({ status: 200, description: 'Prometheus text format' })
-  @ApiResponse({ status: 401, description: 'unauthenticated (METRICS_TOKEN set, missing or wrong bearer)', type: ErrorResponse })
+  @ApiErrors('unauthenticated')
   async metrics(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     if (this.config.metricsToken !== undefined && !this.bearerMatches(authorization, this.config.metricsToken)) {
       throw new UnauthenticatedError();

@@ -70,28 +70,3 @@ export class InvalidAccountTransitionError extends DomainError {
     super(`An account cannot go from ${from} to ${to}`, { from, to });
   }
 }
-
-/** API.md's PersonView. */
-export interface PersonView {
-  id: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  accountStatus: AccountStatus;
-  personalEngagementId: string;
-  referredBy: string | null;
-  createdAt: string;
-}
-
-export function toPersonView(p: Person): PersonView {
-  return {
-    id: p.id,
-    email: p.email,
-    displayName: p.displayName,
-    role: p.role,
-    accountStatus: p.accountStatus,
-    personalEngagementId: p.personalEngagementId,
-    referredBy: p.referredBy,
-    createdAt: p.createdAt.toISOString(),
-  };
-}

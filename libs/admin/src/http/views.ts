@@ -1,9 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { BalanceSchema, FlowViewSchema, HoldViewSchema } from '@loomworks/credit';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageOf } from '@loomworks/common';
+import { BalanceSchema, FlowViewSchema, HoldViewSchema, TOKEN_KINDS, type TokenKind } from '@loomworks/credit';
 import { MailStatusSchema } from '@loomworks/outbox';
 import { PersonViewSchema } from '@loomworks/persons';
 
-// OpenAPI shapes of admin answers that are not a single view.
+// Admin answers that are not a single view of another module: each class is both the OpenAPI
+// schema and the type the admin routes return (their signatures say so, so the two cannot drift).
 
 export class PersonListSchema {
   @ApiProperty({ type: [PersonViewSchema] }) items!: PersonViewSchema[];
@@ -17,7 +19,7 @@ export class PersonCreditSchema {
 }
 
 export class EligibilitySchema {
-  @ApiProperty({ enum: ['eligible', 'duplicate_exact', 'duplicate_normalized', 'cooling'] }) eligibility!: string;
+  @ApiProperty({ enum: ['eligible', 'duplicate_exact', 'duplicate_normalized', 'cooling'] }) eligibility!: 'eligible' | 'duplicate_exact' | 'duplicate_normalized' | 'cooling';
   @ApiProperty({ nullable: true, type: String, description: 'SHA-256 hex of the matching address form' }) matchedHash!: string | null;
 }
 
@@ -67,13 +69,47 @@ export class MailLogItemSchema {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
 }
 
-export class MailLogPageSchema {
-  @ApiProperty({ type: [MailLogItemSchema] }) items!: MailLogItemSchema[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class MailLogPageSchema extends PageOf(MailLogItemSchema) {}
 
 export class RecoveryLinkSchema {
   @ApiProperty({ example: 'https://credits.example.com/recover?token=…', description: 'one use, 24 h; shown once' }) recoveryUrl!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ type: MailStatusSchema }) mail!: MailStatusSchema;
+}
+
+export class AuditEntrySchema {
+  @ApiProperty({ description: 'decimal' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) actorPersonId!: string;
+  @ApiProperty({ example: 'grant.issue' }) action!: string;
+  @ApiProperty({ enum: ['grant', 'person', 'rate', 'config', 'webhook'] }) subjectType!: 'grant' | 'person' | 'rate' | 'config' | 'webhook';
+  @ApiProperty() subjectId!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'what changed (never a secret)' }) details!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class AuditPageSchema extends PageOf(AuditEntrySchema) {}
+
+export class RateSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'claude-sonnet-4-6' }) model!: string;
+  @ApiProperty({ enum: TOKEN_KINDS }) tokenKind!: TokenKind;
+  @ApiProperty({ oneOf: [{ type: 'integer' }, { type: 'string', example: '3/2' }], description: 'credits per million tokens; a fraction as "n/d"' })
+  creditsPerMillion!: number | string;
+  @ApiProperty({ format: 'date-time' }) effectiveFrom!: string;
+}
+
+export class RateTableSchema {
+  @ApiProperty({ type: [RateSchema], description: 'the rates in force, one per model and token kind' }) items!: RateSchema[];
+}
+
+export class SettingSchema {
+  @ApiProperty({ example: 'hold_ttl_seconds' }) key!: string;
+  @ApiProperty({ description: 'a secret is shown as set/unset, never in clear' }) secret!: boolean;
+  @ApiPropertyOptional({ description: 'secrets only' }) isSet?: boolean;
+  @ApiPropertyOptional({ oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'array' }, { type: 'object' }], description: 'the typed value; not for secrets' })
+  value?: unknown;
+}
+
+export class SettingsSchema {
+  @ApiProperty({ type: [SettingSchema] }) items!: SettingSchema[];
 }

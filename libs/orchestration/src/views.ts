@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageOf } from '@loomworks/common';
+import type { KeySource } from './key-resolver.service';
 
-// OpenAPI shape of API.md's ConverseResponse.
+// API.md's converse answers: each class is both the OpenAPI schema and the type the services return.
 
-class UsageSchema {
+export type ConverseStatus = 'ok' | 'credit_exhausted' | 'account_suspended' | 'account_deleted';
+
+export class UsageSchema {
   @ApiProperty() input!: number;
   @ApiProperty() output!: number;
   @ApiProperty() cacheRead!: number;
@@ -29,12 +33,34 @@ class TurnCreditSchema {
 
 export class ConverseResponseSchema {
   @ApiProperty({ enum: ['ok', 'credit_exhausted', 'account_suspended', 'account_deleted'], description: 'non-ok statuses come without an LLM call' })
-  status!: string;
+  status!: ConverseStatus;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) conversationId!: string | null;
   @ApiPropertyOptional() intent?: string;
   @ApiPropertyOptional() reply?: string;
-  @ApiProperty({ enum: ['operator', 'person', 'system'] }) keySource!: string;
+  @ApiProperty({ enum: ['operator', 'person', 'system'] }) keySource!: KeySource;
   @ApiPropertyOptional({ type: ModelsSchema }) models?: ModelsSchema;
   @ApiProperty({ type: TokenUsageSchema }) tokenUsage!: TokenUsageSchema;
   @ApiPropertyOptional({ type: TurnCreditSchema, description: 'system-key turns only' }) credit?: TurnCreditSchema;
+}
+
+export class ConversationSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'the first message, shortened' }) title!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastTurnAt!: string;
+}
+
+export class ConversationPageSchema extends PageOf(ConversationSchema) {}
+
+export class TurnSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['user', 'assistant'] }) role!: 'user' | 'assistant';
+  @ApiProperty() content!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { $ref: '#/components/schemas/UsageSchema' }, description: 'assistant turns: usage by stage (classify, respond)' })
+  tokenUsage?: Record<string, UsageSchema>;
+}
+
+export class TurnListSchema {
+  @ApiProperty({ type: [TurnSchema] }) items!: TurnSchema[];
 }
