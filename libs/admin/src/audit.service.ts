@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, type Clock, type Page, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
+import type { AuditEntrySchema } from './views';
 
 export interface AuditEntry {
   actorPersonId: string;
@@ -10,10 +11,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditRecord extends Required<AuditEntry> {
-  id: string;
-  createdAt: string;
-}
+/** An entry as GET /admin/audit shows it. */
+export type AuditRecord = AuditEntrySchema;
 
 interface AuditRow {
   id: string;

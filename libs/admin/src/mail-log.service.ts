@@ -1,17 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { CursorCodec, paginate, type Page, type PageRequest } from '@loomworks/common';
 import { MAIL_JOB_KIND, OutboxQueue, type JobStatus } from '@loomworks/outbox';
+import type { MailLogItemSchema } from './views';
 
-export interface MailLogItem {
-  id: string;
-  to: string;
-  template: string;
-  status: JobStatus;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
 
 const MAIL_CURSOR = CursorCodec.keyset('mail');
 
@@ -20,7 +11,7 @@ const MAIL_CURSOR = CursorCodec.keyset('mail');
 export class MailLogService {
   constructor(private readonly queue: OutboxQueue) {}
 
-  list(q: { status?: JobStatus } & PageRequest): Promise<Page<MailLogItem>> {
+  list(q: { status?: JobStatus } & PageRequest): Promise<Page<MailLogItemSchema>> {
     return paginate(q, {
       cursor: MAIL_CURSOR,
       fetch: (take, after) => this.queue.list({ kind: MAIL_JOB_KIND, status: q.status, limit: take, after: after && { createdAt: after.at, id: after.id } }),

@@ -19,7 +19,7 @@ import {
   RateTableSchema,
   RecoveryLinkSchema,
   SettingsSchema,
-} from './views';
+} from '../views';
 
 const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageOf } from '@loomworks/common';
 import { BalanceSchema, FlowViewSchema, HoldViewSchema, TOKEN_KINDS, type TokenKind } from '@loomworks/credit';
-import { MailStatusSchema } from '@loomworks/outbox';
+import { MailStatusSchema, type JobStatus } from '@loomworks/outbox';
 import { PersonViewSchema } from '@loomworks/persons';
 
 // Admin answers that are not a single view of another module: each class is both the OpenAPI
@@ -62,7 +62,7 @@ export class MailLogItemSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'ada@example.com' }) to!: string;
   @ApiProperty({ enum: ['claim_link', 'claim_link_reissued', 'signup_code', 'recovery_link', 'low_balance', 'credit_exhausted'] }) template!: string;
-  @ApiProperty({ enum: ['pending', 'sent', 'failed'] }) status!: string;
+  @ApiProperty({ enum: ['pending', 'sent', 'failed'] }) status!: JobStatus;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: String, nullable: true, description: 'the last failure, e.g. the SMTP reply' }) lastError!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
