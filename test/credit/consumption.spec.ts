@@ -10,14 +10,14 @@ import {
 } from '@loomworks/credit';
 import { ConsumptionService, LedgerService, OracleService, TiersService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
-import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
 const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
 
 describe('consumption, oracle and tiers', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
   let consumption: ConsumptionService;
   let oracle: OracleService;
   let ledger: LedgerService;
@@ -25,16 +25,16 @@ describe('consumption, oracle and tiers', () => {
   const turnId = () => `00000000-0000-4000-8000-${String(++turn).padStart(12, '0')}`;
 
   beforeAll(async () => {
-    world = await createCreditWorld();
-    consumption = world.get(ConsumptionService);
-    oracle = world.get(OracleService);
-    ledger = world.get(LedgerService);
+    ctx = await TestContext.create();
+    consumption = ctx.get(ConsumptionService);
+    oracle = ctx.get(OracleService);
+    ledger = ctx.get(LedgerService);
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
   it('charges each stage at its own model\'s seeded rates, rounded up, and records how', async () => {
-    const person = await world.fundedPerson('sonnet', 1000n);
+    const person = await ctx.fundedPerson('sonnet', 1000n);
     const id = turnId();
     const result = await consumption.record({
       personId: person.id,
@@ -48,7 +48,7 @@ describe('consumption, oracle and tiers', () => {
     expect(result).toMatchObject({ asset: 'sonnet', charged: 10n, balanceAfter: 990n });
     expect(result.stages.map((s) => [s.stage, s.credits])).toEqual([['classify', 1n], ['respond', 9n]]);
 
-    const flows = await world.db.query<{ idempotency_key: string; amount: string; asset: string; to_party: string; metadata: Record<string, unknown> }>(
+    const flows = await ctx.db.query<{ idempotency_key: string; amount: string; asset: string; to_party: string; metadata: Record<string, unknown> }>(
       "SELECT idempotency_key, amount::text, asset, to_party, metadata FROM credit.flows WHERE kind = 'consumption' AND person_id = $1 ORDER BY id",
       [person.id],
     );
@@ -60,14 +60,14 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('records enough to recompute any charge from the rate rows it names', async () => {
-    const person = await world.fundedPerson('haiku', 100_000n);
+    const person = await ctx.fundedPerson('haiku', 100_000n);
     const u = usage({ input: 12_345, output: 678, cacheRead: 9_001, cacheWrite: 77 });
     await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: u }] });
-    const [flow] = await world.db.query<{ amount: string; metadata: { tokens: TokenUsage; rates: { id: string }[] } }>(
+    const [flow] = await ctx.db.query<{ amount: string; metadata: { tokens: TokenUsage; rates: { id: string }[] } }>(
       "SELECT amount::text, metadata FROM credit.flows WHERE kind = 'consumption' AND person_id = $1",
       [person.id],
     );
-    const rows = await world.db.query<{ id: string; token_kind: TokenKind; num: string; den: string }>(
+    const rows = await ctx.db.query<{ id: string; token_kind: TokenKind; num: string; den: string }>(
       'SELECT id::text, token_kind, credits_per_million_num::text AS num, credits_per_million_den::text AS den FROM credit.oracle_rate_config WHERE id = ANY($1::bigint[])',
       [flow.metadata.rates.map((r) => r.id)],
     );
@@ -79,7 +79,7 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('is idempotent per turn and stage: a retry returns the first result and writes nothing; another charge under the key is refused', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     const command = { personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond' as const, model: HAIKU, usage: usage({ input: 4000 }) }] };
     const first = await consumption.record(command);
     const retry = await consumption.record(command);
@@ -89,8 +89,8 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('lets usage overdraw the balance; the tier then resolves to none', async () => {
-    const person = await world.fundedPerson('haiku', 5n);
-    const tiers = world.get(TiersService);
+    const person = await ctx.fundedPerson('haiku', 5n);
+    const tiers = ctx.get(TiersService);
     expect(await tiers.resolve(person.id)).toEqual({ asset: 'haiku', classifierModel: HAIKU, responderModel: HAIKU });
     const result = await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ output: 2000 }) }] });
     expect(result.balanceAfter).toBe(-5n);
@@ -98,18 +98,18 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('resolves the highest tier with credit, through the seam too', async () => {
-    const person = await world.fundedPerson('haiku', 10n);
+    const person = await ctx.fundedPerson('haiku', 10n);
     await ledger.adjust({ personId: person.id, asset: 'opus', amount: 1n, reason: 'test', actorPersonId: null });
-    const seam = world.app.get<CreditSeam>(CREDIT_SEAM);
+    const seam = ctx.get<CreditSeam>(CREDIT_SEAM);
     expect(await seam.resolveCredit(person.id)).toEqual({ asset: 'opus', classifierModel: HAIKU, responderModel: 'claude-opus-4-7' });
     expect(await seam.balances(person.id)).toEqual([{ asset: 'haiku', amount: 10n }, { asset: 'opus', amount: 1n }]);
-    await world.get(SystemConfigService).set('credit_tier_priority', ['haiku', 'sonnet', 'opus']);
+    await ctx.get(SystemConfigService).set('credit_tier_priority', ['haiku', 'sonnet', 'opus']);
     expect((await seam.resolveCredit(person.id))?.asset).toBe('haiku');
-    await world.get(SystemConfigService).set('credit_tier_priority', ['opus', 'sonnet', 'haiku']);
+    await ctx.get(SystemConfigService).set('credit_tier_priority', ['opus', 'sonnet', 'haiku']);
   });
 
   it('refuses to charge a model without rates, with a typed error, and writes nothing', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     const attempt = consumption.record({
       personId: person.id, turnId: turnId(), asset: 'haiku',
       stages: [
@@ -128,18 +128,18 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('versions rates: a change applies from now on, past charges keep theirs', async () => {
-    const person = await world.fundedPerson('haiku', 100_000n);
+    const person = await ctx.fundedPerson('haiku', 100_000n);
     const oldTurn = turnId();
     const before = await consumption.record({ personId: person.id, turnId: oldTurn, asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 1_000_000 }) }] });
     expect(before.charged).toBe(1000n);
-    world.clock.advanceDays(1);
+    ctx.clock.advanceDays(1);
     const row = await oracle.setRate({ model: HAIKU, tokenKind: 'input', numerator: 2000n });
-    expect(row.effectiveFrom).toEqual(world.clock.now());
+    expect(row.effectiveFrom).toEqual(ctx.clock.now());
     const after = await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 1_000_000 }) }] });
     expect(after.charged).toBe(2000n);
     const current = await oracle.currentRates();
     expect(current.find((r) => r.model === HAIKU && r.tokenKind === 'input')).toMatchObject({ id: row.id, numerator: 2000n });
-    const [old] = await world.db.query<{ metadata: { rates: { id: string }[] } }>(
+    const [old] = await ctx.db.query<{ metadata: { rates: { id: string }[] } }>(
       'SELECT metadata FROM credit.flows WHERE idempotency_key = $1', [`turn:${oldTurn}:respond`],
     );
     expect(old.metadata.rates[0].id).not.toBe(row.id);
@@ -157,7 +157,7 @@ describe('consumption, oracle and tiers', () => {
   });
 
   it('keeps every balance exact under parallel consumption by many persons', async () => {
-    const people = await Promise.all(Array.from({ length: 16 }, () => world.fundedPerson('haiku', 10_000n)));
+    const people = await Promise.all(Array.from({ length: 16 }, () => ctx.fundedPerson('haiku', 10_000n)));
     const turns = 8;
     await Promise.all(
       people.map(async (p) => {

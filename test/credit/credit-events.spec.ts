@@ -2,7 +2,7 @@ import { Transactions } from '@loomworks/database';
 import { type PlaceHoldCommand } from '@loomworks/credit';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import type { Person } from '@loomworks/persons';
-import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 let turnSeq = 0;
@@ -18,36 +18,36 @@ const command = (personId: string): PlaceHoldCommand => ({
 const tenCredits = { input: 10_000, output: 0, cacheRead: 0, cacheWrite: 0 };
 
 describe('credit-path events and notice mails (credit.low, credit.exhausted, hold.exceeded)', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
   let holds: HoldsService;
   let ledger: LedgerService;
 
   beforeAll(async () => {
     // Mail on (nothing is sent: the worker does not poll), so notices are queued as jobs.
-    world = await createCreditWorld({ env: { SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'credit@example.com', OUTBOX_POLL_MS: '0' } });
-    holds = world.get(HoldsService);
-    ledger = world.get(LedgerService);
+    ctx = await TestContext.create({ env: { SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'credit@example.com', OUTBOX_POLL_MS: '0' } });
+    holds = ctx.get(HoldsService);
+    ledger = ctx.get(LedgerService);
   }, 60_000);
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
   const events = (personId: string, type: string) =>
-    world.db.query<{ data: Record<string, unknown> }>(`SELECT data FROM events WHERE type = $1 AND data->>'personId' = $2 ORDER BY "timestamp", id`, [type, personId]);
+    ctx.db.query<{ data: Record<string, unknown> }>(`SELECT data FROM events WHERE type = $1 AND data->>'personId' = $2 ORDER BY "timestamp", id`, [type, personId]);
   const mails = (to: string, template: string) =>
-    world.db.query<{ id: string }>(`SELECT id FROM outbox_jobs WHERE kind = 'mail' AND summary->>'to' = $1 AND summary->>'template' = $2`, [to, template]);
+    ctx.db.query<{ id: string }>(`SELECT id FROM outbox_jobs WHERE kind = 'mail' AND summary->>'to' = $1 AND summary->>'template' = $2`, [to, template]);
 
   /** One whole turn: place, then settle `usage` in its own transaction. */
   const turn = async (person: Person, usage = tenCredits) => {
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error(`not placed: ${placed.status}`);
-    return world.get(Transactions).run((tx) =>
+    return ctx.get(Transactions).run((tx) =>
       holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage }] }, tx),
     );
   };
 
   it('fires credit.low once when a turn crosses below the threshold, not on the turns below it; again after credit lifts it', async () => {
-    const person = await world.fundedPerson('haiku', 130n); // threshold (seeded) 100
+    const person = await ctx.fundedPerson('haiku', 130n); // threshold (seeded) 100
     for (const expected of [120n, 110n, 100n]) expect((await turn(person)).balanceAfter).toBe(expected);
     expect(await events(person.id, 'credit.low')).toEqual([]); // 100 is not below 100
     await turn(person); // 100 → 90: the crossing
@@ -65,20 +65,20 @@ describe('credit-path events and notice mails (credit.low, credit.exhausted, hol
   });
 
   it('judges a crossing on the credit still held by parallel turns too: two turns in flight cross once', async () => {
-    const person = await world.fundedPerson('haiku', 105n);
+    const person = await ctx.fundedPerson('haiku', 105n);
     const [a, b] = [command(person.id), command(person.id)];
     const placedA = await holds.place(a);
     const placedB = await holds.place(b);
     if (placedA.status !== 'placed' || placedB.status !== 'placed') throw new Error('not placed');
     const settle = (cmd: PlaceHoldCommand, holdId: string) =>
-      world.get(Transactions).run((tx) => holds.settle({ holdId, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: tenCredits }] }, tx));
+      ctx.get(Transactions).run((tx) => holds.settle({ holdId, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: tenCredits }] }, tx));
     await settle(a, placedA.hold.id); // 105 → 95 in all, though B's hold still sits on it
     await settle(b, placedB.hold.id); // 95 → 85
     expect((await events(person.id, 'credit.low')).map((e) => e.data.balance)).toEqual([95]);
   });
 
   it('fires credit.exhausted and mails the person when a turn is refused for credit, once until credit arrives', async () => {
-    const person = await world.fundedPerson('haiku', 1n);
+    const person = await ctx.fundedPerson('haiku', 1n);
     expect(await holds.place(command(person.id))).toEqual({ status: 'credit_exhausted' });
     expect(await holds.place(command(person.id))).toEqual({ status: 'credit_exhausted' });
     expect(await events(person.id, 'credit.exhausted')).toEqual([{ data: { personId: person.id, asset: 'haiku', balance: 1 } }]);
@@ -91,7 +91,7 @@ describe('credit-path events and notice mails (credit.low, credit.exhausted, hol
   });
 
   it('records hold.exceeded when a settlement costs more than its hold', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     const settled = await turn(person, { input: 100_000, output: 0, cacheRead: 0, cacheWrite: 0 }); // 100 credits over a hold of 19
     expect(settled).toMatchObject({ holdExceeded: true, charged: 100n });
     expect(await events(person.id, 'hold.exceeded')).toEqual([
@@ -101,19 +101,19 @@ describe('credit-path events and notice mails (credit.low, credit.exhausted, hol
   });
 
   it('emits nothing for a settlement whose transaction rolls back', async () => {
-    const person = await world.fundedPerson('haiku', 105n);
+    const person = await ctx.fundedPerson('haiku', 105n);
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error('not placed');
     const huge = { input: 200_000, output: 0, cacheRead: 0, cacheWrite: 0 }; // would cross and exceed
     await expect(
-      world.get(Transactions).run(async (tx) => {
+      ctx.get(Transactions).run(async (tx) => {
         await holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: huge }] }, tx);
         throw new Error('the turn failed to record');
       }),
     ).rejects.toThrow('the turn failed to record');
-    expect(await world.db.query(`SELECT type FROM events WHERE type LIKE ANY ('{credit.%,hold.%}') AND data->>'personId' = $1`, [person.id])).toEqual([]);
-    expect(await world.db.query(`SELECT id FROM outbox_jobs WHERE summary->>'to' = $1 AND summary->>'template' <> 'claim_link'`, [person.email])).toEqual([]);
+    expect(await ctx.db.query(`SELECT type FROM events WHERE type LIKE ANY ('{credit.%,hold.%}') AND data->>'personId' = $1`, [person.id])).toEqual([]);
+    expect(await ctx.db.query(`SELECT id FROM outbox_jobs WHERE summary->>'to' = $1 AND summary->>'template' <> 'claim_link'`, [person.email])).toEqual([]);
     await holds.release(placed.hold.id);
     expect(await ledger.balance(person.id, 'haiku')).toBe(105n);
   });

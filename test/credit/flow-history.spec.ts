@@ -1,5 +1,5 @@
 import { LedgerService } from '@loomworks/credit/staff';
-import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext } from '../support/test-context';
 
 /**
  * A person's flow history is newest first by numeric id, page after page. It used to sort by
@@ -7,20 +7,20 @@ import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures'
  * from page 1 and pages repeated. A fresh database (ids from 1) lets one person cross both.
  */
 describe('flow history paging across 9→10 and 99→100', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    world = await createCreditWorld();
+    ctx = await TestContext.create();
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('pages newest first by numeric id, without gaps or repeats, for several page sizes', async () => {
-    const ledger = world.get(LedgerService);
-    const person = await world.fundedPerson('haiku', 1000n);
+    const ledger = ctx.get(LedgerService);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     for (let i = 0; i < 110; i++) {
       await ledger.adjust({ personId: person.id, asset: 'haiku', amount: BigInt(i + 1), reason: `step ${i}`, actorPersonId: null });
     }
-    const ids = (await world.db.query<{ id: string }>('SELECT id::text FROM credit.flows WHERE person_id = $1 ORDER BY flows.id DESC', [person.id])).map((r) => r.id);
+    const ids = (await ctx.db.query<{ id: string }>('SELECT id::text FROM credit.flows WHERE person_id = $1 ORDER BY flows.id DESC', [person.id])).map((r) => r.id);
     expect(ids.some((id) => id.length === 1) && ids.some((id) => id.length === 3)).toBe(true); // both boundaries crossed
 
     for (const limit of [1, 3, 7, 10, 50, 200]) {

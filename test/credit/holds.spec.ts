@@ -13,7 +13,7 @@ import {
 } from '@loomworks/credit';
 import { HoldsService, LedgerService, LifecycleService, OracleService } from '@loomworks/credit/staff';
 import { SecretBox, SystemConfigService } from '@loomworks/system-config';
-import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
@@ -29,29 +29,29 @@ const command = (personId: string, over: Partial<PlaceHoldCommand> = {}): PlaceH
 });
 
 describe('holds (reservations)', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
   let holds: HoldsService;
   let ledger: LedgerService;
 
   beforeAll(async () => {
-    world = await createCreditWorld();
-    holds = world.get(HoldsService);
-    ledger = world.get(LedgerService);
+    ctx = await TestContext.create();
+    holds = ctx.get(HoldsService);
+    ledger = ctx.get(LedgerService);
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
   const activeHolds = async (personId: string) =>
-    world.db.query<{ status: string }>("SELECT status FROM credit.holds WHERE person_id = $1 AND status = 'active'", [personId]);
+    ctx.db.query<{ status: string }>("SELECT status FROM credit.holds WHERE person_id = $1 AND status = 'active'", [personId]);
 
   it('places a hold as a flow to system:held and a credit.holds row; the balance is what can still be spent', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     const placed = await holds.place(command(person.id));
     // classify: ceil((200 × 1250 + 10 × 5000) / 10^6) = 1; respond: ceil((300 × 1250 + 1024 × 5000) / 10^6) = 6
     expect(placed).toMatchObject({ status: 'placed', hold: { asset: 'haiku', amount: 7n }, respondMaxTokens: 1024, balanceBefore: 1000n, models: { classifier: HAIKU, responder: HAIKU } });
     if (placed.status !== 'placed') throw new Error('not placed');
     expect(await ledger.balance(person.id, 'haiku')).toBe(993n);
-    expect(await world.db.query('SELECT kind, to_party, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id DESC LIMIT 1', [person.id])).toEqual([
+    expect(await ctx.db.query('SELECT kind, to_party, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id DESC LIMIT 1', [person.id])).toEqual([
       { kind: 'hold', to_party: 'system:held', idempotency_key: `hold:${placed.hold.id}` },
     ]);
     expect(await holds.activeHolds(person.id)).toEqual([expect.objectContaining({ id: placed.hold.id, amount: 7n, status: 'active' })]);
@@ -60,7 +60,7 @@ describe('holds (reservations)', () => {
   });
 
   it('settles: releases the hold, charges each stage under turn:<id>:<stage>, and reports balances before the hold and after', async () => {
-    const person = await world.fundedPerson('sonnet', 1000n);
+    const person = await ctx.fundedPerson('sonnet', 1000n);
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error('not placed');
@@ -73,7 +73,7 @@ describe('holds (reservations)', () => {
       ],
     });
     expect(settled).toMatchObject({ asset: 'sonnet', held: placed.hold.amount, charged: 7n, balanceBefore: 1000n, balanceAfter: 993n, holdExceeded: false, late: false });
-    const flows = await world.db.query<{ kind: string; idempotency_key: string }>('SELECT kind, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id', [person.id]);
+    const flows = await ctx.db.query<{ kind: string; idempotency_key: string }>('SELECT kind, idempotency_key FROM credit.flows WHERE person_id = $1 ORDER BY id', [person.id]);
     expect(flows.slice(1)).toEqual([
       { kind: 'hold', idempotency_key: `hold:${placed.hold.id}` },
       { kind: 'release', idempotency_key: `release:${placed.hold.id}` },
@@ -84,7 +84,7 @@ describe('holds (reservations)', () => {
   });
 
   it('records hold_exceeded when the provider reports more than the bound, and still charges it', async () => {
-    const person = await world.fundedPerson('haiku', 20n);
+    const person = await ctx.fundedPerson('haiku', 20n);
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error('not placed');
@@ -94,20 +94,20 @@ describe('holds (reservations)', () => {
       stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 100_000, output: 10_000 }) }], // 100 + 50 = 150
     });
     expect(settled).toMatchObject({ held: 7n, charged: 150n, balanceAfter: -130n, holdExceeded: true });
-    const [flow] = await world.db.query<{ metadata: Record<string, unknown> }>("SELECT metadata FROM credit.flows WHERE idempotency_key = $1", [`turn:${cmd.turnId}:respond`]);
+    const [flow] = await ctx.db.query<{ metadata: Record<string, unknown> }>("SELECT metadata FROM credit.flows WHERE idempotency_key = $1", [`turn:${cmd.turnId}:respond`]);
     expect(flow.metadata.holdExceeded).toEqual({ holdId: placed.hold.id, held: 7, charged: 150 });
     // verify() accepts this negative balance because its cause is recorded (afterEach checks it).
   });
 
   it('lowers max_tokens to what the balance covers, falls back a tier below converse_min_response_tokens, and refuses when none can', async () => {
-    const person = await world.fundedPerson('haiku', 4n);
+    const person = await ctx.fundedPerson('haiku', 4n);
     const lowered = await holds.place(command(person.id));
     // 4 credits: classify takes 1; 3 buy floor((3·10^6 − 300 × 1250) / 5000) = 525 tokens
     expect(lowered).toMatchObject({ status: 'placed', respondMaxTokens: 525, hold: { amount: 4n } });
     expect(await ledger.balance(person.id, 'haiku')).toBe(0n);
     expect(await holds.place(command(person.id))).toEqual({ status: 'credit_exhausted' });
 
-    const two = await world.fundedPerson('haiku', 10_000n);
+    const two = await ctx.fundedPerson('haiku', 10_000n);
     await ledger.adjust({ personId: two.id, asset: 'opus', amount: 1n, reason: 'one opus credit', actorPersonId: null });
     const fallback = await holds.place(command(two.id));
     expect(fallback).toMatchObject({ status: 'placed', hold: { asset: 'haiku' }, models: { responder: HAIKU } });
@@ -116,8 +116,8 @@ describe('holds (reservations)', () => {
   });
 
   it('gates on the account status under the person lock, and limits turns in flight', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
-    const settings = world.get(SystemConfigService);
+    const person = await ctx.fundedPerson('haiku', 1000n);
+    const settings = ctx.get(SystemConfigService);
     await settings.set('max_turns_in_flight', 2);
     try {
       await holds.place(command(person.id));
@@ -126,27 +126,27 @@ describe('holds (reservations)', () => {
     } finally {
       await settings.unset('max_turns_in_flight');
     }
-    await world.get(LifecycleService).suspend(person.id);
+    await ctx.get(LifecycleService).suspend(person.id);
     expect(await holds.place(command(person.id))).toEqual({ status: 'account_suspended' });
-    await world.get(LifecycleService).delete(person.id);
+    await ctx.get(LifecycleService).delete(person.id);
     expect(await holds.place(command(person.id))).toEqual({ status: 'account_deleted' });
     // The deleted person's two holds settle; what they return is zeroed again (see below), and
     // the sweeper expires the rest.
-    world.clock.set(new Date(world.clock.now().getTime() + 3600_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 3600_000));
     expect(await holds.sweepExpired()).toBe(2);
     expect(await ledger.balance(person.id, 'haiku')).toBe(0n);
-    world.clock.set(new Date(world.clock.now().getTime() - 3600_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() - 3600_000));
   });
 
   it('expires a hold whose turn never settled, then settles it late: the person is charged once, directly', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error('not placed');
-    const start = world.clock.now();
-    world.clock.set(new Date(start.getTime() + 599_000));
+    const start = ctx.clock.now();
+    ctx.clock.set(new Date(start.getTime() + 599_000));
     expect(await holds.sweepExpired()).toBe(0); // not yet: hold_ttl_seconds is 600
-    world.clock.set(new Date(start.getTime() + 600_000));
+    ctx.clock.set(new Date(start.getTime() + 600_000));
     expect(await holds.sweepExpired()).toBe(1);
     expect((await holds.byId(placed.hold.id))!.status).toBe('expired');
     expect(await ledger.balance(person.id, 'haiku')).toBe(100n);
@@ -156,27 +156,27 @@ describe('holds (reservations)', () => {
     expect(late).toMatchObject({ charged: 2n, balanceBefore: 100n, balanceAfter: 98n, late: true });
     await expect(holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages })).rejects.toThrow();
     expect(await ledger.balance(person.id, 'haiku')).toBe(98n);
-    world.clock.set(start);
+    ctx.clock.set(start);
   });
 
   it('settles the hold of a person deleted meanwhile and zeroes the returned remainder again', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     const cmd = command(person.id);
     const placed = await holds.place(cmd);
     if (placed.status !== 'placed') throw new Error('not placed');
-    await world.get(LifecycleService).delete(person.id);
+    await ctx.get(LifecycleService).delete(person.id);
     expect(await ledger.balance(person.id, 'haiku')).toBe(0n); // 93 zeroed, 7 still held
     const settled = await holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 100, output: 100 }) }] });
     expect(settled).toMatchObject({ charged: 1n, balanceAfter: 0n });
-    const zeroings = await world.db.query<{ amount: string }>("SELECT amount::text FROM credit.flows WHERE person_id = $1 AND kind = 'zeroing' ORDER BY id", [person.id]);
+    const zeroings = await ctx.db.query<{ amount: string }>("SELECT amount::text FROM credit.flows WHERE person_id = $1 AND kind = 'zeroing' ORDER BY id", [person.id]);
     expect(zeroings.map((z) => z.amount)).toEqual(['93', '6']);
     expect(await activeHolds(person.id)).toEqual([]);
   });
 
   it('refuses a ledger key reused for a different transfer instead of answering with the first flow', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     const write = (amount: bigint) =>
-      world.get(Transactions).run((tx) =>
+      ctx.get(Transactions).run((tx) =>
         ledger.writeFlow(tx, { kind: 'adjustment', asset: 'haiku', amount, from: 'system:issuer', to: `person:${person.id}`, personId: person.id, idempotencyKey: `test:${person.id}` }),
       );
     const first = await write(5n);
@@ -187,7 +187,7 @@ describe('holds (reservations)', () => {
   });
 
   it('costs one round trip to place and one to settle (settings from memory), and none more on the way back', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     const warm = await holds.place(command(person.id)); // reads the settings once
     if (warm.status === 'placed') await holds.release(warm.hold.id);
     const cmd = command(person.id);
@@ -198,7 +198,7 @@ describe('holds (reservations)', () => {
       // one call of credit.place_hold — no settings read, no transaction statements
       expect(queries.mock.calls.map(([sql]) => sql)).toEqual([expect.stringContaining('credit.place_hold')]);
       queries.mockClear();
-      await world.get(Transactions).run((tx) =>
+      await ctx.get(Transactions).run((tx) =>
         holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 10, output: 10 }) }] }, tx),
       );
       const inside = queries.mock.calls.map(([sql]) => sql).filter((sql) => !/^(START TRANSACTION|SET TRANSACTION|COMMIT)/.test(sql));
@@ -209,21 +209,21 @@ describe('holds (reservations)', () => {
   });
 
   it('applies a settings change made by another instance to the very next hold (the cached settings are versioned)', async () => {
-    const person = await world.fundedPerson('haiku', 1000n);
+    const person = await ctx.fundedPerson('haiku', 1000n);
     const first = await holds.place(command(person.id));
     if (first.status !== 'placed') throw new Error('not placed');
     // Another instance lowers max_turns_in_flight to 1: this process's cache does not know.
-    const sealed = world.get(SecretBox).encrypt(JSON.stringify(1));
-    const previous = await world.db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'max_turns_in_flight'");
-    await world.db.query(
+    const sealed = ctx.get(SecretBox).encrypt(JSON.stringify(1));
+    const previous = await ctx.db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'max_turns_in_flight'");
+    await ctx.db.query(
       "INSERT INTO system_config (key, value, updated_at) VALUES ('max_turns_in_flight', $1, now()) ON CONFLICT (key) DO UPDATE SET value = $1",
       [sealed],
     );
     try {
       await expect(holds.place(command(person.id))).rejects.toBeInstanceOf(TurnsInFlightError);
     } finally {
-      if (previous[0]) await world.db.query("UPDATE system_config SET value = $1 WHERE key = 'max_turns_in_flight'", [previous[0].value]);
-      else await world.db.query("DELETE FROM system_config WHERE key = 'max_turns_in_flight'");
+      if (previous[0]) await ctx.db.query("UPDATE system_config SET value = $1 WHERE key = 'max_turns_in_flight'", [previous[0].value]);
+      else await ctx.db.query("DELETE FROM system_config WHERE key = 'max_turns_in_flight'");
       await holds.release(first.hold.id);
     }
     const again = await holds.place(command(person.id));
@@ -232,20 +232,20 @@ describe('holds (reservations)', () => {
   });
 
   it('reports a system:held balance that differs from the active holds', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     // A hold flow written without its credit.holds row: the kind of drift verify() must see.
-    await world.get(Transactions).run((tx) =>
+    await ctx.get(Transactions).run((tx) =>
       ledger.writeFlow(tx, { kind: 'hold', asset: 'haiku', amount: 3n, from: `person:${person.id}`, to: 'system:held', personId: person.id, idempotencyKey: `stray:${person.id}` }),
     );
     expect(await ledger.verify()).toMatchObject({ ok: false, heldMismatch: [{ asset: 'haiku', held: 3n, activeHolds: 0n }] });
-    await world.get(Transactions).run((tx) =>
+    await ctx.get(Transactions).run((tx) =>
       ledger.writeFlow(tx, { kind: 'release', asset: 'haiku', amount: 3n, from: 'system:held', to: `person:${person.id}`, personId: person.id, idempotencyKey: `unstray:${person.id}` }),
     );
   });
 
   it('reports a negative person balance that nothing recorded explains', async () => {
-    const person = await world.fundedPerson('haiku', 5n);
-    await world.get(Transactions).run((tx) =>
+    const person = await ctx.fundedPerson('haiku', 5n);
+    await ctx.get(Transactions).run((tx) =>
       ledger.writeFlow(tx, { kind: 'consumption', asset: 'haiku', amount: 8n, from: `person:${person.id}`, to: 'system:consumed', personId: person.id, idempotencyKey: `raw:${person.id}` }),
     );
     expect(await ledger.verify()).toMatchObject({ ok: false, unexplainedNegativeBalances: [{ personId: person.id, asset: 'haiku', balance: -3n }] });
@@ -257,7 +257,7 @@ describe('holds (reservations)', () => {
     const rates = fc.record({ input: rate, output: rate, cacheRead: rate, cacheWrite: rate });
     const setRates = async (model: string, r: Record<TokenKind, { num: number; den: number }>) => {
       for (const kind of ['input', 'output', 'cacheRead', 'cacheWrite'] as const) {
-        await world.get(OracleService).setRate({ model, tokenKind: kind, numerator: BigInt(r[kind].num), denominator: BigInt(r[kind].den) });
+        await ctx.get(OracleService).setRate({ model, tokenKind: kind, numerator: BigInt(r[kind].num), denominator: BigInt(r[kind].den) });
       }
     };
 
@@ -266,7 +266,7 @@ describe('holds (reservations)', () => {
       await fc.assert(
         fc.asyncProperty(rates, tokens, async (r, u) => {
           await setRates('prop-model', r);
-          const [row] = await world.db.query<{ credits: string }>('SELECT credits::text FROM credit.stage_charge($1, $2, $3)', ['prop-model', JSON.stringify(u), world.clock.now()]);
+          const [row] = await ctx.db.query<{ credits: string }>('SELECT credits::text FROM credit.stage_charge($1, $2, $3)', ['prop-model', JSON.stringify(u), ctx.clock.now()]);
           const map = new Map<TokenKind, Rate>((Object.keys(r) as TokenKind[]).map((k) => [k, { id: '0', tokenKind: k, numerator: BigInt(r[k].num), denominator: BigInt(r[k].den) }]));
           expect(BigInt(row.credits)).toBe(creditsFor(u, map));
         }),
@@ -288,7 +288,7 @@ describe('holds (reservations)', () => {
         rest: fc.constantFrom('input' as const, 'cacheRead' as const, 'cacheWrite' as const),
         outputShare: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
       });
-      const settings = world.get(SystemConfigService);
+      const settings = ctx.get(SystemConfigService);
       await settings.set('max_turns_in_flight', 1000);
       let settledRuns = 0;
       try {
@@ -296,7 +296,7 @@ describe('holds (reservations)', () => {
           fc.asyncProperty(scenario, async (s) => {
             await setRates(HAIKU, s.classifierRates);
             await setRates(SONNET, s.responderRates);
-            const person = await world.fundedPerson('sonnet', BigInt(s.balance));
+            const person = await ctx.fundedPerson('sonnet', BigInt(s.balance));
             const classifyIn = inputTokenBound('Classify the user message.', [{ content: s.message }]);
             const respondIn = inputTokenBound('the longest responder prompt', [...s.history.map((content) => ({ content })), { content: s.message }]);
             const cmd = command(person.id, { classify: { inputTokens: classifyIn, maxTokens: 10 }, respond: { inputTokens: respondIn, maxTokens: 1024 } });

@@ -4,7 +4,7 @@ import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
 import { CREDIT_SEAM, LedgerKeyReusedError, type CreditSeam } from '@loomworks/credit';
 import { LedgerService } from '@loomworks/credit/staff';
-import { createCreditWorld, uniqueEmail, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext, uniqueEmail } from '../support/test-context';
 
 /**
  * Random sequences of issue / claim / consume / referral / adjust / suspend / reactivate / delete
@@ -38,18 +38,18 @@ interface ModelPerson {
 }
 
 describe('ledger properties', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    world = await createCreditWorld();
+    ctx = await TestContext.create();
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('keeps balances equal to the model and every invariant, after every step of any sequence', async () => {
-    const seam = world.app.get<CreditSeam>(CREDIT_SEAM);
-    const ledger = world.get(LedgerService);
-    const persons = world.get(PersonsService);
-    const transactions = world.get(Transactions);
+    const seam = ctx.get<CreditSeam>(CREDIT_SEAM);
+    const ledger = ctx.get(LedgerService);
+    const persons = ctx.get(PersonsService);
+    const transactions = ctx.get(Transactions);
     const people: ModelPerson[] = [];
     /** referred person → the referrer their referral credit went to */
     const referrers = new Map<string, string>();

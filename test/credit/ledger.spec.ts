@@ -3,20 +3,20 @@ import { Transactions } from '@loomworks/database';
 import { InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
 import { ConsumptionService, LedgerService } from '@loomworks/credit/staff';
 import { PersonNotFoundError } from '@loomworks/persons';
-import { createCreditWorld, type CreditWorld } from '../support/credit-fixtures';
+import { TestContext } from '../support/test-context';
 
 describe('ledger', () => {
-  let world: CreditWorld;
+  let ctx: TestContext;
   let ledger: LedgerService;
   let transactions: Transactions;
 
   beforeAll(async () => {
-    world = await createCreditWorld();
-    ledger = world.get(LedgerService);
-    transactions = world.get(Transactions);
+    ctx = await TestContext.create();
+    ledger = ctx.get(LedgerService);
+    transactions = ctx.get(Transactions);
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
   describe('flows are append-only', () => {
     it.each([
@@ -24,17 +24,17 @@ describe('ledger', () => {
       ['DELETE', 'DELETE FROM credit.flows'],
       ['TRUNCATE', 'TRUNCATE credit.flows CASCADE'],
     ])('the database refuses %s', async (op, sql) => {
-      await world.fundedPerson();
-      const before = await world.db.query('SELECT id, amount FROM credit.flows ORDER BY id');
-      await expect(world.db.query(sql)).rejects.toThrow(`credit.flows is append-only: ${op} refused`);
-      expect(await world.db.query('SELECT id, amount FROM credit.flows ORDER BY id')).toEqual(before);
+      await ctx.fundedPerson();
+      const before = await ctx.db.query('SELECT id, amount FROM credit.flows ORDER BY id');
+      await expect(ctx.db.query(sql)).rejects.toThrow(`credit.flows is append-only: ${op} refused`);
+      expect(await ctx.db.query('SELECT id, amount FROM credit.flows ORDER BY id')).toEqual(before);
     });
   });
 
   it('keeps balances by trigger: the issuance credits the person and debits the issuer', async () => {
-    const person = await world.fundedPerson('sonnet', 750n);
+    const person = await ctx.fundedPerson('sonnet', 750n);
     expect(await ledger.balances(person.id)).toEqual([{ asset: 'sonnet', amount: 750n }]);
-    const [slot] = await world.db.query<{ party: string; slot: number; amount: string }>(
+    const [slot] = await ctx.db.query<{ party: string; slot: number; amount: string }>(
       "SELECT party, slot, amount::text FROM credit.balances WHERE party = $1",
       [personParty(person.id)],
     );
@@ -42,7 +42,7 @@ describe('ledger', () => {
   });
 
   it('nets a self-transfer to zero', async () => {
-    const person = await world.fundedPerson('haiku', 100n);
+    const person = await ctx.fundedPerson('haiku', 100n);
     await transactions.run((tx) =>
       ledger.writeFlow(tx, { kind: 'reversal', asset: 'haiku', amount: 40n, from: personParty(person.id), to: personParty(person.id), personId: person.id }),
     );
@@ -50,7 +50,7 @@ describe('ledger', () => {
   });
 
   it('returns the first flow for a repeated idempotency key and writes no second', async () => {
-    const person = await world.fundedPerson();
+    const person = await ctx.fundedPerson();
     const write = () =>
       transactions.run((tx) =>
         ledger.writeFlow(tx, {
@@ -62,11 +62,11 @@ describe('ledger', () => {
     const second = await write();
     expect(first.created).toBe(true);
     expect(second).toEqual({ flow: first.flow, created: false });
-    expect(await world.db.query('SELECT 1 FROM credit.flows WHERE idempotency_key = $1', [`test:${person.id}`])).toHaveLength(1);
+    expect(await ctx.db.query('SELECT 1 FROM credit.flows WHERE idempotency_key = $1', [`test:${person.id}`])).toHaveLength(1);
   });
 
   it('refuses flows of a non-positive amount', async () => {
-    const person = await world.fundedPerson();
+    const person = await ctx.fundedPerson();
     await expect(
       transactions.run((tx) => ledger.writeFlow(tx, { kind: 'adjustment', asset: 'haiku', amount: 0n, from: 'system:issuer', to: personParty(person.id), personId: person.id })),
     ).rejects.toBeInstanceOf(InvalidAmountError);
@@ -74,8 +74,8 @@ describe('ledger', () => {
 
   describe('adjustments', () => {
     it('credit from and debit to system:issuer with the reason and actor recorded', async () => {
-      const person = await world.fundedPerson('haiku', 100n);
-      const admin = await world.newPerson();
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const admin = await ctx.newPerson();
       const up = await ledger.adjust({ personId: person.id, asset: 'haiku', amount: 25n, reason: ' goodwill ', actorPersonId: admin.id });
       expect(up).toMatchObject({ kind: 'adjustment', amount: 25n, from: 'system:issuer', to: personParty(person.id), metadata: { reason: 'goodwill', actorPersonId: admin.id } });
       const down = await ledger.adjust({ personId: person.id, asset: 'haiku', amount: -200n, reason: 'clawback', actorPersonId: admin.id });
@@ -89,15 +89,15 @@ describe('ledger', () => {
       [{ asset: 'platinum' }, UnknownAssetError],
       [{ personId: '00000000-0000-4000-8000-000000000000' }, PersonNotFoundError],
     ])('refuses %p and writes nothing', async (bad, error) => {
-      const person = await world.fundedPerson();
-      const flowsBefore = await world.db.query('SELECT count(*) FROM credit.flows');
+      const person = await ctx.fundedPerson();
+      const flowsBefore = await ctx.db.query('SELECT count(*) FROM credit.flows');
       await expect(ledger.adjust({ personId: person.id, asset: 'haiku', amount: 10n, reason: 'r', actorPersonId: null, ...bad })).rejects.toBeInstanceOf(error);
-      expect(await world.db.query('SELECT count(*) FROM credit.flows')).toEqual(flowsBefore);
+      expect(await ctx.db.query('SELECT count(*) FROM credit.flows')).toEqual(flowsBefore);
     });
   });
 
   it('pages a person\'s flows newest first with a stable cursor', async () => {
-    const person = await world.fundedPerson('haiku', 10n);
+    const person = await ctx.fundedPerson('haiku', 10n);
     for (let i = 1; i <= 4; i++) await ledger.adjust({ personId: person.id, asset: 'haiku', amount: BigInt(i), reason: `r${i}`, actorPersonId: null });
     const first = await ledger.flows(person.id, { limit: 2 });
     expect(first.items.map((f) => f.amount)).toEqual([4n, 3n]);
@@ -112,47 +112,47 @@ describe('ledger', () => {
   });
 
   it('verify reports drift when a balance row is corrupted', async () => {
-    const person = await world.fundedPerson('opus', 300n);
+    const person = await ctx.fundedPerson('opus', 300n);
     const party = personParty(person.id);
-    await world.db.query("UPDATE credit.balances SET amount = amount + 7 WHERE party = $1 AND asset = 'opus'", [party]);
+    await ctx.db.query("UPDATE credit.balances SET amount = amount + 7 WHERE party = $1 AND asset = 'opus'", [party]);
     const report = await ledger.verify();
     expect(report.ok).toBe(false);
     expect(report.drift).toEqual([{ party, asset: 'opus', balance: 307n, sumOfFlows: 300n }]);
     expect(report.unbalancedAssets).toEqual([{ asset: 'opus', sum: 7n }]);
     expect(report.checkedFlows).toBeGreaterThan(0);
-    await world.db.query("UPDATE credit.balances SET amount = amount - 7 WHERE party = $1 AND asset = 'opus'", [party]);
+    await ctx.db.query("UPDATE credit.balances SET amount = amount - 7 WHERE party = $1 AND asset = 'opus'", [party]);
   });
 
   describe('incremental verification', () => {
     const checkpoint = async () =>
-      (await world.db.query<{ through: string; flows: number }>('SELECT through_flow_id::text AS through, flows::int AS flows FROM credit.verification_checkpoint'))[0];
-    const flowCount = async () => (await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.flows'))[0].n;
+      (await ctx.db.query<{ through: string; flows: number }>('SELECT through_flow_id::text AS through, flows::int AS flows FROM credit.verification_checkpoint'))[0];
+    const flowCount = async () => (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.flows'))[0].n;
 
     it('folds final flows into the verified sums and still counts and checks every flow', async () => {
-      await world.fundedPerson('haiku', 40n);
+      await ctx.fundedPerson('haiku', 40n);
       await ledger.checkpoint();
       const report = await ledger.verify();
       expect(report).toMatchObject({ ok: true, checkedFlows: await flowCount() });
-      const [{ max }] = await world.db.query<{ max: string }>('SELECT max(id)::text AS max FROM credit.flows');
+      const [{ max }] = await ctx.db.query<{ max: string }>('SELECT max(id)::text AS max FROM credit.flows');
       expect(await checkpoint()).toEqual({ through: max, flows: await flowCount() });
     });
 
     it('finds a corrupted balance whose flows are all behind the checkpoint', async () => {
-      const person = await world.fundedPerson('sonnet', 120n);
+      const person = await ctx.fundedPerson('sonnet', 120n);
       await ledger.checkpoint(); // the issuance is now folded
       const party = personParty(person.id);
-      await world.db.query("UPDATE credit.balances SET amount = amount - 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
+      await ctx.db.query("UPDATE credit.balances SET amount = amount - 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
       const report = await ledger.verify();
       expect(report.drift).toEqual([{ party, asset: 'sonnet', balance: 100n, sumOfFlows: 120n }]);
       expect(report.ok).toBe(false);
-      await world.db.query("UPDATE credit.balances SET amount = amount + 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
+      await ctx.db.query("UPDATE credit.balances SET amount = amount + 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
     });
 
     it('never checkpoints past a flow that commits after a higher-numbered one', async () => {
-      const early = await world.fundedPerson('haiku', 500n);
-      const late = await world.fundedPerson('haiku', 500n);
+      const early = await ctx.fundedPerson('haiku', 500n);
+      const late = await ctx.fundedPerson('haiku', 500n);
       // flow N is taken by a transaction that stays open; flow N+1 commits first
-      const open = new Client({ connectionString: world.db.url });
+      const open = new Client({ connectionString: ctx.db.url });
       await open.connect();
       try {
         await open.query('BEGIN');
@@ -184,7 +184,7 @@ describe('ledger', () => {
 
     /** Holds a consumption of `personId` uncommitted in a separate connection until released. */
     async function holdConsumption(personId: string) {
-      const client = new Client({ connectionString: world.db.url });
+      const client = new Client({ connectionString: ctx.db.url });
       await client.connect();
       await client.query('BEGIN');
       await client.query(
@@ -199,12 +199,12 @@ describe('ledger', () => {
       Promise.race([promise.then(() => 'done' as const), new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), ms))]);
 
     it('lets another person\'s consumption commit while one person\'s write is open', async () => {
-      const consumption = world.get(ConsumptionService);
+      const consumption = ctx.get(ConsumptionService);
       const slotOf = async (id: string) =>
-        (await world.db.query<{ s: number }>("SELECT credit.balance_slot('system:consumed', $1) AS s", [id]))[0].s;
-      const a = await world.fundedPerson();
-      let b = await world.fundedPerson();
-      while ((await slotOf(b.id)) === (await slotOf(a.id))) b = await world.fundedPerson();
+        (await ctx.db.query<{ s: number }>("SELECT credit.balance_slot('system:consumed', $1) AS s", [id]))[0].s;
+      const a = await ctx.fundedPerson();
+      let b = await ctx.fundedPerson();
+      while ((await slotOf(b.id)) === (await slotOf(a.id))) b = await ctx.fundedPerson();
 
       const held = await holdConsumption(a.id);
       try {
@@ -223,10 +223,10 @@ describe('ledger', () => {
     });
 
     it('spreads system balances over slots and sums them on read', async () => {
-      const rows = await world.db.query<{ slots: number; total: string }>(
+      const rows = await ctx.db.query<{ slots: number; total: string }>(
         "SELECT count(*)::int AS slots, sum(amount)::text AS total FROM credit.balances WHERE party = 'system:issuer' AND asset = 'haiku'",
       );
-      const [{ sum }] = await world.db.query<{ sum: string }>(
+      const [{ sum }] = await ctx.db.query<{ sum: string }>(
         "SELECT (sum(amount) FILTER (WHERE to_party = 'system:issuer') - sum(amount) FILTER (WHERE from_party = 'system:issuer'))::text AS sum FROM credit.flows WHERE asset = 'haiku' AND 'system:issuer' IN (from_party, to_party)",
       );
       expect(rows[0].slots).toBeGreaterThan(1);

@@ -1,26 +1,19 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CREDIT_SEAM, type CreditSeam } from '@loomworks/credit';
 import { PermissiveCreditSeam } from '@loomworks/credit/testing';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { TestContext } from '../support/test-context';
 
 // How suites that are not about credit (converse routing, auth) bind the permissive seam.
 describe('PermissiveCreditSeam bound with overrideProvider(CREDIT_SEAM)', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
   const permissive = new PermissiveCreditSeam();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url, { override: (b) => b.overrideProvider(CREDIT_SEAM).useValue(permissive) });
+    ctx = await TestContext.create({ override: (b) => b.overrideProvider(CREDIT_SEAM).useValue(permissive) });
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => ctx.close());
 
   it('is what the app injects, resolving anyone to the lowest tier and recording nothing', async () => {
-    const seam = app.get<CreditSeam>(CREDIT_SEAM);
+    const seam = ctx.get<CreditSeam>(CREDIT_SEAM);
     expect(seam).toBe(permissive);
     expect(await seam.resolveCredit('00000000-0000-4000-8000-000000000001')).toEqual({
       asset: 'haiku',
@@ -35,7 +28,7 @@ describe('PermissiveCreditSeam bound with overrideProvider(CREDIT_SEAM)', () => 
     });
     expect(result.charged).toBe(0n);
     expect(permissive.consumptions).toHaveLength(1);
-    expect(await db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
+    expect(await ctx.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
     expect(await seam.personFlows('00000000-0000-4000-8000-000000000001')).toEqual({ items: [], nextCursor: null });
   });
 
