@@ -7,7 +7,10 @@ import { OperationsModule } from '@loomworks/operations';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
-import { AdminService } from './admin.service';
+import { AdminAccountsService } from './admin-accounts.service';
+import { AdminGrantsService } from './admin-grants.service';
+import { AdminLedgerService } from './admin-ledger.service';
+import { AdminSettingsService } from './admin-settings.service';
 import { AuditService } from './audit.service';
 import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
@@ -19,6 +22,6 @@ import { WebhooksController } from './http/webhooks.controller';
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
   controllers: [AdminController, ReconciliationController, WebhooksController, EventsController],
-  providers: [MailLogService, RecoveryLinksService, AuditService, AdminService],
+  providers: [MailLogService, RecoveryLinksService, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService],
 })
 export class AdminModule {}

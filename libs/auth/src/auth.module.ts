@@ -5,6 +5,7 @@ import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminTokensService } from './admin-tokens.service';
+import { ClaimsService } from './claims.service';
 import { AuthHousekeeping } from './housekeeping.service';
 import { AuthController } from './http/auth.controller';
 import { ClaimController } from './http/claim.controller';
@@ -32,6 +33,7 @@ import { WebAuthnService } from './webauthn.service';
     LoginThrottle,
     SessionsService,
     SignupService,
+    ClaimsService,
     LoginService,
     PasskeysService,
     RecoveryService,

@@ -14,6 +14,7 @@ import { GrantsRepository } from './persistence/grants.repository';
 import { HoldsRepository } from './persistence/holds.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
+import { TierModelsCheck } from './tier-models-check.service';
 import { TiersService } from './tiers.service';
 
 /**
@@ -37,7 +38,8 @@ import { TiersService } from './tiers.service';
     GrantsService,
     ConsumptionService,
     LifecycleService,
+    TierModelsCheck,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, ConsumptionService],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, ConsumptionService, TierModelsCheck],
 })
 export class CreditCoreModule {}

@@ -9,6 +9,7 @@ import { KeyResolver } from './key-resolver.service';
 import { AnthropicLlmClient } from './llm/anthropic-llm-client';
 import { LLM_CLIENT } from './llm/llm-client';
 import { MembershipService } from './membership.service';
+import { OperatorKeyService } from './operator-key.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
 
 @Module({
@@ -17,6 +18,7 @@ import { ConversationsRepository } from './persistence/conversations.repository'
   providers: [
     ConversationsRepository,
     MembershipService,
+    OperatorKeyService,
     KeyResolver,
     ConverseService,
     ConversationsService,

@@ -4,7 +4,10 @@ import { CurrentPerson, Roles } from '@loomworks/auth';
 import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
-import { AdminService } from '../admin.service';
+import { AdminAccountsService } from '../admin-accounts.service';
+import { AdminGrantsService } from '../admin-grants.service';
+import { AdminLedgerService } from '../admin-ledger.service';
+import { AdminSettingsService } from '../admin-settings.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
@@ -30,7 +33,10 @@ const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedErr
 @Controller('admin')
 export class AdminController {
   constructor(
-    private readonly admin: AdminService,
+    private readonly grants: AdminGrantsService,
+    private readonly accounts: AdminAccountsService,
+    private readonly ledger: AdminLedgerService,
+    private readonly settings: AdminSettingsService,
     private readonly audit: AuditService,
     private readonly mailLog: MailLogService,
     private readonly recoveryLinks: RecoveryLinksService,
@@ -69,7 +75,7 @@ export class AdminController {
     'idempotency_key_in_progress',
   )
   issueGrant(@CurrentPerson() actor: Person, @Body() body: IssueGrantDto, @IdempotencyKey() key?: string): Promise<IssuedGrantSchema> {
-    return this.admin.issueGrant(actor, body, key);
+    return this.grants.issueGrant(actor, body, key);
   }
 
   @Get('grants')
@@ -77,7 +83,7 @@ export class AdminController {
   @ApiOkResponse({ type: GrantPageSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
   listGrants(@Query() query: GrantQueryDto): Promise<GrantPageSchema> {
-    return this.admin.listGrants(query);
+    return this.grants.listGrants(query);
   }
 
   @Post('grants/:id/revoke')
@@ -86,7 +92,7 @@ export class AdminController {
   @ApiOkResponse({ type: GrantViewSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'grant_not_found', 'grant_already_claimed')
   revoke(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<GrantViewSchema> {
-    return this.admin.revokeGrant(actor, id);
+    return this.grants.revokeGrant(actor, id);
   }
 
   @Post('grants/:id/reissue')
@@ -95,7 +101,7 @@ export class AdminController {
   @ApiOkResponse({ type: IssuedGrantSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'grant_not_found', 'grant_already_claimed', 'grant_revoked')
   reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}): Promise<IssuedGrantSchema> {
-    return this.admin.reissueGrant(actor, id, body?.sendEmail);
+    return this.grants.reissueGrant(actor, id, body?.sendEmail);
   }
 
   @Get('eligibility')
@@ -103,7 +109,7 @@ export class AdminController {
   @ApiOkResponse({ type: EligibilitySchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_email')
   eligibility(@Query() query: EmailQueryDto): Promise<EligibilitySchema> {
-    return this.admin.eligibility(query.email);
+    return this.grants.eligibility(query.email);
   }
 
   @Get('persons')
@@ -111,7 +117,7 @@ export class AdminController {
   @ApiOkResponse({ type: PersonListSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_email')
   searchPersons(@Query() query: EmailQueryDto): Promise<PersonListSchema> {
-    return this.admin.searchPersons(query.email);
+    return this.accounts.searchPersons(query.email);
   }
 
   @Post('persons/:id/suspend')
@@ -120,7 +126,7 @@ export class AdminController {
   @ApiOkResponse({ type: PersonViewSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
   suspend(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
-    return this.admin.changeAccount(actor, id, 'suspend');
+    return this.accounts.changeAccount(actor, id, 'suspend');
   }
 
   @Post('persons/:id/reactivate')
@@ -129,7 +135,7 @@ export class AdminController {
   @ApiOkResponse({ type: PersonViewSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
   reactivate(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
-    return this.admin.changeAccount(actor, id, 'reactivate');
+    return this.accounts.changeAccount(actor, id, 'reactivate');
   }
 
   @Post('persons/:id/delete')
@@ -138,7 +144,7 @@ export class AdminController {
   @ApiOkResponse({ type: PersonViewSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found', 'invalid_account_transition')
   delete(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string): Promise<PersonViewSchema> {
-    return this.admin.changeAccount(actor, id, 'delete');
+    return this.accounts.changeAccount(actor, id, 'delete');
   }
 
   @Post('persons/:id/adjustments')
@@ -157,7 +163,7 @@ export class AdminController {
     'ledger_key_reused',
   )
   adjust(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: AdjustmentDto, @IdempotencyKey() key?: string): Promise<FlowViewSchema> {
-    return this.admin.adjust(actor, id, body, key);
+    return this.ledger.adjust(actor, id, body, key);
   }
 
   @Get('persons/:id/credit')
@@ -165,14 +171,14 @@ export class AdminController {
   @ApiOkResponse({ type: PersonCreditSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found')
   personCredit(@Param('id', Uuid) id: string, @Query() query: PageQueryDto): Promise<PersonCreditSchema> {
-    return this.admin.personCredit(id, query);
+    return this.ledger.personCredit(id, query);
   }
 
   @Get('ledger/verify')
   @ApiOperation({ summary: 'Check the ledger invariants' })
   @ApiOkResponse({ type: LedgerVerificationSchema })
   verifyLedger(): Promise<LedgerVerificationSchema> {
-    return this.admin.verifyLedger();
+    return this.ledger.verifyLedger();
   }
 
   @Get('audit')
@@ -187,7 +193,7 @@ export class AdminController {
   @ApiOperation({ summary: 'The oracle rates in force' })
   @ApiOkResponse({ type: RateTableSchema })
   rates(): Promise<RateTableSchema> {
-    return this.admin.rates();
+    return this.settings.rates();
   }
 
   @Put('rates')
@@ -195,14 +201,14 @@ export class AdminController {
   @ApiOkResponse({ type: RateTableSchema, description: 'the rate table with the change' })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_rate')
   setRate(@CurrentPerson() actor: Person, @Body() body: RateDto): Promise<RateTableSchema> {
-    return this.admin.setRate(actor, body);
+    return this.settings.setRate(actor, body);
   }
 
   @Get('config')
   @ApiOperation({ summary: 'The typed settings (secrets as set/unset)' })
   @ApiOkResponse({ type: SettingsSchema })
   config(): Promise<SettingsSchema> {
-    return this.admin.configView();
+    return this.settings.configView();
   }
 
   @Put('config/:key')
@@ -210,6 +216,6 @@ export class AdminController {
   @ApiOkResponse({ type: SettingsSchema, description: 'the settings with the change' })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'unknown_setting', 'invalid_setting')
   setConfig(@CurrentPerson() actor: Person, @Param('key') key: string, @Body() body: ConfigValueDto): Promise<SettingsSchema> {
-    return this.admin.setConfig(actor, key, body.value);
+    return this.settings.setConfig(actor, key, body.value);
   }
 }

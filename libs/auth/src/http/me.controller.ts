@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, PageQueryDto } from '@loomworks/common';
-import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView, jsonAmount } from '@loomworks/credit';
-import { IdempotencyService } from '@loomworks/database';
+import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView } from '@loomworks/credit';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
+import { ClaimsService } from '../claims.service';
 import { CurrentPerson } from './decorators';
 import { ClaimTokenDto } from './dto';
 import { ClaimResultSchema, EngagementListSchema } from '../views';
@@ -15,7 +15,7 @@ import { ClaimResultSchema, EngagementListSchema } from '../views';
 export class MeController {
   constructor(
     private readonly persons: PersonsService,
-    private readonly idempotency: IdempotencyService,
+    private readonly claims: ClaimsService,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
   ) {}
 
@@ -65,10 +65,7 @@ export class MeController {
     'idempotency_key_in_progress',
   )
   claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @IdempotencyKey() key?: string): Promise<ClaimResultSchema> {
-    return this.idempotency.run(`me.claims:${person.id}`, key, body, async (tx) => {
-      const result = await this.credit.claimGrant({ claimToken: body.claimToken, personId: person.id, email: person.email }, tx);
-      return { grantId: result.grantId, asset: result.asset, amount: jsonAmount(result.amount), balanceAfter: jsonAmount(result.balanceAfter) };
-    });
+    return this.claims.claimForPerson({ person, claimToken: body.claimToken, idempotencyKey: key });
   }
 
   @Put('llm-key')

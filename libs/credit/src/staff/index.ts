@@ -7,3 +7,4 @@ export { TiersService } from '../tiers.service';
 export { ConsumptionService } from '../consumption.service';
 export { LifecycleService } from '../lifecycle.service';
 export { HoldsService } from '../holds.service';
+export { TierModelsCheck } from '../tier-models-check.service';

@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiPr
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
 import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, PageQueryDto, ValidationFailedError } from '@loomworks/common';
-import { type Person, PersonsService } from '@loomworks/persons';
+import type { Person } from '@loomworks/persons';
 import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
-import { MembershipService } from '../membership.service';
+import { OperatorKeyService } from '../operator-key.service';
 import { ConversationPageSchema, ConverseResponseSchema, TurnListSchema } from '../views';
 
 class ConverseDto {
@@ -32,8 +32,7 @@ export class EngagementsController {
   constructor(
     private readonly converseService: ConverseService,
     private readonly conversations: ConversationsService,
-    private readonly membership: MembershipService,
-    private readonly persons: PersonsService,
+    private readonly operatorKey: OperatorKeyService,
   ) {}
 
   @Post('converse')
@@ -87,7 +86,6 @@ export class EngagementsController {
   @ApiOperation({ summary: "Set the engagement's operator LLM key (owner only; stored encrypted, never returned)" })
   @ApiNoContentResponse()
   async setOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuid('engagementId')) engagementId: string, @Body() body: LlmKeyDto) {
-    await this.membership.requireOwner(engagementId, person.id);
-    await this.persons.setEngagementLlmKey(engagementId, body.apiKey);
+    await this.operatorKey.set({ engagementId, personId: person.id, apiKey: body.apiKey });
   }
 }

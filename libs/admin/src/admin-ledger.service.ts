@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { asPersonFlow, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
+import { IdempotencyService } from '@loomworks/database';
+import { PersonsService, type Person } from '@loomworks/persons';
+import { AuditService } from './audit.service';
+
+/** Staff's ledger use cases: audited manual adjustments, a person's credit and flows, verification. */
+@Injectable()
+export class AdminLedgerService {
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly audit: AuditService,
+    private readonly persons: PersonsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** With an Idempotency-Key, a retried adjustment answers the first flow instead of adjusting twice. */
+  adjust(actor: Person, personId: string, input: { asset: string; amount: number; reason: string }, idempotencyKey?: string) {
+    return this.idempotency.run(`admin.adjustments:${actor.id}:${personId}`, idempotencyKey, input, async (tx) => {
+      await this.persons.getById(personId, tx);
+      const flow = await this.ledger.adjust({ personId, asset: input.asset, amount: BigInt(input.amount), reason: input.reason, actorPersonId: actor.id }, tx);
+      await this.audit.record(tx, {
+        actorPersonId: actor.id,
+        action: 'person.adjust',
+        subjectType: 'person',
+        subjectId: personId,
+        details: { asset: input.asset, amount: input.amount, reason: input.reason, flowId: flow.id },
+      });
+      return flowView(asPersonFlow(flow, personId));
+    });
+  }
+
+  async personCredit(personId: string, page: { limit?: number; cursor?: string }) {
+    await this.persons.getById(personId);
+    const [credit, flows] = await Promise.all([this.ledger.creditSummary(personId), this.ledger.flows(personId, page)]);
+    const { balances, holds } = creditSummaryView(credit);
+    return { balances, holds, flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
+  }
+
+  async verifyLedger() {
+    const report = await this.ledger.verify();
+    return {
+      ok: report.ok,
+      checkedFlows: report.checkedFlows,
+      drift: report.drift.map((d) => ({ party: d.party, asset: d.asset, balance: jsonAmount(d.balance), sumOfFlows: jsonAmount(d.sumOfFlows) })),
+      unbalancedAssets: report.unbalancedAssets.map((u) => ({ asset: u.asset, sum: jsonAmount(u.sum) })),
+      duplicateIdempotencyKeys: report.duplicateIdempotencyKeys,
+      heldMismatch: report.heldMismatch.map((h) => ({ asset: h.asset, held: jsonAmount(h.held), activeHolds: jsonAmount(h.activeHolds) })),
+      unexplainedNegativeBalances: report.unexplainedNegativeBalances.map((n) => ({ personId: n.personId, asset: n.asset, balance: jsonAmount(n.balance) })),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { jsonAmount, type TokenKind } from '@loomworks/credit';
+import { OracleService, TierModelsCheck } from '@loomworks/credit/staff';
+import { Transactions } from '@loomworks/database';
+import type { Person } from '@loomworks/persons';
+import { SETTINGS, settingKey, SystemConfigService } from '@loomworks/system-config';
+import { AuditService } from './audit.service';
+
+/** Staff's settings use cases: the rate table and system config, each change audited. */
+@Injectable()
+export class AdminSettingsService {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly audit: AuditService,
+    private readonly oracle: OracleService,
+    private readonly settings: SystemConfigService,
+    private readonly tierModels: TierModelsCheck,
+  ) {}
+
+  async rates() {
+    const rows = await this.oracle.currentRates();
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        model: r.model,
+        tokenKind: r.tokenKind,
+        creditsPerMillion: r.denominator === 1n ? jsonAmount(r.numerator) : `${r.numerator}/${r.denominator}`,
+        effectiveFrom: r.effectiveFrom.toISOString(),
+      })),
+    };
+  }
+
+  async setRate(actor: Person, input: { model: string; tokenKind: TokenKind; creditsPerMillion: number }) {
+    await this.transactions.run(async (tx) => {
+      const row = await this.oracle.setRate({ model: input.model, tokenKind: input.tokenKind, numerator: BigInt(input.creditsPerMillion) }, tx);
+      await this.audit.record(tx, { actorPersonId: actor.id, action: 'rate.set', subjectType: 'rate', subjectId: row.id, details: { ...input } });
+    });
+    return this.rates();
+  }
+
+  async configView() {
+    const views = await this.settings.list();
+    return { items: views.map((v) => (v.secret ? { key: v.key, secret: true, isSet: v.isSet } : { key: v.key, secret: false, value: v.value })) };
+  }
+
+  /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */
+  async setConfig(actor: Person, key: string, value: unknown) {
+    const name = settingKey(key);
+    const secret = (SETTINGS[name] as { secret?: boolean }).secret === true;
+    await this.transactions.run(async (tx) => {
+      await this.settings.set(name, value, tx);
+      if (this.tierModels.concerns(name)) await this.tierModels.assertRoutableAndPriced(tx);
+      // A secret's value never enters the trail.
+      await this.audit.record(tx, { actorPersonId: actor.id, action: 'config.set', subjectType: 'config', subjectId: name, details: secret ? {} : { value } });
+    });
+    return this.configView();
+  }
+}
