@@ -131,6 +131,9 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
     // a query string doesn't hide the route
     expect((await world.http().post('/admin/grants?limit=1').set(bearer()).send({}).expect(400)).body.error).toBe('validation_failed');
     expect((await world.http().delete('/admin/audit?limit=1').set(bearer()).expect(405)).headers.allow).toBe('GET, HEAD');
+    // routes that plugins register (the OpenAPI document and its UI) too
+    expect((await world.http().post('/docs-json').expect(405)).headers.allow).toBe('GET, HEAD');
+    expect((await world.http().delete('/docs').expect(405)).headers.allow).toBe('GET, HEAD');
   });
 
   describe('Idempotency-Key', () => {
