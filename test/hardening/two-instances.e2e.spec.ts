@@ -111,4 +111,29 @@ describe('two API processes on one database', () => {
     const balancesAfter = answers.map((a) => Number(a.body.credit.balanceAfter));
     expect(new Set(balancesAfter).size).toBe(4); // serialised per person across both processes: no two turns saw the same balance
   });
+
+  it('hold across both: parallel turns of a person whose credit covers 3 never spend more than it', async () => {
+    const email = uniqueEmail('scarce');
+    // a full turn holds 7 haiku credits (classify 1 + respond 6); the provider reports all it could
+    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 21n });
+    const who = await world.signup({ email, claimToken });
+    fake.reset({
+      latencyMs: 20,
+      usage: (r) => ({ input_tokens: Buffer.byteLength(r.system) + r.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0), output_tokens: r.maxTokens }),
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(i, 'POST', `/engagements/${who.person.personalEngagementId}/converse`, { token: who.sessionToken, body: { message: `scarce turn ${i}` } }),
+      ),
+    );
+    const outcomes = answers.map((a) => (a.status === 200 ? a.body.status : `${a.status} ${a.body?.error}`));
+    for (const outcome of outcomes) expect(['ok', 'credit_exhausted', '429 turns_in_flight']).toContain(outcome);
+    const ok = answers.filter((a) => a.status === 200 && a.body.status === 'ok');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    const charged = ok.reduce((sum, a) => sum + Number(a.body.credit.charged), 0);
+    expect(charged).toBeLessThanOrEqual(21);
+    for (const a of ok) expect(a.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
+    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(21n - BigInt(charged));
+    expect(await world.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+  });
 });

@@ -176,6 +176,29 @@ describe('webhooks', () => {
       expect((await get('/admin/webhooks').expect(200)).body.items[0]).toMatchObject({ failing: false });
     });
 
+    it('retries on the whole schedule (5 s, 30 s, 2 min, 10 min, 1 h, 6 h), never sooner, then gives up', async () => {
+      const { body: endpoint } = await register({ url: receiver.url, events: ['grant.revoked'] }).expect(201);
+      receiver.failNext(1000);
+      await record('grant.revoked', { grantId: 'g-never' });
+      await drain();
+      expect(receiver.received).toHaveLength(1);
+      for (const [i, delay] of [5, 30, 120, 600, 3600, 21_600].entries()) {
+        advanceSeconds(delay - 1);
+        await drain();
+        expect({ retry: i + 1, attempts: receiver.received.length }).toEqual({ retry: i + 1, attempts: i + 1 }); // not before its time
+        advanceSeconds(1);
+        await drain();
+        expect({ retry: i + 1, attempts: receiver.received.length }).toEqual({ retry: i + 1, attempts: i + 2 });
+      }
+      advanceSeconds(7 * 86_400);
+      await drain();
+      expect(receiver.received).toHaveLength(7); // given up after the sixth retry
+      const log = await get(`/admin/webhooks/${endpoint.id}/deliveries?limit=100`).expect(200);
+      expect(log.body.items.map((d: { attempt: number; status: string }) => [d.attempt, d.status])).toEqual(
+        [7, 6, 5, 4, 3, 2, 1].map((attempt) => [attempt, 'failed']),
+      );
+    });
+
     it('never delivers the events of a rolled-back transaction', async () => {
       await register({ url: receiver.url, events: ['grant.issued'] }).expect(201);
       await expect(
