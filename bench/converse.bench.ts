@@ -1,7 +1,8 @@
 /**
- * Overhead of a system-key turn (account gate, tier resolution, consumption flows in the turn's
+ * Overhead of a system-key turn (the hold placed before the LLM calls, settled in the turn's
  * transaction) versus an own-key turn (neither), both against a zero-latency fake Messages API,
- * over real HTTP, in one run. Run: npm run bench
+ * over real HTTP, in one run; then the authenticated reads `GET /me/credit` beside `GET /me`, and
+ * `GET /me` beside `GET /health`. Run: npm run bench
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -53,6 +54,12 @@ async function run(databaseUrl: string, fake: FakeAnthropic) {
   const ownKeyPerson = await newPerson(false);
   await persons.setPersonLlmKey(ownKeyPerson.person.id, 'own-key');
 
+  const get = (path: string, token?: string) => async () => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+
   const turn = (who: { person: { personalEngagementId: string }; token: string }) => async () => {
     const res = await fetch(`http://127.0.0.1:${port}/engagements/${who.person.personalEngagementId}/converse`, {
       method: 'POST',
@@ -69,9 +76,23 @@ async function run(databaseUrl: string, fake: FakeAnthropic) {
   console.log(`\nconverse turns/s over ${SECONDS}s each, ${CONCURRENCY} concurrent clients, zero-latency fake LLM`);
   console.table([
     { key: 'own key (no gate, no charge)', 'turns/s': own.toFixed(0) },
-    { key: 'system key (gate + tier + 2 consumption flows)', 'turns/s': system.toFixed(0) },
+    { key: 'system key (hold placed, then settled with the turns)', 'turns/s': system.toFixed(0) },
   ]);
-  console.log(`system / own: ${(system / own).toFixed(2)}  (per-turn overhead ≈ ${((1 / system - 1 / own) * CONCURRENCY * 1000).toFixed(1)} ms)`);
+  console.log(`system / own: ${(system / own).toFixed(2)}  (target ≥ 0.9; per-turn overhead ≈ ${((1 / system - 1 / own) * CONCURRENCY * 1000).toFixed(1)} ms)`);
+
+  // Reads: the funded person's credit view (balances, holds, tier) beside the person view, and
+  // the person view (session + person) beside the health check (one SELECT 1).
+  await throughput(get('/me/credit', systemKeyPerson.token), 1); // warm up
+  const health = await throughput(get('/health'));
+  const me = await throughput(get('/me', systemKeyPerson.token));
+  const credit = await throughput(get('/me/credit', systemKeyPerson.token));
+  console.log(`\nauthenticated reads, requests/s over ${SECONDS}s each, ${CONCURRENCY} concurrent clients`);
+  console.table([
+    { route: 'GET /health (baseline of /me)', 'requests/s': health.toFixed(0) },
+    { route: 'GET /me (baseline of /me/credit)', 'requests/s': me.toFixed(0) },
+    { route: 'GET /me/credit', 'requests/s': credit.toFixed(0) },
+  ]);
+  console.log(`/me/credit / /me: ${(credit / me).toFixed(2)}  (target ≥ 0.8);  /me / /health: ${(me / health).toFixed(2)}  (target ≥ 0.7)`);
   await app.close();
 }
 

@@ -23,6 +23,7 @@ import { CreateReconciliationRuns1764400001000 } from './1764400001000-CreateRec
 import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperationsSettings';
 import { CreateWebhooks1764400003000 } from './1764400003000-CreateWebhooks';
 import { FastHoldPaths1764500000000 } from './1764500000000-FastHoldPaths';
+import { CreditViewFunction1764500001000 } from './1764500001000-CreditViewFunction';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -48,4 +49,5 @@ export const allMigrations = [
   SeedOperationsSettings1764400002000,
   CreateWebhooks1764400003000,
   FastHoldPaths1764500000000,
+  CreditViewFunction1764500001000,
 ];

@@ -2,6 +2,8 @@ import { CREDIT_SEAM } from '@loomworks/credit';
 import { GrantsService } from '@loomworks/credit/staff';
 import { PermissiveCreditSeam } from '@loomworks/credit/testing';
 import { PersonsService } from '@loomworks/persons';
+import { SecretBox } from '@loomworks/system-config';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { uniqueEmail } from '../support/credit-fixtures';
 import { AuthWorld, type SignedUp } from '../support/auth-world';
 
@@ -23,6 +25,45 @@ describe('/me over HTTP', () => {
   it('shows no credit and no tier before any grant', async () => {
     const fresh = await world.signup();
     await world.http().get('/me/credit').set({ authorization: `Bearer ${fresh.sessionToken}` }).expect(200, { balances: [], tier: null, holds: [] });
+  });
+
+  it('reads session and person in one query, and the credit view in one more (settings from memory)', async () => {
+    await world.http().get('/me/credit').set(bearer()).expect(200); // warms the settings cache
+    const queries = jest.spyOn(PostgresQueryRunner.prototype, 'query');
+    try {
+      await world.http().get('/me').set(bearer()).expect(200);
+      expect(queries.mock.calls.map(([sql]) => sql)).toEqual([expect.stringContaining('JOIN persons')]);
+      queries.mockClear();
+      await world.http().get('/me/credit').set(bearer()).expect(200);
+      expect(queries.mock.calls.map(([sql]) => sql)).toEqual([expect.stringContaining('JOIN persons'), expect.stringContaining('credit.credit_view')]);
+    } finally {
+      queries.mockRestore();
+    }
+  });
+
+  it('shows the tier of settings another instance changed at once (the cached settings are versioned)', async () => {
+    const { claimToken } = await grantFor(who.email, 50n);
+    await world.http().post('/me/claims').set(bearer()).send({ claimToken }).expect(201);
+    expect((await world.http().get('/me/credit').set(bearer()).expect(200)).body.tier).toMatchObject({ asset: 'haiku' });
+    // Another instance takes haiku out of the tiers: this process's cache does not know.
+    const previous = await world.db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'credit_tier_priority'");
+    await world.db.query(
+      "INSERT INTO system_config (key, value, updated_at) VALUES ('credit_tier_priority', $1, now()) ON CONFLICT (key) DO UPDATE SET value = $1",
+      [world.app.get(SecretBox).encrypt(JSON.stringify(['opus', 'sonnet']))],
+    );
+    try {
+      expect((await world.http().get('/me/credit').set(bearer()).expect(200)).body.tier).toBeNull();
+    } finally {
+      if (previous[0]) await world.db.query("UPDATE system_config SET value = $1 WHERE key = 'credit_tier_priority'", [previous[0].value]);
+      else await world.db.query("DELETE FROM system_config WHERE key = 'credit_tier_priority'");
+    }
+    expect((await world.http().get('/me/credit').set(bearer()).expect(200)).body.tier).toMatchObject({ asset: 'haiku' });
+  });
+
+  it('answers 401 for the session of a deleted person', async () => {
+    const gone = await world.signup();
+    await world.db.query("UPDATE persons SET account_status = 'deleted' WHERE id = $1", [gone.person.id]);
+    await world.http().get('/me').set({ authorization: `Bearer ${gone.sessionToken}` }).expect(401);
   });
 
   describe('POST /me/claims', () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
-import { PersonsService, type Person } from '@loomworks/persons';
+import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { newOpaqueToken, tokenHash } from './domain/secrets';
 import { AuthRepository } from './persistence/auth.repository';
@@ -27,7 +27,6 @@ export class SessionsService {
   constructor(
     private readonly transactions: Transactions,
     private readonly auth: AuthRepository,
-    private readonly persons: PersonsService,
     private readonly settings: SystemConfigService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -43,12 +42,7 @@ export class SessionsService {
 
   /** The live session's person; null for unknown, expired or ended sessions and deleted persons. */
   async authenticate(sessionToken: string): Promise<Authenticated | null> {
-    const manager = this.transactions.manager;
-    const session = await this.auth.liveSession(manager, tokenHash(sessionToken), this.clock.now());
-    if (!session) return null;
-    const person = await this.persons.findById(session.person_id, manager);
-    if (!person || person.accountStatus === 'deleted') return null;
-    return { sessionId: session.id, person };
+    return this.auth.liveSessionWithPerson(this.transactions.manager, tokenHash(sessionToken), this.clock.now());
   }
 
   async end(sessionId: string): Promise<void> {

@@ -4,16 +4,21 @@ import { SystemConfigService } from '@loomworks/system-config';
 import { UnknownAssetError } from './domain/errors';
 import type { TierConfig } from './domain/tiers';
 
+const TIER_SETTINGS = ['credit_tier_priority', 'credit_tier_responder_models', 'converse_default_classifier_model'] as const;
+
 /** The credit-related settings of system_config: tiers are data, not code. */
 @Injectable()
 export class CreditSettings {
   constructor(private readonly settings: SystemConfigService) {}
 
   async tierConfig(tx?: Tx): Promise<TierConfig> {
-    const [priority, responderModels, classifierModel] = await this.settings.requireMany(
-      ['credit_tier_priority', 'credit_tier_responder_models', 'converse_default_classifier_model'] as const,
-      tx,
-    );
+    const [priority, responderModels, classifierModel] = await this.settings.requireMany(TIER_SETTINGS, tx);
+    return { priority, responderModels, classifierModel };
+  }
+
+  /** The same from the settings cached at `version` (the current one, read by the caller's query). */
+  async tierConfigAt(version: string): Promise<TierConfig> {
+    const [priority, responderModels, classifierModel] = await this.settings.cachedAt(version, TIER_SETTINGS);
     return { priority, responderModels, classifierModel };
   }
 

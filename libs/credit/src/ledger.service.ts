@@ -60,7 +60,9 @@ export class LedgerService {
 
   /** Spendable and held credit per asset, the active holds and the tier they buy (the credit views). */
   async creditSummary(personId: string): Promise<CreditSummary> {
-    const [rows, config] = await Promise.all([this.ledger.creditOf(this.transactions.manager, personId), this.settings.tierConfig()]);
+    // One query: the settings come from memory when still of the version it read.
+    const { settingsVersion, rows } = await this.ledger.creditOf(this.transactions.manager, personId);
+    const config = await this.settings.tierConfigAt(settingsVersion);
     return {
       balances: rows.map(({ asset, amount, held }) => ({ asset, amount, held })),
       holds: rows.flatMap((r) => r.holds),

@@ -15,3 +15,4 @@ export {
   type Person,
 } from './domain/person';
 export { PersonViewSchema, toPersonView, type PersonView } from './person-view';
+export { personColumns, personFromRow, type PersonSqlRow } from './persistence/person-sql';

@@ -30,8 +30,9 @@ export class SystemConfigService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The last snapshot read (or being read); dropped when its version turns out stale. */
+  /** The last snapshot read (or being read), and the same once it has arrived. */
   private snapshot?: Promise<Snapshot>;
+  private loaded?: Snapshot;
 
   /**
    * Non-secret settings from memory, with the system_config version they were read at (a
@@ -40,15 +41,17 @@ export class SystemConfigService {
    * invalidate(version) and reads again — so no instance acts on settings another has changed.
    */
   async cached<const K extends readonly SettingKey[]>(keys: K): Promise<{ version: string; values: { [I in keyof K]: SettingValue<K[I]> } }> {
-    this.snapshot ??= this.readSnapshot();
-    const current = this.snapshot;
-    let snapshot: Snapshot;
-    try {
-      snapshot = await current;
-    } catch (error) {
-      if (this.snapshot === current) this.snapshot = undefined;
-      throw error;
+    if (!this.snapshot) {
+      const loading: Promise<Snapshot> = this.readSnapshot().then((read) => {
+        if (this.snapshot === loading) this.loaded = read;
+        return read;
+      });
+      loading.catch(() => {
+        if (this.snapshot === loading) this.snapshot = undefined;
+      });
+      this.snapshot = loading;
     }
+    const snapshot = await this.snapshot;
     const values = keys.map((key) => {
       if (isSecretSetting(key)) throw new Error(`setting ${key} is secret and never cached`);
       const value = snapshot.values.has(key) ? snapshot.values.get(key) : settingFallback(key);
@@ -58,20 +61,22 @@ export class SystemConfigService {
     return { version: snapshot.version, values: values as { [I in keyof K]: SettingValue<K[I]> } };
   }
 
-  /** Drops the cached snapshot if it is still the one read at `version` (found stale). */
+  /**
+   * For a caller whose own query read the current version (`SELECT version FROM
+   * system_config_version`): the cached values when they are of that version, else read again.
+   */
+  async cachedAt<const K extends readonly SettingKey[]>(version: string, keys: K): Promise<{ [I in keyof K]: SettingValue<K[I]> }> {
+    const hit = await this.cached(keys);
+    if (hit.version === version) return hit.values;
+    this.invalidate(hit.version);
+    return (await this.cached(keys)).values;
+  }
+
+  /** Drops the cached snapshot (only if it is the one of `version`, when given: found stale). */
   invalidate(version?: string): void {
-    const current = this.snapshot;
-    if (!current) return;
-    if (version === undefined) {
-      this.snapshot = undefined;
-      return;
-    }
-    void current.then(
-      (s) => {
-        if (s.version === version && this.snapshot === current) this.snapshot = undefined;
-      },
-      () => undefined,
-    );
+    if (version !== undefined && this.loaded?.version !== version) return;
+    this.snapshot = undefined;
+    this.loaded = undefined;
   }
 
   /** Every non-secret setting and the version, in one statement (one consistent snapshot). */

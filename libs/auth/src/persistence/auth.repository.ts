@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isConstraintViolation, type Tx } from '@loomworks/database';
+import { personColumns, personFromRow, type Person, type PersonSqlRow } from '@loomworks/persons';
 import { PasskeyExistsError } from '../domain/errors';
 
 export interface RegistrationRow {
@@ -337,6 +338,17 @@ export class AuthRepository {
       [hash, now],
     );
     return rows[0] ?? null;
+  }
+
+  /** A live session and its person (not deleted), in one query: every authenticated request runs it. */
+  async liveSessionWithPerson(tx: Tx, hash: Buffer, now: Date): Promise<{ sessionId: string; person: Person } | null> {
+    const rows: (PersonSqlRow & { session_id: string })[] = await tx.query(
+      `SELECT s.id AS session_id, ${personColumns('p')}
+         FROM sessions s JOIN persons p ON p.id = s.person_id
+        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 AND p.account_status <> 'deleted'`,
+      [hash, now],
+    );
+    return rows[0] ? { sessionId: rows[0].session_id, person: personFromRow(rows[0]) } : null;
   }
 
   async endSession(tx: Tx, id: string, now: Date): Promise<void> {

@@ -3,7 +3,6 @@ import type { Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
 import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
 import { LedgerKeyReusedError } from '../domain/errors';
-import { personParty } from '../domain/ledger';
 import type { Hold, HoldStatus } from '../domain/holds';
 
 interface HoldJson {
@@ -100,32 +99,40 @@ export class LedgerRepository {
    * A person's spendable balance and held credit per asset, with their active holds — one
    * round trip for the credit views.
    */
-  async creditOf(tx: Tx, personId: string): Promise<{ asset: string; amount: bigint; held: bigint; holds: Hold[] }[]> {
-    const rows: { asset: string; amount: string; held: string; holds: HoldJson[] | null }[] = await tx.query(
-      `SELECT asset, coalesce(b.amount, 0)::text AS amount, coalesce(h.held, 0)::text AS held, h.holds
-         FROM (SELECT asset, sum(amount) AS amount FROM credit.balances WHERE party = $1 GROUP BY asset) b
-         FULL JOIN (SELECT asset, sum(amount) AS held,
-                           json_agg(json_build_object('id', id, 'amount', amount::text, 'turnId', turn_id, 'status', status,
-                                                      'expiresAt', expires_at, 'createdAt', created_at) ORDER BY created_at DESC, id) AS holds
-                      FROM credit.holds WHERE person_id = $2 AND status = 'active' GROUP BY asset) h USING (asset)
-        ORDER BY asset`,
-      [personParty(personId), personId],
+  /**
+   * A person's balances and active holds per asset, and the system_config version (so the
+   * caller can use settings cached at that version without reading them), in one call
+   * (migration CreditViewFunction).
+   */
+  async creditOf(tx: Tx, personId: string): Promise<{ settingsVersion: string; rows: { asset: string; amount: bigint; held: bigint; holds: Hold[] }[] }> {
+    const rows: { version: string; asset: string | null; amount: string; held: string; holds: HoldJson[] | null }[] = await tx.query(
+      `SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view($1)`,
+      [personId],
     );
-    return rows.map((r) => ({
-      asset: r.asset,
-      amount: BigInt(r.amount),
-      held: BigInt(r.held),
-      holds: (r.holds ?? []).map((h) => ({
-        id: h.id,
-        personId,
-        asset: r.asset,
-        amount: BigInt(h.amount),
-        turnId: h.turnId,
-        status: h.status,
-        expiresAt: new Date(h.expiresAt),
-        createdAt: new Date(h.createdAt),
-      })),
-    }));
+    return {
+      settingsVersion: rows[0].version,
+      rows: rows.flatMap((r) =>
+        r.asset === null
+          ? []
+          : [
+              {
+                asset: r.asset,
+                amount: BigInt(r.amount),
+                held: BigInt(r.held),
+                holds: (r.holds ?? []).map((h) => ({
+                  id: h.id,
+                  personId,
+                  asset: r.asset!,
+                  amount: BigInt(h.amount),
+                  turnId: h.turnId,
+                  status: h.status,
+                  expiresAt: new Date(h.expiresAt),
+                  createdAt: new Date(h.createdAt),
+                })),
+              },
+            ],
+      ),
+    };
   }
 
   async balanceOf(tx: Tx, party: string, asset: string): Promise<bigint> {

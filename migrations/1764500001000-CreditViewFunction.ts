@@ -1,0 +1,40 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The credit view's read (`GET /me/credit`, the admin credit view) as one plpgsql function: its
+ * query (balances full-joined with the active holds, and the system_config version so the caller
+ * can use its cached tier settings) took longer to plan than to run; a function's plan is cached
+ * per connection.
+ */
+export class CreditViewFunction1764500001000 implements MigrationInterface {
+  name = 'CreditViewFunction1764500001000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE FUNCTION credit.credit_view(p_person uuid)
+      RETURNS TABLE (settings_version bigint, asset text, amount bigint, held bigint, holds json)
+      LANGUAGE plpgsql STABLE AS $$
+      BEGIN
+        RETURN QUERY
+        SELECT v.version, c.asset, c.amount, c.held, c.holds
+          FROM system_config_version v
+          LEFT JOIN (
+            SELECT coalesce(b.asset, h.asset) AS asset, coalesce(b.amount, 0)::bigint AS amount,
+                   coalesce(h.held, 0)::bigint AS held, h.holds
+              FROM (SELECT bb.asset, sum(bb.amount) AS amount FROM credit.balances bb
+                     WHERE bb.party = 'person:' || p_person GROUP BY bb.asset) b
+              FULL JOIN (SELECT hh.asset, sum(hh.amount) AS held,
+                                json_agg(json_build_object('id', hh.id, 'amount', hh.amount::text, 'turnId', hh.turn_id,
+                                                           'status', hh.status, 'expiresAt', hh.expires_at, 'createdAt', hh.created_at)
+                                         ORDER BY hh.created_at DESC, hh.id) AS holds
+                           FROM credit.holds hh WHERE hh.person_id = p_person AND hh.status = 'active' GROUP BY hh.asset) h
+                ON h.asset = b.asset) c ON true
+         ORDER BY c.asset;
+      END
+      $$`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP FUNCTION credit.credit_view(uuid)');
+  }
+}
