@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { Transactions } from '@loomworks/database';
 import {
   creditsFor,
@@ -13,6 +12,7 @@ import {
 } from '@loomworks/credit';
 import { HoldsService, LedgerService, LifecycleService, OracleService } from '@loomworks/credit/staff';
 import { SecretBox, SystemConfigService } from '@loomworks/system-config';
+import { statementsOf } from '../support/statements';
 import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -191,21 +191,17 @@ describe('holds (reservations)', () => {
     const warm = await holds.place(command(person.id)); // reads the settings once
     if (warm.status === 'placed') await holds.release(warm.hold.id);
     const cmd = command(person.id);
-    const queries = jest.spyOn(PostgresQueryRunner.prototype, 'query');
-    try {
-      const placed = await holds.place(cmd);
-      if (placed.status !== 'placed') throw new Error('not placed');
-      // one call of credit.place_hold — no settings read, no transaction statements
-      expect(queries.mock.calls.map(([sql]) => sql)).toEqual([expect.stringContaining('credit.place_hold')]);
-      queries.mockClear();
-      await ctx.get(Transactions).run((tx) =>
-        holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 10, output: 10 }) }] }, tx),
-      );
-      const inside = queries.mock.calls.map(([sql]) => sql).filter((sql) => !/^(START TRANSACTION|SET TRANSACTION|COMMIT)/.test(sql));
-      expect(inside).toEqual([expect.stringContaining('credit.settle_hold')]);
-    } finally {
-      queries.mockRestore();
-    }
+    let placed: Awaited<ReturnType<HoldsService['place']>> | undefined;
+    // one call of credit.place_hold — no settings read, no transaction statements
+    expect(await statementsOf(async () => (placed = await holds.place(cmd)))).toEqual([expect.stringContaining('credit.place_hold')]);
+    if (placed?.status !== 'placed') throw new Error('not placed');
+    const holdId = placed.hold.id;
+    const settling = await statementsOf(() =>
+      ctx.get(Transactions).run((tx) =>
+        holds.settle({ holdId, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: usage({ input: 10, output: 10 }) }] }, tx),
+      ),
+    );
+    expect(settling.filter((sql) => !/^(START TRANSACTION|SET TRANSACTION|COMMIT)/.test(sql))).toEqual([expect.stringContaining('credit.settle_hold')]);
   });
 
   it('applies a settings change made by another instance to the very next hold (the cached settings are versioned)', async () => {
