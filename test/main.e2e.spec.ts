@@ -34,6 +34,28 @@ describe('the server process', () => {
     expect(row).toEqual({ n: 1 });
   });
 
+  it('says at start, one line each, where it listens, its docs, its database and mail; a taken port is one line too', async () => {
+    const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0' });
+    try {
+      const port = await waitForListening(server);
+      expect(server.stdout().split('\n').filter((line) => line.startsWith('loomworks: '))).toEqual([
+        `loomworks: listening on http://localhost:${port}`,
+        `loomworks: API docs at http://localhost:${port}/docs`,
+        `loomworks: database ${db.url}`,
+        'loomworks: mail off (no SMTP_URL): claim and recovery links are shown instead of mailed',
+      ]);
+      // Nest's route mapping is debug-level now, not forty info lines around those.
+      expect(server.stdout()).not.toContain('Mapped {');
+
+      const second = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: String(port) });
+      expect(await second.exited).toEqual({ code: 1, signal: null });
+      expect(second.stderr()).toBe(`loomworks: port ${port} is already in use (is another server running?): stop it, or start with PORT=<another port>\n`);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
     const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0', LOG_LEVEL: 'warn' });
     const port = await waitForListening(server);

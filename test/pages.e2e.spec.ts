@@ -21,23 +21,36 @@ describe('pages', () => {
     ['/claim?token=abc', 'claim'],
     ['/signup?adminToken=abc', 'signup'],
     ['/login', 'login'],
+    ['/recover?token=abc', 'recover'],
+    ['/account', 'account'],
     ['/admin', 'admin'],
   ])('serves %s without a session, locked down', async (path, page) => {
     const res = await request(app.getHttpServer()).get(path).expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toContain(`data-page="${page}"`);
-    expect(res.text).toContain('<script src="/assets/app.js" defer></script>');
-    expect(res.text).not.toMatch(/<script>(?!<\/script>)/);
+    expect(res.text).toContain(`<script type="module" src="/assets/${page}.js"></script>`);
+    // Scripts are files only: the CSP forbids inline ones.
+    expect(res.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
-    // The claim URL carries a token: no page may leak it through the Referer header.
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    // The claim and recovery URLs carry tokens: no page may leak them through the Referer header.
     expect(res.headers['referrer-policy']).toBe('no-referrer');
   });
 
-  it('serves the client script and style', async () => {
-    const js = await request(app.getHttpServer()).get('/assets/app.js').expect(200);
+  it('serves the built scripts, the stylesheet and a favicon; nothing else from the folder', async () => {
+    const page = await request(app.getHttpServer()).get('/account').expect(200);
+    const js = await request(app.getHttpServer()).get('/assets/account.js').expect(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(js.text).toContain("api('POST', '/claim/grant'");
-    await request(app.getHttpServer()).get('/assets/style.css').expect(200).expect('content-type', 'text/css; charset=utf-8');
+    expect(js.text).toContain('/me/credit');
+    expect(page.text).toContain('<link rel="stylesheet" href="/assets/app.css">');
+    await request(app.getHttpServer()).get('/assets/app.css').expect(200).expect('content-type', 'text/css; charset=utf-8');
+    for (const icon of ['/favicon.ico', '/favicon.svg']) {
+      const res = await request(app.getHttpServer()).get(icon).expect(200);
+      expect(res.headers['content-type']).toBe('image/svg+xml');
+    }
+    const missing = await request(app.getHttpServer()).get('/assets/..%2Fpackage.json').expect(404);
+    expect(missing.body).toMatchObject({ statusCode: 404, error: 'not_found' });
+    await request(app.getHttpServer()).get('/assets/nothing.js').expect(404);
   });
 
   it('keeps pages out of the OpenAPI document', async () => {

@@ -4,11 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWeb } from '../../scripts/build-web.mjs';
 import { embeddedPgHome, startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export default async function globalSetup() {
+  // The pages are served from dist/web (esbuild, well under a second): fresh for every run.
+  await buildWeb();
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {

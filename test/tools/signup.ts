@@ -3,6 +3,7 @@
  * authenticator (a real ES256 passkey) and a TOTP code computed from the returned secret.
  *
  *   npm run dev:signup -- --email you@example.com [--name "You"] [--admin-token T] [--base http://localhost:3000]
+ *     (the server's URL: --base, else http://localhost:$PORT, else http://localhost:3000)
  *   npm run dev:signup -- --claim-token C        (a grant's claim link)
  *   npm run dev:signup -- --recovery-token R     (a recovery link: replaces the account's passkeys and TOTP)
  *
@@ -21,10 +22,15 @@ function arg(name: string): string | undefined {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, read field by field like supertest's bodies
 async function post(base: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const res = await fetch(new URL(path, base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  } catch {
+    throw new Error(`no server answers at ${base}: start it with npm start (PORT=${new URL(base).port || '80'}), or point this tool at it with --base <url> or PORT`);
+  }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
-  const json = (await res.json()) as Record<string, any>;
-  if (!res.ok) throw new Error(`${path} → ${res.status} ${json.error}: ${json.message}`);
+  const json = (await res.json().catch(() => ({}))) as Record<string, any>;
+  if (!res.ok) throw new Error(`${path} → ${res.status} ${json.error ?? ''}: ${json.message ?? 'not the Loomworks API?'}`);
   return json;
 }
 
@@ -38,7 +44,8 @@ async function ask(question: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const base = arg('base') ?? 'http://localhost:3000';
+  const base = arg('base') ?? `http://localhost:${process.env.PORT || 3000}`;
+  process.stderr.write(`dev:signup: using the server at ${base}\n`);
   const email = arg('email');
   const claimToken = arg('claim-token');
   const recoveryToken = arg('recovery-token');

@@ -11,6 +11,7 @@ import type { AppConfig } from '@loomworks/config';
 import { AllowedMethods } from './http/allowed-methods';
 import { registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-headers';
+import { QuietFrameworkLogger } from './logging';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Path parameters are ids and short names; longer ones are refused (400) before routing. */
@@ -113,7 +114,7 @@ export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): Fa
 
 /** What main.ts and the test apps both need beyond the module graph: logger, cookies, headers, OpenAPI. */
 export async function configureApp(app: NestFastifyApplication): Promise<NestFastifyApplication> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   await app.register(fastifyCookie);
   await registerSecurityHeaders(app.getHttpAdapter().getInstance());
   const document = SwaggerModule.createDocument(

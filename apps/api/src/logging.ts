@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { stdSerializers } from 'pino';
 import type { Params } from 'nestjs-pino';
@@ -89,4 +90,36 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
     },
   };
   return { pinoHttp: stream ? [options, stream] : options };
+}
+
+/** Nest's own start-up chatter ("Mapped {/x, GET} route", "… dependencies initialized"). */
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
+ * The app's logger with Nest's framework messages demoted to debug: start-up prints a few
+ * readable lines (main.ts), not forty "Mapped route" records. LOG_LEVEL=debug shows them again.
+ */
+export class QuietFrameworkLogger implements LoggerService {
+  constructor(private readonly inner: LoggerService) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) this.inner.debug?.(message, ...rest);
+    else this.inner.log(message, ...rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.inner.error(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.inner.warn(message, ...rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.inner.debug?.(message, ...rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.inner.verbose?.(message, ...rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.inner.fatal?.(message, ...rest);
+  }
 }

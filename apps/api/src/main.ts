@@ -39,10 +39,37 @@ async function main(): Promise<void> {
       );
     });
   }
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') fail(`port ${config.port} is already in use (is another server running?): stop it, or start with PORT=<another port>`);
+    if (code === 'EACCES') fail(`not allowed to listen on port ${config.port}: choose PORT above 1023`);
+    fail(`could not listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  process.stdout.write(`loomworks: listening on http://localhost:${port} (API docs at http://localhost:${port}/docs)\n`);
+  // One line per fact; everything else is in the JSON log.
+  process.stdout.write(startupLines(config, port).map((line) => `loomworks: ${line}\n`).join(''));
 }
 
-void main();
+/** What a person starting the server needs to know: where it listens, its docs, its database, its mail. */
+export function startupLines(config: AppConfig, port: number): string[] {
+  const origin = `http://localhost:${port}`;
+  return [
+    `listening on ${origin}`,
+    `API docs at ${origin}/docs`,
+    `database ${withoutPassword(config.databaseUrl)}`,
+    config.mail.smtpUrl
+      ? `mail on: ${withoutPassword(config.mail.smtpUrl)}, from ${config.mail.from}`
+      : 'mail off (no SMTP_URL): claim and recovery links are shown instead of mailed',
+  ];
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+if (require.main === module) void main();

@@ -1,61 +1,82 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Controller, Get, Res } from '@nestjs/common';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
 
-const ASSETS = join(__dirname, 'assets');
-const read = (name: string) => readFileSync(join(ASSETS, name), 'utf8');
+/** The project root: the nearest folder above this file with a package.json (source and dist alike). */
+function projectRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** Where `npm run build` (scripts/build-web.mjs) puts the pages. */
+export const WEB_DIR = join(projectRoot(__dirname), 'dist', 'web');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+const PAGES = ['claim', 'signup', 'login', 'recover', 'account', 'admin'] as const;
+
+interface File {
+  body: Buffer;
+  type: string;
+}
+
+function load(dir: string): Map<string, File> {
+  const files = new Map<string, File>();
+  if (!existsSync(dir)) return files;
+  for (const name of readdirSync(dir)) {
+    const type = TYPES[extname(name)];
+    if (type) files.set(name, { body: readFileSync(join(dir, name)), type });
+  }
+  return files;
+}
 
 /**
- * The browser pages of API.md: claim (passkey + TOTP signup), login, admin — and signup without a
- * grant (the first admin's, with `?adminToken=`). Static files over the JSON API; no inline
- * scripts, so the CSP (set for every response in http/security-headers.ts, with no-referrer: the
- * claim page's URL carries the claim token) can forbid them.
+ * The browser pages (apps/web, built into dist/web): HTML shells that load their script and
+ * stylesheet as files — no inline script, so the CSP (http/security-headers.ts, with
+ * no-referrer: the claim and recovery pages' URLs carry tokens) forbids them. Read once at start;
+ * only the built file names are served, so no path can reach outside the folder.
  */
-const PAGE_HEADERS: Record<string, string> = { 'cache-control': 'no-store' };
-
 @ApiExcludeController()
 @Public()
 @Controller()
 export class PagesController {
-  private readonly files = new Map(
-    ['claim.html', 'signup.html', 'login.html', 'admin.html', 'app.js', 'style.css'].map((name) => [name, read(name)]),
-  );
+  private readonly pages = load(WEB_DIR);
+  private readonly assets = load(join(WEB_DIR, 'assets'));
 
-  private send(reply: FastifyReply, name: string, type: string): string {
-    void reply.headers({ ...PAGE_HEADERS, 'content-type': type });
-    return this.files.get(name)!;
+  private send(reply: FastifyReply, file: File | undefined): Buffer {
+    if (!file) throw new NotFoundException(this.pages.size === 0 ? 'The pages are not built: run npm run build' : 'No such file');
+    void reply.headers({ 'cache-control': 'no-cache', 'content-type': file.type });
+    return file.body;
   }
 
-  @Get('claim')
-  claim(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'claim.html', 'text/html; charset=utf-8');
+  @Get(PAGES as unknown as string[])
+  page(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    const name = (reply.request.routeOptions.url ?? '').slice(1);
+    return this.send(reply, this.pages.get(`${name}.html`));
   }
 
-  @Get('signup')
-  signup(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'signup.html', 'text/html; charset=utf-8');
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.send(reply, this.assets.get(name));
   }
 
-  @Get('login')
-  login(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'login.html', 'text/html; charset=utf-8');
+  @Get('favicon.svg')
+  favicon(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.send(reply, this.pages.get('favicon.svg'));
   }
 
-  @Get('admin')
-  admin(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'admin.html', 'text/html; charset=utf-8');
-  }
-
-  @Get('assets/app.js')
-  script(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'app.js', 'text/javascript; charset=utf-8');
-  }
-
-  @Get('assets/style.css')
-  style(@Res({ passthrough: true }) reply: FastifyReply) {
-    return this.send(reply, 'style.css', 'text/css; charset=utf-8');
+  /** Browsers ask for /favicon.ico on their own; the icon is the SVG. */
+  @Get('favicon.ico')
+  faviconIco(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.send(reply, this.pages.get('favicon.svg'));
   }
 }
