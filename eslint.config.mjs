@@ -10,7 +10,7 @@ export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/'] },
   js.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.recommended],
     languageOptions: {
       // projectService reuses one TypeScript program for every file (tsconfig.json covers them all).
@@ -47,7 +47,7 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
   },
   {
-    files: ['apps/api/src/pages/assets/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+    files: ['apps/web/**/*.ts', 'apps/web/**/*.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -29,6 +29,9 @@ export interface Person {
   personalEngagementId: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, read field by field
+type Json = Record<string, any>;
+
 const currentStep = () => Math.floor(Date.now() / 1000 / STEP);
 
 /**
@@ -87,13 +90,13 @@ export class BrowserWorld {
     return generate({ secret: person.totpSecret, epoch: step * STEP });
   }
 
-  async post(path: string, body: unknown, token?: string): Promise<Record<string, any>> {
+  async post(path: string, body: unknown, token?: string): Promise<Json> {
     const res = await fetch(`${this.origin}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
       body: JSON.stringify(body),
     });
-    const json = (await res.json()) as Record<string, any>;
+    const json = (await res.json()) as Json;
     if (!res.ok) throw new Error(`${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;
   }
@@ -103,7 +106,7 @@ export class BrowserWorld {
     const email = options.email ?? uniqueEmail(options.admin ? 'staff' : 'member');
     const displayName = options.displayName ?? (options.admin ? 'Staff' : 'Member');
     let claimToken: string | undefined;
-    let begun: Record<string, any>;
+    let begun: Json;
     if (options.grant) {
       claimToken = (await this.grant(email, options.grant.asset, options.grant.amount)).claimToken;
       begun = await this.post('/claim/grant', { claimToken });
@@ -127,7 +130,7 @@ export class BrowserWorld {
   }
 
   /** A conversation turn on the system key, as the person (needs ANTHROPIC_BASE_URL at a fake). */
-  async converse(person: Person, message: string): Promise<Record<string, any>> {
+  async converse(person: Person, message: string): Promise<Json> {
     return this.post(`/engagements/${person.personalEngagementId}/converse`, { message }, person.sessionToken);
   }
 

@@ -46,11 +46,11 @@ export async function api<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' 
     throw new ApiError('The server could not be reached. Check your connection and try again.', 0, 'network_error');
   }
   const text = res.status === 204 ? '' : await res.text();
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
-    data = null;
+    data = null; // not JSON (a proxy's error page): described by the status below
   }
   if (!res.ok) {
     const body = (data ?? {}) as Record<string, unknown>;

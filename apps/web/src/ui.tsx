@@ -34,19 +34,14 @@ export function Status({ message, id }: { message: Message; id?: string }) {
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message>(null);
-  async function run(action: () => Promise<string | void>): Promise<boolean> {
+  /** Never rejects: the outcome lands in `message` (so handlers may call it without awaiting). */
+  function run(action: () => Promise<string | void>): void {
     setBusy(true);
     setMessage(null);
-    try {
-      const done = await action();
-      setMessage(done ? { kind: 'ok', text: done } : null);
-      return true;
-    } catch (error) {
-      setMessage({ kind: 'error', text: errorText(error) });
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    action().then(
+      (done) => setMessage(done ? { kind: 'ok', text: done } : null),
+      (error: unknown) => setMessage({ kind: 'error', text: errorText(error) }),
+    ).finally(() => setBusy(false));
   }
   return { busy, message, setMessage, run };
 }
@@ -94,7 +89,7 @@ export function CopyButton({ text, label = 'Copy link' }: { text: string; label?
   }
   return (
     <>
-      <button type="button" class="secondary" onClick={copy}>
+      <button type="button" class="secondary" onClick={() => void copy()}>
         {label}
       </button>
       <span class="copied" aria-live="polite">
@@ -172,7 +167,7 @@ export function Shell({ title, nav, signedIn, children }: { title: string; nav?:
         </a>
         {nav}
         {signedIn && (
-          <button type="button" class="secondary" onClick={logout}>
+          <button type="button" class="secondary" onClick={() => void logout()}>
             Sign out
           </button>
         )}
@@ -200,7 +195,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
