@@ -127,6 +127,7 @@ describe('the admin console in Chromium', () => {
     expect(await page.locator('#grants tbody tr').count()).toBeGreaterThan(0);
     await page.getByLabel('Status').selectOption('revoked');
     await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('#grants .badge.issued').first().waitFor({ state: 'detached' });
     await page.locator('#grants tbody tr').first().waitFor();
     for (const status of await page.locator('#grants tbody .badge').allTextContents()) expect(status).toBe('revoked');
   });
