@@ -1,31 +1,27 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { emailHashes } from '@loomworks/credit';
 import { ConsumptionService, HoldsService } from '@loomworks/credit/staff';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, unique, uniqueEmail } from '../support/test-context';
 
 describe('admin surface over HTTP', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    member = await world.signup();
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson();
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const post = (path: string, body?: object, who = admin) => world.http().post(path).set(as(who)).send(body);
-  const get = (path: string, who = admin) => world.http().get(path).set(as(who));
+  const post = (path: string, body?: object, who = admin) => ctx.http().post(path).set(ctx.as(who)).send(body);
+  const get = (path: string, who = admin) => ctx.http().get(path).set(ctx.as(who));
   const issue = (recipientEmail: string, extra: object = {}) =>
     post('/admin/grants', { recipientEmail, asset: 'sonnet', kind: 'welcome', amount: 2000, ...extra });
 
   it('runs a whole grant lifecycle through the API alone', async () => {
-    const email = `lifecycle.${Date.now()}@gmail.com`;
+    const email = uniqueEmail('lifecycle', 'gmail.com');
     // issue → claim through signup
     const issued = await issue(email).expect(201);
     expect(issued.body.grant).toMatchObject({ asset: 'sonnet', kind: 'welcome', amount: 2000, recipientEmail: email, status: 'issued', issuedBy: admin.person.id });
@@ -33,15 +29,15 @@ describe('admin surface over HTTP', () => {
     expect(issued.body.mail).toEqual({ status: 'off' });
     const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
     expect(issued.body.claimUrl).toBe(`http://localhost:3000/claim?token=${claimToken}`);
-    const started = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
-    const person = await world.finishSignup(email, started.body.registrationId, started.body.options, claimToken);
+    const started = await ctx.http().post('/claim/grant').send({ claimToken }).expect(200);
+    const person = await ctx.finishSignup(email, started.body.registrationId, started.body.options, claimToken);
 
     // balances
     const credit = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
     expect(credit.body.balances).toEqual([{ asset: 'sonnet', amount: 2000, held: 0 }]);
 
     // consume through the seam
-    await world.app.get(ConsumptionService).record({
+    await ctx.get(ConsumptionService).record({
       personId: person.person.id, turnId: 'lifecycle-turn-1', asset: 'sonnet',
       stages: [{ stage: 'respond', model: 'claude-sonnet-4-6', usage: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 } }],
     });
@@ -51,11 +47,11 @@ describe('admin surface over HTTP', () => {
 
     // suspend → reactivate → delete
     expect((await post(`/admin/persons/${person.person.id}/suspend`).expect(200)).body.accountStatus).toBe('suspended');
-    await world.http().get('/me').set(as(person)).expect(200);
+    await ctx.http().get('/me').set(ctx.as(person)).expect(200);
     expect((await post(`/admin/persons/${person.person.id}/reactivate`).expect(200)).body.accountStatus).toBe('active');
     const deleted = await post(`/admin/persons/${person.person.id}/delete`).expect(200);
     expect(deleted.body).toMatchObject({ accountStatus: 'deleted', email: `deleted_${emailHashes(email).exactHash}@deleted.invalid` });
-    await world.http().get('/me').set(as(person)).expect(401);
+    await ctx.http().get('/me').set(ctx.as(person)).expect(401);
     expect((await get(`/admin/persons/${person.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'sonnet', amount: 0, held: 0 }]);
 
     // cooling refuses a Gmail variant; an override with a note succeeds
@@ -88,7 +84,7 @@ describe('admin surface over HTTP', () => {
   describe('grants', () => {
     it('honours Idempotency-Key: same body → the first answer, other body → 409', async () => {
       const email = uniqueEmail();
-      const key = `grant-${Date.now()}`;
+      const key = unique('grant');
       const first = await issue(email).set('idempotency-key', key).expect(201);
       const again = await issue(email).set('idempotency-key', key).expect(201);
       expect(again.body).toEqual(first.body);
@@ -127,7 +123,7 @@ describe('admin surface over HTTP', () => {
       const reissued = await post(`/admin/grants/${id}/reissue`).expect(200);
       expect(reissued.body.claimUrl).not.toBe(issued.body.claimUrl);
       const oldToken = new URL(issued.body.claimUrl).searchParams.get('token');
-      expect((await world.http().post('/claim/grant').send({ claimToken: oldToken }).expect(404)).body.error).toBe('grant_not_found');
+      expect((await ctx.http().post('/claim/grant').send({ claimToken: oldToken }).expect(404)).body.error).toBe('grant_not_found');
       expect((await post(`/admin/grants/${id}/revoke`).expect(200)).body.status).toBe('revoked');
       expect((await post(`/admin/grants/${id}/reissue`).expect(410)).body.error).toBe('grant_revoked');
       const missing = '00000000-0000-4000-8000-000000000000';
@@ -147,7 +143,7 @@ describe('admin surface over HTTP', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        world.clock.advanceDays(1 / 86400);
+        ctx.clock.advanceDays(1 / 86400);
         const [page]: [{ body: { items: { id: string }[]; nextCursor: string | null } }, unknown] = await Promise.all([
           get(`/admin/grants?limit=3${cursor ? `&cursor=${cursor}` : ''}`).expect(200),
           issue(uniqueEmail('concurrent')).expect(201),
@@ -169,7 +165,7 @@ describe('admin surface over HTTP', () => {
 
   describe('persons', () => {
     it('answers 409 invalid_account_transition with from/to, and 404 for unknown persons', async () => {
-      const target = await world.signup();
+      const target = await ctx.signedInPerson();
       const res = await post(`/admin/persons/${target.person.id}/reactivate`).expect(409);
       expect(res.body).toEqual({ statusCode: 409, error: 'invalid_account_transition', message: expect.any(String), from: 'active', to: 'active' });
       const missing = '00000000-0000-4000-8000-000000000000';
@@ -180,7 +176,7 @@ describe('admin surface over HTTP', () => {
     });
 
     it('makes signed adjustments with a reason', async () => {
-      const target = await world.signup();
+      const target = await ctx.signedInPerson();
       const credited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
       expect(credited.body).toMatchObject({ kind: 'adjustment', asset: 'haiku', amount: 40, direction: 'in', counterparty: 'system:issuer', metadata: { reason: 'goodwill', actorPersonId: admin.person.id } });
       const debited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: -15, reason: 'correction' }).expect(201);
@@ -193,7 +189,7 @@ describe('admin surface over HTTP', () => {
     });
 
     it('honours Idempotency-Key on adjustments: a retry answers the first flow and adjusts once', async () => {
-      const target = await world.signup();
+      const target = await ctx.signedInPerson();
       const adjust = (body: object) => post(`/admin/persons/${target.person.id}/adjustments`, body).set('idempotency-key', 'adj-once');
       const first = await adjust({ asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
       const again = await adjust({ asset: 'haiku', amount: 40, reason: 'goodwill' }).expect(201);
@@ -203,9 +199,9 @@ describe('admin surface over HTTP', () => {
     });
 
     it("shows a person's held credit and active holds beside the balances", async () => {
-      const target = await world.signup();
+      const target = await ctx.signedInPerson();
       await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: 100, reason: 'credit' }).expect(201);
-      const placed = await world.app.get(HoldsService).place({
+      const placed = await ctx.get(HoldsService).place({
         personId: target.person.id, turnId: '00000000-0000-4000-b000-000000000001',
         classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
       });
@@ -217,10 +213,10 @@ describe('admin surface over HTTP', () => {
         expiresAt: placed.hold.expiresAt.toISOString(), createdAt: expect.any(String),
       }]);
       expect(view.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['hold', 'adjustment']);
-      const mine = await world.http().get('/me/credit').set(as(target)).expect(200);
+      const mine = await ctx.http().get('/me/credit').set(ctx.as(target)).expect(200);
       expect(mine.body).toEqual({ balances: [{ asset: 'haiku', amount: 93, held: 7 }], tier: expect.objectContaining({ asset: 'haiku' }), holds: view.body.holds });
-      await world.app.get(HoldsService).release(placed.hold.id);
-      expect((await world.http().get('/me/credit').set(as(target)).expect(200)).body).toMatchObject({ balances: [{ asset: 'haiku', amount: 100, held: 0 }], holds: [] });
+      await ctx.get(HoldsService).release(placed.hold.id);
+      expect((await ctx.http().get('/me/credit').set(ctx.as(target)).expect(200)).body).toMatchObject({ balances: [{ asset: 'haiku', amount: 100, held: 0 }], holds: [] });
     });
 
     it('validates query parameters', async () => {
@@ -233,10 +229,10 @@ describe('admin surface over HTTP', () => {
     });
 
     it('finds persons by a normalized variant of their address', async () => {
-      const local = `finder.${Date.now()}`;
+      const local = unique('finder.mailbox');
       const email = `${local}@gmail.com`;
       const issued = await issue(email).expect(201);
-      const who = await world.signup({ email, claimToken: new URL(issued.body.claimUrl).searchParams.get('token')! });
+      const who = await ctx.signedInPerson({ email, claimToken: new URL(issued.body.claimUrl).searchParams.get('token')! });
       const res = await get(`/admin/persons?email=${encodeURIComponent(`${local.replace('.', '')}+x@gmail.com`)}`).expect(200);
       expect(res.body.items.map((p: { id: string }) => p.id)).toEqual([who.person.id]);
       expect((await get('/admin/persons?email=bad').expect(400)).body.error).toBe('validation_failed');
@@ -253,15 +249,15 @@ describe('admin surface over HTTP', () => {
         ['get', '/admin/rates'], ['put', '/admin/rates'], ['get', '/admin/config'], ['put', '/admin/config/grant_default_expiry_days'],
       ];
       for (const [method, path] of routes) {
-        expect([path, (await world.http()[method](path).set(as(member)).send({})).status]).toEqual([path, 403]);
-        expect([path, (await world.http()[method](path).send({})).status]).toEqual([path, 401]);
+        expect([path, (await ctx.http()[method](path).set(ctx.as(member)).send({})).status]).toEqual([path, 403]);
+        expect([path, (await ctx.http()[method](path).send({})).status]).toEqual([path, 401]);
       }
     });
   });
 
   describe('operator settings', () => {
     it('refuses tier and model settings that would leave a tier unroutable or a model unpriced', async () => {
-      const put = (key: string, value: unknown) => world.http().put(`/admin/config/${key}`).set(as(admin)).send({ value });
+      const put = (key: string, value: unknown) => ctx.http().put(`/admin/config/${key}`).set(ctx.as(admin)).send({ value });
       const unrouted = await put('credit_tier_priority', ['platinum', 'opus', 'sonnet', 'haiku']).expect(400);
       expect(unrouted.body).toMatchObject({ error: 'invalid_setting', message: expect.stringContaining('missing: platinum') });
       const unpriced = await put('converse_default_responder_model', 'claude-unpriced-1').expect(400);
@@ -269,7 +265,7 @@ describe('admin surface over HTTP', () => {
       expect((await get('/admin/config').expect(200)).body.items).toContainEqual({ key: 'converse_default_responder_model', secret: false, value: 'claude-sonnet-4-6' });
       // priced first, then accepted
       for (const tokenKind of ['input', 'output']) {
-        await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-new-1', tokenKind, creditsPerMillion: 2000 }).expect(200);
+        await ctx.http().put('/admin/rates').set(ctx.as(admin)).send({ model: 'claude-new-1', tokenKind, creditsPerMillion: 2000 }).expect(200);
       }
       await put('converse_default_responder_model', 'claude-new-1').expect(200);
       await put('converse_default_responder_model', 'claude-sonnet-4-6').expect(200);
@@ -279,28 +275,28 @@ describe('admin surface over HTTP', () => {
       const before = await get('/admin/rates').expect(200);
       expect(before.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'input', creditsPerMillion: 1000 }));
       expect(before.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'cacheWrite', creditsPerMillion: '5000/4' }));
-      const after = await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 6000 }).expect(200);
+      const after = await ctx.http().put('/admin/rates').set(ctx.as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 6000 }).expect(200);
       expect(after.body.items).toContainEqual(expect.objectContaining({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 6000 }));
       for (const creditsPerMillion of [0, -5, 1.5, '100']) {
-        await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion }).expect(400);
+        await ctx.http().put('/admin/rates').set(ctx.as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion }).expect(400);
       }
-      await world.http().put('/admin/rates').set(as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 5000 }).expect(200);
+      await ctx.http().put('/admin/rates').set(ctx.as(admin)).send({ model: 'claude-haiku-4-5-20251001', tokenKind: 'output', creditsPerMillion: 5000 }).expect(200);
     });
 
     it('shows typed settings, never a secret in clear, and validates changes', async () => {
-      await world.http().put('/admin/config/anthropic_api_key').set(as(admin)).send({ value: 'sk-ant-admin-secret' }).expect(200);
+      await ctx.http().put('/admin/config/anthropic_api_key').set(ctx.as(admin)).send({ value: 'sk-ant-admin-secret' }).expect(200);
       const config = await get('/admin/config').expect(200);
       expect(config.body.items).toContainEqual({ key: 'anthropic_api_key', secret: true, isSet: true });
       expect(config.body.items).toContainEqual({ key: 'grant_default_expiry_days', secret: false, value: 30 });
       expect(JSON.stringify(config.body)).not.toContain('sk-ant-admin-secret');
       expect(JSON.stringify((await get('/admin/audit?limit=50').expect(200)).body)).not.toContain('sk-ant-admin-secret');
 
-      const changed = await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 7 }).expect(200);
+      const changed = await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({ value: 7 }).expect(200);
       expect(changed.body.items).toContainEqual({ key: 'grant_default_expiry_days', secret: false, value: 7 });
-      expect((await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 'soon' }).expect(400)).body.error).toBe('invalid_setting');
-      expect((await world.http().put('/admin/config/no_such_key').set(as(admin)).send({ value: 1 }).expect(400)).body.error).toBe('unknown_setting');
-      expect((await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({}).expect(400)).body.error).toBe('validation_failed');
-      await world.http().put('/admin/config/grant_default_expiry_days').set(as(admin)).send({ value: 30 }).expect(200);
+      expect((await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({ value: 'soon' }).expect(400)).body.error).toBe('invalid_setting');
+      expect((await ctx.http().put('/admin/config/no_such_key').set(ctx.as(admin)).send({ value: 1 }).expect(400)).body.error).toBe('unknown_setting');
+      expect((await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({}).expect(400)).body.error).toBe('validation_failed');
+      await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({ value: 30 }).expect(200);
     });
   });
 
@@ -310,19 +306,19 @@ describe('admin surface over HTTP', () => {
       expect(ok.body).toMatchObject({ ok: true, drift: [], unbalancedAssets: [], duplicateIdempotencyKeys: [], heldMismatch: [], unexplainedNegativeBalances: [] });
       expect(ok.body.checkedFlows).toBeGreaterThan(0);
       const party = `person:${member.person.id}`;
-      await world.db.query("INSERT INTO credit.balances (party, asset, slot, amount) VALUES ($1, 'opus', 0, 13)", [party]);
+      await ctx.db.query("INSERT INTO credit.balances (party, asset, slot, amount) VALUES ($1, 'opus', 0, 13)", [party]);
       try {
         const bad = await get('/admin/ledger/verify').expect(200);
         expect(bad.body.ok).toBe(false);
         expect(bad.body.drift).toEqual([{ party, asset: 'opus', balance: 13, sumOfFlows: 0 }]);
       } finally {
-        await world.db.query("DELETE FROM credit.balances WHERE party = $1 AND asset = 'opus'", [party]);
+        await ctx.db.query("DELETE FROM credit.balances WHERE party = $1 AND asset = 'opus'", [party]);
       }
     });
   });
 
   it('describes every admin route in the OpenAPI document', async () => {
-    const doc = await world.http().get('/docs-json').expect(200);
+    const doc = await ctx.http().get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
       '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/events', '/admin/grants', '/admin/grants/{id}/reissue',
@@ -335,7 +331,7 @@ describe('admin surface over HTTP', () => {
   });
 
   it('gives the API.md types as response schemas', async () => {
-    const doc = await world.http().get('/docs-json').expect(200);
+    const doc = await ctx.http().get('/docs-json').expect(200);
     const ref = (path: string, method: string, status: string) =>
       doc.body.paths[path][method].responses[status].content['application/json'].schema.$ref.split('/').pop();
     expect(ref('/me', 'get', '200')).toBe('PersonViewSchema');

@@ -1,146 +1,145 @@
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 
 describe('several passkeys: /me/passkeys', () => {
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    world = await AuthWorld.create({ env: { LOGIN_MAX_FAILURES: '1000' } });
+    ctx = await TestContext.create({ env: { LOGIN_MAX_FAILURES: '1000' } });
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
   /** each TOTP code is accepted once: move to the next 30 s step before taking another */
-  const nextStep = () => world.clock.set(new Date(world.clock.now().getTime() + 30_000));
-  const freshCode = async (who: SignedUp) => {
+  const nextStep = () => ctx.clock.advanceSeconds(30);
+  const freshCode = async (who: SignedIn) => {
     nextStep();
-    return world.code(who.totpSecret);
+    return ctx.code(who.totpSecret);
   };
 
-  async function addPasskey(who: SignedUp, name?: string) {
+  async function addPasskey(who: SignedIn, name?: string) {
     const authenticator = new SoftAuthenticator();
-    const begin = await world.http().post('/me/passkeys/begin').set(as(who)).send({ code: await freshCode(who) }).expect(200);
-    const finish = await world
+    const begin = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: await freshCode(who) }).expect(200);
+    const finish = await ctx
       .http()
       .post('/me/passkeys/finish')
-      .set(as(who))
+      .set(ctx.as(who))
       .send({ registrationId: begin.body.registrationId, credential: authenticator.register(begin.body.options), ...(name && { name }) });
     return { authenticator, begin, finish };
   }
 
   it('lists the signup passkey and records when it was last used to sign in', async () => {
-    const who = await world.signup();
-    const before = await world.http().get('/me/passkeys').set(as(who)).expect(200);
-    expect(before.body).toEqual({ items: [{ id: who.authenticator.id, name: 'Passkey', createdAt: world.clock.now().toISOString(), lastUsedAt: null }] });
+    const who = await ctx.signedInPerson();
+    const before = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
+    expect(before.body).toEqual({ items: [{ id: who.authenticator.id, name: 'Passkey', createdAt: ctx.clock.now().toISOString(), lastUsedAt: null }] });
 
     nextStep();
-    expect((await world.login(who)).status).toBe(200);
-    const after = await world.http().get('/me/passkeys').set(as(who)).expect(200);
-    expect(after.body.items[0].lastUsedAt).toBe(world.clock.now().toISOString());
+    expect((await ctx.login(who)).status).toBe(200);
+    const after = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
+    expect(after.body.items[0].lastUsedAt).toBe(ctx.clock.now().toISOString());
   });
 
   it('adds a passkey after a fresh TOTP code; it signs in; the code can’t be used twice', async () => {
-    const who = await world.signup();
+    const who = await ctx.signedInPerson();
     const { authenticator, begin, finish } = await addPasskey(who, 'Laptop');
     // the authenticator is told which passkeys the account already has
     expect(begin.body.options.excludeCredentials).toEqual([expect.objectContaining({ id: who.authenticator.id })]);
     expect(finish.status).toBe(201);
     expect(finish.body).toEqual({ id: authenticator.id, name: 'Laptop', createdAt: expect.any(String), lastUsedAt: null });
-    const list = await world.http().get('/me/passkeys').set(as(who)).expect(200);
+    const list = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
     expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(['Passkey', 'Laptop']);
 
     nextStep();
-    expect((await world.login({ ...who, authenticator })).status).toBe(200);
-    expect((await world.http().get('/me/passkeys').set(as(who))).body.items[1].lastUsedAt).toBe(world.clock.now().toISOString());
+    expect((await ctx.login({ ...who, authenticator })).status).toBe(200);
+    expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items[1].lastUsedAt).toBe(ctx.clock.now().toISOString());
 
     // a step-up code is spent: the same code again is refused
     const code = await freshCode(who);
-    await world.http().post('/me/passkeys/begin').set(as(who)).send({ code }).expect(200);
-    const again = await world.http().post('/me/passkeys/begin').set(as(who)).send({ code }).expect(400);
+    await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code }).expect(200);
+    const again = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code }).expect(400);
     expect(again.body.error).toBe('invalid_totp');
     // without a valid code nothing starts
-    expect((await world.http().post('/me/passkeys/begin').set(as(who)).send({ code: '000000' }).expect(400)).body.error).toBe('invalid_totp');
-    await world.http().post('/me/passkeys/begin').set(as(who)).send({}).expect(400);
+    expect((await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: '000000' }).expect(400)).body.error).toBe('invalid_totp');
+    await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({}).expect(400);
   });
 
   it('answers the documented errors of finish', async () => {
-    const who = await world.signup();
-    const begin = await world.http().post('/me/passkeys/begin').set(as(who)).send({ code: await freshCode(who) }).expect(200);
+    const who = await ctx.signedInPerson();
+    const begin = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: await freshCode(who) }).expect(200);
     // the account's own passkey again
-    const exists = await world
+    const exists = await ctx
       .http()
       .post('/me/passkeys/finish')
-      .set(as(who))
+      .set(ctx.as(who))
       .send({ registrationId: begin.body.registrationId, credential: who.authenticator.register(begin.body.options) })
       .expect(409);
     expect(exists.body.error).toBe('passkey_exists');
     // the registration was used up by that attempt
-    const used = await world
+    const used = await ctx
       .http()
       .post('/me/passkeys/finish')
-      .set(as(who))
+      .set(ctx.as(who))
       .send({ registrationId: begin.body.registrationId, credential: new SoftAuthenticator().register(begin.body.options) })
       .expect(404);
     expect(used.body.error).toBe('registration_not_found');
 
-    const other = await world.http().post('/me/passkeys/begin').set(as(who)).send({ code: await freshCode(who) }).expect(200);
-    const tampered = await world
+    const other = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: await freshCode(who) }).expect(200);
+    const tampered = await ctx
       .http()
       .post('/me/passkeys/finish')
-      .set(as(who))
+      .set(ctx.as(who))
       .send({ registrationId: other.body.registrationId, credential: new SoftAuthenticator().register(other.body.options, { origin: 'https://evil.example' }) })
       .expect(400);
     expect(tampered.body.error).toBe('passkey_verification_failed');
 
     // someone else's registration, and the signup steps, never find an add-passkey registration
-    const stranger = await world.signup();
-    const third = await world.http().post('/me/passkeys/begin').set(as(who)).send({ code: await freshCode(who) }).expect(200);
-    await world
+    const stranger = await ctx.signedInPerson();
+    const third = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: await freshCode(who) }).expect(200);
+    await ctx
       .http()
       .post('/me/passkeys/finish')
-      .set(as(stranger))
+      .set(ctx.as(stranger))
       .send({ registrationId: third.body.registrationId, credential: new SoftAuthenticator().register(third.body.options) })
       .expect(404);
-    const viaSignup = await world
+    const viaSignup = await ctx
       .http()
       .post('/auth/signup/passkey')
       .send({ registrationId: third.body.registrationId, credential: new SoftAuthenticator().register(third.body.options) })
       .expect(404);
     expect(viaSignup.body.error).toBe('registration_not_found');
-    expect((await world.http().get('/me/passkeys').set(as(who))).body.items).toHaveLength(1);
+    expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items).toHaveLength(1);
   });
 
   it('renames a passkey of one’s own only', async () => {
-    const who = await world.signup();
-    const renamed = await world.http().patch(`/me/passkeys/${who.authenticator.id}`).set(as(who)).send({ name: '  Phone ' }).expect(200);
+    const who = await ctx.signedInPerson();
+    const renamed = await ctx.http().patch(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).send({ name: '  Phone ' }).expect(200);
     expect(renamed.body).toMatchObject({ id: who.authenticator.id, name: 'Phone' });
-    const stranger = await world.signup();
-    expect((await world.http().patch(`/me/passkeys/${who.authenticator.id}`).set(as(stranger)).send({ name: 'Mine' }).expect(404)).body.error).toBe('passkey_not_found');
-    await world.http().patch(`/me/passkeys/${who.authenticator.id}`).set(as(who)).send({ name: '   ' }).expect(400);
-    await world.http().patch('/me/passkeys/not*a*passkey').set(as(who)).send({ name: 'A' }).expect(400);
-    await world.http().patch(`/me/passkeys/${who.authenticator.id}`).send({ name: 'A' }).expect(401);
+    const stranger = await ctx.signedInPerson();
+    expect((await ctx.http().patch(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(stranger)).send({ name: 'Mine' }).expect(404)).body.error).toBe('passkey_not_found');
+    await ctx.http().patch(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).send({ name: '   ' }).expect(400);
+    await ctx.http().patch('/me/passkeys/not*a*passkey').set(ctx.as(who)).send({ name: 'A' }).expect(400);
+    await ctx.http().patch(`/me/passkeys/${who.authenticator.id}`).send({ name: 'A' }).expect(401);
   });
 
   it('removes a passkey but never the last one; a removed passkey no longer signs in', async () => {
-    const who = await world.signup();
-    expect((await world.http().delete(`/me/passkeys/${who.authenticator.id}`).set(as(who)).expect(409)).body.error).toBe('last_passkey');
+    const who = await ctx.signedInPerson();
+    expect((await ctx.http().delete(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).expect(409)).body.error).toBe('last_passkey');
     const { authenticator } = await addPasskey(who);
-    await world.http().delete(`/me/passkeys/${who.authenticator.id}`).set(as(who)).expect(204);
-    expect((await world.http().get('/me/passkeys').set(as(who))).body.items.map((p: { id: string }) => p.id)).toEqual([authenticator.id]);
+    await ctx.http().delete(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).expect(204);
+    expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items.map((p: { id: string }) => p.id)).toEqual([authenticator.id]);
     nextStep();
-    expect((await world.login(who)).status).toBe(401);
+    expect((await ctx.login(who)).status).toBe(401);
     nextStep();
-    expect((await world.login({ ...who, authenticator })).status).toBe(200);
-    expect((await world.http().delete(`/me/passkeys/${who.authenticator.id}`).set(as(who)).expect(404)).body.error).toBe('passkey_not_found');
+    expect((await ctx.login({ ...who, authenticator })).status).toBe(200);
+    expect((await ctx.http().delete(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).expect(404)).body.error).toBe('passkey_not_found');
   });
 
   it('two removals at once leave one passkey', async () => {
-    const who = await world.signup();
+    const who = await ctx.signedInPerson();
     const { authenticator } = await addPasskey(who);
     const results = await Promise.all(
-      [who.authenticator.id, authenticator.id].map((id) => world.http().delete(`/me/passkeys/${id}`).set(as(who))),
+      [who.authenticator.id, authenticator.id].map((id) => ctx.http().delete(`/me/passkeys/${id}`).set(ctx.as(who))),
     );
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
-    expect((await world.http().get('/me/passkeys').set(as(who))).body.items).toHaveLength(1);
+    expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items).toHaveLength(1);
   });
 });

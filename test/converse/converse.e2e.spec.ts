@@ -1,12 +1,11 @@
 import { CREDIT_SEAM } from '@loomworks/credit';
-import { GrantsService, LedgerService } from '@loomworks/credit/staff';
+import { LedgerService } from '@loomworks/credit/staff';
 import { PermissiveCreditSeam } from '@loomworks/credit/testing';
 import { LifecycleService } from '@loomworks/credit/staff';
 import { ConverseService } from '@loomworks/orchestration';
 import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, waitFor } from '../support/test-context';
 import { FakeAnthropic, type FakeRequest, type FakeUsage } from '../support/fake-anthropic';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -42,31 +41,26 @@ function expectedHold(responder: string, message: string, respondMaxTokens = 102
 
 describe('converse over HTTP against a fake Messages API', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '3000' } });
+    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '3000' } });
   });
   beforeEach(async () => {
     fake.reset();
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    await ctx.get(SystemConfigService).set('anthropic_api_key', 'system-key');
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const converse = (who: SignedUp, body: object, engagementId = who.person.personalEngagementId) =>
-    world.http().post(`/engagements/${engagementId}/converse`).set(as(who)).send(body);
-  const funded = async (asset: string, amount: bigint) => {
-    const email = uniqueEmail('conv');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset, kind: 'welcome', amount });
-    return world.signup({ email, claimToken });
-  };
-  const balance = (who: SignedUp, asset: string) => world.app.get(LedgerService).balance(who.person.id, asset);
+  const converse = (who: SignedIn, body: object, engagementId = who.person.personalEngagementId) =>
+    ctx.http().post(`/engagements/${engagementId}/converse`).set(ctx.as(who)).send(body);
+  const funded = (asset: string, amount: bigint) => ctx.signedInPerson({ credit: { asset, amount } });
+  const balance = (who: SignedIn, asset: string) => ctx.get(LedgerService).balance(who.person.id, asset);
 
   it('answers a system-key turn routed to the tier, charged at each stage\'s model rates', async () => {
     const who = await funded('sonnet', 1000n);
@@ -87,9 +81,9 @@ describe('converse over HTTP against a fake Messages API', () => {
     });
     expect(expectedHold(SONNET, 'What is a ledger?')).toBe(17);
     // The hold went back and the turn was charged, in the transaction that recorded it.
-    const flows = await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    const flows = await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
     expect(flows.map((f) => [f.kind, Number(f.amount)])).toEqual([['issuance', 1000], ['hold', 17], ['release', 17], ['consumption', 1], ['consumption', 9]]);
-    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'settled' }]);
+    expect(await ctx.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'settled' }]);
     expect(fake.requests.map((r) => [r.apiKey, r.model])).toEqual([['system-key', HAIKU], ['system-key', SONNET]]);
     expect(await balance(who, 'sonnet')).toBe(990n);
   });
@@ -133,7 +127,7 @@ describe('converse over HTTP against a fake Messages API', () => {
 
   it('falls back to the next tier whose balance can carry the turn (1 opus credit beside haiku credits buys a haiku turn)', async () => {
     const who = await funded('haiku', 10_000n);
-    const admin = world.app.get(LedgerService);
+    const admin = ctx.get(LedgerService);
     await admin.adjust({ personId: who.person.id, asset: 'opus', amount: 1n, reason: 'a single opus credit', actorPersonId: null });
     const res = await converse(who, { message: 'which tier?' }).expect(200);
     expect(res.body).toMatchObject({ status: 'ok', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', charged: 4 } });
@@ -142,20 +136,20 @@ describe('converse over HTTP against a fake Messages API', () => {
 
   it('charges parallel turns of one person exactly, each once', async () => {
     const who = await funded('haiku', 1000n);
-    await world.app.get(SystemConfigService).set('max_turns_in_flight', 8);
+    await ctx.get(SystemConfigService).set('max_turns_in_flight', 8);
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => converse(who, { message: `parallel ${i}` })));
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(200));
     expect(await balance(who, 'haiku')).toBe(1000n - 8n * 4n);
     expect(results.map((r) => r.body.credit.charged)).toEqual(Array(8).fill(4));
     // Each answer's balance is what is spendable at its settlement (other turns' holds still out).
     for (const r of results) expect(r.body.credit.balanceAfter).toBeLessThanOrEqual(996);
-    expect(await world.db.query("SELECT 1 FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toHaveLength(0);
-    await world.app.get(SystemConfigService).unset('max_turns_in_flight');
+    expect(await ctx.db.query("SELECT 1 FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toHaveLength(0);
+    await ctx.get(SystemConfigService).unset('max_turns_in_flight');
   });
 
   it('answers account_suspended for a suspended person (system key), without an LLM call', async () => {
     const who = await funded('haiku', 100n);
-    await world.app.get(LifecycleService).suspend(who.person.id);
+    await ctx.get(LifecycleService).suspend(who.person.id);
     const res = await converse(who, { message: 'hello?' }).expect(200);
     expect(res.body.status).toBe('account_suspended');
     expect(fake.requests).toHaveLength(0);
@@ -164,32 +158,32 @@ describe('converse over HTTP against a fake Messages API', () => {
 
   it('answers account_deleted for a deleted person (system key), without an LLM call', async () => {
     const who = await funded('haiku', 100n);
-    await world.app.get(LifecycleService).delete(who.person.id);
-    const person = await world.app.get(PersonsService).getById(who.person.id);
+    await ctx.get(LifecycleService).delete(who.person.id);
+    const person = await ctx.get(PersonsService).getById(who.person.id);
     // Over HTTP a deleted person has no session left; the gate is checked below that.
-    const res = await world.app.get(ConverseService).converse({ person, engagementId: person.personalEngagementId, message: 'hello?' });
+    const res = await ctx.get(ConverseService).converse({ person, engagementId: person.personalEngagementId, message: 'hello?' });
     expect(res.status).toBe('account_deleted');
     expect(fake.requests).toHaveLength(0);
   });
 
   it('uses the person\'s own key with the default models and charges nothing', async () => {
     const who = await funded('opus', 50n);
-    await world.http().put('/me/llm-key').set(as(who)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
+    await ctx.http().put('/me/llm-key').set(ctx.as(who)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
     const res = await converse(who, { message: 'mine' }).expect(200);
     expect(res.body).toMatchObject({ status: 'ok', keySource: 'person', models: { classifier: HAIKU, responder: SONNET } });
     expect(res.body.credit).toBeUndefined();
     expect(fake.requests.map((r) => r.apiKey)).toEqual(['person-key', 'person-key']);
     expect(await balance(who, 'opus')).toBe(50n);
-    expect(await world.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
+    expect(await ctx.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
   });
 
   it('prefers the engagement\'s operator key over the person\'s, and only owners may set it', async () => {
-    const owner = await world.signup();
-    await world.http().put('/me/llm-key').set(as(owner)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
+    const owner = await ctx.signedInPerson();
+    await ctx.http().put('/me/llm-key').set(ctx.as(owner)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
     const engagement = owner.person.personalEngagementId;
-    const stranger = await world.signup();
-    await world.http().put(`/engagements/${engagement}/llm-key`).set(as(stranger)).send({ provider: 'anthropic', apiKey: 'x' }).expect(403);
-    await world.http().put(`/engagements/${engagement}/llm-key`).set(as(owner)).send({ provider: 'anthropic', apiKey: 'operator-key' }).expect(204);
+    const stranger = await ctx.signedInPerson();
+    await ctx.http().put(`/engagements/${engagement}/llm-key`).set(ctx.as(stranger)).send({ provider: 'anthropic', apiKey: 'x' }).expect(403);
+    await ctx.http().put(`/engagements/${engagement}/llm-key`).set(ctx.as(owner)).send({ provider: 'anthropic', apiKey: 'operator-key' }).expect(204);
     const res = await converse(owner, { message: 'operator pays' }).expect(200);
     expect(res.body.keySource).toBe('operator');
     expect(fake.requests.map((r) => r.apiKey)).toEqual(['operator-key', 'operator-key']);
@@ -197,7 +191,7 @@ describe('converse over HTTP against a fake Messages API', () => {
 
   it('answers 503 no_llm_key when no key exists at any level', async () => {
     const who = await funded('haiku', 100n);
-    await world.app.get(SystemConfigService).unset('anthropic_api_key');
+    await ctx.get(SystemConfigService).unset('anthropic_api_key');
     const res = await converse(who, { message: 'anyone?' }).expect(503);
     expect(res.body).toEqual({ statusCode: 503, error: 'no_llm_key', message: expect.any(String) });
     expect(fake.requests).toHaveLength(0);
@@ -213,10 +207,10 @@ describe('converse over HTTP against a fake Messages API', () => {
     const res = await converse(who, { message: 'fail me' }).expect(502);
     expect(res.body).toEqual({ statusCode: 502, error: 'llm_error', message: expect.any(String) });
     expect(await balance(who, 'haiku')).toBe(100n);
-    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
+    expect(await ctx.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
     // The hold went back at once, not at its expiry.
-    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
-    const kinds = await world.db.query<{ kind: string }>('SELECT kind FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(await ctx.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
+    const kinds = await ctx.db.query<{ kind: string }>('SELECT kind FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
     expect(kinds.map((k) => k.kind)).toEqual(['issuance', 'hold', 'release']);
   });
 
@@ -226,13 +220,13 @@ describe('converse over HTTP against a fake Messages API', () => {
     const res = await converse(who, { message: 'how much?' }).expect(502);
     expect(res.body.error).toBe('llm_error');
     expect(await balance(who, 'haiku')).toBe(100n);
-    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
-    expect(await world.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
+    expect(await ctx.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(0);
+    expect(await ctx.db.query('SELECT status FROM credit.holds WHERE person_id = $1', [who.person.id])).toEqual([{ status: 'released' }]);
   });
 
   it('answers 429 turns_in_flight beyond max_turns_in_flight running turns of one person', async () => {
     const who = await funded('haiku', 1000n);
-    await world.app.get(SystemConfigService).set('max_turns_in_flight', 1);
+    await ctx.get(SystemConfigService).set('max_turns_in_flight', 1);
     try {
       fake.reset({ latencyMs: 200 });
       const running = converse(who, { message: 'first' }).then((r) => r);
@@ -242,7 +236,7 @@ describe('converse over HTTP against a fake Messages API', () => {
       expect((await running).status).toBe(200);
       await converse(who, { message: 'third' }).expect(200); // the first settled: room again
     } finally {
-      await world.app.get(SystemConfigService).unset('max_turns_in_flight');
+      await ctx.get(SystemConfigService).unset('max_turns_in_flight');
     }
   });
 
@@ -263,7 +257,7 @@ describe('converse over HTTP against a fake Messages API', () => {
     const send = () => converse(who, { message: 'slow' }).set('idempotency-key', 'k-fence').then((r) => r);
     const first = send();
     await waitFor(() => fake.requests.length >= 1); // the first request is in its LLM call
-    world.clock.set(new Date(world.clock.now().getTime() + 10 * 60_000)); // past the pending window
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 10 * 60_000)); // past the pending window
     const second = send();
     const [a, b] = await Promise.all([first, second]);
     // The first request's completion names its own claim token, which the takeover replaced.
@@ -271,7 +265,7 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(b.status).toBe(200);
     expect(fake.requests).toHaveLength(4);
     expect(await balance(who, 'haiku')).toBe(96n);
-    expect(await world.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(1);
+    expect(await ctx.db.query('SELECT 1 FROM conversations WHERE started_by = $1', [who.person.id])).toHaveLength(1);
     // The first request's abandon did not delete the second's record: a retry replays it.
     fake.reset();
     expect((await send()).body).toEqual(b.body);
@@ -302,9 +296,9 @@ describe('converse over HTTP against a fake Messages API', () => {
       ]);
 
       const engagement = who.person.personalEngagementId;
-      const list = await world.http().get(`/engagements/${engagement}/conversations`).set(as(who)).expect(200);
+      const list = await ctx.http().get(`/engagements/${engagement}/conversations`).set(ctx.as(who)).expect(200);
       expect(list.body).toEqual({ items: [{ id: conversationId, title: 'first question', createdAt: expect.any(String), lastTurnAt: expect.any(String) }], nextCursor: null });
-      const turns = await world.http().get(`/engagements/${engagement}/conversations/${conversationId}/turns`).set(as(who)).expect(200);
+      const turns = await ctx.http().get(`/engagements/${engagement}/conversations/${conversationId}/turns`).set(ctx.as(who)).expect(200);
       expect(turns.body.items.map((t: { role: string; content: string }) => [t.role, t.content])).toEqual([
         ['user', 'first question'], ['assistant', 'Echo: first question'], ['user', 'follow-up'], ['assistant', 'Echo: follow-up'],
       ]);
@@ -314,17 +308,17 @@ describe('converse over HTTP against a fake Messages API', () => {
 
     it('answers the documented errors', async () => {
       const who = await funded('haiku', 100n);
-      const other = await world.signup();
+      const other = await ctx.signedInPerson();
       const mine = who.person.personalEngagementId;
       const missing = '00000000-0000-4000-8000-000000000000';
       expect((await converse(other, { message: 'x' }, mine).expect(403)).body.error).toBe('forbidden');
-      expect((await world.http().get(`/engagements/${mine}/conversations`).set(as(other)).expect(403)).body.error).toBe('forbidden');
+      expect((await ctx.http().get(`/engagements/${mine}/conversations`).set(ctx.as(other)).expect(403)).body.error).toBe('forbidden');
       expect((await converse(who, { message: 'x' }, missing).expect(404)).body.error).toBe('engagement_not_found');
       expect((await converse(who, { message: 'x', conversationId: missing }).expect(404)).body.error).toBe('conversation_not_found');
-      expect((await world.http().get(`/engagements/${mine}/conversations/${missing}/turns`).set(as(who)).expect(404)).body.error).toBe('conversation_not_found');
+      expect((await ctx.http().get(`/engagements/${mine}/conversations/${missing}/turns`).set(ctx.as(who)).expect(404)).body.error).toBe('conversation_not_found');
       expect((await converse(who, { message: '' }).expect(400)).body.fields[0].field).toBe('message');
       expect((await converse(who, { message: 'x' }, 'not-a-uuid').expect(400)).body.fields[0].field).toBe('engagementId');
-      await world.http().post(`/engagements/${mine}/converse`).send({ message: 'x' }).expect(401);
+      await ctx.http().post(`/engagements/${mine}/converse`).send({ message: 'x' }).expect(401);
       expect(fake.requests).toHaveLength(0);
     });
   });
@@ -332,41 +326,33 @@ describe('converse over HTTP against a fake Messages API', () => {
 
 const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('converse routing with the permissive CreditSeam', () => {
   const fake = new FakeAnthropic();
   const seam = new PermissiveCreditSeam();
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({
+    ctx = await TestContext.create({
       env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0' },
       override: (b) => b.overrideProvider(CREDIT_SEAM).useValue(seam),
     });
   });
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
   it('routes a credit-less person to the lowest tier and records the stages it would charge', async () => {
-    const who = await world.signup();
+    const who = await ctx.signedInPerson();
     fake.reset({ text: (r) => (isClassify(r) ? 'Task.' : 'done') });
-    const res = await world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
-      .set({ authorization: `Bearer ${who.sessionToken}` }).send({ message: 'do it' }).expect(200);
+    const res = await ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+      .set(ctx.as(who)).send({ message: 'do it' }).expect(200);
     expect(res.body).toMatchObject({ status: 'ok', intent: 'task', reply: 'done', keySource: 'system', models: { classifier: HAIKU, responder: HAIKU }, credit: { asset: 'haiku', held: 0, charged: 0 } });
     expect(seam.placed).toEqual([expect.objectContaining({ personId: who.person.id, respond: expect.objectContaining({ maxTokens: 1024 }) })]);
     expect(seam.settled).toEqual([
       expect.objectContaining({ holdId: 'permissive-1', stages: [expect.objectContaining({ stage: 'classify', model: HAIKU }), expect.objectContaining({ stage: 'respond', model: HAIKU })] }),
     ]);
-    expect(await world.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
+    expect(await ctx.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
   });
 });

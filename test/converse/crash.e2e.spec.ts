@@ -1,7 +1,6 @@
-import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { spawnServer, waitForListening, type ServerProcess } from '../support/server-process';
 
@@ -13,26 +12,24 @@ import { spawnServer, waitForListening, type ServerProcess } from '../support/se
  */
 describe('a server killed between the LLM answer and the commit', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let who: SignedUp;
+  let ctx: TestContext;
+  let who: SignedIn;
   const DELAYS_MS = [0, 0, 1, 2, 4, 8, 16, 50];
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ realClock: true });
-    const email = uniqueEmail('crash');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100_000n });
-    who = await world.signup({ email, claimToken });
+    ctx = await TestContext.create({ realClock: true });
+    who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100_000n } });
     // Holds of killed requests must lapse within the test (the server processes read this setting).
-    await world.app.get(SystemConfigService).set('hold_ttl_seconds', 2);
+    await ctx.get(SystemConfigService).set('hold_ttl_seconds', 2);
   });
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
   const env = () => ({
-    DATABASE_URL: world.db.url,
+    DATABASE_URL: ctx.db.url,
     LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
     ANTHROPIC_BASE_URL: fake.url,
     ANTHROPIC_API_KEY: 'system-key',
@@ -69,10 +66,10 @@ describe('a server killed between the LLM answer and the commit', () => {
     // Some deaths must have come before the commit, or the test did not test anything.
     expect(outcomes).toContain('connection lost');
 
-    const turnsBefore = await world.db.query<{ n: string }>("SELECT count(*) AS n FROM turns WHERE role = 'assistant'");
+    const turnsBefore = await ctx.db.query<{ n: string }>("SELECT count(*) AS n FROM turns WHERE role = 'assistant'");
     // Killed between placing the hold and settling it: their holds never settled (still out, or
     // already expired by a later request of the person: each server start outlasts the 2 s TTL).
-    const stranded = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.holds WHERE status IN ('active', 'expired')");
+    const stranded = await ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.holds WHERE status IN ('active', 'expired')");
     expect(stranded).toEqual([{ n: DELAYS_MS.length - Number(turnsBefore[0].n) }]);
     await new Promise((r) => setTimeout(r, 2100)); // let the dead requests' Idempotency-Key claims and holds lapse
 
@@ -93,26 +90,26 @@ describe('a server killed between the LLM answer and the commit', () => {
     }
 
     // Every assistant turn has exactly its two consumption flows, and every consumption a turn.
-    const orphans = await world.db.query(`
+    const orphans = await ctx.db.query(`
       SELECT t.id, count(f.id) AS flows FROM turns t
         LEFT JOIN credit.flows f ON f.kind = 'consumption' AND f.idempotency_key IN ('turn:' || t.id || ':classify', 'turn:' || t.id || ':respond')
        WHERE t.role = 'assistant' GROUP BY t.id HAVING count(f.id) <> 2`);
     expect(orphans).toEqual([]);
-    const unmatched = await world.db.query(`
+    const unmatched = await ctx.db.query(`
       SELECT f.idempotency_key FROM credit.flows f
        WHERE f.kind = 'consumption' AND NOT EXISTS (SELECT 1 FROM turns t WHERE f.idempotency_key LIKE 'turn:' || t.id || ':%')`);
     expect(unmatched).toEqual([]);
     // One answered turn per request, each charged once: 4 credits (classify 1 + respond 3) apiece.
-    expect(await world.db.query("SELECT count(*)::int AS n FROM turns WHERE role = 'assistant'")).toEqual([{ n: DELAYS_MS.length }]);
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100_000n - 4n * BigInt(DELAYS_MS.length));
+    expect(await ctx.db.query("SELECT count(*)::int AS n FROM turns WHERE role = 'assistant'")).toEqual([{ n: DELAYS_MS.length }]);
+    expect(await ctx.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100_000n - 4n * BigInt(DELAYS_MS.length));
     // Every stranded hold expired and went back (placing the retries expired the person's own);
     // nothing was charged for them and nothing is left held.
-    await world.app.get(HoldsService).sweepExpired();
-    const statuses = await world.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM credit.holds GROUP BY status ORDER BY status');
+    await ctx.get(HoldsService).sweepExpired();
+    const statuses = await ctx.db.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM credit.holds GROUP BY status ORDER BY status');
     expect(statuses).toEqual([
       { status: 'expired', n: stranded[0].n },
       { status: 'settled', n: DELAYS_MS.length },
     ].filter((row) => row.n > 0));
-    await world.expectLedgerConsistent();
+    await ctx.expectLedgerConsistent();
   }, 400_000);
 });

@@ -1,8 +1,7 @@
-import { GrantsService, HoldsService, LedgerService, LifecycleService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService, LifecycleService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, waitFor } from '../support/test-context';
 import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
 
 const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
@@ -12,38 +11,26 @@ const truthfulWorstCase = (r: FakeRequest) => ({
   output_tokens: r.maxTokens,
 });
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('holds make overspending impossible (system-key turns over HTTP)', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '60000' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '60000' } });
+    await ctx.get(SystemConfigService).set('anthropic_api_key', 'system-key');
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
-  const converse = (who: SignedUp, message: string) =>
-    world.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set({ authorization: `Bearer ${who.sessionToken}` }).send({ message });
-  const funded = async (asset: string, amount: bigint) => {
-    const email = uniqueEmail('holds');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset, kind: 'welcome', amount });
-    return world.signup({ email, claimToken });
-  };
-  const balance = (who: SignedUp) => world.app.get(LedgerService).balance(who.person.id, 'haiku');
-  const activeHolds = (who: SignedUp) => world.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id]);
+  const converse = (who: SignedIn, message: string) =>
+    ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set(ctx.as(who)).send({ message });
+  const funded = (asset: string, amount: bigint) => ctx.signedInPerson({ credit: { asset, amount } });
+  const balance = (who: SignedIn) => ctx.get(LedgerService).balance(who.person.id, 'haiku');
+  const activeHolds = (who: SignedIn) => ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id]);
 
   it.each([1, 2, 3])('30 parallel turns of a person whose balance covers 3 never spend more than it (round %i)', async () => {
     fake.reset({ usage: truthfulWorstCase, latencyMs: 20 });
@@ -51,7 +38,7 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     const who = await funded('haiku', 21n);
     // Open the pool's connections first: on the loaded test machine a burst of fresh connects
     // can exceed the pool's 3 s connect timeout, which would test the machine, not the holds.
-    await Promise.all(Array.from({ length: 20 }, () => world.app.get(Transactions).manager.query('SELECT pg_sleep(0.2)')));
+    await Promise.all(Array.from({ length: 20 }, () => ctx.get(Transactions).manager.query('SELECT pg_sleep(0.2)')));
     const lowest: bigint[] = [];
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => converse(who, `parallel turn ${i}`).then(async (r) => {
       lowest.push(await balance(who));
@@ -69,7 +56,7 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
       expect(r.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
     }
     expect(await activeHolds(who)).toEqual([]);
-    const consumed = await world.db.query<{ n: number }>("SELECT coalesce(sum(amount), 0)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
+    const consumed = await ctx.db.query<{ n: number }>("SELECT coalesce(sum(amount), 0)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
     expect(consumed).toEqual([{ n: charged }]);
   }, 180_000);
 
@@ -78,7 +65,7 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     fake.reset({ latencyMs: 300 });
     const turn = converse(who, 'suspend me mid-turn').then((r) => r);
     await waitFor(() => fake.requests.length >= 1);
-    await world.app.get(LifecycleService).suspend(who.person.id);
+    await ctx.get(LifecycleService).suspend(who.person.id);
     const res = await turn;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', credit: { charged: 4, balanceAfter: 96 } });
@@ -92,13 +79,13 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     fake.reset({ latencyMs: 300 });
     const turn = converse(who, 'delete me mid-turn').then((r) => r);
     await waitFor(() => fake.requests.length >= 1);
-    await world.app.get(LifecycleService).delete(who.person.id);
+    await ctx.get(LifecycleService).delete(who.person.id);
     const res = await turn;
     expect(res.status).toBe(200);
     expect(res.body.credit).toMatchObject({ charged: 4, balanceAfter: 0 });
     expect(await balance(who)).toBe(0n);
     expect(await activeHolds(who)).toEqual([]);
-    const flows = await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    const flows = await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
     expect(flows.map((f) => f.kind)).toEqual(['issuance', 'hold', 'zeroing', 'release', 'consumption', 'consumption', 'zeroing']);
   });
 
@@ -110,20 +97,20 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     expect(fake.requests).toHaveLength(2);
     expect(await activeHolds(who)).toEqual([]);
     expect(await balance(who)).toBe(100n);
-    expect(await world.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
+    expect(await ctx.db.query("SELECT 1 FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toHaveLength(0);
   });
 
   it('expires the hold of a turn that never came back (sweeper), nothing charged, nothing leaked', async () => {
     const who = await funded('haiku', 100n);
-    const holds = world.app.get(HoldsService);
+    const holds = ctx.get(HoldsService);
     const placed = await holds.place({ personId: who.person.id, turnId: '00000000-0000-4000-a000-000000000001', classify: { inputTokens: 100, maxTokens: 10 }, respond: { inputTokens: 100, maxTokens: 1024 } });
     expect(placed.status).toBe('placed');
     expect(await balance(who)).toBe(93n);
-    world.clock.set(new Date(world.clock.now().getTime() + 601_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 601_000));
     try {
       expect(await holds.sweepExpired()).toBe(1);
     } finally {
-      world.clock.set(new Date(world.clock.now().getTime() - 601_000));
+      ctx.clock.set(new Date(ctx.clock.now().getTime() - 601_000));
     }
     expect(await balance(who)).toBe(100n);
     expect(await activeHolds(who)).toEqual([]);

@@ -1,7 +1,5 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { OutboxWorker } from '@loomworks/notifications';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { SmtpCatcher } from '../support/smtp-catcher';
 
 /** The claim link a mail carries, from its text part. */
@@ -14,27 +12,25 @@ const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
 describe('grant mail: issue → mail → claim (real SMTP server)', () => {
   let catcher: SmtpCatcher;
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
 
   beforeAll(async () => {
     catcher = await SmtpCatcher.start();
-    world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0' } });
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    ctx = await TestContext.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0' } });
+    admin = await ctx.admin();
   }, 120_000);
   // each test a minute later, so "newest first" has something to order by
-  beforeEach(() => world.clock.set(new Date(world.clock.now().getTime() + 60_000)));
-  afterEach(() => world.expectLedgerConsistent());
+  beforeEach(() => ctx.clock.advanceSeconds(60));
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await catcher.stop();
   });
 
-  const auth = () => ({ authorization: `Bearer ${admin.sessionToken}` });
-  const drain = () => world.app.get(OutboxWorker).drain();
+  const drain = () => ctx.get(OutboxWorker).drain();
   const issue = (recipientEmail: string, extra: object = {}) =>
-    world.http().post('/admin/grants').set(auth()).send({ recipientEmail, asset: 'sonnet', kind: 'welcome', amount: 2500, ...extra });
+    ctx.http().post('/admin/grants').set(ctx.as(admin)).send({ recipientEmail, asset: 'sonnet', kind: 'welcome', amount: 2500, ...extra });
 
   it('mails the claim URL when a grant is issued; the recipient follows the mailed link and gets the credit', async () => {
     const email = uniqueEmail('recipient');
@@ -50,15 +46,15 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
     expect(claimUrl).toBe(issued.body.claimUrl);
     expect(mail.html).toContain(`href="${claimUrl}"`);
 
-    const started = await world.http().post('/claim/grant').send({ claimToken: tokenOf(claimUrl) }).expect(200);
-    const person = await world.finishSignup(email, started.body.registrationId, started.body.options, tokenOf(claimUrl));
+    const started = await ctx.http().post('/claim/grant').send({ claimToken: tokenOf(claimUrl) }).expect(200);
+    const person = await ctx.finishSignup(email, started.body.registrationId, started.body.options, tokenOf(claimUrl));
     expect(person.credit).toMatchObject({ grantId: issued.body.grant.id, asset: 'sonnet', amount: 2500 });
   });
 
   it('mails a re-issued link that replaces the first; the first no longer works', async () => {
     const email = uniqueEmail('reissued');
     const issued = await issue(email).expect(201);
-    const reissued = await world.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(auth()).expect(200);
+    const reissued = await ctx.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(ctx.as(admin)).expect(200);
     expect(reissued.body.mail).toEqual({ status: 'queued' });
     await drain();
     const mails = catcher.to(email);
@@ -66,28 +62,28 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
     const second = mails.find((m) => m.subject.startsWith('Your new link'))!;
     expect(second.text).toContain('the earlier link no longer works');
     expect(linkIn(second.text, '/claim')).toBe(reissued.body.claimUrl);
-    await world.http().post('/claim/grant').send({ claimToken: tokenOf(issued.body.claimUrl) }).expect(404);
-    await world.http().post('/claim/grant').send({ claimToken: tokenOf(reissued.body.claimUrl) }).expect(200);
+    await ctx.http().post('/claim/grant').send({ claimToken: tokenOf(issued.body.claimUrl) }).expect(404);
+    await ctx.http().post('/claim/grant').send({ claimToken: tokenOf(reissued.body.claimUrl) }).expect(200);
   });
 
   it('sends nothing with sendEmail: false, and queues nothing for a refused issuance', async () => {
     const email = uniqueEmail('handed');
     const issued = await issue(email, { sendEmail: false }).expect(201);
     expect(issued.body.mail).toEqual({ status: 'off' });
-    const again = await world.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(auth()).send({ sendEmail: false }).expect(200);
+    const again = await ctx.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(ctx.as(admin)).send({ sendEmail: false }).expect(200);
     expect(again.body.mail).toEqual({ status: 'off' });
     // the same address again is ineligible: the refusal rolls back, and no mail goes out
     expect((await issue(email).expect(409)).body.error).toBe('ineligible_email');
     await drain();
     expect(catcher.to(email)).toHaveLength(0);
-    expect(await world.db.query(`SELECT id FROM outbox_jobs WHERE summary->>'to' = $1`, [email])).toEqual([]);
-    await world.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(auth()).send({ sendEmail: 'no' }).expect(400);
+    expect(await ctx.db.query(`SELECT id FROM outbox_jobs WHERE summary->>'to' = $1`, [email])).toEqual([]);
+    await ctx.http().post(`/admin/grants/${issued.body.grant.id}/reissue`).set(ctx.as(admin)).send({ sendEmail: 'no' }).expect(400);
   });
 
   it('GET /admin/mail lists mails newest first with their status, never a link', async () => {
     const email = uniqueEmail('listed');
     const issued = await issue(email).expect(201);
-    const pending = await world.http().get('/admin/mail?status=pending').set(auth()).expect(200);
+    const pending = await ctx.http().get('/admin/mail?status=pending').set(ctx.as(admin)).expect(200);
     expect(pending.body.items[0]).toEqual({
       id: expect.any(String),
       to: email,
@@ -99,17 +95,17 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
       sentAt: null,
     });
     await drain();
-    const all = await world.http().get('/admin/mail?limit=2').set(auth()).expect(200);
+    const all = await ctx.http().get('/admin/mail?limit=2').set(ctx.as(admin)).expect(200);
     expect(all.body.items).toHaveLength(2);
     expect(all.body.items[0]).toMatchObject({ to: email, status: 'sent', attempts: 1, sentAt: expect.any(String) });
     expect(JSON.stringify(all.body)).not.toContain(tokenOf(issued.body.claimUrl));
     // the next page continues where the first stopped
-    const next = await world.http().get(`/admin/mail?limit=2&cursor=${all.body.nextCursor}`).set(auth()).expect(200);
+    const next = await ctx.http().get(`/admin/mail?limit=2&cursor=${all.body.nextCursor}`).set(ctx.as(admin)).expect(200);
     const ids = [...all.body.items, ...next.body.items].map((i: { id: string }) => i.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect((await world.http().get('/admin/mail?status=sent').set(auth()).expect(200)).body.items.every((i: { status: string }) => i.status === 'sent')).toBe(true);
+    expect((await ctx.http().get('/admin/mail?status=sent').set(ctx.as(admin)).expect(200)).body.items.every((i: { status: string }) => i.status === 'sent')).toBe(true);
 
-    expect((await world.http().get('/admin/mail?status=lost').set(auth()).expect(400)).body.error).toBe('validation_failed');
-    expect((await world.http().get('/admin/mail?cursor=bogus').set(auth()).expect(400)).body.error).toBe('validation_failed');
+    expect((await ctx.http().get('/admin/mail?status=lost').set(ctx.as(admin)).expect(400)).body.error).toBe('validation_failed');
+    expect((await ctx.http().get('/admin/mail?cursor=bogus').set(ctx.as(admin)).expect(400)).body.error).toBe('validation_failed');
   });
 });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AdminTokensService } from '@loomworks/auth';
 import { OutboxWorker } from '@loomworks/notifications';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld } from '../support/auth-world';
+import { TestContext, uniqueEmail } from '../support/test-context';
 import { SmtpCatcher } from '../support/smtp-catcher';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 
@@ -14,34 +13,34 @@ const codeIn = (text: string): string => {
 
 describe('proven mailboxes: signup with a mailed code (real SMTP server)', () => {
   let catcher: SmtpCatcher;
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
     catcher = await SmtpCatcher.start();
-    world = await AuthWorld.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0', LOGIN_MAX_FAILURES: '3' } });
+    ctx = await TestContext.create({ env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '0', LOGIN_MAX_FAILURES: '3' } });
   }, 120_000);
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await catcher.stop();
   });
 
-  const drain = () => world.app.get(OutboxWorker).drain();
+  const drain = () => ctx.get(OutboxWorker).drain();
 
   /** begin + passkey; answers what totp-verify needs */
   async function startSignup(email: string, body: object = {}) {
-    const begin = await world.http().post('/auth/signup/begin').send({ email, displayName: 'Tester', ...body }).expect(201);
+    const begin = await ctx.http().post('/auth/signup/begin').send({ email, displayName: 'Tester', ...body }).expect(201);
     const authenticator = new SoftAuthenticator();
-    const passkey = await world
+    const passkey = await ctx
       .http()
       .post('/auth/signup/passkey')
       .send({ registrationId: begin.body.registrationId, credential: authenticator.register(begin.body.options) })
       .expect(200);
     const verify = async (extra: object) =>
-      world
+      ctx
         .http()
         .post('/auth/signup/totp-verify')
-        .send({ registrationId: begin.body.registrationId, code: await world.code(passkey.body.totp.secret), ...extra });
+        .send({ registrationId: begin.body.registrationId, code: await ctx.code(passkey.body.totp.secret), ...extra });
     return { begin, verify };
   }
 
@@ -56,16 +55,16 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
     const code = codeIn(mail.text);
 
     // the code is at rest neither in clear nor as a plain hash
-    const [row] = await world.db.query<{ email_code_hash: Buffer }>('SELECT email_code_hash FROM signup_registrations WHERE id = $1', [begin.body.registrationId]);
+    const [row] = await ctx.db.query<{ email_code_hash: Buffer }>('SELECT email_code_hash FROM signup_registrations WHERE id = $1', [begin.body.registrationId]);
     expect(row.email_code_hash.equals(createHash('sha256').update(code).digest())).toBe(false);
-    expect(JSON.stringify(await world.db.query('SELECT * FROM outbox_jobs'))).not.toContain(code);
+    expect(JSON.stringify(await ctx.db.query('SELECT * FROM outbox_jobs'))).not.toContain(code);
 
     const missing = await verify({});
     expect(missing.status).toBe(400);
     expect(missing.body.error).toBe('invalid_email_code');
     const wrong = await verify({ emailCode: code === '000000' ? '111111' : '000000' });
     expect(wrong.body.error).toBe('invalid_email_code');
-    world.clock.set(new Date(world.clock.now().getTime() + 30_000)); // a fresh TOTP step
+    ctx.clock.advanceSeconds(30); // a fresh TOTP step
 
     const done = await verify({ emailCode: code });
     expect(done.status).toBe(201);
@@ -73,10 +72,9 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
   });
 
   it('refuses to let anyone squat a grant recipient’s address: the recipient still claims', async () => {
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    const admin = await world.signup({ adminToken, displayName: 'Admin' }); // admin token: no code needed
+    const admin = await ctx.admin(); // admin token: no code needed
     const recipient = uniqueEmail('recipient');
-    const issued = await world
+    const issued = await ctx
       .http()
       .post('/admin/grants')
       .set({ authorization: `Bearer ${admin.sessionToken}` })
@@ -89,14 +87,14 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
     const attempt = await squatter.verify({});
     expect(attempt.status).toBe(400);
     expect(attempt.body.error).toBe('invalid_email_code');
-    expect(await world.db.query('SELECT id FROM persons WHERE email = $1', [recipient])).toEqual([]);
+    expect(await ctx.db.query('SELECT id FROM persons WHERE email = $1', [recipient])).toEqual([]);
 
     // the recipient follows the mailed claim link: no code needed, the claim token proves the mailbox
     await drain();
     const claimMail = catcher.to(recipient).find((m) => m.subject === 'You have Loomworks credit to claim')!;
     const claimToken = new URL(/http:\/\/localhost:3000\/claim\?token=\S+/.exec(claimMail.text)![0]).searchParams.get('token')!;
-    const started = await world.http().post('/claim/grant').send({ claimToken }).expect(200);
-    const person = await world.finishSignup(recipient, started.body.registrationId, started.body.options, claimToken);
+    const started = await ctx.http().post('/claim/grant').send({ claimToken }).expect(200);
+    const person = await ctx.finishSignup(recipient, started.body.registrationId, started.body.options, claimToken);
     expect(person.credit).toMatchObject({ grantId: issued.body.grant.id, asset: 'sonnet', amount: 700 });
   });
 
@@ -109,11 +107,11 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
   });
 
   it('needs no code for a first-admin signup', async () => {
-    const { adminToken } = await world.app.get(AdminTokensService).create();
+    const { adminToken } = await ctx.get(AdminTokensService).create();
     const email = uniqueEmail('first-admin');
-    const begin = await world.http().post('/auth/signup/begin').send({ email, displayName: 'Admin', adminToken }).expect(201);
+    const begin = await ctx.http().post('/auth/signup/begin').send({ email, displayName: 'Admin', adminToken }).expect(201);
     expect(begin.body.emailVerification).toBe('not_required');
-    const admin = await world.finishSignup(email, begin.body.registrationId, begin.body.options);
+    const admin = await ctx.finishSignup(email, begin.body.registrationId, begin.body.options);
     expect(admin.person.role).toBe('admin');
     await drain();
     expect(catcher.to(email)).toHaveLength(0);

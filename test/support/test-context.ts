@@ -23,6 +23,15 @@ export const unique = (prefix = 'test') => `${prefix}-${++sequence}`;
 /** An address no earlier call in this test file answered (`prefix.N@domain`). */
 export const uniqueEmail = (prefix = 'person', domain = 'example.com') => `${prefix}.${++sequence}@${domain}`;
 
+/** Polls until `condition` holds (generous: the test machine is loaded; this is no timing assertion). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** A clock tests can move; every service reads time from it. */
 export class TestClock implements Clock {
   constructor(private current = new Date('2026-06-01T12:00:00Z')) {}
