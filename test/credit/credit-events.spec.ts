@@ -1,4 +1,5 @@
 import { Transactions } from '@loomworks/database';
+import { SecretBox } from '@loomworks/system-config';
 import { type PlaceHoldCommand } from '@loomworks/credit';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import type { Person } from '@loomworks/persons';
@@ -98,6 +99,29 @@ describe('credit-path events and notice mails (credit.low, credit.exhausted, hol
       { data: { personId: person.id, holdId: expect.any(String), turnId: expect.any(String), asset: 'haiku', held: Number(settled.held), charged: 100 } },
     ]);
     expect(await events(person.id, 'credit.low')).toHaveLength(0); // 900 is not low
+  });
+
+  it('judges the crossing by a threshold another instance just changed (the settlement finds its cached settings stale)', async () => {
+    const person = await ctx.fundedPerson('haiku', 1000n);
+    await turn(person); // the settings are cached now: threshold 100
+    const cmd = command(person.id);
+    const placed = await holds.place(cmd);
+    if (placed.status !== 'placed') throw new Error('not placed');
+    // Another instance raises the threshold while the turn runs: this process's cache does not know.
+    const previous = await ctx.db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'low_balance_threshold'");
+    await ctx.db.query(
+      "INSERT INTO system_config (key, value, updated_at) VALUES ('low_balance_threshold', $1, now()) ON CONFLICT (key) DO UPDATE SET value = $1",
+      [ctx.get(SecretBox).encrypt(JSON.stringify({ haiku: 985 }))],
+    );
+    try {
+      await ctx.get(Transactions).run((tx) =>
+        holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: tenCredits }] }, tx),
+      ); // 990 → 980: below 985, not below 100
+      expect(await events(person.id, 'credit.low')).toEqual([{ data: expect.objectContaining({ balance: 980, threshold: 985 }) }]);
+    } finally {
+      if (previous[0]) await ctx.db.query("UPDATE system_config SET value = $1 WHERE key = 'low_balance_threshold'", [previous[0].value]);
+      else await ctx.db.query("DELETE FROM system_config WHERE key = 'low_balance_threshold'");
+    }
   });
 
   it('emits nothing for a settlement whose transaction rolls back', async () => {
