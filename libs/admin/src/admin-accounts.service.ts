@@ -5,6 +5,7 @@ import { GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
 import { AuditService } from './audit.service';
+import type { PersonListSchema } from './views';
 
 export type AccountAction = 'suspend' | 'reactivate' | 'delete';
 
@@ -37,7 +38,7 @@ export class AdminAccountsService {
   }
 
   /** By the exact or normalized address; deleted persons by the hash their anonymised address keeps. */
-  async searchPersons(email: string) {
+  async searchPersons(email: string): Promise<PersonListSchema> {
     const linked = await this.grants.personIdsForEmail(email);
     const found = await this.persons.findMatching(linked, [email, anonymizedEmail(email)]);
     return { items: found.map(toPersonView) };

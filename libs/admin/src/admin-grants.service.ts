@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { grantView, type GrantKind, type GrantStatus, type IssuedGrant, type IssuedGrantSchema } from '@loomworks/credit';
+import { mapPage } from '@loomworks/common';
+import { grantView, type GrantKind, type GrantPageSchema, type GrantStatus, type IssuedGrant, type IssuedGrantSchema } from '@loomworks/credit';
 import { GrantsService } from '@loomworks/credit/staff';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { Outbox, type MailStatus } from '@loomworks/outbox';
@@ -53,9 +54,8 @@ export class AdminGrantsService {
     }, this.secrets.responseSeal<IssuedGrantSchema>());
   }
 
-  async listGrants(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string }) {
-    const page = await this.grants.list(filter);
-    return { items: page.items.map(grantView), nextCursor: page.nextCursor };
+  async listGrants(filter: { status?: GrantStatus; email?: string; limit?: number; cursor?: string }): Promise<GrantPageSchema> {
+    return mapPage(await this.grants.list(filter), grantView);
   }
 
   revokeGrant(actor: Person, grantId: string) {

@@ -4,6 +4,7 @@ import { LedgerService } from '@loomworks/credit/staff';
 import { IdempotencyService } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { AuditService } from './audit.service';
+import type { LedgerVerificationSchema, PersonCreditSchema } from './views';
 
 /** Staff's ledger use cases: audited manual adjustments, a person's credit and flows, verification. */
 @Injectable()
@@ -31,14 +32,14 @@ export class AdminLedgerService {
     });
   }
 
-  async personCredit(personId: string, page: { limit?: number; cursor?: string }) {
+  async personCredit(personId: string, page: { limit?: number; cursor?: string }): Promise<PersonCreditSchema> {
     await this.persons.getById(personId);
     const [credit, flows] = await Promise.all([this.ledger.creditSummary(personId), this.ledger.flows(personId, page)]);
     const { balances, holds } = creditSummaryView(credit);
     return { balances, holds, flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
   }
 
-  async verifyLedger() {
+  async verifyLedger(): Promise<LedgerVerificationSchema> {
     const report = await this.ledger.verify();
     return {
       ok: report.ok,

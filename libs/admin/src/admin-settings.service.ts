@@ -5,6 +5,7 @@ import { Transactions } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 import { SETTINGS, settingKey, SystemConfigService } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
+import type { RateTableSchema, SettingsSchema } from './views';
 
 /** Staff's settings use cases: the rate table and system config, each change audited. */
 @Injectable()
@@ -17,7 +18,7 @@ export class AdminSettingsService {
     private readonly tierModels: TierModelsCheck,
   ) {}
 
-  async rates() {
+  async rates(): Promise<RateTableSchema> {
     const rows = await this.oracle.currentRates();
     return {
       items: rows.map((r) => ({
@@ -30,7 +31,7 @@ export class AdminSettingsService {
     };
   }
 
-  async setRate(actor: Person, input: { model: string; tokenKind: TokenKind; creditsPerMillion: number }) {
+  async setRate(actor: Person, input: { model: string; tokenKind: TokenKind; creditsPerMillion: number }): Promise<RateTableSchema> {
     await this.transactions.run(async (tx) => {
       const row = await this.oracle.setRate({ model: input.model, tokenKind: input.tokenKind, numerator: BigInt(input.creditsPerMillion) }, tx);
       await this.audit.record(tx, { actorPersonId: actor.id, action: 'rate.set', subjectType: 'rate', subjectId: row.id, details: { ...input } });
@@ -38,13 +39,13 @@ export class AdminSettingsService {
     return this.rates();
   }
 
-  async configView() {
+  async configView(): Promise<SettingsSchema> {
     const views = await this.settings.list();
     return { items: views.map((v) => (v.secret ? { key: v.key, secret: true, isSet: v.isSet } : { key: v.key, secret: false, value: v.value })) };
   }
 
   /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */
-  async setConfig(actor: Person, key: string, value: unknown) {
+  async setConfig(actor: Person, key: string, value: unknown): Promise<SettingsSchema> {
     const name = settingKey(key);
     const secret = (SETTINGS[name] as { secret?: boolean }).secret === true;
     await this.transactions.run(async (tx) => {

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiErrors, PageOf, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, mapPage, PageOf, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { WebhookEndpointsService, type WebhookDelivery, type WebhookEndpoint } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
@@ -137,7 +137,6 @@ export class WebhooksController {
   @ApiOkResponse({ type: DeliveryPageSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'webhook_not_found')
   async deliveries(@Param('id', Uuid) id: string, @Query() query: PageQueryDto): Promise<DeliveryPageSchema> {
-    const page = await this.webhooks.deliveries(id, query);
-    return { items: page.items.map(deliveryView), nextCursor: page.nextCursor };
+    return mapPage(await this.webhooks.deliveries(id, query), deliveryView);
   }
 }

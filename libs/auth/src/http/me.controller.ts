@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, PageQueryDto } from '@loomworks/common';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, mapPage, PageQueryDto } from '@loomworks/common';
 import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView } from '@loomworks/credit';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { ClaimsService } from '../claims.service';
@@ -38,8 +38,7 @@ export class MeController {
   @ApiOkResponse({ type: FlowPageSchema })
   @ApiErrors('unauthenticated', 'validation_failed')
   async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto): Promise<FlowPageSchema> {
-    const page = await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor });
-    return { items: page.items.map(flowView), nextCursor: page.nextCursor };
+    return mapPage(await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor }), flowView);
   }
 
   @Get('engagements')
