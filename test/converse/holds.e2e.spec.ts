@@ -3,6 +3,7 @@ import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { TestContext, type SignedIn, waitFor } from '../support/test-context';
 import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
+import { statementsOf } from '../support/statements';
 
 const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
 /** A provider that reports the most it truthfully could: a token per byte sent, every max_token used. */
@@ -59,6 +60,23 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     const consumed = await ctx.db.query<{ n: number }>("SELECT coalesce(sum(amount), 0)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
     expect(consumed).toEqual([{ n: charged }]);
   }, 180_000);
+
+  it('spends one statement to place the hold and one to settle it, in the one transaction that records the turn', async () => {
+    const who = await funded('haiku', 1000n);
+    fake.reset({});
+    await converse(who, 'warm the settings').expect(200);
+    const statements = await statementsOf(async () => {
+      const res = await ctx.app.getHttpAdapter().getInstance().inject({
+        method: 'POST',
+        url: `/engagements/${who.person.personalEngagementId}/converse`,
+        headers: { ...ctx.as(who), 'content-type': 'application/json' },
+        payload: JSON.stringify({ message: 'count my statements' }),
+      });
+      expect(res.json()).toMatchObject({ status: 'ok', credit: { charged: expect.any(Number) } });
+    });
+    expect(statements.filter((sql) => /credit\./.test(sql))).toEqual([expect.stringContaining('credit.place_hold'), expect.stringContaining('credit.settle_hold')]);
+    expect(statements.filter((sql) => sql.startsWith('START TRANSACTION'))).toHaveLength(1);
+  });
 
   it('lets an in-flight turn settle when the account is suspended meanwhile', async () => {
     const who = await funded('haiku', 100n);

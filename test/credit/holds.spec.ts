@@ -202,6 +202,10 @@ describe('holds (reservations)', () => {
       ),
     );
     expect(settling.filter((sql) => !/^(START TRANSACTION|SET TRANSACTION|COMMIT)/.test(sql))).toEqual([expect.stringContaining('credit.settle_hold')]);
+    // and an LLM failure gives the hold back in one statement
+    const failed = await holds.place(command(person.id));
+    if (failed.status !== 'placed') throw new Error('not placed');
+    expect(await statementsOf(() => holds.release(failed.hold.id))).toEqual([expect.stringContaining('credit.end_hold')]);
   });
 
   it('applies a settings change made by another instance to the very next hold (the cached settings are versioned)', async () => {
