@@ -190,13 +190,89 @@ describe('the admin console in Chromium', () => {
     await world.expectLedgerConsistent();
   });
 
-  it.each([360, 390])('fits a %i px wide screen', async (width) => {
+  it('sets a rate and a setting; a value that is not one is refused in plain words', async () => {
+    await open('grants');
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+    await page.locator('#rates tbody tr').first().waitFor();
+    await page.getByLabel('Model').fill('claude-haiku-4-5-20251001');
+    await page.getByLabel('Token kind').selectOption('input');
+    await page.getByLabel('Credits per million tokens').fill('1200');
+    await page.getByRole('button', { name: 'Set rate' }).click();
+    await page.locator('#rate-status .ok').waitFor();
+    await page.locator('#rates tr', { hasText: 'claude-haiku-4-5-20251001' }).filter({ hasText: '1200' }).first().waitFor();
+
+    const setting = page.getByLabel('max_turns_in_flight', { exact: true });
+    await setting.fill('abc');
+    await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
+    expect(await alertText(page)).toContain('Not a valid value');
+    await setting.fill('"many"');
+    await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
+    await page.locator('#config [role=alert]').first().waitFor();
+    await setting.fill('6');
+    await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
+    await page.locator('#config .ok', { hasText: 'Saved.' }).waitFor();
+    const [row] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM admin_audit WHERE action LIKE 'config%'");
+    expect(row.n).toBeGreaterThan(0);
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-settings');
+  });
+
+  it('shows the audit log, newest first', async () => {
+    await open('audit');
+    await page.locator('#audit tbody tr').first().waitFor();
+    expect(await page.locator('#audit tbody tr').first().textContent()).toContain('config');
+    expect(await page.locator('#audit').textContent()).toContain('grant');
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-audit');
+  });
+
+  it('adds a webhook (secret shown once), lists it and removes it after a confirmation; shows mail and events', async () => {
+    await open('ops');
+    await page.locator('#mail').getByText('No mail.').waitFor();
+    await page.getByLabel('URL').fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    expect(await page.locator('#webhook-status [role=alert]').textContent()).toContain('Choose at least one event type');
+    await page.getByLabel('grant.issued').check();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.locator('#webhook-secret').waitFor();
+    expect(await page.locator('#webhook-secret code').textContent()).toMatch(/^whsec_/);
+    await page.locator('#webhooks li', { hasText: 'http://127.0.0.1:9/hook' }).waitFor();
+    await page.getByRole('button', { name: 'Deliveries' }).click();
+    await page.locator('.deliveries').waitFor();
+    await page.locator('#events li', { hasText: 'grant.issued' }).first().waitFor();
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-ops');
+
+    await page.getByRole('button', { name: 'Remove the webhook http://127.0.0.1:9/hook' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+    await page.locator('#webhooks li', { hasText: 'http://127.0.0.1:9/hook' }).waitFor({ state: 'detached' });
+  });
+
+  it('shows the ledger verification and runs a reconciliation on demand', async () => {
+    await open('ledger');
+    expect(await page.locator('#verify-result').textContent()).toMatch(/^Consistent: [\d,]+ flows checked/);
+    expect(await page.locator('#recon-result').textContent()).toBe('No run yet.');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.locator('#recon-status .ok', { hasText: 'Run finished: no findings.' }).waitFor();
+    await page.locator('#recon-result.ok').waitFor();
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-ledger');
+  });
+
+  it.each([360, 390])('fits a %i px wide screen, every section', async (width) => {
     const { page: narrow } = await world.page({ width, height: 800, authenticator: false });
     await world.signIn(narrow, staff);
     await narrow.goto('/admin#grants');
     await narrow.locator('#grants').waitFor();
     await world.expectNoHorizontalScroll(narrow);
     await world.screenshot(narrow, `admin-${width}`);
+    for (const [hash, ready] of [['people', '#lookup'], ['settings', '#rates'], ['audit', '#audit'], ['ops', '#mail'], ['ledger', '#verify-result']]) {
+      await narrow.goto(`/admin#${hash}`);
+      await narrow.locator(ready).waitFor();
+      await world.expectNoHorizontalScroll(narrow);
+    }
+    await world.screenshot(narrow, `admin-ledger-${width}`);
     await narrow.context().close();
   });
 });

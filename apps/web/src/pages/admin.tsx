@@ -1,12 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type PersonView } from '../api';
+import { AuditView } from '../admin/audit';
 import { GrantsView } from '../admin/grants';
+import { LedgerView } from '../admin/ledger';
+import { OpsView } from '../admin/ops';
 import { PeopleView } from '../admin/people';
+import { SettingsView } from '../admin/settings';
 import { mount, Shell, SignInFirst, useLoad } from '../ui';
 
 const SECTIONS = [
   ['grants', 'Grants'],
   ['people', 'People'],
+  ['settings', 'Settings'],
+  ['audit', 'Audit'],
+  ['ops', 'Webhooks & mail'],
+  ['ledger', 'Ledger'],
 ] as const;
 type Section = (typeof SECTIONS)[number][0];
 
@@ -71,6 +79,10 @@ function AdminPage() {
         <div id="console">
           {section === 'grants' && <GrantsView assets={assets} />}
           {section === 'people' && <PeopleView assets={assets} />}
+          {section === 'settings' && <SettingsView />}
+          {section === 'audit' && <AuditView />}
+          {section === 'ops' && <OpsView />}
+          {section === 'ledger' && <LedgerView />}
         </div>
       )}
     </Shell>
