@@ -1,16 +1,7 @@
-import { GrantsService, LedgerService } from '@loomworks/credit/staff';
+import { LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, waitFor } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /**
  * DESIGN "Idempotency fencing": a pending key is not taken over while its first request may still
@@ -20,26 +11,24 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
  */
 describe('a retried converse inside the pending window (Idempotency-Key)', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let who: SignedUp;
+  let ctx: TestContext;
+  let who: SignedIn;
 
   beforeAll(async () => {
     await fake.start();
     // pending window = 5 s timeout × 1 attempt × 2 stages + 30 s
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '5000' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-    const email = uniqueEmail('window');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100n });
-    who = await world.signup({ email, claimToken });
+    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '5000' } });
+    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
   const send = (key: string) =>
-    world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+    ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set('authorization', `Bearer ${who.sessionToken}`).set('idempotency-key', key).send({ message: 'only once' }).then((r) => r);
 
   it('is refused with 409 idempotency_key_in_progress while the first runs, then replays the first answer', async () => {
@@ -47,7 +36,7 @@ describe('a retried converse inside the pending window (Idempotency-Key)', () =>
     const first = send('k-window');
     await waitFor(() => fake.requests.length >= 1); // the first request is in its LLM call
     // 29 s later: still inside the window, and well inside the first request's hold
-    world.clock.set(new Date(world.clock.now().getTime() + 29_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 29_000));
     const retry = await send('k-window');
     expect(retry.status).toBe(409);
     expect(retry.body).toEqual({ statusCode: 409, error: 'idempotency_key_in_progress', message: expect.any(String) });
@@ -59,7 +48,7 @@ describe('a retried converse inside the pending window (Idempotency-Key)', () =>
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(answered.body);
     expect(fake.requests).toHaveLength(2);
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n - BigInt(answered.body.credit.charged));
-    expect(await world.db.query("SELECT count(*)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toEqual([{ n: 2 }]);
+    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n - BigInt(answered.body.credit.charged));
+    expect(await ctx.db.query("SELECT count(*)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toEqual([{ n: 2 }]);
   });
 });

@@ -1,18 +1,9 @@
-import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { ReconcilerService } from '@loomworks/operations';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, waitFor } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { spawnServer, waitForListening } from '../support/server-process';
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * A server SIGKILLed between placing a turn's hold and settling it — here always inside the
@@ -22,38 +13,36 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
  */
 describe('a server killed while a turn holds credit', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let who: SignedUp;
+  let ctx: TestContext;
+  let who: SignedIn;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({
+    ctx = await TestContext.create({
       realClock: true,
       env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0', IDEMPOTENCY_PENDING_SECONDS: '1' },
     });
-    const email = uniqueEmail('killed');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100n });
-    who = await world.signup({ email, claimToken });
+    who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
     // the child process reads this setting from the database
-    await world.app.get(SystemConfigService).set('hold_ttl_seconds', 3);
+    await ctx.app.get(SystemConfigService).set('hold_ttl_seconds', 3);
     // A run now keeps the scheduled reconciler (which also sweeps holds) of every instance quiet
     // for its 5-minute interval: this test sweeps itself, when it means to.
-    await world.app.get(ReconcilerService).runNow();
+    await ctx.app.get(ReconcilerService).runNow();
   });
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
   const flowsOf = async () =>
-    (await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]))
+    (await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]))
       .map((f) => `${f.kind} ${f.amount}`);
-  const holdsOf = () => world.db.query<{ id: string; status: string; amount: string }>('SELECT id, status, amount::text FROM credit.holds WHERE person_id = $1', [who.person.id]);
-  const balance = () => world.app.get(LedgerService).balance(who.person.id, 'haiku');
+  const holdsOf = () => ctx.db.query<{ id: string; status: string; amount: string }>('SELECT id, status, amount::text FROM credit.holds WHERE person_id = $1', [who.person.id]);
+  const balance = () => ctx.app.get(LedgerService).balance(who.person.id, 'haiku');
 
   it('releases the hold once it expires, charges nothing, and lets the retry be charged once', async () => {
     const server = spawnServer({
-      DATABASE_URL: world.db.url,
+      DATABASE_URL: ctx.db.url,
       LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'system-key',
@@ -73,7 +62,7 @@ describe('a server killed while a turn holds credit', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${who.sessionToken}`, 'idempotency-key': 'killed-1' },
         body: JSON.stringify({ message: 'never answered' }),
       }).then((r) => `answered ${r.status}`, () => 'connection lost');
-      await waitFor(() => fake.requests.length >= 2); // classify answered, respond asked: the hold is out
+      await waitFor(() => fake.requests.length >= 2, 60_000); // classify answered, respond asked: the hold is out
       server.child.kill('SIGKILL');
       expect(await lost).toBe('connection lost');
     } finally {
@@ -86,25 +75,25 @@ describe('a server killed while a turn holds credit', () => {
     expect(hold).toEqual({ id: expect.any(String), status: 'active', amount: '7' });
     expect(await flowsOf()).toEqual(['issuance 100', 'hold 7']);
     expect(await balance()).toBe(93n);
-    expect(await world.db.query('SELECT 1 FROM turns WHERE person_id = $1', [who.person.id])).toEqual([]);
+    expect(await ctx.db.query('SELECT 1 FROM turns WHERE person_id = $1', [who.person.id])).toEqual([]);
 
     // Expired and released by the sweeper: all of it back, still nothing charged.
-    const holds = world.app.get(HoldsService);
-    await waitFor(async () => (await world.db.query("SELECT 1 FROM credit.holds WHERE id = $1 AND expires_at < now() - interval '100 ms'", [hold.id])).length === 1);
+    const holds = ctx.app.get(HoldsService);
+    await waitFor(async () => (await ctx.db.query("SELECT 1 FROM credit.holds WHERE id = $1 AND expires_at < now() - interval '100 ms'", [hold.id])).length === 1);
     expect(await holds.sweepExpired()).toBe(1);
     expect(await holdsOf()).toEqual([{ ...hold, status: 'expired' }]);
     expect(await flowsOf()).toEqual(['issuance 100', 'hold 7', 'release 7']);
     expect(await balance()).toBe(100n);
-    await world.expectLedgerConsistent();
+    await ctx.expectLedgerConsistent();
 
     // The client retries under its key (the dead request's claim lapsed): answered and charged once.
     fake.reset();
-    const retry = await world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+    const retry = await ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set('authorization', `Bearer ${who.sessionToken}`).set('idempotency-key', 'killed-1').send({ message: 'never answered' });
     expect(retry.status).toBe(200);
     expect(retry.body.credit).toEqual({ asset: 'haiku', held: 7, charged: 4, balanceAfter: 96 });
     expect(await flowsOf()).toEqual(['issuance 100', 'hold 7', 'release 7', 'hold 7', 'release 7', 'consumption 1', 'consumption 3']);
-    expect(await world.db.query("SELECT count(*)::int AS n FROM turns WHERE person_id = $1 AND role = 'assistant'", [who.person.id])).toEqual([{ n: 1 }]);
-    await world.expectLedgerConsistent();
+    expect(await ctx.db.query("SELECT count(*)::int AS n FROM turns WHERE person_id = $1 AND role = 'assistant'", [who.person.id])).toEqual([{ n: 1 }]);
+    await ctx.expectLedgerConsistent();
   }, 240_000);
 });

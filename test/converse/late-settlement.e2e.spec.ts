@@ -1,16 +1,7 @@
-import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld } from '../support/auth-world';
+import { TestContext, waitFor } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /**
  * A turn whose LLM call outlives its hold: the sweeper expires the hold and gives its credit back
@@ -19,37 +10,35 @@ async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<vo
  */
 describe('a turn that settles after its hold expired (over HTTP)', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '30000' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '30000' } });
+    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
   it('is answered and charged once; the expired hold was released once', async () => {
-    const email = uniqueEmail('late');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100n });
-    const who = await world.signup({ email, claimToken });
+    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
     fake.reset({ latencyMs: 300 });
-    const turn = world.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+    const turn = ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set('authorization', `Bearer ${who.sessionToken}`).send({ message: 'a slow one' }).then((r) => r);
     await waitFor(() => fake.requests.length >= 1); // the hold is out, the LLM is answering
-    world.clock.set(new Date(world.clock.now().getTime() + 601_000)); // past hold_ttl_seconds (600)
-    expect(await world.app.get(HoldsService).sweepExpired()).toBe(1);
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n);
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 601_000)); // past hold_ttl_seconds (600)
+    expect(await ctx.app.get(HoldsService).sweepExpired()).toBe(1);
+    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n);
 
     const res = await turn;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', credit: { asset: 'haiku', held: 7, charged: 4, balanceAfter: 96 } });
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(96n);
-    const flows = await world.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(96n);
+    const flows = await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
     expect(flows.map((f) => `${f.kind} ${f.amount}`)).toEqual(['issuance 100', 'hold 7', 'release 7', 'consumption 1', 'consumption 3']);
-    expect(await world.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+    expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
   });
 });

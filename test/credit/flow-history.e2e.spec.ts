@@ -1,6 +1,5 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { LedgerService } from '@loomworks/credit/staff';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 
 /**
  * flow-history.spec.ts pages the ledger's query across flow ids 9→10 and 99→100; this pages the
@@ -8,23 +7,22 @@ import { AuthWorld, type SignedUp } from '../support/auth-world';
  * issue, so the cursor's round trip through the API is covered too.
  */
 describe('flow history over HTTP across flow ids 9→10 and 99→100', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
   let ids: string[];
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    member = await world.signup();
-    const ledger = world.app.get(LedgerService);
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson();
+    const ledger = ctx.app.get(LedgerService);
     for (let i = 0; i < 110; i++) {
       await ledger.adjust({ personId: member.person.id, asset: 'haiku', amount: BigInt(i + 1), reason: `step ${i}`, actorPersonId: null });
     }
-    ids = (await world.db.query<{ id: string }>('SELECT id::text FROM credit.flows WHERE person_id = $1 ORDER BY flows.id DESC', [member.person.id])).map((r) => r.id);
+    ids = (await ctx.db.query<{ id: string }>('SELECT id::text FROM credit.flows WHERE person_id = $1 ORDER BY flows.id DESC', [member.person.id])).map((r) => r.id);
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('has flows on both sides of both boundaries (a fresh database numbers from 1)', () => {
     expect(ids).toHaveLength(110);
@@ -35,7 +33,7 @@ describe('flow history over HTTP across flow ids 9→10 and 99→100', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: Record<string, unknown> } = await world.http().get(path(cursor)).set('authorization', `Bearer ${token}`).expect(200);
+      const res: { body: Record<string, unknown> } = await ctx.http().get(path(cursor)).set('authorization', `Bearer ${token}`).expect(200);
       seen.push(...itemsOf(res.body).map((f) => f.id));
       cursor = res.body.nextCursor as string | null;
     } while (cursor);
@@ -54,7 +52,7 @@ describe('flow history over HTTP across flow ids 9→10 and 99→100', () => {
   });
 
   it('shows the newest charges first on page 1', async () => {
-    const res = await world.http().get('/me/flows?limit=3').set('authorization', `Bearer ${member.sessionToken}`).expect(200);
+    const res = await ctx.http().get('/me/flows?limit=3').set('authorization', `Bearer ${member.sessionToken}`).expect(200);
     expect(res.body.items.map((f: { metadata: { reason: string } }) => f.metadata.reason)).toEqual(['step 109', 'step 108', 'step 107']);
   });
 });

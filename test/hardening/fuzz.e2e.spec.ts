@@ -12,7 +12,7 @@ import { AuthWorld, type SignedUp } from '../support/auth-world';
  * sizes it.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 /** Server errors API.md documents for converse: the upstream LLM (502) and a missing key (503). */
 const DOCUMENTED_5XX = new Set(['llm_error', 'no_llm_key', 'missing_rate', 'db_unavailable']);
 

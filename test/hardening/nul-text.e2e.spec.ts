@@ -1,8 +1,5 @@
-import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 
 const NUL = '\u0000';
@@ -14,52 +11,49 @@ const NUL = '\u0000';
  */
 describe('the NUL character in a JSON body', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    const email = uniqueEmail('nul');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 100n });
-    member = await world.signup({ email, claimToken });
+    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
+    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
   });
   beforeEach(() => fake.reset());
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
+  const as = (who: SignedIn) => ({ authorization: `Bearer ${who.sessionToken}` });
   const refused = { statusCode: 400, error: 'bad_request', message: 'Text may not contain the NUL character (U+0000)' };
 
   it('is refused with 400 on every route that would store it, before any work (no LLM call, nothing written)', async () => {
-    const passkeys = await world.http().get('/me/passkeys').set(as(member)).expect(200);
-    const flowsBefore = await world.db.query('SELECT count(*)::int AS n FROM credit.flows');
+    const passkeys = await ctx.http().get('/me/passkeys').set(as(member)).expect(200);
+    const flowsBefore = await ctx.db.query('SELECT count(*)::int AS n FROM credit.flows');
     const cases: [string, () => Promise<{ status: number; body: unknown }>][] = [
-      ['converse message', () => world.http().post(`/engagements/${member.person.personalEngagementId}/converse`).set(as(member)).send({ message: `a${NUL}b` })],
-      ['signup display name', () => world.http().post('/auth/signup/begin').send({ email: uniqueEmail('nul'), displayName: `x${NUL}y` })],
-      ['adjustment reason', () => world.http().post(`/admin/persons/${member.person.id}/adjustments`).set(as(admin)).send({ asset: 'haiku', amount: 1, reason: `r${NUL}` })],
-      ['grant note', () => world.http().post('/admin/grants').set(as(admin)).send({ recipientEmail: uniqueEmail('nul'), asset: 'haiku', kind: 'welcome', amount: 5, note: `n${NUL}` })],
-      ['passkey name', () => world.http().patch(`/me/passkeys/${encodeURIComponent(passkeys.body.items[0].id)}`).set(as(member)).send({ name: `k${NUL}` })],
-      ['a key of the body', () => world.http().post('/auth/login/begin').send({ email: 'a@b.co', [`x${NUL}`]: 1 })],
-      ['a string deep inside', () => world.http().post('/auth/login/begin').send({ email: 'a@b.co', extra: [{ deeper: [`${NUL}`] }] })],
+      ['converse message', () => ctx.http().post(`/engagements/${member.person.personalEngagementId}/converse`).set(as(member)).send({ message: `a${NUL}b` })],
+      ['signup display name', () => ctx.http().post('/auth/signup/begin').send({ email: uniqueEmail('nul'), displayName: `x${NUL}y` })],
+      ['adjustment reason', () => ctx.http().post(`/admin/persons/${member.person.id}/adjustments`).set(as(admin)).send({ asset: 'haiku', amount: 1, reason: `r${NUL}` })],
+      ['grant note', () => ctx.http().post('/admin/grants').set(as(admin)).send({ recipientEmail: uniqueEmail('nul'), asset: 'haiku', kind: 'welcome', amount: 5, note: `n${NUL}` })],
+      ['passkey name', () => ctx.http().patch(`/me/passkeys/${encodeURIComponent(passkeys.body.items[0].id)}`).set(as(member)).send({ name: `k${NUL}` })],
+      ['a key of the body', () => ctx.http().post('/auth/login/begin').send({ email: 'a@b.co', [`x${NUL}`]: 1 })],
+      ['a string deep inside', () => ctx.http().post('/auth/login/begin').send({ email: 'a@b.co', extra: [{ deeper: [`${NUL}`] }] })],
     ];
     for (const [what, send] of cases) {
       const res = await send();
       expect({ what, status: res.status, body: res.body }).toEqual({ what, status: 400, body: refused });
     }
     expect(fake.requests).toHaveLength(0);
-    expect(await world.db.query('SELECT count(*)::int AS n FROM credit.flows')).toEqual(flowsBefore);
+    expect(await ctx.db.query('SELECT count(*)::int AS n FROM credit.flows')).toEqual(flowsBefore);
   });
 
   it('accepts text that merely spells it out (an escaped backslash, then u0000)', async () => {
-    const res = await world.http().post('/auth/signup/begin').set('content-type', 'application/json')
+    const res = await ctx.http().post('/auth/signup/begin').set('content-type', 'application/json')
       .send(`{"email": "${uniqueEmail('nul')}", "displayName": "x\\\\u0000y"}`).expect(201);
     expect(res.body.registrationId).toEqual(expect.any(String));
   });
