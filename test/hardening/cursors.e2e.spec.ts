@@ -1,6 +1,4 @@
-import { AdminTokensService } from '@loomworks/auth';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 
 /**
  * Every paginated route decodes its cursor with the one codec of @loomworks/common: a cursor it did
@@ -65,27 +63,25 @@ function tampered(f: Family): [string, string][] {
 }
 
 describe('tampered cursors: 400 on `cursor` for every paginated route, never a 5xx', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
   let ids: Ids;
 
   beforeAll(async () => {
-    world = await AuthWorld.create({ env: { WEBHOOK_ALLOW_HTTP: 'true', OUTBOX_POLL_MS: '0' } });
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    member = await world.signup({ displayName: 'Member' });
-    const webhook = await world.http().post('/admin/webhooks').set(as(admin)).send({ url: 'http://127.0.0.1:9/hook', events: ['grant.issued'] }).expect(201);
+    ctx = await TestContext.create({ env: { WEBHOOK_ALLOW_HTTP: 'true', OUTBOX_POLL_MS: '0' } });
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson({ displayName: 'Member' });
+    const webhook = await ctx.http().post('/admin/webhooks').set(ctx.as(admin)).send({ url: 'http://127.0.0.1:9/hook', events: ['grant.issued'] }).expect(201);
     ids = { personId: member.person.id, engagementId: member.person.personalEngagementId, webhookId: webhook.body.id };
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
   const get = (f: Family, cursor: string) =>
-    world
+    ctx
       .http()
       .get(`${f.path(ids)}?cursor=${encodeURIComponent(cursor)}`)
-      .set(as(f.as === 'admin' ? admin : member));
+      .set(ctx.as(f.as === 'admin' ? admin : member));
 
   describe.each(FAMILIES.map((f) => [f.name, f] as const))('%s', (_name, family) => {
     it('accepts a well-formed position (the forged cursors below differ from it only in what is tampered)', async () => {
@@ -104,17 +100,17 @@ describe('tampered cursors: 400 on `cursor` for every paginated route, never a 5
 
   it('pages with the cursors it issues (grants, audit, flows)', async () => {
     for (let i = 0; i < 3; i++) {
-      await world.http().post('/admin/grants').set(as(admin)).send({ recipientEmail: uniqueEmail('cursor'), asset: 'sonnet', kind: 'welcome', amount: 5 }).expect(201);
-      await world.http().post(`/admin/persons/${member.person.id}/adjustments`).set(as(admin)).send({ asset: 'sonnet', amount: i + 1, reason: 'paging' }).expect(201);
+      await ctx.http().post('/admin/grants').set(ctx.as(admin)).send({ recipientEmail: uniqueEmail('cursor'), asset: 'sonnet', kind: 'welcome', amount: 5 }).expect(201);
+      await ctx.http().post(`/admin/persons/${member.person.id}/adjustments`).set(ctx.as(admin)).send({ asset: 'sonnet', amount: i + 1, reason: 'paging' }).expect(201);
     }
     for (const path of ['/admin/grants', '/admin/audit', `/admin/persons/${member.person.id}/credit`]) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { items?: { id: string }[]; flows?: { id: string }[]; nextCursor: string | null } } = await world
+        const page: { body: { items?: { id: string }[]; flows?: { id: string }[]; nextCursor: string | null } } = await ctx
           .http()
           .get(`${path}?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-          .set(as(admin))
+          .set(ctx.as(admin))
           .expect(200);
         seen.push(...(page.body.items ?? page.body.flows ?? []).map((x) => x.id));
         cursor = page.body.nextCursor;
@@ -122,6 +118,6 @@ describe('tampered cursors: 400 on `cursor` for every paginated route, never a 5
       expect({ path, unique: new Set(seen).size }).toEqual({ path, unique: seen.length });
       expect(seen.length).toBeGreaterThanOrEqual(3);
     }
-    await world.expectLedgerConsistent();
+    await ctx.expectLedgerConsistent();
   });
 });

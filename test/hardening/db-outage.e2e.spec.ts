@@ -1,10 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { AdminTokensService } from '@loomworks/auth';
 import { CLOCK } from '@loomworks/common';
 import { LedgerService } from '@loomworks/credit/staff';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { PgProxy } from '../support/pg-proxy';
 import { createTestApp } from '../support/test-app';
 
@@ -14,35 +12,33 @@ import { createTestApp } from '../support/test-app';
  * by itself, with the ledger's invariants intact.
  */
 describe('a database outage under load', () => {
-  let world: AuthWorld;
+  let ctx: TestContext;
   let proxy: PgProxy;
   let app: NestFastifyApplication;
-  let admin: SignedUp;
+  let admin: SignedIn;
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    const target = new URL(world.db.url);
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
+    const target = new URL(ctx.db.url);
     proxy = new PgProxy({ host: target.hostname, port: Number(target.port) });
     await proxy.start();
     // A second app, like a separate instance, reaching the same database through the proxy.
-    app = await createTestApp(proxy.wrap(world.db.url), { override: (b) => b.overrideProvider(CLOCK).useValue(world.clock) });
+    app = await createTestApp(proxy.wrap(ctx.db.url), { override: (b) => b.overrideProvider(CLOCK).useValue(ctx.clock) });
   });
   afterAll(async () => {
     await app.close();
     await proxy.stop();
-    await world.close();
+    await ctx.close();
   });
 
   const http = () => request(app.getHttpServer());
-  const bearer = () => ({ authorization: `Bearer ${admin.sessionToken}` });
   const load = () => [
-    http().get('/me').set(bearer()),
+    http().get('/me').set(ctx.as(admin)),
     http().post('/auth/login/begin').send({ email: uniqueEmail('outage') }),
-    http().post('/admin/grants').set(bearer()).send({ recipientEmail: uniqueEmail('outage'), asset: 'sonnet', kind: 'welcome', amount: 5 }),
-    http().get('/admin/audit?limit=5').set(bearer()),
-    http().get('/me/credit').set(bearer()),
+    http().post('/admin/grants').set(ctx.as(admin)).send({ recipientEmail: uniqueEmail('outage'), asset: 'sonnet', kind: 'welcome', amount: 5 }),
+    http().get('/admin/audit?limit=5').set(ctx.as(admin)),
+    http().get('/me/credit').set(ctx.as(admin)),
   ];
   const expectSuccessOr503 = (res: request.Response) => {
     if (res.status < 400) return;
@@ -74,6 +70,6 @@ describe('a database outage under load', () => {
     await proxy.start();
     await http().get('/health').expect(200, { status: 'ok', db: 'up' });
     for (const res of await Promise.all(load())) expect(res.status).toBeLessThan(400);
-    expect(await world.app.get(LedgerService).verify()).toMatchObject({ ok: true, drift: [] });
+    expect(await ctx.get(LedgerService).verify()).toMatchObject({ ok: true, drift: [] });
   });
 });

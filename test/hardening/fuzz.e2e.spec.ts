@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
-import { AdminTokensService } from '@loomworks/auth';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 
 /**
  * A fuzz suite driven by the OpenAPI document: for every route, fast-check generates path
@@ -78,18 +77,17 @@ function objectFor(schema: Schema, schemas: Record<string, Schema>, depth = 0): 
 const percentEncoded = (text: string) => [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
 describe('fuzzing every route from the OpenAPI document', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
   let operations: Operation[];
   let schemas: Record<string, Schema>;
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    member = await world.signup();
-    const doc = (await world.http().get('/docs-json').expect(200)).body as {
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson();
+    const doc = (await ctx.http().get('/docs-json').expect(200)).body as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
       components?: { schemas?: Record<string, Schema> };
     };
@@ -108,7 +106,7 @@ describe('fuzzing every route from the OpenAPI document', () => {
         })),
     );
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('answers every generated request with a non-5xx in the error shape, and keeps the ledger consistent', async () => {
     expect(operations.length).toBeGreaterThan(30);
@@ -137,7 +135,7 @@ describe('fuzzing every route from the OpenAPI document', () => {
         let path = op.path;
         op.pathParams.forEach((name, i) => (path = path.replace(`{${name}}`, percentEncoded(params[i] as string))));
         const search = new URLSearchParams(query as Record<string, string>).toString();
-        let req = request(world.app.getHttpServer())[op.method](search ? `${path}?${search}` : path);
+        let req = request(ctx.app.getHttpServer())[op.method](search ? `${path}?${search}` : path);
         if (auth === 'admin') req = req.set('authorization', `Bearer ${admin.sessionToken}`);
         if (auth === 'member') req = req.set('authorization', `Bearer ${member.sessionToken}`);
         if (auth === 'garbage') req = req.set('authorization', 'Bearer \u00ff'.slice(0, 8) + 'x'.repeat(50));
@@ -158,6 +156,6 @@ describe('fuzzing every route from the OpenAPI document', () => {
 
     console.log(`fuzz: ${requests} requests over ${operations.length} operations in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${SEED})`);
     expect(requests).toBeGreaterThanOrEqual(RUNS);
-    await world.expectLedgerConsistent();
+    await ctx.expectLedgerConsistent();
   }, 900_000);
 });

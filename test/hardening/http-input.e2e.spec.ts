@@ -1,8 +1,6 @@
 import { request as httpRequest } from 'node:http';
-import { AdminTokensService } from '@loomworks/auth';
 import { Transactions } from '@loomworks/database';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 
 /** Posts `size` bytes of JSON-typed body in 16 KB writes over a real socket, the way a client streams it. */
 function streamPost(port: number, path: string, size: number): Promise<{ status: number; body: string } | { error: string }> {
@@ -37,31 +35,29 @@ function streamPostWithHeaders(port: number, path: string, size: number): Promis
 const errorShape = (statusCode: number, error: string) => ({ statusCode, error, message: expect.any(String) });
 
 describe('malformed requests: always a 4xx in the error shape, never a 5xx', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
   let writeRoutes: { method: string; path: string }[];
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    const doc = (await world.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
+    const doc = (await ctx.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
     writeRoutes = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops)
         .filter((m) => ['post', 'put', 'patch', 'delete'].includes(m))
         .map((method) => ({ method, path: path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000') })),
     );
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
-  const bearer = () => ({ authorization: `Bearer ${admin.sessionToken}` });
 
   it('answers JSON nested thousands of levels deep with 400 on every write route', async () => {
     expect(writeRoutes.length).toBeGreaterThan(10);
     const deep = `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     for (const { method, path } of writeRoutes) {
-      const res = await world.http()[method as 'post'](path).set(bearer()).set('content-type', 'application/json').send(deep);
+      const res = await ctx.http()[method as 'post'](path).set(ctx.as(admin)).set('content-type', 'application/json').send(deep);
       expect({ route: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
         route: `${method} ${path}`,
         status: 400,
@@ -71,9 +67,9 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
   });
 
   it('still accepts ordinary nesting, and strings that merely contain brackets', async () => {
-    const res = await world.http().post('/auth/login/begin').send({ email: uniqueEmail('brackets') }).expect(200);
+    const res = await ctx.http().post('/auth/login/begin').send({ email: uniqueEmail('brackets') }).expect(200);
     expect(res.body.loginId).toEqual(expect.any(String));
-    await world.http().post('/auth/login/begin').set('content-type', 'application/json').send(`{"email": "${'['.repeat(100)}@x.io"}`).expect(400);
+    await ctx.http().post('/auth/login/begin').set('content-type', 'application/json').send(`{"email": "${'['.repeat(100)}@x.io"}`).expect(400);
   });
 
   it.each([
@@ -81,13 +77,13 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
     ['application/x-www-form-urlencoded', 'email=a%40b.co'],
     ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.co\r\n--x--'],
   ])('refuses a %s body with 415 unsupported_media_type', async (type, body) => {
-    const res = await world.http().post('/auth/login/begin').set('content-type', type).send(body).expect(415);
+    const res = await ctx.http().post('/auth/login/begin').set('content-type', type).send(body).expect(415);
     expect(res.body).toEqual(errorShape(415, 'unsupported_media_type'));
   });
 
   it('answers a body just over 1 MB with 413 payload_too_large, streamed over a real socket', async () => {
-    await world.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (ctx.app.getHttpServer().address() as { port: number }).port;
     for (const size of [1024 * 1024 + 1, 1024 * 1024 + 64 * 1024]) {
       const res = await streamPost(port, '/auth/login/begin', size);
       expect(res).toEqual({ status: 413, body: expect.any(String) });
@@ -96,71 +92,71 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
   });
 
   it('answers headers or a URL over the 16 KB limit of Node with 431 in the error shape', async () => {
-    await world.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined); // may already listen
-    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' }).catch(() => undefined); // may already listen
+    const port = (ctx.app.getHttpServer().address() as { port: number }).port;
     const res = await fetch(`http://127.0.0.1:${port}/health?x=${'a'.repeat(20_000)}`);
     expect(res.status).toBe(431);
     expect(await res.json()).toEqual({ statusCode: 431, error: 'headers_too_large', message: expect.any(String) });
   });
 
   it('answers over-long path parameters with 400 in the error shape', async () => {
-    const res = await world.http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`).set(bearer()).expect(400);
+    const res = await ctx.http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`).set(ctx.as(admin)).expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'bad_request', message: 'A path parameter is longer than 200 characters' });
   });
 
   it('answers a malformed percent-encoding with 400 in the error shape', async () => {
-    const res = await world.http().get('/admin/persons/%E0%A4%A/credit').set(bearer());
+    const res = await ctx.http().get('/admin/persons/%E0%A4%A/credit').set(ctx.as(admin));
     expect(res.status).toBe(400);
     expect(res.body).toEqual(errorShape(400, 'bad_request'));
   });
 
   it('answers unknown routes with 404 in the error shape', async () => {
-    expect((await world.http().get('/no/such/route').expect(404)).body).toEqual(errorShape(404, 'not_found'));
-    expect((await world.http().delete('/healthz').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+    expect((await ctx.http().get('/no/such/route').expect(404)).body).toEqual(errorShape(404, 'not_found'));
+    expect((await ctx.http().delete('/healthz').expect(404)).body).toEqual(errorShape(404, 'not_found'));
   });
 
   it('answers a wrong method on an existing route with 405, the allowed methods in `Allow`, in the error shape', async () => {
-    const res = await world.http().delete('/health').expect(405);
+    const res = await ctx.http().delete('/health').expect(405);
     expect(res.body).toEqual(errorShape(405, 'method_not_allowed'));
     expect(res.headers.allow).toBe('GET, HEAD');
     // a route with a parameter, and a path several methods share
-    const put = await world.http().put(`/admin/grants/${'0'.repeat(8)}-0000-4000-8000-000000000000/revoke`).set(bearer()).expect(405);
+    const put = await ctx.http().put(`/admin/grants/${'0'.repeat(8)}-0000-4000-8000-000000000000/revoke`).set(ctx.as(admin)).expect(405);
     expect(put.headers.allow).toBe('POST');
-    expect((await world.http().patch('/me/llm-key').set(bearer()).expect(405)).headers.allow).toBe('DELETE, PUT');
-    expect((await world.http().post('/admin/rates').set(bearer()).send({}).expect(405)).headers.allow).toBe('GET, HEAD, PUT');
+    expect((await ctx.http().patch('/me/llm-key').set(ctx.as(admin)).expect(405)).headers.allow).toBe('DELETE, PUT');
+    expect((await ctx.http().post('/admin/rates').set(ctx.as(admin)).send({}).expect(405)).headers.allow).toBe('GET, HEAD, PUT');
     // a query string doesn't hide the route
-    expect((await world.http().post('/admin/grants?limit=1').set(bearer()).send({}).expect(400)).body.error).toBe('validation_failed');
-    expect((await world.http().delete('/admin/audit?limit=1').set(bearer()).expect(405)).headers.allow).toBe('GET, HEAD');
+    expect((await ctx.http().post('/admin/grants?limit=1').set(ctx.as(admin)).send({}).expect(400)).body.error).toBe('validation_failed');
+    expect((await ctx.http().delete('/admin/audit?limit=1').set(ctx.as(admin)).expect(405)).headers.allow).toBe('GET, HEAD');
     // routes that plugins register (the OpenAPI document and its UI) too
-    expect((await world.http().post('/docs-json').expect(405)).headers.allow).toBe('GET, HEAD');
-    expect((await world.http().delete('/docs').expect(405)).headers.allow).toBe('GET, HEAD');
+    expect((await ctx.http().post('/docs-json').expect(405)).headers.allow).toBe('GET, HEAD');
+    expect((await ctx.http().delete('/docs').expect(405)).headers.allow).toBe('GET, HEAD');
   });
 
   describe('Idempotency-Key', () => {
     const grant = () => ({ recipientEmail: uniqueEmail('idem'), asset: 'sonnet', kind: 'welcome', amount: 10 });
 
     it('refuses a key over 255 characters (or empty) with 400 before any work', async () => {
-      const before = await world.app.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
+      const before = await ctx.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
       for (const key of ['k'.repeat(8 * 1024), 'k'.repeat(256), '']) {
-        const res = await world.http().post('/admin/grants').set(bearer()).set('idempotency-key', key).send(grant()).expect(400);
+        const res = await ctx.http().post('/admin/grants').set(ctx.as(admin)).set('idempotency-key', key).send(grant()).expect(400);
         expect(res.body).toEqual(errorShape(400, 'bad_request'));
       }
-      const after = await world.app.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
+      const after = await ctx.get(Transactions).manager.query('SELECT count(*)::int AS n FROM credit.grants');
       expect(after).toEqual(before);
     });
 
     it('accepts keys of 1 and 255 characters', async () => {
       for (const key of ['k', 'k'.repeat(255)]) {
-        await world.http().post('/admin/grants').set(bearer()).set('idempotency-key', key).send(grant()).expect(201);
+        await ctx.http().post('/admin/grants').set(ctx.as(admin)).set('idempotency-key', key).send(grant()).expect(201);
       }
     });
   });
 });
 
 describe('security headers', () => {
-  let world: AuthWorld;
-  beforeAll(async () => (world = await AuthWorld.create()));
-  afterAll(() => world.close());
+  let ctx: TestContext;
+  beforeAll(async () => (ctx = await TestContext.create()));
+  afterAll(() => ctx.close());
 
   const expectSecurityHeaders = (what: string, headers: Record<string, unknown>) =>
     expect({ what, csp: headers['content-security-policy'], nosniff: headers['x-content-type-options'], referrer: headers['referrer-policy'], frame: headers['x-frame-options'] }).toEqual({
@@ -172,7 +168,7 @@ describe('security headers', () => {
     });
 
   it('are on the errors Fastify, its router and Node raise before any route runs (400, 404, 405, 413, 414→400, 415, 431)', async () => {
-    const http = () => world.http();
+    const http = () => ctx.http();
     const cases: [string, Promise<{ status: number; headers: Record<string, unknown>; body: { error?: string } }>, number][] = [
       ['malformed JSON', http().post('/auth/login/begin').set('content-type', 'application/json').send('{"email": '), 400],
       ['JSON nested too deep', http().post('/auth/login/begin').set('content-type', 'application/json').send(`{"a":${'['.repeat(100)}${']'.repeat(100)}}`), 400],
@@ -189,8 +185,8 @@ describe('security headers', () => {
       expectSecurityHeaders(what, res.headers);
     }
 
-    await world.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (world.app.getHttpServer().address() as { port: number }).port;
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (ctx.app.getHttpServer().address() as { port: number }).port;
     const tooLarge = await streamPostWithHeaders(port, '/auth/login/begin', 1024 * 1024 + 1);
     expect('status' in tooLarge && tooLarge.status).toBe(413);
     expectSecurityHeaders('413', (tooLarge as { headers: Record<string, unknown> }).headers);
@@ -201,7 +197,7 @@ describe('security headers', () => {
   });
 
   it.each(['/docs', '/docs-json', '/health', '/login', '/no/such/route'])('are on %s', async (path) => {
-    const res = await world.http().get(path);
+    const res = await ctx.http().get(path);
     expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self'(;|$)/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -210,10 +206,10 @@ describe('security headers', () => {
   });
 
   it('let only /docs use inline styles, never inline scripts', async () => {
-    const docs = await world.http().get('/docs').expect(200);
+    const docs = await ctx.http().get('/docs').expect(200);
     expect(docs.headers['content-security-policy']).toContain("style-src 'self' 'unsafe-inline'");
     expect(docs.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe/);
-    const page = await world.http().get('/login').expect(200);
+    const page = await ctx.http().get('/login').expect(200);
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
   });
 });

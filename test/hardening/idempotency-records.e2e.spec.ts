@@ -1,25 +1,22 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { IdempotencyService } from '@loomworks/database';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 
 describe('Idempotency-Key records at rest', () => {
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    ctx = await TestContext.create();
+    admin = await ctx.admin();
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
   const issue = (key: string, recipientEmail: string) =>
-    world.http().post('/admin/grants').set('authorization', `Bearer ${admin.sessionToken}`).set('idempotency-key', key)
+    ctx.http().post('/admin/grants').set('authorization', `Bearer ${admin.sessionToken}`).set('idempotency-key', key)
       .send({ recipientEmail, asset: 'sonnet', kind: 'welcome', amount: 25 });
   const stored = async (key: string) =>
-    (await world.db.query<{ response: string }>('SELECT response::text FROM idempotency_keys WHERE key = $1', [key])).map((r) => r.response);
+    (await ctx.db.query<{ response: string }>('SELECT response::text FROM idempotency_keys WHERE key = $1', [key])).map((r) => r.response);
 
   it('keep a grant response (its claim URL is a credential) only encrypted, and replay it intact', async () => {
     const email = uniqueEmail('sealed');
@@ -33,26 +30,26 @@ describe('Idempotency-Key records at rest', () => {
 
     const replay = await issue('sealed-1', email).expect(201);
     expect(replay.body).toEqual(first.body);
-    await world.http().post('/claim/grant').send({ claimToken: token }).expect(200);
+    await ctx.http().post('/claim/grant').send({ claimToken: token }).expect(200);
   });
 
   it('expire after 24 h: the housekeeping deletes them, and the key is new again', async () => {
     const email = uniqueEmail('expiry');
     const first = await issue('expiry-1', email).expect(201);
-    world.clock.set(new Date(world.clock.now().getTime() + 23 * 3_600_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 23 * 3_600_000));
     expect((await issue('expiry-1', email).expect(201)).body.grant.id).toBe(first.body.grant.id);
-    const sweeper = world.app.get(IdempotencyService);
+    const sweeper = ctx.get(IdempotencyService);
     await sweeper.sweepExpired();
     expect(await stored('expiry-1')).toHaveLength(1);
 
-    world.clock.set(new Date(world.clock.now().getTime() + 2 * 3_600_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 2 * 3_600_000));
     expect(await sweeper.sweepExpired()).toBeGreaterThanOrEqual(1);
     expect(await stored('expiry-1')).toHaveLength(0);
   });
 
   it('treat a key whose record outlived 24 h as new even before the sweep', async () => {
     const first = await issue('expiry-2', uniqueEmail('expiry')).expect(201);
-    world.clock.set(new Date(world.clock.now().getTime() + 25 * 3_600_000));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 25 * 3_600_000));
     // a different body under the old key is no longer a conflict: the old record is gone
     const second = await issue('expiry-2', uniqueEmail('expiry')).expect(201);
     expect(second.body.grant.id).not.toBe(first.body.grant.id);

@@ -1,45 +1,44 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { TotpService } from '../../libs/auth/src/totp.service';
 
 /** Each login needs a fresh TOTP step: a code is accepted once. */
-const nextStep = (world: AuthWorld) => world.clock.advanceDays(30 / 86400);
-const wrongCode = async (world: AuthWorld, who: SignedUp) => ((await world.code(who.totpSecret)) === '000000' ? '111111' : '000000');
+const nextStep = (ctx: TestContext) => ctx.clock.advanceDays(30 / 86400);
+const wrongCode = async (ctx: TestContext, who: SignedIn) => ((await ctx.code(who.totpSecret)) === '000000' ? '111111' : '000000');
 
 describe('lockout without denial of service', () => {
-  let world: AuthWorld;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    world = await AuthWorld.create({ env: { LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', LOGIN_FAILURE_WINDOW_SECONDS: '900' } });
+    ctx = await TestContext.create({ env: { LOGIN_MAX_FAILURES: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', LOGIN_FAILURE_WINDOW_SECONDS: '900' } });
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   /** A stranger's finish for the victim's address: a passkey of their own, which the account does not know. */
   const junkFinish = async (email: string) => {
-    const begin = await world.http().post('/auth/login/begin').send({ email }).expect(200);
-    return world.http().post('/auth/login/finish')
+    const begin = await ctx.http().post('/auth/login/begin').send({ email }).expect(200);
+    return ctx.http().post('/auth/login/finish')
       .send({ loginId: begin.body.loginId, credential: new SoftAuthenticator().authenticate(begin.body.options), code: '123456' });
   };
 
   it("never lets a stranger's junk assertions lock the owner out", async () => {
-    const victim = await world.signup();
+    const victim = await ctx.signedInPerson();
     for (let i = 0; i < 12; i++) expect((await junkFinish(victim.email)).status).toBe(401);
-    nextStep(world);
-    const res = await world.login(victim);
+    nextStep(ctx);
+    const res = await ctx.login(victim);
     expect(res.status).toBe(200);
   });
 
   it('counts wrong TOTP codes once the passkey verified: the 6th attempt is refused', async () => {
-    const who = await world.signup();
+    const who = await ctx.signedInPerson();
     for (let i = 0; i < 5; i++) {
-      nextStep(world);
-      expect((await world.login(who, {}, await wrongCode(world, who))).status).toBe(401);
+      nextStep(ctx);
+      expect((await ctx.login(who, {}, await wrongCode(ctx, who))).status).toBe(401);
     }
-    nextStep(world);
-    const blocked = await world.login(who);
+    nextStep(ctx);
+    const blocked = await ctx.login(who);
     expect(blocked.status).toBe(429);
     expect(blocked.body).toEqual({ statusCode: 429, error: 'rate_limited', message: expect.any(String) });
   });
@@ -48,28 +47,28 @@ describe('lockout without denial of service', () => {
     const local = `long.${randomBytes(4).toString('hex')}.`;
     const email = `${local}${'x'.repeat(64 - local.length)}@${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.${'g'.repeat(254 - 64 - 1 - 60 * 3 - 3 - 4)}.com`;
     expect(email).toHaveLength(254);
-    const who = await world.signup({ email });
+    const who = await ctx.signedInPerson({ email });
     for (let i = 0; i < 5; i++) {
-      nextStep(world);
-      expect((await world.login(who, {}, await wrongCode(world, who))).status).toBe(401);
+      nextStep(ctx);
+      expect((await ctx.login(who, {}, await wrongCode(ctx, who))).status).toBe(401);
     }
-    nextStep(world);
-    expect((await world.login(who)).status).toBe(429);
+    nextStep(ctx);
+    expect((await ctx.login(who)).status).toBe(429);
   });
 
   it('lets at most the limit of parallel guesses reach the TOTP check (attempts taken atomically first)', async () => {
-    const who = await world.signup();
-    nextStep(world);
-    const verify = jest.spyOn(world.app.get(TotpService, { strict: false }), 'verify');
+    const who = await ctx.signedInPerson();
+    nextStep(ctx);
+    const verify = jest.spyOn(ctx.app.get(TotpService, { strict: false }), 'verify');
     verify.mockClear();
-    const code = await wrongCode(world, who);
+    const code = await wrongCode(ctx, who);
     // Twelve challenges and assertions prepared first, then all finished at once.
     const prepared = [];
     for (let i = 0; i < 12; i++) {
-      const begin = await world.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
+      const begin = await ctx.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
       prepared.push({ loginId: begin.body.loginId, credential: who.authenticator.authenticate(begin.body.options), code });
     }
-    const answers = await Promise.all(prepared.map((body) => world.http().post('/auth/login/finish').send(body)));
+    const answers = await Promise.all(prepared.map((body) => ctx.http().post('/auth/login/finish').send(body)));
     const statuses = answers.map((a) => a.status);
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
     expect(verify.mock.calls.length).toBeLessThanOrEqual(5);
@@ -78,15 +77,15 @@ describe('lockout without denial of service', () => {
   });
 
   it('gives login/begin for unknown addresses decoys shaped like real credential ids, stable per address', async () => {
-    const known = await world.signup();
+    const known = await ctx.signedInPerson();
     const realLength = Buffer.from(known.authenticator.id, 'base64url').length;
     expect(realLength).not.toBe(32); // the soft authenticator's ids are 16 bytes; a fixed 32-byte decoy stood out
     const ids = async (email: string) =>
-      ((await world.http().post('/auth/login/begin').send({ email }).expect(200)).body.options.allowCredentials as { id: string; type: string }[]);
+      ((await ctx.http().post('/auth/login/begin').send({ email }).expect(200)).body.options.allowCredentials as { id: string; type: string }[]);
     const ghost = uniqueEmail('ghost');
     const decoys = await ids(ghost);
     expect(decoys.length).toBeGreaterThanOrEqual(1);
-    const realLengths = new Set((await world.db.query<{ id: string }>('SELECT id FROM passkey_credentials')).map((r) => Buffer.from(r.id, 'base64url').length));
+    const realLengths = new Set((await ctx.db.query<{ id: string }>('SELECT id FROM passkey_credentials')).map((r) => Buffer.from(r.id, 'base64url').length));
     for (const decoy of decoys) {
       expect(Object.keys(decoy).sort()).toEqual(['id', 'type']);
       expect(decoy.id).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -98,22 +97,22 @@ describe('lockout without denial of service', () => {
 });
 
 describe('the signup TOTP step under parallel guesses', () => {
-  let world: AuthWorld;
+  let ctx: TestContext;
   beforeAll(async () => {
-    world = await AuthWorld.create({ env: { LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' } });
+    ctx = await TestContext.create({ env: { LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' } });
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('checks at most the limit of codes for one registration', async () => {
-    const begin = await world.http().post('/auth/signup/begin').send({ email: uniqueEmail('burst'), displayName: 'B' }).expect(201);
-    const passkey = await world.http().post('/auth/signup/passkey')
+    const begin = await ctx.http().post('/auth/signup/begin').send({ email: uniqueEmail('burst'), displayName: 'B' }).expect(201);
+    const passkey = await ctx.http().post('/auth/signup/passkey')
       .send({ registrationId: begin.body.registrationId, credential: new SoftAuthenticator().register(begin.body.options) }).expect(200);
-    const right = await world.code(passkey.body.totp.secret);
-    const verify = jest.spyOn(world.app.get(TotpService, { strict: false }), 'verify');
+    const right = await ctx.code(passkey.body.totp.secret);
+    const verify = jest.spyOn(ctx.app.get(TotpService, { strict: false }), 'verify');
     verify.mockClear();
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        world.http().post('/auth/signup/totp-verify').send({ registrationId: begin.body.registrationId, code: String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0') }),
+        ctx.http().post('/auth/signup/totp-verify').send({ registrationId: begin.body.registrationId, code: String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0') }),
       ),
     );
     expect(answers.map((a) => a.status).every((s) => s === 400 || s === 429)).toBe(true);
@@ -124,7 +123,7 @@ describe('the signup TOTP step under parallel guesses', () => {
 
 describe('client addresses behind a trusted proxy (TRUST_PROXY)', () => {
   it('counts starts per forwarded client only when the proxy is trusted', async () => {
-    const trusting = await AuthWorld.create({ env: { AUTH_STARTS_PER_MINUTE: '2', TRUST_PROXY: '127.0.0.1,::1,::ffff:127.0.0.1' } });
+    const trusting = await TestContext.create({ env: { AUTH_STARTS_PER_MINUTE: '2', TRUST_PROXY: '127.0.0.1,::1,::ffff:127.0.0.1' } });
     try {
       const start = (client: string) => trusting.http().post('/auth/login/begin').set('x-forwarded-for', client).send({ email: uniqueEmail() });
       for (const client of ['203.0.113.1', '203.0.113.1', '203.0.113.2', '203.0.113.2']) expect((await start(client)).status).toBe(200);
@@ -133,7 +132,7 @@ describe('client addresses behind a trusted proxy (TRUST_PROXY)', () => {
     } finally {
       await trusting.close();
     }
-    const untrusting = await AuthWorld.create({ env: { AUTH_STARTS_PER_MINUTE: '2' } });
+    const untrusting = await TestContext.create({ env: { AUTH_STARTS_PER_MINUTE: '2' } });
     try {
       const start = (client: string) => request(untrusting.app.getHttpServer()).post('/auth/login/begin').set('x-forwarded-for', client).send({ email: uniqueEmail() });
       expect((await start('203.0.113.1')).status).toBe(200);

@@ -1,7 +1,5 @@
-import { AdminTokensService } from '@loomworks/auth';
-import { GrantsService, LedgerService } from '@loomworks/credit/staff';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { LedgerService } from '@loomworks/credit/staff';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { spawnServer, waitForListening, type ServerProcess } from '../support/server-process';
 
@@ -11,18 +9,17 @@ import { spawnServer, waitForListening, type ServerProcess } from '../support/se
  */
 describe('two API processes on one database', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
   let servers: ServerProcess[] = [];
   let ports: number[] = [];
 
   beforeAll(async () => {
     await fake.start();
-    world = await AuthWorld.create({ realClock: true });
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    ctx = await TestContext.create({ realClock: true });
+    admin = await ctx.admin();
     const env = {
-      DATABASE_URL: world.db.url,
+      DATABASE_URL: ctx.db.url,
       LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
       ANTHROPIC_BASE_URL: fake.url,
       ANTHROPIC_API_KEY: 'system-key',
@@ -42,10 +39,10 @@ describe('two API processes on one database', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
 
   const call = (i: number, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
     fetch(`http://127.0.0.1:${ports[i % 2]}${path}`, {
@@ -77,13 +74,13 @@ describe('two API processes on one database', () => {
     const answers = await Promise.all([0, 1, 0, 1].map((i) => call(i, 'POST', '/admin/grants', { token: admin.sessionToken, body, headers: { 'idempotency-key': 'two-instances-1' } })));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.grant.id)).size).toBe(1);
-    const rows = await world.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.grants WHERE recipient_email = $1', [body.recipientEmail]);
+    const rows = await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.grants WHERE recipient_email = $1', [body.recipientEmail]);
     expect(rows).toEqual([{ n: 1 }]);
   });
 
   it('race a claim across both: exactly one winner, credited once', async () => {
     const email = uniqueEmail('claimrace');
-    const person = await world.signup({ email });
+    const person = await ctx.signedInPerson({ email });
     const issued = await call(0, 'POST', '/admin/grants', { token: admin.sessionToken, body: { recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 500 } });
     expect(issued.status).toBe(201);
     const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
@@ -91,13 +88,11 @@ describe('two API processes on one database', () => {
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
     for (const lost of answers.filter((a) => a.status === 409)) expect(lost.body.error).toBe('grant_already_claimed');
-    expect(await world.app.get(LedgerService).balance(person.person.id, 'sonnet')).toBe(500n);
+    expect(await ctx.get(LedgerService).balance(person.person.id, 'sonnet')).toBe(500n);
   });
 
   it('run parallel turns of one person on both, each charged exactly once', async () => {
-    const email = uniqueEmail('turns');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 1000n });
-    const who = await world.signup({ email, claimToken });
+    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 1000n } });
     fake.reset();
     const answers = await Promise.all(
       Array.from({ length: 4 }, (_, i) => // max_turns_in_flight is 4
@@ -107,16 +102,14 @@ describe('two API processes on one database', () => {
     expect(answers.map((a) => [a.status, a.body?.error])).toEqual(Array(4).fill([200, undefined]));
     const charged = answers.reduce((sum, a) => sum + BigInt(a.body.credit.charged ?? 0), 0n);
     expect(charged).toBeGreaterThan(0n);
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(1000n - charged);
+    expect(await ctx.get(LedgerService).balance(who.person.id, 'haiku')).toBe(1000n - charged);
     const balancesAfter = answers.map((a) => Number(a.body.credit.balanceAfter));
     expect(new Set(balancesAfter).size).toBe(4); // serialised per person across both processes: no two turns saw the same balance
   });
 
   it('hold across both: parallel turns of a person whose credit covers 3 never spend more than it', async () => {
-    const email = uniqueEmail('scarce');
     // a full turn holds 7 haiku credits (classify 1 + respond 6); the provider reports all it could
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 21n });
-    const who = await world.signup({ email, claimToken });
+    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 21n } });
     fake.reset({
       latencyMs: 20,
       usage: (r) => ({ input_tokens: Buffer.byteLength(r.system) + r.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0), output_tokens: r.maxTokens }),
@@ -133,7 +126,7 @@ describe('two API processes on one database', () => {
     const charged = ok.reduce((sum, a) => sum + Number(a.body.credit.charged), 0);
     expect(charged).toBeLessThanOrEqual(21);
     for (const a of ok) expect(a.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
-    expect(await world.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(21n - BigInt(charged));
-    expect(await world.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+    expect(await ctx.get(LedgerService).balance(who.person.id, 'haiku')).toBe(21n - BigInt(charged));
+    expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
   });
 });

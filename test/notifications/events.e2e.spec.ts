@@ -1,12 +1,10 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { personParty } from '@loomworks/credit';
 import { GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { createTestApp } from '../support/test-app';
 import { verifyStandardWebhook, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
@@ -21,8 +19,8 @@ describe('events from their causes', () => {
   const fake = new FakeAnthropic();
   /** every type the receiver got in this suite */
   const seen = new Set<string>();
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
   let secret: string;
 
   // No background polling: each test drains the outbox itself.
@@ -31,10 +29,9 @@ describe('events from their causes', () => {
   beforeAll(async () => {
     await receiver.start();
     await fake.start();
-    world = await AuthWorld.create({ env: { ...env, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    ctx = await TestContext.create({ env: { ...env, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0' } });
+    await ctx.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    admin = await ctx.admin();
     const endpoint = await post('/admin/webhooks', { url: receiver.url, events: EVENT_TYPES }).expect(201);
     secret = endpoint.body.secret;
   });
@@ -42,16 +39,15 @@ describe('events from their causes', () => {
     await drain();
     receiver.reset();
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await receiver.stop();
     await fake.stop();
   });
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const post = (path: string, body?: object) => world.http().post(path).set(as(admin)).send(body);
-  const drain = () => world.app.get(OutboxWorker).drain();
+  const post = (path: string, body?: object) => ctx.http().post(path).set(ctx.as(admin)).send(body);
+  const drain = () => ctx.get(OutboxWorker).drain();
 
   /**
    * Drains the outbox; answers what the receiver accepted, each signature verified independently,
@@ -76,7 +72,7 @@ describe('events from their causes', () => {
     const [issued] = await delivered();
     expect(issued).toEqual({
       type: 'grant.issued',
-      timestamp: world.clock.now().toISOString(),
+      timestamp: ctx.clock.now().toISOString(),
       data: {
         grantId: grant.id, asset: 'haiku', kind: 'welcome', amount: 300, expiresAt: grant.expiresAt,
         issuedBy: admin.person.id, referrerPersonId: null,
@@ -84,12 +80,12 @@ describe('events from their causes', () => {
     });
 
     receiver.reset();
-    const claimer = await world.signup({ email: recipientEmail, claimToken });
+    const claimer = await ctx.signedInPerson({ email: recipientEmail, claimToken });
     expect(await delivered()).toEqual([
       { type: 'grant.claimed', timestamp: expect.any(String), data: { grantId: grant.id, personId: claimer.person.id, asset: 'haiku', amount: 300 } },
     ]);
 
-    const everything = (await world.db.query<{ data: object }>('SELECT data FROM events')).map((e) => JSON.stringify(e.data)).join('\n');
+    const everything = (await ctx.db.query<{ data: object }>('SELECT data FROM events')).map((e) => JSON.stringify(e.data)).join('\n');
     expect(everything).not.toContain(recipientEmail);
     expect(everything).not.toContain(claimToken);
   });
@@ -107,7 +103,7 @@ describe('events from their causes', () => {
 
   it('account transitions: suspended, reactivated, deleted (with what deletion zeroed); a refused one raises nothing', async () => {
     const { recipientEmail, claimToken } = await issueGrant(250);
-    const member = await world.signup({ email: recipientEmail, claimToken });
+    const member = await ctx.signedInPerson({ email: recipientEmail, claimToken });
     const id = member.person.id;
     await drain();
     receiver.reset();
@@ -128,11 +124,11 @@ describe('events from their causes', () => {
   it('credit.low, hold.exceeded and credit.exhausted from real turns on the system key', async () => {
     // 102 haiku credits, 2 above the seeded low_balance_threshold of 100: the first turn crosses it.
     const { recipientEmail, claimToken } = await issueGrant(102);
-    const member = await world.signup({ email: recipientEmail, claimToken });
+    const member = await ctx.signedInPerson({ email: recipientEmail, claimToken });
     await drain();
     receiver.reset();
     const converse = () =>
-      world.http().post(`/engagements/${member.person.personalEngagementId}/converse`).set(as(member)).send({ message: 'hello' }).expect(200);
+      ctx.http().post(`/engagements/${member.person.personalEngagementId}/converse`).set(ctx.as(member)).send({ message: 'hello' }).expect(200);
 
     fake.reset();
     const first = await converse();
@@ -163,11 +159,11 @@ describe('events from their causes', () => {
 
   it('ledger.drift for each reconciler finding', async () => {
     const { recipientEmail, claimToken } = await issueGrant(90);
-    const member = await world.signup({ email: recipientEmail, claimToken });
+    const member = await ctx.signedInPerson({ email: recipientEmail, claimToken });
     await drain();
     receiver.reset();
     const party = personParty(member.person.id);
-    await world.db.query("UPDATE credit.balances SET amount = amount + 5 WHERE party = $1 AND asset = 'haiku'", [party]);
+    await ctx.db.query("UPDATE credit.balances SET amount = amount + 5 WHERE party = $1 AND asset = 'haiku'", [party]);
     try {
       const run = await post('/admin/reconciliation').expect(201);
       const events = await delivered();
@@ -177,7 +173,7 @@ describe('events from their causes', () => {
         { runId: run.body.id, kind: 'unbalanced_asset', detail: { asset: 'haiku', sum: '5' } },
       ]);
     } finally {
-      await world.db.query("UPDATE credit.balances SET amount = amount - 5 WHERE party = $1 AND asset = 'haiku'", [party]);
+      await ctx.db.query("UPDATE credit.balances SET amount = amount - 5 WHERE party = $1 AND asset = 'haiku'", [party]);
     }
     receiver.reset();
     await post('/admin/reconciliation').expect(201);
@@ -185,21 +181,21 @@ describe('events from their causes', () => {
   });
 
   it('a cause that rolls back raises no event', async () => {
-    const grants = world.app.get(GrantsService);
+    const grants = ctx.get(GrantsService);
     let grantId = '';
     await expect(
-      world.app.get(Transactions).run(async (tx) => {
+      ctx.get(Transactions).run(async (tx) => {
         grantId = (await grants.issue({ recipientEmail: uniqueEmail('rolled-back'), asset: 'haiku', kind: 'welcome', amount: 10n }, tx)).grant.id;
         throw new Error('the rest of the use case failed');
       }),
     ).rejects.toThrow('the rest of the use case failed');
     expect(grantId).not.toBe('');
     expect(await delivered()).toEqual([]);
-    expect(await world.db.query("SELECT id FROM events WHERE data->>'grantId' = $1", [grantId])).toEqual([]);
+    expect(await ctx.db.query("SELECT id FROM events WHERE data->>'grantId' = $1", [grantId])).toEqual([]);
   });
 
   it("delivers a cause's event after a restart when the instance that committed it stopped first", async () => {
-    const first = await createTestApp(world.db.url, { env });
+    const first = await createTestApp(ctx.db.url, { env });
     let grantId: string;
     try {
       grantId = (await first.get(GrantsService).issue({ recipientEmail: uniqueEmail('restart'), asset: 'haiku', kind: 'welcome', amount: 20n })).grant.id;
@@ -207,7 +203,7 @@ describe('events from their causes', () => {
       await first.close(); // stopped before any worker ran
     }
     expect(receiver.received).toEqual([]);
-    const second = await createTestApp(world.db.url, { env });
+    const second = await createTestApp(ctx.db.url, { env });
     try {
       await second.get(OutboxWorker).drain();
     } finally {

@@ -1,42 +1,38 @@
-import { AdminTokensService } from '@loomworks/auth';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { Outbox, type EventType } from '@loomworks/outbox';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 import { createTestApp } from '../support/test-app';
 import { verifyStandardWebhook, WebhookReceiver } from '../support/webhook-receiver';
 
 describe('webhooks', () => {
   const receiver = new WebhookReceiver();
-  let world: AuthWorld;
-  let admin: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
 
   // No background polling: each test drains the outbox itself, at the test clock's time.
   const env = { WEBHOOK_ALLOW_HTTP: 'true', OUTBOX_POLL_MS: '0' };
 
   beforeAll(async () => {
     await receiver.start();
-    world = await AuthWorld.create({ env });
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
+    ctx = await TestContext.create({ env });
+    admin = await ctx.admin();
   });
   beforeEach(() => receiver.reset());
   afterEach(async () => {
-    for (const { id } of (await get('/admin/webhooks').expect(200)).body.items) await world.http().delete(`/admin/webhooks/${id}`).set(as(admin)).expect(204);
-    await world.expectLedgerConsistent();
+    for (const { id } of (await get('/admin/webhooks').expect(200)).body.items) await ctx.http().delete(`/admin/webhooks/${id}`).set(ctx.as(admin)).expect(204);
+    await ctx.expectLedgerConsistent();
   });
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await receiver.stop();
   });
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const get = (path: string) => world.http().get(path).set(as(admin));
-  const register = (body: object) => world.http().post('/admin/webhooks').set(as(admin)).send(body);
-  const drain = () => world.app.get(OutboxWorker).drain();
+  const get = (path: string) => ctx.http().get(path).set(ctx.as(admin));
+  const register = (body: object) => ctx.http().post('/admin/webhooks').set(ctx.as(admin)).send(body);
+  const drain = () => ctx.get(OutboxWorker).drain();
   const record = (type: EventType, data: Record<string, unknown>) =>
-    world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type, data }));
-  const advanceSeconds = (s: number) => world.clock.set(new Date(world.clock.now().getTime() + s * 1000));
+    ctx.get(Transactions).run((tx) => ctx.get(Outbox).recordEvent(tx, { type, data }));
 
   describe('admin routes', () => {
     it('registers an endpoint and shows its whsec_ secret once; the secret is stored encrypted', async () => {
@@ -53,7 +49,7 @@ describe('webhooks', () => {
       expect(listed.body.items).toEqual([
         { id: created.body.id, url: receiver.url, events: ['grant.issued', 'credit.low'], description: 'ops', createdAt: created.body.createdAt, lastDeliveryAt: null, failing: false },
       ]);
-      const [row] = await world.db.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM webhook_endpoints WHERE id = $1', [created.body.id]);
+      const [row] = await ctx.db.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM webhook_endpoints WHERE id = $1', [created.body.id]);
       expect(row.secret_encrypted).toMatch(/^gAAAAA/);
       expect(row.secret_encrypted).not.toContain(created.body.secret.slice('whsec_'.length));
       const audit = await get('/admin/audit').expect(200);
@@ -76,27 +72,27 @@ describe('webhooks', () => {
 
     it('answers 404 webhook_not_found for an unknown or deleted endpoint', async () => {
       const created = await register({ url: receiver.url, events: ['grant.issued'] }).expect(201);
-      await world.http().delete(`/admin/webhooks/${created.body.id}`).set(as(admin)).expect(204);
+      await ctx.http().delete(`/admin/webhooks/${created.body.id}`).set(ctx.as(admin)).expect(204);
       for (const id of [created.body.id, '00000000-0000-4000-8000-000000000000']) {
-        const gone = await world.http().delete(`/admin/webhooks/${id}`).set(as(admin)).expect(404);
+        const gone = await ctx.http().delete(`/admin/webhooks/${id}`).set(ctx.as(admin)).expect(404);
         expect(gone.body).toEqual({ statusCode: 404, error: 'webhook_not_found', message: expect.any(String) });
         await get(`/admin/webhooks/${id}/deliveries`).expect(404);
       }
     });
 
     it('refuses members', async () => {
-      const member = await world.signup();
-      await world.http().get('/admin/webhooks').set(as(member)).expect(403);
-      await world.http().post('/admin/webhooks').set(as(member)).send({ url: receiver.url, events: ['grant.issued'] }).expect(403);
+      const member = await ctx.signedInPerson();
+      await ctx.http().get('/admin/webhooks').set(ctx.as(member)).expect(403);
+      await ctx.http().post('/admin/webhooks').set(ctx.as(member)).send({ url: receiver.url, events: ['grant.issued'] }).expect(403);
     });
   });
 
   describe('GET /admin/events', () => {
     it('lists events newest first, by type, page by page; an unknown type is a 400', async () => {
       const a = await record('grant.claimed', { grantId: 'ga' });
-      advanceSeconds(1);
+      ctx.clock.advanceSeconds(1);
       const b = await record('grant.claimed', { grantId: 'gb' });
-      advanceSeconds(1);
+      ctx.clock.advanceSeconds(1);
       await record('account.reactivated', { personId: 'p9' });
       const first = await get('/admin/events?type=grant.claimed&limit=1').expect(200);
       expect(first.body.items).toEqual([{ id: b.id, type: 'grant.claimed', data: { grantId: 'gb' }, createdAt: b.timestamp.toISOString() }]);
@@ -119,7 +115,7 @@ describe('webhooks', () => {
       const [got] = receiver.received;
       expect(got.event).toEqual({ type: 'ledger.drift', timestamp: event.timestamp.toISOString(), data: { runId: 'r1', kind: 'balance_drift' } });
       expect(got.headers['webhook-id']).toBe(event.id);
-      expect(got.headers['webhook-timestamp']).toBe(String(Math.floor(world.clock.now().getTime() / 1000)));
+      expect(got.headers['webhook-timestamp']).toBe(String(Math.floor(ctx.clock.now().getTime() / 1000)));
       expect(got.headers['content-type']).toBe('application/json');
       expect(verifyStandardWebhook(endpoint.secret, got.headers, got.body)).toBe(true);
       expect(verifyStandardWebhook(endpoint.secret, got.headers, got.body.replace('r1', 'r2'))).toBe(false);
@@ -128,7 +124,7 @@ describe('webhooks', () => {
         items: [{ id: expect.any(String), eventId: event.id, eventType: 'ledger.drift', attempt: 1, status: 'delivered', responseStatus: 204, at: expect.any(String) }],
         nextCursor: null,
       });
-      expect((await get('/admin/webhooks').expect(200)).body.items[0].lastDeliveryAt).toBe(world.clock.now().toISOString());
+      expect((await get('/admin/webhooks').expect(200)).body.items[0].lastDeliveryAt).toBe(ctx.clock.now().toISOString());
     });
 
     it('retries after 5 s and 30 s: a receiver that fails twice gets the event on the third attempt, same webhook-id', async () => {
@@ -137,13 +133,13 @@ describe('webhooks', () => {
       const event = await record('grant.revoked', { grantId: 'g2' });
       await drain();
       expect(receiver.received.map((r) => r.status)).toEqual([500]);
-      advanceSeconds(4);
+      ctx.clock.advanceSeconds(4);
       await drain();
       expect(receiver.received).toHaveLength(1); // not before 5 s
-      advanceSeconds(1);
+      ctx.clock.advanceSeconds(1);
       await drain();
       expect(receiver.received.map((r) => r.status)).toEqual([500, 500]);
-      advanceSeconds(30);
+      ctx.clock.advanceSeconds(30);
       await drain();
       expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 204]);
       expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([event.id]));
@@ -165,12 +161,12 @@ describe('webhooks', () => {
       receiver.failNext(5);
       await record('grant.revoked', { grantId: 'g3' });
       for (const wait of [0, 5, 30, 120, 600]) {
-        advanceSeconds(wait);
+        ctx.clock.advanceSeconds(wait);
         await drain();
       }
       expect(receiver.received.map((r) => r.status)).toEqual([500, 500, 500, 500, 500]);
       expect((await get('/admin/webhooks').expect(200)).body.items[0]).toMatchObject({ id: endpoint.id, failing: true });
-      advanceSeconds(3600);
+      ctx.clock.advanceSeconds(3600);
       await drain();
       expect(receiver.accepted()).toHaveLength(1);
       expect((await get('/admin/webhooks').expect(200)).body.items[0]).toMatchObject({ failing: false });
@@ -183,14 +179,14 @@ describe('webhooks', () => {
       await drain();
       expect(receiver.received).toHaveLength(1);
       for (const [i, delay] of [5, 30, 120, 600, 3600, 21_600].entries()) {
-        advanceSeconds(delay - 1);
+        ctx.clock.advanceSeconds(delay - 1);
         await drain();
         expect({ retry: i + 1, attempts: receiver.received.length }).toEqual({ retry: i + 1, attempts: i + 1 }); // not before its time
-        advanceSeconds(1);
+        ctx.clock.advanceSeconds(1);
         await drain();
         expect({ retry: i + 1, attempts: receiver.received.length }).toEqual({ retry: i + 1, attempts: i + 2 });
       }
-      advanceSeconds(7 * 86_400);
+      ctx.clock.advanceSeconds(7 * 86_400);
       await drain();
       expect(receiver.received).toHaveLength(7); // given up after the sixth retry
       const log = await get(`/admin/webhooks/${endpoint.id}/deliveries?limit=100`).expect(200);
@@ -202,8 +198,8 @@ describe('webhooks', () => {
     it('never delivers the events of a rolled-back transaction', async () => {
       await register({ url: receiver.url, events: ['grant.issued'] }).expect(201);
       await expect(
-        world.app.get(Transactions).run(async (tx) => {
-          await world.app.get(Outbox).recordEvent(tx, { type: 'grant.issued', data: { grantId: 'never' } });
+        ctx.get(Transactions).run(async (tx) => {
+          await ctx.get(Outbox).recordEvent(tx, { type: 'grant.issued', data: { grantId: 'never' } });
           throw new Error('the cause failed');
         }),
       ).rejects.toThrow('the cause failed');
@@ -214,11 +210,11 @@ describe('webhooks', () => {
 
     it('delivers after a restart what the stopped instance had not sent', async () => {
       await register({ url: receiver.url, events: ['account.suspended'] }).expect(201);
-      const first = await createTestApp(world.db.url, { env });
+      const first = await createTestApp(ctx.db.url, { env });
       const event = await first.get(Transactions).run((tx) => first.get(Outbox).recordEvent(tx, { type: 'account.suspended', data: { personId: 'p1' } }));
       await first.close(); // stopped before any worker ran
       expect(receiver.received).toHaveLength(0);
-      const second = await createTestApp(world.db.url, { env });
+      const second = await createTestApp(ctx.db.url, { env });
       try {
         await second.get(OutboxWorker).drain();
         expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([event.id]);
@@ -232,8 +228,8 @@ describe('webhooks', () => {
       receiver.failNext(1);
       await record('grant.revoked', { grantId: 'g4' });
       await drain();
-      await world.http().delete(`/admin/webhooks/${endpoint.id}`).set(as(admin)).expect(204);
-      advanceSeconds(5);
+      await ctx.http().delete(`/admin/webhooks/${endpoint.id}`).set(ctx.as(admin)).expect(204);
+      ctx.clock.advanceSeconds(5);
       await drain();
       expect(receiver.received).toHaveLength(1);
     });

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { GrantsService, HoldsService } from '@loomworks/credit/staff';
+import { HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { FINDING_KINDS } from '@loomworks/operations';
 import { Outbox } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { PgProxy } from '../support/pg-proxy';
 import { Scrape } from '../support/prometheus';
@@ -17,32 +16,31 @@ const TOKEN = 'metrics-scrape-token-for-tests';
 
 describe('/metrics', () => {
   const fake = new FakeAnthropic();
-  let world: AuthWorld;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let member: SignedIn;
 
   beforeAll(async () => {
     await fake.start();
     // No background outbox worker: the outbox tests drain it themselves.
-    world = await AuthWorld.create({ env: { METRICS_TOKEN: TOKEN, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', OUTBOX_POLL_MS: '0' } });
-    await world.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-    member = await world.signup();
+    ctx = await TestContext.create({ env: { METRICS_TOKEN: TOKEN, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', OUTBOX_POLL_MS: '0' } });
+    await ctx.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+    member = await ctx.signedInPerson();
   });
-  afterEach(() => world.expectLedgerConsistent());
+  afterEach(() => ctx.expectLedgerConsistent());
   afterAll(async () => {
-    await world.close();
+    await ctx.close();
     await fake.stop();
   });
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
   const scrape = async () => {
-    const res = await world.http().get('/metrics').set({ authorization: `Bearer ${TOKEN}` }).expect(200);
+    const res = await ctx.http().get('/metrics').set({ authorization: `Bearer ${TOKEN}` }).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     return new Scrape(res.text);
   };
 
   it('refuses a scrape without the METRICS_TOKEN bearer, with the error shape', async () => {
     for (const authorization of [undefined, 'Bearer wrong', TOKEN, `Bearer ${member.sessionToken}`]) {
-      const req = world.http().get('/metrics');
+      const req = ctx.http().get('/metrics');
       const res = await (authorization ? req.set({ authorization }) : req).expect(401);
       expect(res.body).toEqual({ statusCode: 401, error: 'unauthenticated', message: expect.any(String) });
     }
@@ -75,11 +73,11 @@ describe('/metrics', () => {
   it('counts requests by route template and status, with durations', async () => {
     const route = '/admin/persons/:id/credit';
     const before = await scrape();
-    await world.http().get('/me').set(as(member)).expect(200);
-    await world.http().get('/me').set(as(member)).expect(200);
-    await world.http().get('/me').expect(401);
-    await world.http().get(`/admin/persons/${member.person.id}/credit`).set(as(member)).expect(403);
-    await world.http().get('/no/such/route').expect(404);
+    await ctx.http().get('/me').set(ctx.as(member)).expect(200);
+    await ctx.http().get('/me').set(ctx.as(member)).expect(200);
+    await ctx.http().get('/me').expect(401);
+    await ctx.http().get(`/admin/persons/${member.person.id}/credit`).set(ctx.as(member)).expect(403);
+    await ctx.http().get('/no/such/route').expect(404);
     const after = await scrape();
 
     const delta = (labels: Record<string, string>) => after.value('http_requests_total', labels) - before.value('http_requests_total', labels);
@@ -93,10 +91,8 @@ describe('/metrics', () => {
   });
 
   it('counts turns by key source and status, and the credits they charged by asset', async () => {
-    const email = uniqueEmail('metered');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 25n });
-    const who = await world.signup({ email, claimToken });
-    const converse = () => world.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set(as(who)).send({ message: 'hello' }).expect(200);
+    const who = await ctx.signedInPerson({ credit: { asset: 'sonnet', amount: 25n } });
+    const converse = () => ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set(ctx.as(who)).send({ message: 'hello' }).expect(200);
 
     const before = await scrape();
     const first = await converse();
@@ -114,10 +110,8 @@ describe('/metrics', () => {
   });
 
   it('reports active holds and the credit they hold, by asset, read from the database at scrape time', async () => {
-    const email = uniqueEmail('held');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 500n });
-    const who = await world.signup({ email, claimToken });
-    const holds = world.app.get(HoldsService);
+    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 500n } });
+    const holds = ctx.get(HoldsService);
     const before = await scrape();
     const placed = await holds.place({
       personId: who.person.id, turnId: randomUUID(), classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
@@ -135,11 +129,11 @@ describe('/metrics', () => {
   });
 
   it("reports the outbox's depth and the age of its oldest job, and counts the jobs its worker ran", async () => {
-    const drain = () => world.app.get(OutboxWorker).drain();
+    const drain = () => ctx.get(OutboxWorker).drain();
     await drain();
     const before = await scrape();
-    await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-metrics' } }));
-    world.clock.set(new Date(world.clock.now().getTime() + 42_000));
+    await ctx.get(Transactions).run((tx) => ctx.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-metrics' } }));
+    ctx.clock.set(new Date(ctx.clock.now().getTime() + 42_000));
     const waiting = await scrape();
     expect(waiting.value('loomworks_outbox_jobs_pending', { kind: 'event' })).toBe(1);
     expect(waiting.value('loomworks_outbox_oldest_pending_age_seconds', { kind: 'event' })).toBe(42);
@@ -153,17 +147,17 @@ describe('/metrics', () => {
   });
 
   it('still answers a scrape while the database is down, leaving out the gauges it could not read', async () => {
-    const target = new URL(world.db.url);
+    const target = new URL(ctx.db.url);
     const proxy = new PgProxy({ host: target.hostname, port: Number(target.port) });
     await proxy.start();
     // another instance, reaching the database through a proxy we can cut
-    const app = await createTestApp(proxy.wrap(world.db.url), { env: { METRICS_TOKEN: TOKEN, OUTBOX_POLL_MS: '0' } });
+    const app = await createTestApp(proxy.wrap(ctx.db.url), { env: { METRICS_TOKEN: TOKEN, OUTBOX_POLL_MS: '0' } });
     const scrapeThere = async () => {
       const res = await request(app.getHttpServer()).get('/metrics').set({ authorization: `Bearer ${TOKEN}` }).expect(200);
       return new Scrape(res.text);
     };
     try {
-      await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-outage' } }));
+      await ctx.get(Transactions).run((tx) => ctx.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-outage' } }));
       expect((await scrapeThere()).family('loomworks_outbox_jobs_pending')!.metrics.length).toBeGreaterThan(0);
       await proxy.stop();
       const down = await scrapeThere();
@@ -176,7 +170,7 @@ describe('/metrics', () => {
     } finally {
       await app.close();
       await proxy.stop();
-      await world.app.get(OutboxWorker).drain();
+      await ctx.get(OutboxWorker).drain();
     }
   }, 120_000); // starts another app instance
 });

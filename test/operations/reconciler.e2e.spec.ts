@@ -1,53 +1,46 @@
 import { randomUUID } from 'node:crypto';
-import { AdminTokensService } from '@loomworks/auth';
 import { personParty } from '@loomworks/credit';
-import { GrantsService, HoldsService } from '@loomworks/credit/staff';
+import { HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { Outbox } from '@loomworks/outbox';
 import { ReconcilerService } from '@loomworks/operations';
 import { SystemConfigService } from '@loomworks/system-config';
-import { uniqueEmail } from '../support/credit-fixtures';
-import { AuthWorld, type SignedUp } from '../support/auth-world';
+import { TestContext, type SignedIn } from '../support/test-context';
 import { LogCapture, Scrape } from '../support/prometheus';
 import { createTestApp } from '../support/test-app';
 
 describe('reconciler', () => {
   const logs = new LogCapture();
-  let world: AuthWorld;
-  let admin: SignedUp;
-  let member: SignedUp;
+  let ctx: TestContext;
+  let admin: SignedIn;
+  let member: SignedIn;
 
   beforeAll(async () => {
     // No background outbox worker: runs drain it first, except where a test wants it stalled.
-    world = await AuthWorld.create({ env: { LOG_LEVEL: 'error', OUTBOX_POLL_MS: '0' }, logStream: logs });
-    const { adminToken } = await world.app.get(AdminTokensService).create();
-    admin = await world.signup({ adminToken, displayName: 'Admin' });
-    const email = uniqueEmail('reconciled');
-    const { claimToken } = await world.app.get(GrantsService).issue({ recipientEmail: email, asset: 'opus', kind: 'welcome', amount: 400n });
-    member = await world.signup({ email, claimToken });
+    ctx = await TestContext.create({ env: { LOG_LEVEL: 'error', OUTBOX_POLL_MS: '0' }, logStream: logs });
+    admin = await ctx.admin();
+    member = await ctx.signedInPerson({ credit: { asset: 'opus', amount: 400n } });
   });
-  afterEach(() => world.expectLedgerConsistent());
-  afterAll(() => world.close());
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(() => ctx.close());
 
-  const as = (who: SignedUp) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const drain = () => world.app.get(OutboxWorker).drain();
-  const runStalled = () => world.http().post('/admin/reconciliation').set(as(admin));
+  const drain = () => ctx.get(OutboxWorker).drain();
+  const runStalled = () => ctx.http().post('/admin/reconciliation').set(ctx.as(admin));
   const runNow = async () => {
     await drain();
     return runStalled().expect(201);
   };
-  // No METRICS_TOKEN in this world: /metrics is open.
+  // No METRICS_TOKEN in this ctx: /metrics is open.
   const findings = async (kind: string) =>
-    new Scrape((await world.http().get('/metrics').expect(200)).text).value('loomworks_reconciler_findings_total', { kind });
+    new Scrape((await ctx.http().get('/metrics').expect(200)).text).value('loomworks_reconciler_findings_total', { kind });
   /** The ledger.drift events a run raised (one per finding, all at one time), by kind. */
   const driftEvents = async (runId: string) =>
-    ((await world.http().get('/admin/events?type=ledger.drift&limit=200').set(as(admin)).expect(200)).body.items as { data: { runId: string; kind: string } }[])
+    ((await ctx.http().get('/admin/events?type=ledger.drift&limit=200').set(ctx.as(admin)).expect(200)).body.items as { data: { runId: string; kind: string } }[])
       .filter((e) => e.data.runId === runId)
       .sort((a, b) => a.data.kind.localeCompare(b.data.kind));
-  const advanceSeconds = (s: number) => world.clock.set(new Date(world.clock.now().getTime() + s * 1000));
   const placeHold = async (personId: string) => {
-    const placed = await world.app.get(HoldsService).place({
+    const placed = await ctx.get(HoldsService).place({
       personId, turnId: randomUUID(), classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 300, maxTokens: 1024 },
     });
     if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
@@ -55,11 +48,11 @@ describe('reconciler', () => {
   };
 
   it('answers 404 reconciliation_not_found before the first run, and admins only', async () => {
-    const res = await world.http().get('/admin/reconciliation').set(as(admin)).expect(404);
+    const res = await ctx.http().get('/admin/reconciliation').set(ctx.as(admin)).expect(404);
     expect(res.body).toEqual({ statusCode: 404, error: 'reconciliation_not_found', message: expect.any(String) });
-    await world.http().get('/admin/reconciliation').set(as(member)).expect(403);
-    await world.http().post('/admin/reconciliation').set(as(member)).expect(403);
-    await world.http().post('/admin/reconciliation').expect(401);
+    await ctx.http().get('/admin/reconciliation').set(ctx.as(member)).expect(403);
+    await ctx.http().post('/admin/reconciliation').set(ctx.as(member)).expect(403);
+    await ctx.http().post('/admin/reconciliation').expect(401);
   });
 
   it('gives ok on a clean ledger, stores the run and shows it as the latest', async () => {
@@ -72,7 +65,7 @@ describe('reconciler', () => {
       ok: true,
       findings: [],
     });
-    expect((await world.http().get('/admin/reconciliation').set(as(admin)).expect(200)).body).toEqual(run.body);
+    expect((await ctx.http().get('/admin/reconciliation').set(ctx.as(admin)).expect(200)).body).toEqual(run.body);
     expect(await driftEvents(run.body.id)).toEqual([]);
   });
 
@@ -80,7 +73,7 @@ describe('reconciler', () => {
     const party = personParty(member.person.id);
     const before = await findings('balance_drift');
     logs.lines.length = 0;
-    await world.db.query("UPDATE credit.balances SET amount = amount + 25 WHERE party = $1 AND asset = 'opus'", [party]);
+    await ctx.db.query("UPDATE credit.balances SET amount = amount + 25 WHERE party = $1 AND asset = 'opus'", [party]);
     try {
       const run = await runNow();
       expect(run.body.ok).toBe(false);
@@ -98,7 +91,7 @@ describe('reconciler', () => {
         { runId: run.body.id, ...run.body.findings[1] },
       ]);
     } finally {
-      await world.db.query("UPDATE credit.balances SET amount = amount - 25 WHERE party = $1 AND asset = 'opus'", [party]);
+      await ctx.db.query("UPDATE credit.balances SET amount = amount - 25 WHERE party = $1 AND asset = 'opus'", [party]);
     }
     expect((await runNow()).body.ok).toBe(true);
   });
@@ -109,10 +102,10 @@ describe('reconciler', () => {
     const personId = member.person.id;
     const now = new Date();
     // As if the turn's flows had been lost: the turn is there, no `turn:<id>:*` flow is.
-    await world.db.query('INSERT INTO conversations (id, engagement_id, started_by, title, created_at, last_turn_at) VALUES ($1, $2, $3, $4, $5, $5)', [
+    await ctx.db.query('INSERT INTO conversations (id, engagement_id, started_by, title, created_at, last_turn_at) VALUES ($1, $2, $3, $4, $5, $5)', [
       conversationId, member.person.personalEngagementId, personId, 'lost charges', now,
     ]);
-    await world.db.query(
+    await ctx.db.query(
       `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, created_at)
        VALUES ($1, $2, 1, 'user', 'hi', $3, NULL, $4), ($5, $2, 2, 'assistant', 'hello', $3, 'system', $4),
               ($6, $2, 3, 'assistant', 'own key, never charged', $3, 'person', $4)`,
@@ -125,18 +118,18 @@ describe('reconciler', () => {
       expect(await findings('turn_without_consumption')).toBe(before + 1);
       expect((await driftEvents(run.body.id)).map((e) => e.data)).toEqual([{ runId: run.body.id, kind: 'turn_without_consumption', detail: { turnId, personId } }]);
     } finally {
-      await world.db.query('DELETE FROM turns WHERE conversation_id = $1', [conversationId]);
-      await world.db.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
+      await ctx.db.query('DELETE FROM turns WHERE conversation_id = $1', [conversationId]);
+      await ctx.db.query('DELETE FROM conversations WHERE id = $1', [conversationId]);
     }
   });
 
   it('releases a hold whose turn never settled once it expired: a finding, an event and a metric', async () => {
     const hold = await placeHold(member.person.id);
-    const holds = world.app.get(HoldsService);
+    const holds = ctx.get(HoldsService);
     expect((await runNow()).body.ok).toBe(true); // not expired yet: left alone
     expect((await holds.byId(hold.id))!.status).toBe('active');
     const before = await findings('expired_holds_released');
-    world.clock.set(new Date(hold.expiresAt.getTime() + 1000));
+    ctx.clock.set(new Date(hold.expiresAt.getTime() + 1000));
     const run = await runNow();
     expect(run.body.findings).toEqual([{ kind: 'expired_holds_released', detail: { released: 1 } }]);
     expect((await holds.byId(hold.id))!.status).toBe('expired');
@@ -149,7 +142,7 @@ describe('reconciler', () => {
   it('checks system:held against the active holds', async () => {
     const hold = await placeHold(member.person.id);
     const before = await findings('held_mismatch');
-    await world.db.query('UPDATE credit.holds SET amount = amount + 3 WHERE id = $1', [hold.id]);
+    await ctx.db.query('UPDATE credit.holds SET amount = amount + 3 WHERE id = $1', [hold.id]);
     try {
       const run = await runNow();
       expect(run.body.findings).toEqual([
@@ -158,17 +151,17 @@ describe('reconciler', () => {
       expect(await findings('held_mismatch')).toBe(before + 1);
       expect(await driftEvents(run.body.id)).toHaveLength(1);
     } finally {
-      await world.db.query('UPDATE credit.holds SET amount = amount - 3 WHERE id = $1', [hold.id]);
-      await world.app.get(HoldsService).release(hold.id);
+      await ctx.db.query('UPDATE credit.holds SET amount = amount - 3 WHERE id = $1', [hold.id]);
+      await ctx.get(HoldsService).release(hold.id);
     }
   });
 
   it('finds an outbox nobody drains: a due job waiting longer than five minutes', async () => {
     await drain();
-    await world.app.get(Transactions).run((tx) => world.app.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-stalled' } }));
-    advanceSeconds(299);
+    await ctx.get(Transactions).run((tx) => ctx.get(Outbox).recordEvent(tx, { type: 'grant.revoked', data: { grantId: 'g-stalled' } }));
+    ctx.clock.advanceSeconds(299);
     expect((await runStalled().expect(201)).body.findings).toEqual([]);
-    advanceSeconds(2);
+    ctx.clock.advanceSeconds(2);
     const before = await findings('outbox_overdue');
     const run = await runStalled().expect(201);
     // only the recorded event's job is pending: created 301 s ago, due ever since
@@ -179,26 +172,26 @@ describe('reconciler', () => {
   });
 
   it('queues concurrent on-demand runs on the lock: each completes and is stored', async () => {
-    const reconciler = world.app.get(ReconcilerService);
+    const reconciler = ctx.get(ReconcilerService);
     const runs = await Promise.all([reconciler.runNow(), reconciler.runNow(), reconciler.runNow()]);
     expect(runs.map((r) => r.ok)).toEqual([true, true, true]);
-    const stored = await world.db.query('SELECT id FROM reconciliation_runs WHERE id = ANY($1)', [runs.map((r) => r.id)]);
+    const stored = await ctx.db.query('SELECT id FROM reconciliation_runs WHERE id = ANY($1)', [runs.map((r) => r.id)]);
     expect(stored).toHaveLength(3);
   });
 });
 
 describe('reconciler schedule across two instances', () => {
   it('runs every reconcile_interval_seconds under the advisory lock, one instance at a time', async () => {
-    const world = await AuthWorld.create({ realClock: true });
-    await world.app.get(SystemConfigService).set('reconcile_interval_seconds', 1);
+    const ctx = await TestContext.create({ realClock: true });
+    await ctx.get(SystemConfigService).set('reconcile_interval_seconds', 1);
     // Two more instances on the same database, whose schedules start with the 1 s interval.
-    const instances = [await createTestApp(world.db.url), await createTestApp(world.db.url)];
+    const instances = [await createTestApp(ctx.db.url), await createTestApp(ctx.db.url)];
     try {
       const deadline = Date.now() + 60_000;
       let rows: { trigger: string; started_at: Date; finished_at: Date }[] = [];
       while (rows.length < 3 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 250));
-        rows = await world.db.query('SELECT trigger, started_at, finished_at FROM reconciliation_runs ORDER BY started_at');
+        rows = await ctx.db.query('SELECT trigger, started_at, finished_at FROM reconciliation_runs ORDER BY started_at');
       }
       expect(rows.length).toBeGreaterThanOrEqual(3);
       expect(rows.every((r) => r.trigger === 'schedule')).toBe(true);
@@ -209,7 +202,7 @@ describe('reconciler schedule across two instances', () => {
       }
     } finally {
       for (const app of instances) await app.close();
-      await world.close();
+      await ctx.close();
     }
   }, 90_000);
 });
