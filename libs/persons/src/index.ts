@@ -1,6 +1,5 @@
 export { PersonsModule } from './persons.module';
-export { PersonsService, type CreatePersonCommand, type EngagementSummary, type StatusTransition } from './persons.service';
-export type { EngagementRole } from './persistence/engagement.entity';
+export { PersonsService, type CreatePersonCommand, type StatusTransition } from './persons.service';
 export {
   ACCOUNT_STATUSES,
   ROLES,
@@ -11,6 +10,8 @@ export {
   EmailTakenError,
   InvalidAccountTransitionError,
   type AccountStatus,
+  type EngagementRole,
+  type EngagementSummary,
   type Role,
   type Person,
 } from './domain/person';

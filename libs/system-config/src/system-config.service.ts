@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
 import { CLOCK, type Clock } from '@loomworks/common';
-import { Transactions, type Tx } from '@loomworks/database';
+import type { Tx } from '@loomworks/database';
 import {
   isSecretSetting,
   isSettingKey,
@@ -11,7 +10,7 @@ import {
   type SettingKey,
   type SettingValue,
 } from './domain/settings';
-import { SystemConfigEntity } from './persistence/system-config.entity';
+import { SystemConfigRepository } from './persistence/system-config.repository';
 import { SecretBox } from './secret-box.service';
 
 export type SettingView = { key: SettingKey; secret: false; value: unknown } | { key: SettingKey; secret: true; isSet: boolean };
@@ -25,7 +24,7 @@ interface Snapshot {
 @Injectable()
 export class SystemConfigService {
   constructor(
-    private readonly transactions: Transactions,
+    private readonly repository: SystemConfigRepository,
     private readonly secrets: SecretBox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -81,28 +80,25 @@ export class SystemConfigService {
 
   /** Every non-secret setting and the version, in one statement (one consistent snapshot). */
   private async readSnapshot(): Promise<Snapshot> {
-    const rows: { version: string; key: string | null; value: string | null }[] = await this.transactions.manager.query(
-      'SELECT v.version::text AS version, c.key, c.value FROM system_config_version v LEFT JOIN system_config c ON true',
-    );
+    const { version, settings } = await this.repository.snapshot();
     const values = new Map<SettingKey, unknown>();
-    for (const row of rows) {
-      if (row.key === null || row.value === null || !isSettingKey(row.key) || isSecretSetting(row.key)) continue;
-      values.set(row.key, parseSetting(row.key, JSON.parse(this.secrets.decrypt(row.value))));
+    for (const { key, token } of settings) {
+      if (!isSettingKey(key) || isSecretSetting(key)) continue;
+      values.set(key, parseSetting(key, JSON.parse(this.secrets.decrypt(token))));
     }
-    return { version: rows[0].version, values };
+    return { version, values };
   }
 
   /** The stored value, or the built-in default when the row is absent (undefined for unset secrets). */
   async get<K extends SettingKey>(key: K, tx?: Tx): Promise<SettingValue<K> | undefined> {
-    const row = await (tx ?? this.transactions.manager).findOneBy(SystemConfigEntity, { key });
-    if (!row) return settingFallback(key);
-    return parseSetting(key, JSON.parse(this.secrets.decrypt(row.value)));
+    const stored = await this.repository.find(key, tx);
+    if (!stored) return settingFallback(key);
+    return parseSetting(key, JSON.parse(this.secrets.decrypt(stored.token)));
   }
 
   /** Several settings that always have a value, in one query (hot paths read a few at once). */
   async requireMany<const K extends readonly SettingKey[]>(keys: K, tx?: Tx): Promise<{ [I in keyof K]: SettingValue<K[I]> }> {
-    const rows = await (tx ?? this.transactions.manager).findBy(SystemConfigEntity, { key: In([...keys]) });
-    const stored = new Map(rows.map((r) => [r.key, r.value]));
+    const stored = new Map((await this.repository.findMany(keys, tx)).map((s) => [s.key, s.token]));
     return keys.map((key) => {
       const token = stored.get(key);
       const value = token === undefined ? settingFallback(key) : parseSetting(key, JSON.parse(this.secrets.decrypt(token)));
@@ -121,17 +117,13 @@ export class SystemConfigService {
   /** Validates and stores a value (InvalidSettingError when it does not fit the key's type). */
   async set<K extends SettingKey>(key: K, value: unknown, tx?: Tx): Promise<SettingValue<K>> {
     const parsed = parseSetting(key, value);
-    await (tx ?? this.transactions.manager).upsert(
-      SystemConfigEntity,
-      { key, value: this.secrets.encrypt(JSON.stringify(parsed)), updatedAt: this.clock.now() },
-      ['key'],
-    );
+    await this.repository.upsert({ key, token: this.secrets.encrypt(JSON.stringify(parsed)) }, this.clock.now(), tx);
     this.invalidate();
     return parsed;
   }
 
   async unset(key: SettingKey, tx?: Tx): Promise<void> {
-    await (tx ?? this.transactions.manager).delete(SystemConfigEntity, { key });
+    await this.repository.delete(key, tx);
     this.invalidate();
   }
 

@@ -20,6 +20,15 @@ export interface Person {
   createdAt: Date;
 }
 
+export type EngagementRole = 'owner' | 'member';
+
+export interface EngagementSummary {
+  id: string;
+  name: string;
+  personal: boolean;
+  role: EngagementRole;
+}
+
 /** active ⇄ suspended, active|suspended → deleted; deleted is terminal. */
 const TRANSITIONS: Record<AccountStatus, readonly AccountStatus[]> = {
   active: ['suspended', 'deleted'],

@@ -1,6 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type EngagementRole = 'owner' | 'member';
+import type { EngagementRole } from '../domain/person';
 
 @Entity({ name: 'engagements' })
 export class EngagementEntity {

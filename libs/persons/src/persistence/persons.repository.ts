@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { Transactions, type Tx } from '@loomworks/database';
+import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type Person, type Role } from '../domain/person';
+import { EngagementEntity, EngagementMemberEntity } from './engagement.entity';
+import { PersonEntity, toPerson } from './person.entity';
+
+const LIVE_EMAIL_INDEX = 'persons_live_email_key';
+
+/** What changes with a status transition (the email and the LLM key only on deletion). */
+export interface StatusChange {
+  accountStatus: AccountStatus;
+  statusChangedAt: Date;
+  previousStatus: AccountStatus;
+  previousStatusChangedAt: Date | null;
+  email?: string;
+  clearLlmKey?: boolean;
+}
+
+/** Where an LLM key is kept: a person's own, or an engagement's operator key. */
+export type LlmKeyOwner = 'person' | 'engagement';
+const LLM_KEY_TABLE = { person: PersonEntity, engagement: EngagementEntity } as const;
+
+/** persons, engagements and engagement_members; answers domain types, never entities. */
+@Injectable()
+export class PersonsRepository {
+  constructor(private readonly transactions: Transactions) {}
+
+  /** Inserts the person with their personal engagement (owner); EmailTakenError when a live person has the address. */
+  async insertWithPersonalEngagement(tx: Tx, person: Person, engagementName: string): Promise<void> {
+    try {
+      await tx.insert(PersonEntity, { ...person, llmKeyEncrypted: null });
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === LIVE_EMAIL_INDEX) {
+        throw new EmailTakenError();
+      }
+      throw error;
+    }
+    const engagementId = person.personalEngagementId;
+    await tx.insert(EngagementEntity, { id: engagementId, name: engagementName, personal: true, ownerPersonId: person.id, llmKeyEncrypted: null, createdAt: person.createdAt });
+    await tx.insert(EngagementMemberEntity, { engagementId, personId: person.id, role: 'owner', createdAt: person.createdAt });
+  }
+
+  async findById(personId: string, tx?: Tx): Promise<Person | null> {
+    const row = await (tx ?? this.transactions.manager).findOneBy(PersonEntity, { id: personId });
+    return row && toPerson(row);
+  }
+
+  /** The active or suspended person with this canonical address. */
+  async findLiveByEmail(email: string, tx?: Tx): Promise<Person | null> {
+    const row = await (tx ?? this.transactions.manager)
+      .createQueryBuilder(PersonEntity, 'p')
+      .where('p.email = :email', { email })
+      .andWhere("p.account_status <> 'deleted'")
+      .getOne();
+    return row && toPerson(row);
+  }
+
+  /** Persons (any status) with one of these ids or canonical addresses, newest first. */
+  async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
+    const rows = await this.transactions.manager
+      .createQueryBuilder(PersonEntity, 'p')
+      .where('p.id = ANY(:ids) OR p.email = ANY(:emails)', { ids, emails })
+      .orderBy('p.created_at', 'DESC')
+      .getMany();
+    return rows.map(toPerson);
+  }
+
+  /**
+   * Locks the person's row for the rest of the caller's transaction. NO KEY UPDATE, so inserts
+   * that merely reference the person (flows, sessions) are not blocked by it.
+   */
+  async lockById(tx: Tx, personId: string): Promise<Person | null> {
+    const row = await tx.findOne(PersonEntity, { where: { id: personId }, lock: { mode: 'for_no_key_update' } });
+    return row && toPerson(row);
+  }
+
+  async updateStatus(tx: Tx, personId: string, change: StatusChange): Promise<void> {
+    const { clearLlmKey, ...columns } = change;
+    await tx.update(PersonEntity, { id: personId }, clearLlmKey ? { ...columns, llmKeyEncrypted: null } : columns);
+  }
+
+  async setReferredBy(tx: Tx, personId: string, referrerId: string): Promise<void> {
+    await tx.update(PersonEntity, { id: personId }, { referredBy: referrerId });
+  }
+
+  async setRole(tx: Tx, personId: string, role: Role): Promise<void> {
+    await tx.update(PersonEntity, { id: personId }, { role });
+  }
+
+  /** Stores an encrypted LLM key (or null); false when no such person or engagement. */
+  async setLlmKey(owner: LlmKeyOwner, id: string, encrypted: string | null): Promise<boolean> {
+    const result = await this.transactions.manager.update(LLM_KEY_TABLE[owner], { id }, { llmKeyEncrypted: encrypted });
+    return Boolean(result.affected);
+  }
+
+  /** The encrypted LLM key, or null when none is set (or no such row). */
+  async llmKey(owner: LlmKeyOwner, id: string): Promise<string | null> {
+    const row = await this.transactions.manager.findOne<{ id: string; llmKeyEncrypted: string | null }>(LLM_KEY_TABLE[owner], {
+      where: { id },
+      select: { id: true, llmKeyEncrypted: true },
+    });
+    return row?.llmKeyEncrypted ?? null;
+  }
+
+  /** undefined: no such engagement; null: it exists and the person is not a member. */
+  async membership(engagementId: string, personId: string): Promise<EngagementRole | null | undefined> {
+    // One round trip: the engagement row tells "exists", the joined member row the role (checked on every turn).
+    const [row]: { role: EngagementRole | null }[] = await this.transactions.manager.query(
+      `SELECT m.role FROM engagements e
+         LEFT JOIN engagement_members m ON m.engagement_id = e.id AND m.person_id = $2
+        WHERE e.id = $1`,
+      [engagementId, personId],
+    );
+    return row ? row.role : undefined;
+  }
+
+  async listEngagements(personId: string): Promise<EngagementSummary[]> {
+    return this.transactions.manager
+      .createQueryBuilder(EngagementEntity, 'e')
+      .innerJoin(EngagementMemberEntity, 'm', 'm.engagement_id = e.id')
+      .where('m.person_id = :personId', { personId })
+      .orderBy('e.created_at', 'ASC')
+      .select(['e.id AS id', 'e.name AS name', 'e.personal AS personal', 'm.role AS role'])
+      .getRawMany<EngagementSummary>();
+  }
+}
