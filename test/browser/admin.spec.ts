@@ -195,7 +195,7 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
     await page.locator('#rates tbody tr').first().waitFor();
-    await page.getByLabel('Model').fill('claude-haiku-4-5-20251001');
+    await page.getByLabel('Model', { exact: true }).fill('claude-haiku-4-5-20251001');
     await page.getByLabel('Token kind').selectOption('input');
     await page.getByLabel('Credits per million tokens').fill('1200');
     await page.getByRole('button', { name: 'Set rate' }).click();
