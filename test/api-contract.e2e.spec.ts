@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AuthWorld } from './support/auth-world';
+import { TestContext } from './support/test-context';
 import { ERROR_STATUS } from '@loomworks/common';
 
 /**
@@ -188,14 +188,14 @@ function missingFields(doc: Doc, types: Map<string, string>, shape: Shape, schem
 describe('the OpenAPI document matches API.md, route by route', () => {
   const types = namedTypes(API_MD);
   const rows = routeTables(API_MD, types);
-  let world: AuthWorld;
+  let ctx: TestContext;
   let doc: Doc;
 
   beforeAll(async () => {
-    world = await AuthWorld.create();
-    doc = (await world.http().get('/docs-json').expect(200)).body as Doc;
+    ctx = await TestContext.create();
+    doc = (await ctx.http().get('/docs-json').expect(200)).body as Doc;
   });
-  afterAll(() => world.close());
+  afterAll(() => ctx.close());
 
   it('reads every route table of API.md', () => {
     expect(rows.flatMap((r) => r.routes).length).toBeGreaterThanOrEqual(50);

@@ -1,36 +1,21 @@
-import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createTestApp } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { LogCapture } from './support/log-capture';
 import { PgProxy } from './support/pg-proxy';
+import { TestContext } from './support/test-context';
 import { ProbeController } from './support/probe.controller';
 
-class LogCapture extends Writable {
-  lines: string[] = [];
-  override _write(chunk: Buffer, _: string, done: () => void) {
-    this.lines.push(chunk.toString('utf8'));
-    done();
-  }
-  get text() {
-    return this.lines.join('');
-  }
-}
-
 describe('HTTP app', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
   const logs = new LogCapture();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url, { controllers: [ProbeController], env: { LOG_LEVEL: 'info' }, logStream: logs });
+    ctx = await TestContext.create({ controllers: [ProbeController], env: { LOG_LEVEL: 'info' }, logStream: logs });
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
-  const http = () => request(app.getHttpServer());
+  afterAll(() => ctx.close());
+  const http = () => ctx.http();
 
   describe('GET /health', () => {
     it('says the database is up', async () => {

@@ -1,21 +1,13 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import request from 'supertest';
-import { createTestApp } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { TestContext } from './support/test-context';
 
 // The pages' behaviour in a browser is covered by `npm run test:browser` (Chromium); here: how they are served.
 describe('pages', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url);
+    ctx = await TestContext.create();
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => ctx.close());
 
   it.each([
     ['/claim?token=abc', 'claim'],
@@ -25,7 +17,7 @@ describe('pages', () => {
     ['/account', 'account'],
     ['/admin', 'admin'],
   ])('serves %s without a session, locked down', async (path, page) => {
-    const res = await request(app.getHttpServer()).get(path).expect(200);
+    const res = await ctx.http().get(path).expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.text).toContain(`data-page="${page}"`);
     expect(res.text).toContain(`<script type="module" src="/assets/${page}.js"></script>`);
@@ -38,23 +30,23 @@ describe('pages', () => {
   });
 
   it('serves the built scripts, the stylesheet and a favicon; nothing else from the folder', async () => {
-    const page = await request(app.getHttpServer()).get('/account').expect(200);
-    const js = await request(app.getHttpServer()).get('/assets/account.js').expect(200);
+    const page = await ctx.http().get('/account').expect(200);
+    const js = await ctx.http().get('/assets/account.js').expect(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.text).toContain('/me/credit');
     expect(page.text).toContain('<link rel="stylesheet" href="/assets/app.css">');
-    await request(app.getHttpServer()).get('/assets/app.css').expect(200).expect('content-type', 'text/css; charset=utf-8');
+    await ctx.http().get('/assets/app.css').expect(200).expect('content-type', 'text/css; charset=utf-8');
     for (const icon of ['/favicon.ico', '/favicon.svg']) {
-      const res = await request(app.getHttpServer()).get(icon).expect(200);
+      const res = await ctx.http().get(icon).expect(200);
       expect(res.headers['content-type']).toBe('image/svg+xml');
     }
-    const missing = await request(app.getHttpServer()).get('/assets/..%2Fpackage.json').expect(404);
+    const missing = await ctx.http().get('/assets/..%2Fpackage.json').expect(404);
     expect(missing.body).toMatchObject({ statusCode: 404, error: 'not_found' });
-    await request(app.getHttpServer()).get('/assets/nothing.js').expect(404);
+    await ctx.http().get('/assets/nothing.js').expect(404);
   });
 
   it('keeps pages out of the OpenAPI document', async () => {
-    const doc = await request(app.getHttpServer()).get('/docs-json').expect(200);
+    const doc = await ctx.http().get('/docs-json').expect(200);
     expect(Object.keys(doc.body.paths)).not.toContain('/claim');
   });
 });

@@ -1,5 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CLOCK } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import {
   anonymizedEmail,
@@ -9,30 +7,22 @@ import {
   PersonNotFoundError,
   PersonsService,
 } from '@loomworks/persons';
-import { createTestApp } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { TestContext } from './support/test-context';
 
 describe('persons', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
   let persons: PersonsService;
   let transactions: Transactions;
-  let now = new Date('2026-01-01T00:00:00Z');
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url, { override: (b) => b.overrideProvider(CLOCK).useValue({ now: () => now }) });
-    persons = app.get(PersonsService);
-    transactions = app.get(Transactions);
+    ctx = await TestContext.create();
+    ctx.clock.set('2026-01-01T00:00:00Z');
+    persons = ctx.get(PersonsService);
+    transactions = ctx.get(Transactions);
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => ctx.close());
 
-  let seq = 0;
-  const create = (email = `person${++seq}@example.com`, displayName = 'Ada') =>
-    transactions.run((tx) => persons.createPerson(tx, { email, displayName }));
+  const create = (email?: string, displayName = 'Ada') => ctx.newPerson({ email, displayName });
 
   it('creates a person with a personal engagement they own', async () => {
     const person = await create('  Ada.Lovelace@Example.COM ', ' Ada ');
@@ -42,7 +32,7 @@ describe('persons', () => {
       role: 'member',
       accountStatus: 'active',
       referredBy: null,
-      createdAt: now,
+      createdAt: ctx.clock.now(),
     });
     expect(await persons.listEngagements(person.id)).toEqual([
       { id: person.personalEngagementId, name: "Ada's engagement", personal: true, role: 'owner' },
@@ -54,7 +44,7 @@ describe('persons', () => {
   it('refuses a second live account with the same address, in any case', async () => {
     await create('dup@example.com');
     await expect(create('DUP@example.com')).rejects.toBeInstanceOf(EmailTakenError);
-    expect(await db.query("SELECT id FROM persons WHERE email = 'dup@example.com'")).toHaveLength(1);
+    expect(await ctx.db.query("SELECT id FROM persons WHERE email = 'dup@example.com'")).toHaveLength(1);
   });
 
   it('rolls back the whole creation with the caller\'s transaction', async () => {
@@ -65,15 +55,15 @@ describe('persons', () => {
       }),
     ).rejects.toThrow('caller failed later');
     expect(await persons.findLiveByEmail('rolled@example.com')).toBeNull();
-    expect(await db.query("SELECT 1 FROM engagements WHERE name = 'R''s engagement'")).toHaveLength(0);
+    expect(await ctx.db.query("SELECT 1 FROM engagements WHERE name = 'R''s engagement'")).toHaveLength(0);
   });
 
   it('walks the account state machine, recording when and from what', async () => {
     const person = await create();
-    now = new Date('2026-02-01T00:00:00Z');
+    ctx.clock.set('2026-02-01T00:00:00Z');
     const suspended = await transactions.run((tx) => persons.transitionStatus(tx, person.id, 'suspended'));
     expect(suspended.from).toBe('active');
-    now = new Date('2026-03-01T00:00:00Z');
+    ctx.clock.set('2026-03-01T00:00:00Z');
     await transactions.run((tx) => persons.transitionStatus(tx, person.id, 'active'));
     expect(await persons.getById(person.id)).toMatchObject({
       accountStatus: 'active',
@@ -117,7 +107,7 @@ describe('persons', () => {
     await persons.setEngagementLlmKey(person.personalEngagementId, 'sk-ant-operator');
     expect(await persons.personLlmKey(person.id)).toBe('sk-ant-person');
     expect(await persons.engagementLlmKey(person.personalEngagementId)).toBe('sk-ant-operator');
-    const raw = await db.query<{ k: string }>(
+    const raw = await ctx.db.query<{ k: string }>(
       'SELECT llm_key_encrypted AS k FROM persons WHERE id = $1 UNION ALL SELECT llm_key_encrypted FROM engagements WHERE id = $2',
       [person.id, person.personalEngagementId],
     );

@@ -1,4 +1,3 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@loomworks/database';
 import {
@@ -11,32 +10,26 @@ import {
   UnknownSettingError,
 } from '@loomworks/system-config';
 import { allMigrations } from '../migrations';
-import { createTestApp } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { TestContext } from './support/test-context';
 
 describe('system config', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
   let settings: SystemConfigService;
   const key = parseFernetKey(process.env.LOOMWORKS_SECRET_KEY!);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url);
-    settings = app.get(SystemConfigService);
+    ctx = await TestContext.create();
+    settings = ctx.get(SystemConfigService);
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => ctx.close());
 
   const storedValue = async (name: string) => {
-    const [row] = await db.query<{ value: string }>('SELECT value FROM system_config WHERE key = $1', [name]);
+    const [row] = await ctx.db.query<{ value: string }>('SELECT value FROM system_config WHERE key = $1', [name]);
     return row && JSON.parse(fernetDecrypt(key, row.value).toString('utf8'));
   };
 
   it('is seeded by the migration with Fernet tokens of the DESIGN.md defaults', async () => {
-    const rows = await db.query<{ key: string; value: string }>('SELECT key, value FROM system_config ORDER BY key');
+    const rows = await ctx.db.query<{ key: string; value: string }>('SELECT key, value FROM system_config ORDER BY key');
     expect(rows.map((r) => r.key)).toEqual(
       [
         'converse_default_classifier_model',
@@ -73,7 +66,7 @@ describe('system config', () => {
   });
 
   it('reads several settings in one call, in the order asked, defaults for absent rows', async () => {
-    await db.query("DELETE FROM system_config WHERE key = 'session_ttl_hours'");
+    await ctx.db.query("DELETE FROM system_config WHERE key = 'session_ttl_hours'");
     await settings.set('referral_credit_amount', 700);
     expect(await settings.requireMany(['referral_credit_amount', 'session_ttl_hours', 'credit_tier_priority'] as const)).toEqual([
       700,
@@ -115,7 +108,7 @@ describe('system config', () => {
     expect(listed.find((s) => s.key === 'anthropic_api_key')).toEqual({ key: 'anthropic_api_key', secret: true, isSet: true });
     expect(JSON.stringify(listed)).not.toContain('sk-ant-very-secret');
     expect(listed).toHaveLength(Object.keys(SETTINGS).length);
-    const [row] = await db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'anthropic_api_key'");
+    const [row] = await ctx.db.query<{ value: string }>("SELECT value FROM system_config WHERE key = 'anthropic_api_key'");
     expect(row.value).not.toContain('sk-ant');
     await settings.unset('anthropic_api_key');
     expect(await settings.get('anthropic_api_key')).toBeUndefined();
@@ -123,9 +116,9 @@ describe('system config', () => {
 
   it('keeps operator overrides and restores missing seeds when the migrations run again', async () => {
     await settings.set('email_eligibility_cooling_days', 7);
-    await db.query("DELETE FROM system_config WHERE key = 'referral_credit_amount'");
+    await ctx.db.query("DELETE FROM system_config WHERE key = 'referral_credit_amount'");
 
-    const dataSource = await new DataSource(dataSourceOptions(db.url, allMigrations)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(ctx.db.url, allMigrations)).initialize();
     try {
       // Revert back to (and including) the seed migration, then apply everything again.
       const seedIndex = allMigrations.findIndex((m) => m.name.startsWith('SeedSystemConfig'));

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { uniqueEmail } from '../support/test-context';
 import { BrowserWorld, type Person } from './browser-world';
 
 // The admin console: the first admin's signup link, then each section as staff use it (mail off).

@@ -8,7 +8,7 @@ import { chromium, type Browser, type CDPSession, type Page } from 'playwright-c
 import { AdminTokensService } from '@loomworks/auth';
 import type { Env } from '@loomworks/config';
 import { GrantsService, LedgerService } from '@loomworks/credit/staff';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { uniqueEmail } from '../support/test-context';
 import { freePort } from '../support/free-port';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { createTestApp } from '../support/test-app';

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { SmtpCatcher } from '../support/smtp-catcher';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { uniqueEmail } from '../support/test-context';
 import { BrowserWorld, type Person } from './browser-world';
 
 // The member's pages: claim, signup (mail on: the emailed code), login, recovery, account.

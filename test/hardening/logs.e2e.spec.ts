@@ -1,19 +1,8 @@
-import { Writable } from 'node:stream';
 import { Controller, Get, Query } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import request from 'supertest';
 import { Public } from '@loomworks/auth';
 import { Transactions } from '@loomworks/database';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
-
-class LogCapture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _: string, done: () => void) {
-    this.text += chunk.toString('utf8');
-    done();
-  }
-}
+import { LogCapture } from '../support/log-capture';
+import { TestContext } from '../support/test-context';
 
 /** A query that fails on the database with personal data among its parameters. */
 @Public()
@@ -28,21 +17,16 @@ class DbProbeController {
 }
 
 describe('logs carry no secrets and no personal data', () => {
-  let db: TestDatabase;
-  let app: NestFastifyApplication;
+  let ctx: TestContext;
   const logs = new LogCapture();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    app = await createTestApp(db.url, { controllers: [DbProbeController], env: { LOG_LEVEL: 'info' }, logStream: logs });
+    ctx = await TestContext.create({ controllers: [DbProbeController], env: { LOG_LEVEL: 'info' }, logStream: logs });
   });
-  afterAll(async () => {
-    await app.close();
-    await db.drop();
-  });
+  afterAll(() => ctx.close());
 
   it('print no SQL parameters (nor values Postgres quotes from them) when a query fails', async () => {
-    const res = await request(app.getHttpServer()).get('/__db-probe/fail?email=ada.lovelace%40example.com').expect(500);
+    const res = await ctx.http().get('/__db-probe/fail?email=ada.lovelace%40example.com').expect(500);
     expect(res.body).toEqual({ statusCode: 500, error: 'internal_error', message: expect.any(String), requestId: expect.any(String) });
     const line = logs.text.split('\n').find((l) => l.includes('"unhandled error"'))!;
     expect(JSON.parse(line).err).toMatchObject({ message: expect.stringContaining('invalid input syntax'), query: expect.stringContaining('$1::int') });
@@ -58,7 +42,7 @@ describe('logs carry no secrets and no personal data', () => {
     ['/health?recoveryToken=recovery-secret-5', 'recovery-secret-5'],
     ['/health?email=grace.hopper%40example.com', 'grace.hopper'],
   ])('mask secret and personal query parameters however they are encoded: %s', async (url, secret) => {
-    await request(app.getHttpServer()).get(url).expect(200);
+    await ctx.http().get(url).expect(200);
     expect(logs.text).toContain('=[redacted]');
     expect(logs.text).not.toContain(secret);
   });

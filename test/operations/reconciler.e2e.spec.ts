@@ -7,7 +7,8 @@ import { Outbox } from '@loomworks/outbox';
 import { ReconcilerService } from '@loomworks/operations';
 import { SystemConfigService } from '@loomworks/system-config';
 import { TestContext, type SignedIn } from '../support/test-context';
-import { LogCapture, Scrape } from '../support/prometheus';
+import { LogCapture } from '../support/log-capture';
+import { Scrape } from '../support/prometheus';
 import { createTestApp } from '../support/test-app';
 
 describe('reconciler', () => {

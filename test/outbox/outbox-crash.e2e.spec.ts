@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { Outbox } from '@loomworks/outbox';
-import { uniqueEmail } from '../support/credit-fixtures';
+import { uniqueEmail } from '../support/test-context';
 import { spawnServer, waitForListening } from '../support/server-process';
 import { SmtpCatcher } from '../support/smtp-catcher';
 import { createTestApp } from '../support/test-app';

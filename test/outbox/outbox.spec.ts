@@ -3,12 +3,12 @@ import { CLOCK } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { Outbox, OutboxQueue, type MailMessage } from '@loomworks/outbox';
-import { TestClock, uniqueEmail } from '../support/credit-fixtures';
+import { TestClock, unique, uniqueEmail } from '../support/test-context';
 import { SmtpCatcher } from '../support/smtp-catcher';
 import { createTestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
-const claimMail = (to: string, token = 'tok-' + Math.random().toString(36).slice(2)): MailMessage => ({
+const claimMail = (to: string, token = unique('tok')): MailMessage => ({
   template: 'claim_link',
   to,
   params: { claimUrl: `http://localhost:3000/claim?token=${token}`, asset: 'sonnet', amount: '5000', expiresAt: '2026-07-01T12:00:00.000Z' },

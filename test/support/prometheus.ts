@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-
 /** A metric family as parse-prometheus-text-format returns it (prom2json's shape). */
 export interface MetricFamily {
   name: string;
@@ -47,17 +45,5 @@ export class Scrape {
       .flatMap((f) => f.metrics)
       .find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
     return Number(sample?.value ?? 0);
-  }
-}
-
-/** Collects log lines (pino JSON) written by an app under test. */
-export class LogCapture extends Writable {
-  lines: string[] = [];
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.lines.push(chunk.toString('utf8'));
-    done();
-  }
-  entries(): Array<Record<string, unknown>> {
-    return this.lines.flatMap((l) => l.split('\n')).filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
   }
 }
