@@ -89,7 +89,7 @@ export class PasskeysService {
     // The challenge is taken (committed) before verifying: one attempt per challenge.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
     if (!registration) throw new RegistrationNotFoundError();
-    const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge!);
+    const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge);
     if (!passkey) throw new PasskeyVerificationFailedError();
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
@@ -97,7 +97,7 @@ export class PasskeysService {
       const added = await this.auth.insertCredentialIfNew(tx, {
         id: passkey.credentialId,
         personId: person.id,
-        userHandle: registration.user_handle,
+        userHandle: registration.userHandle,
         publicKey: passkey.publicKey,
         counter: String(passkey.counter),
         transports: passkey.transports,

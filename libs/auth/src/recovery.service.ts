@@ -8,7 +8,8 @@ import { Outbox, type MailStatus } from '@loomworks/outbox';
 import { InvalidAccountTransitionError, PersonsService, type Person } from '@loomworks/persons';
 import { RecoveryExpiredError, RecoveryNotFoundError } from './domain/errors';
 import { newOpaqueToken, RECOVERY_TTL_MS, REGISTRATION_TTL_MS, tokenHash } from './domain/secrets';
-import { AuthRepository, type RegistrationRow } from './persistence/auth.repository';
+import type { VerifiedRegistration } from './domain/registration';
+import { AuthRepository } from './persistence/auth.repository';
 import { SessionsService } from './sessions.service';
 import { WebAuthnService } from './webauthn.service';
 
@@ -91,16 +92,16 @@ export class RecoveryService {
    * the link is locked and spent, every old passkey and the old TOTP secret give way to the new
    * ones, and every session ends.
    */
-  async complete(tx: Tx, registration: RegistrationRow, recoveryToken: string | undefined, timeStep: number, now: Date): Promise<Person> {
+  async complete(tx: Tx, registration: VerifiedRegistration, recoveryToken: string | undefined, timeStep: number, now: Date): Promise<Person> {
     const token = recoveryToken === undefined ? null : await this.auth.openRecoveryToken(tx, tokenHash(recoveryToken), true);
-    if (!token || token.id !== registration.recovery_id) throw new RecoveryNotFoundError();
+    if (!token || token.id !== registration.recoveryId) throw new RecoveryNotFoundError();
     if (token.expires_at <= now) throw new RecoveryExpiredError();
     const person = await this.persons.lockById(tx, token.person_id);
     if (person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
 
     await this.auth.deletePasskeysOf(tx, person.id);
     await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
-    await this.auth.replaceTotpSecret(tx, person.id, registration.totp_secret_encrypted!, timeStep, now);
+    await this.auth.replaceTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
     await this.sessions.endAll(tx, person.id);
     await this.auth.useRecoveryToken(tx, token.id, now);
     return person;

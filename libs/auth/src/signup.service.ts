@@ -123,7 +123,7 @@ export class SignupService {
     // The challenge is taken (committed) before verifying: one attempt per challenge, pass or fail.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now()));
     if (!registration) throw new RegistrationNotFoundError();
-    const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge!);
+    const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge);
     if (!passkey) throw new PasskeyVerificationFailedError();
     if (await this.auth.credentialExists(this.transactions.manager, passkey.credentialId)) throw new PasskeyExistsError();
     const secret = this.totp.newSecret();
@@ -155,14 +155,14 @@ export class SignupService {
       // Locked: of two parallel completions of one registration, the second finds it completed.
       const registration = await this.auth.lockOpenRegistration(tx, registrationId, now);
       if (!registration) throw new RegistrationNotFoundError();
-      if (registration.email_code_hash && !this.emailCodeMatches(registration.email_code_hash, registrationId, emailCode)) {
+      if (registration.emailCodeHash && !this.emailCodeMatches(registration.emailCodeHash, registrationId, emailCode)) {
         // wrong codes count like wrong TOTP codes (the attempt was taken in verifyTotp)
         throw new InvalidEmailCodeError();
       }
-      const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totp_secret_encrypted!), code);
+      const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totpSecretEncrypted), code);
       if (timeStep === null) throw new InvalidTotpError();
 
-      if (registration.recovery_id !== null) {
+      if (registration.recoveryId !== null) {
         const person = await this.recovery.complete(tx, registration, recoveryToken, timeStep, now);
         const session = await this.sessions.create(tx, person.id);
         await this.auth.completeRegistration(tx, registrationId, now);
@@ -171,14 +171,14 @@ export class SignupService {
       // a recovery token belongs to a recovery's own registration (POST /auth/recovery/begin)
       if (recoveryToken !== undefined) throw new RecoveryNotFoundError();
 
-      const role = registration.admin_token_id ? 'admin' : 'member';
-      const person = await this.persons.createPerson(tx, { email: registration.email, displayName: registration.display_name, role });
-      if (registration.admin_token_id && !(await this.auth.useAdminToken(tx, registration.admin_token_id, person.id, now))) {
+      const role = registration.adminTokenId ? 'admin' : 'member';
+      const person = await this.persons.createPerson(tx, { email: registration.email, displayName: registration.displayName, role });
+      if (registration.adminTokenId && !(await this.auth.useAdminToken(tx, registration.adminTokenId, person.id, now))) {
         throw new InvalidAdminTokenError();
       }
       await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
       // The step used here is spent: the same code cannot also sign in.
-      await this.auth.insertTotpSecret(tx, person.id, registration.totp_secret_encrypted!, timeStep, now);
+      await this.auth.insertTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
       const credit = claimToken === undefined ? undefined : await this.credit.claimGrant({ claimToken, personId: person.id, email: registration.email }, tx);
       const session = await this.sessions.create(tx, person.id);
       await this.auth.completeRegistration(tx, registrationId, now);

@@ -17,6 +17,7 @@ import {
 import {
   claimTokenHash,
   claimTokenMatches,
+  grantAt,
   newClaimToken,
   type ClaimGrantCommand,
   type ClaimResult,
@@ -25,11 +26,12 @@ import {
   type GrantStatus,
   type IssueGrantCommand,
   type IssuedGrant,
+  type StoredGrant,
 } from './domain/grant';
 import { personParty, SYSTEM_ISSUER, type Page } from './domain/ledger';
 import { CreditSettings } from './credit-settings';
 import { LedgerService } from './ledger.service';
-import { GrantsRepository, toGrant, type GrantRow } from './persistence/grants.repository';
+import { GrantsRepository } from './persistence/grants.repository';
 
 const DAY_MS = 86_400_000;
 const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -113,7 +115,7 @@ export class GrantsService {
         createdAt: now,
       });
       await this.grants.registerGrant(t, hashes.exactHash, hashes.normalizedHash, row.id, now);
-      const grant = toGrant(row, now);
+      const grant = grantAt(row, now);
       // Ids and amounts only: the recipient's address is personal data, the claim token a credential.
       await this.outbox.recordEvent(t, {
         type: 'grant.issued',
@@ -135,7 +137,7 @@ export class GrantsService {
   async preview(claimToken: string, tx?: Tx): Promise<Grant> {
     const manager = tx ?? this.transactions.manager;
     const row = await this.grants.byTokenHash(manager, claimTokenHash(claimToken), false);
-    return this.claimable(row, claimToken);
+    return this.claimable(row, claimToken).grant;
   }
 
   /**
@@ -145,9 +147,9 @@ export class GrantsService {
    */
   async claimInTransaction(tx: Tx, command: ClaimGrantCommand): Promise<ClaimResult> {
     const row = await this.grants.byTokenHash(tx, claimTokenHash(command.claimToken), true);
-    const grant = this.claimable(row, command.claimToken);
+    const { grant, recipientHash } = this.claimable(row, command.claimToken);
     const claimer = emailHashes(command.email);
-    if (claimer.exactHash !== row!.email_hash) throw new GrantEmailMismatchError();
+    if (claimer.exactHash !== recipientHash) throw new GrantEmailMismatchError();
 
     const now = this.clock.now();
     await this.persons.lockById(tx, command.personId);
@@ -180,9 +182,10 @@ export class GrantsService {
     };
   }
 
-  private claimable(row: GrantRow | null, claimToken: string): Grant {
-    if (!row || !claimTokenMatches(claimToken, row.token_hash)) throw new GrantNotFoundError();
-    const grant = toGrant(row, this.clock.now());
+  /** The grant behind a token if it can be claimed now, with its recipient's address hash. */
+  private claimable(row: StoredGrant | null, claimToken: string): { grant: Grant; recipientHash: string } {
+    if (!row || !claimTokenMatches(claimToken, row.tokenHash)) throw new GrantNotFoundError();
+    const grant = grantAt(row, this.clock.now());
     switch (grant.status) {
       case 'claimed':
         throw new GrantAlreadyClaimedError();
@@ -191,13 +194,13 @@ export class GrantsService {
       case 'expired':
         throw new GrantExpiredError();
     }
-    return grant;
+    return { grant, recipientHash: row.emailHash };
   }
 
   async get(grantId: string, tx?: Tx): Promise<Grant> {
     const row = await this.grants.byId(tx ?? this.transactions.manager, grantId);
     if (!row) throw new GrantNotFoundError();
-    return toGrant(row, this.clock.now());
+    return grantAt(row, this.clock.now());
   }
 
   /** Revoking is idempotent; a claimed grant cannot be revoked (its credit is the person's). */
@@ -205,10 +208,10 @@ export class GrantsService {
     return this.transactions.join(tx, async (t) => {
       const row = await this.grants.byId(t, grantId, true);
       if (!row) throw new GrantNotFoundError();
-      if (row.status === 'claimed') throw new GrantAlreadyClaimedError();
+      if (row.storedStatus === 'claimed') throw new GrantAlreadyClaimedError();
       const now = this.clock.now();
-      if (row.status === 'revoked') return toGrant(row, now);
-      const grant = toGrant(await this.grants.markRevoked(t, grantId, now), now);
+      if (row.storedStatus === 'revoked') return grantAt(row, now);
+      const grant = grantAt(await this.grants.markRevoked(t, grantId, now), now);
       // Only the transition is an event: revoking again changes nothing and tells nobody.
       await this.outbox.recordEvent(t, { type: 'grant.revoked', data: { grantId: grant.id, asset: grant.asset, amount: Number(grant.amount) } });
       return grant;
@@ -220,25 +223,20 @@ export class GrantsService {
     return this.transactions.join(tx, async (t) => {
       const row = await this.grants.byId(t, grantId, true);
       if (!row) throw new GrantNotFoundError();
-      if (row.status === 'claimed') throw new GrantAlreadyClaimedError();
-      if (row.status === 'revoked') throw new GrantRevokedError();
+      if (row.storedStatus === 'claimed') throw new GrantAlreadyClaimedError();
+      if (row.storedStatus === 'revoked') throw new GrantRevokedError();
       const now = this.clock.now();
       const claimToken = newClaimToken();
       const expiresAt = new Date(now.getTime() + (await this.settings.grantExpiryDays(t)) * DAY_MS);
       const updated = await this.grants.replaceToken(t, grantId, claimTokenHash(claimToken), expiresAt);
-      return { grant: toGrant(updated, now), claimToken };
+      return { grant: grantAt(updated, now), claimToken };
     });
   }
 
   /** Persons linked to this address or a variant of it in the registry (claimers, deleted accounts). */
   async personIdsForEmail(email: string): Promise<string[]> {
     const hashes = emailHashes(email);
-    const rows: { person_id: string }[] = await this.transactions.manager.query(
-      `SELECT DISTINCT person_id FROM credit.email_grant_registry
-        WHERE person_id IS NOT NULL AND (email_hash = $1 OR normalized_hash = $2)`,
-      [hashes.exactHash, hashes.normalizedHash],
-    );
-    return rows.map((r) => r.person_id);
+    return this.grants.personIdsFor(this.transactions.manager, hashes.exactHash, hashes.normalizedHash);
   }
 
   list(filter: { status?: GrantStatus; email?: string } & PageRequest): Promise<Page<Grant>> {
@@ -257,8 +255,8 @@ export class GrantsService {
           },
           now,
         ),
-      position: (r) => ({ at: r.created_at, id: r.id }),
-      item: (r) => toGrant(r, now),
+      position: (r) => ({ at: r.createdAt, id: r.id }),
+      item: (r) => grantAt(r, now),
     });
   }
 }

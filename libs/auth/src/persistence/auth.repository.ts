@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { isConstraintViolation, type Tx } from '@loomworks/database';
 import { personColumns, personFromRow, type Person, type PersonSqlRow } from '@loomworks/persons';
 import { PasskeyExistsError } from '../domain/errors';
+import type { ChallengedRegistration, Registration, VerifiedRegistration } from '../domain/registration';
 
-export interface RegistrationRow {
+interface RegistrationRow {
   id: string;
   email: string;
   display_name: string;
@@ -20,6 +21,39 @@ export interface RegistrationRow {
   recovery_id: string | null;
   expires_at: Date;
   completed_at: Date | null;
+}
+
+function toRegistration(row: RegistrationRow): Registration {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    userHandle: row.user_handle,
+    adminTokenId: row.admin_token_id,
+    emailCodeHash: row.email_code_hash,
+    addingToPersonId: row.adding_to_person_id,
+    recoveryId: row.recovery_id,
+    expiresAt: row.expires_at,
+  };
+}
+
+/** A row found by its challenge (the query requires one). */
+function toChallenged(row: RegistrationRow): ChallengedRegistration {
+  if (row.challenge === null) throw new Error(`registration ${row.id} has no challenge`);
+  return { ...toRegistration(row), challenge: row.challenge };
+}
+
+/** A row whose passkey step ran: savePasskey writes the credential and the TOTP secret together. */
+function toVerified(row: RegistrationRow): VerifiedRegistration {
+  const { credential_id, credential_public_key, credential_counter, totp_secret_encrypted } = row;
+  if (credential_id === null || credential_public_key === null || credential_counter === null || totp_secret_encrypted === null) {
+    throw new Error(`registration ${row.id} has no verified passkey`);
+  }
+  return {
+    ...toRegistration(row),
+    passkey: { credentialId: credential_id, publicKey: credential_public_key, counter: credential_counter, transports: row.credential_transports ?? [] },
+    totpSecretEncrypted: totp_secret_encrypted,
+  };
 }
 
 export interface CredentialRow {
@@ -104,7 +138,7 @@ export class AuthRepository {
    * `addingTo`: null for a signup, the person's id for a passkey added to their account; a
    * registration of one kind is never found by the steps of the other.
    */
-  async takeRegistrationChallenge(tx: Tx, id: string, now: Date, addingTo: string | null = null): Promise<RegistrationRow | null> {
+  async takeRegistrationChallenge(tx: Tx, id: string, now: Date, addingTo: string | null = null): Promise<ChallengedRegistration | null> {
     const rows: RegistrationRow[] = await tx.query(
       `SELECT * FROM signup_registrations
         WHERE id = $1 AND challenge IS NOT NULL AND completed_at IS NULL AND expires_at > $2
@@ -113,7 +147,7 @@ export class AuthRepository {
     );
     if (!rows[0]) return null;
     await tx.query('UPDATE signup_registrations SET challenge = NULL WHERE id = $1', [id]);
-    return rows[0];
+    return toChallenged(rows[0]);
   }
 
   async savePasskey(
@@ -130,13 +164,13 @@ export class AuthRepository {
   }
 
   /** The registration ready for its TOTP step, locked until the caller's transaction ends. */
-  async lockOpenRegistration(tx: Tx, id: string, now: Date): Promise<RegistrationRow | null> {
+  async lockOpenRegistration(tx: Tx, id: string, now: Date): Promise<VerifiedRegistration | null> {
     const rows: RegistrationRow[] = await tx.query(
       `SELECT * FROM signup_registrations
         WHERE id = $1 AND completed_at IS NULL AND expires_at > $2 AND credential_id IS NOT NULL AND adding_to_person_id IS NULL FOR UPDATE`,
       [id, now],
     );
-    return rows[0] ?? null;
+    return rows[0] ? toVerified(rows[0]) : null;
   }
 
   async completeRegistration(tx: Tx, id: string, now: Date): Promise<void> {
@@ -146,18 +180,18 @@ export class AuthRepository {
   // credentials and TOTP
 
   /** The passkey a registration verified (its passkey step), now the person's (signup and recovery). */
-  async insertRegisteredCredential(tx: Tx, registration: RegistrationRow, personId: string, now: Date): Promise<void> {
+  async insertRegisteredCredential(tx: Tx, registration: VerifiedRegistration, personId: string, now: Date): Promise<void> {
     try {
       await tx.query(
         `INSERT INTO passkey_credentials (id, person_id, user_handle, public_key, counter, transports, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
-          registration.credential_id,
+          registration.passkey.credentialId,
           personId,
-          registration.user_handle,
-          registration.credential_public_key,
-          registration.credential_counter,
-          registration.credential_transports ?? [],
+          registration.userHandle,
+          registration.passkey.publicKey,
+          registration.passkey.counter,
+          registration.passkey.transports,
           now,
         ],
       );

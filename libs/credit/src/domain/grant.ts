@@ -29,6 +29,19 @@ export function derivedStatus(stored: 'issued' | 'claimed' | 'revoked', expiresA
   return stored === 'issued' && expiresAt <= now ? 'expired' : stored;
 }
 
+/** A grant as stored: the status written (expired is derived on read, by grantAt) and its claim token's hash. */
+export interface StoredGrant extends Omit<Grant, 'status'> {
+  storedStatus: 'issued' | 'claimed' | 'revoked';
+  tokenHash: Buffer;
+  /** SHA-256 of the recipient's canonical address: a claimer's must match */
+  emailHash: string;
+}
+
+/** The grant as read at `now`. */
+export function grantAt({ storedStatus, tokenHash: _tokenHash, emailHash: _emailHash, ...grant }: StoredGrant, now: Date): Grant {
+  return { ...grant, status: derivedStatus(storedStatus, grant.expiresAt, now) };
+}
+
 /** 256 bits from the CSPRNG, URL-safe. Only its SHA-256 is ever stored. */
 export function newClaimToken(): string {
   return randomBytes(32).toString('base64url');

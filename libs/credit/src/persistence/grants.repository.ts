@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
-import { derivedStatus, type Grant, type GrantKind, type GrantStatus } from '../domain/grant';
+import type { GrantKind, GrantStatus, StoredGrant } from '../domain/grant';
 
-export interface GrantRow {
+interface GrantRow {
   id: string;
   asset: string;
   kind: GrantKind;
@@ -21,13 +21,15 @@ export interface GrantRow {
   created_at: Date;
 }
 
-export const toGrant = (row: GrantRow, now: Date): Grant => ({
+const toStoredGrant = (row: GrantRow): StoredGrant => ({
   id: row.id,
   asset: row.asset,
   kind: row.kind,
   amount: BigInt(row.amount),
   recipientEmail: row.recipient_email,
-  status: derivedStatus(row.status, row.expires_at, now),
+  storedStatus: row.status,
+  tokenHash: row.token_hash,
+  emailHash: row.email_hash,
   expiresAt: row.expires_at,
   issuedBy: row.issued_by,
   referrerPersonId: row.referrer_person_id,
@@ -38,8 +40,8 @@ export const toGrant = (row: GrantRow, now: Date): Grant => ({
 });
 
 /** TypeORM answers an UPDATE … RETURNING with [rows, affected]; a SELECT or INSERT with rows. */
-function updatedRow(result: [GrantRow[], number]): GrantRow {
-  return result[0][0];
+function updatedRow(result: [GrantRow[], number]): StoredGrant {
+  return toStoredGrant(result[0][0]);
 }
 
 const COLUMNS = `id, asset, kind, amount::text AS amount, recipient_email, email_hash, normalized_hash, token_hash, status,
@@ -72,7 +74,7 @@ export interface GrantFilter {
 /** Grants and the email registry: explicit SQL, since claims lock rows and eligibility races. */
 @Injectable()
 export class GrantsRepository {
-  async insert(tx: Tx, g: NewGrantRow): Promise<GrantRow> {
+  async insert(tx: Tx, g: NewGrantRow): Promise<StoredGrant> {
     const [row]: GrantRow[] = await tx.query(
       `INSERT INTO credit.grants (id, asset, kind, amount, recipient_email, email_hash, normalized_hash, token_hash, status,
                                   expires_at, issued_by, referrer_person_id, metadata, created_at)
@@ -80,41 +82,41 @@ export class GrantsRepository {
       [g.id, g.asset, g.kind, g.amount.toString(), g.recipientEmail, g.emailHash, g.normalizedHash, g.tokenHash,
         g.expiresAt, g.issuedBy, g.referrerPersonId, JSON.stringify(g.metadata), g.createdAt],
     );
-    return row;
+    return toStoredGrant(row);
   }
 
-  async byId(tx: Tx, id: string, forUpdate = false): Promise<GrantRow | null> {
+  async byId(tx: Tx, id: string, forUpdate = false): Promise<StoredGrant | null> {
     const rows: GrantRow[] = await tx.query(
       `SELECT ${COLUMNS} FROM credit.grants WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [id],
     );
-    return rows[0] ?? null;
+    return rows[0] ? toStoredGrant(rows[0]) : null;
   }
 
   /** The grant holding this token hash, locked so concurrent claims of one token queue on it. */
-  async byTokenHash(tx: Tx, tokenHash: Buffer, forUpdate: boolean): Promise<GrantRow | null> {
+  async byTokenHash(tx: Tx, tokenHash: Buffer, forUpdate: boolean): Promise<StoredGrant | null> {
     const rows: GrantRow[] = await tx.query(
       `SELECT ${COLUMNS} FROM credit.grants WHERE token_hash = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [tokenHash],
     );
-    return rows[0] ?? null;
+    return rows[0] ? toStoredGrant(rows[0]) : null;
   }
 
-  async markClaimed(tx: Tx, id: string, personId: string, at: Date): Promise<GrantRow> {
+  async markClaimed(tx: Tx, id: string, personId: string, at: Date): Promise<StoredGrant> {
     return updatedRow(await tx.query(
       `UPDATE credit.grants SET status = 'claimed', claimed_by_person_id = $2, claimed_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, personId, at],
     ));
   }
 
-  async markRevoked(tx: Tx, id: string, at: Date): Promise<GrantRow> {
+  async markRevoked(tx: Tx, id: string, at: Date): Promise<StoredGrant> {
     return updatedRow(await tx.query(
       `UPDATE credit.grants SET status = 'revoked', revoked_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, at],
     ));
   }
 
-  async replaceToken(tx: Tx, id: string, tokenHash: Buffer, expiresAt: Date): Promise<GrantRow> {
+  async replaceToken(tx: Tx, id: string, tokenHash: Buffer, expiresAt: Date): Promise<StoredGrant> {
     return updatedRow(await tx.query(
       `UPDATE credit.grants SET token_hash = $2, expires_at = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, tokenHash, expiresAt],
@@ -131,7 +133,7 @@ export class GrantsRepository {
     return rows.length > 0;
   }
 
-  async list(tx: Tx, filter: GrantFilter, now: Date): Promise<GrantRow[]> {
+  async list(tx: Tx, filter: GrantFilter, now: Date): Promise<StoredGrant[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     const param = (value: unknown) => `$${params.push(value)}`;
@@ -153,11 +155,12 @@ export class GrantsRepository {
     if (filter.after) {
       where.push(`(created_at, id) < (${param(filter.after.createdAt)}, ${param(filter.after.id)})`);
     }
-    return tx.query(
+    const rows: GrantRow[] = await tx.query(
       `SELECT ${COLUMNS} FROM credit.grants ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY created_at DESC, id DESC LIMIT ${param(filter.limit)}`,
       params,
     );
+    return rows.map(toStoredGrant);
   }
 
   /** One registry row per exact hash; the latest grant to it recorded. */
@@ -190,6 +193,16 @@ export class GrantsRepository {
       [normalizedHash, since],
     );
     return rows.length > 0;
+  }
+
+  /** Persons linked to an address or a variant of it (claimers, deleted accounts). */
+  async personIdsFor(tx: Tx, emailHash: string, normalizedHash: string): Promise<string[]> {
+    const rows: { person_id: string }[] = await tx.query(
+      `SELECT DISTINCT person_id FROM credit.email_grant_registry
+        WHERE person_id IS NOT NULL AND (email_hash = $1 OR normalized_hash = $2)`,
+      [emailHash, normalizedHash],
+    );
+    return rows.map((r) => r.person_id);
   }
 
   /** Serializes eligibility check + issue for one mailbox (all its variants) until commit. */
