@@ -261,6 +261,7 @@ describe('the admin console in Chromium', () => {
   });
 
   it.each([360, 390])('fits a %i px wide screen, every section', async (width) => {
+    await world.grant(uniqueEmail(`narrow${width}`), 'haiku', 5);
     const { page: narrow } = await world.page({ width, height: 800, authenticator: false });
     await world.signIn(narrow, staff);
     await narrow.goto('/admin#grants');

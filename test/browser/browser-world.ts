@@ -149,8 +149,12 @@ export class BrowserWorld {
     expect(bad).toEqual([]);
   }
 
-  /** The page fits its viewport: nothing makes it scroll sideways. */
+  /** The page fits its viewport: nothing makes it scroll sideways (the culprits are named when something does). */
   async expectNoHorizontalScroll(page: Page): Promise<void> {
+    const wide = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).slice(0, 5).map((e) => e.tagName + (e.id ? '#' + e.id : '') + '.' + e.className)`,
+    );
+    expect(wide).toEqual([]);
     const { scrollWidth, innerWidth } = await page.evaluate<{ scrollWidth: number; innerWidth: number }>(
       // a string: this project's TypeScript has no DOM types
       '({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })',
@@ -158,8 +162,10 @@ export class BrowserWorld {
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
   }
 
+  /** The whole page, and on narrow screens also the first screenful at full size (to look at). */
   async screenshot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    if ((page.viewportSize()?.width ?? 1280) < 500) await page.screenshot({ path: join(SHOTS, `${name}-screen.png`) });
   }
 }
 

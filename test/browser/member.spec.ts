@@ -173,7 +173,7 @@ describe('member pages in Chromium', () => {
       expect(await page.locator('#tier').textContent()).toContain('sonnet');
       const row = page.locator('#balances tbody tr').first();
       expect(await row.locator('th').textContent()).toBe('sonnet');
-      expect(await page.locator('#balances thead').textContent()).toContain('Held by turns in progress');
+      expect(await page.locator('#balances thead').textContent()).toContain('Held');
       await page.locator('.chart canvas').first().waitFor();
       const turns = page.locator('table.history tr.turn');
       expect(await turns.count()).toBe(2);
@@ -246,6 +246,8 @@ describe('member pages in Chromium', () => {
       await page.reload();
       await page.locator('table.history').waitFor();
       await world.expectNoHorizontalScroll(page);
+      await page.locator('#history-title').scrollIntoViewIfNeeded();
+      await world.expectAccessible(page);
       await world.screenshot(page, `account-${width}`);
       await page.setViewportSize({ width: 1280, height: 900 });
     });

@@ -18,7 +18,7 @@ export function Balances({ credit }: { credit: CreditView }) {
                   Available
                 </th>
                 <th scope="col" class="num">
-                  Held by turns in progress
+                  Held
                 </th>
               </tr>
             </thead>
@@ -32,6 +32,7 @@ export function Balances({ credit }: { credit: CreditView }) {
               ))}
             </tbody>
           </table>
+          <p class="hint">Held: reserved by turns still running; what they don’t use comes back.</p>
         </div>
       )}
       {(credit.holds ?? []).length > 0 && (

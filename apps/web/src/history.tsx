@@ -71,7 +71,7 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
   if (entries.length === 0) return <p class="muted">Nothing yet.</p>;
   return (
     <div class="table-wrap">
-      <table class="history">
+      <table class="history stack">
         <caption>{caption}</caption>
         <thead>
           <tr>
@@ -86,8 +86,8 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
           {entries.map((entry) =>
             entry.type === 'turn' ? (
               <tr class="turn">
-                <td>{fmtDate(entry.createdAt)}</td>
-                <td>
+                <td data-label="When">{fmtDate(entry.createdAt)}</td>
+                <td data-label="What">
                   <strong>{entry.stages.length > 0 ? 'Conversation turn' : 'Turn without a charge (the reservation was released)'}</strong>
                   {entry.held > 0 && <span class="muted"> · reserved {fmtAmount(entry.held)} before the call</span>}
                   <ul class="stages">
@@ -98,18 +98,18 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
                     ))}
                   </ul>
                 </td>
-                <td class="num">
+                <td data-label="Credits" class="num">
                   {entry.charged > 0 ? `−${fmtAmount(entry.charged)}` : '0'} {entry.asset}
                 </td>
               </tr>
             ) : (
               <tr>
-                <td>{fmtDate(entry.flow.createdAt)}</td>
-                <td>
+                <td data-label="When">{fmtDate(entry.flow.createdAt)}</td>
+                <td data-label="What">
                   {KIND_LABEL[entry.flow.kind] ?? entry.flow.kind}
                   {typeof meta(entry.flow).reason === 'string' && <span class="muted"> · {meta(entry.flow).reason as string}</span>}
                 </td>
-                <td class="num">
+                <td data-label="Credits" class="num">
                   {signed(entry.flow.direction, entry.flow.amount)} {entry.flow.asset}
                 </td>
               </tr>

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { Field, fmtDate, Select, Status, useAction, useLoad } from '../ui';
 import { LoadError } from './paging';
@@ -98,6 +98,8 @@ function RatesSection() {
 function SettingRow({ setting, onSaved }: { setting: Setting; onSaved: () => void }) {
   const shown = setting.secret ? '' : JSON.stringify(setting.value);
   const [text, setText] = useState(shown);
+  // A saved value comes back from the server: show it as stored.
+  useEffect(() => setText(shown), [shown]);
   const action = useAction();
   const id = `setting-${setting.key}`;
   return (
@@ -153,7 +155,7 @@ function ConfigSection() {
       <LoadError error={config.error} />
       <ul class="rows settings" id="config">
         {config.data?.items.map((s) => (
-          <SettingRow key={`${s.key}:${JSON.stringify(s.value)}:${String(s.isSet)}`} setting={s} onSaved={config.reload} />
+          <SettingRow key={s.key} setting={s} onSaved={config.reload} />
         ))}
       </ul>
     </section>
