@@ -24,13 +24,11 @@ describe('login, sessions and roles over HTTP', () => {
     expect(res.status).toBe(status);
     return res;
   };
-  /** Each login needs a fresh TOTP step: a code is accepted once. */
-  const nextStep = () => ctx.clock.advanceDays(30 / 86400);
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   it('signs in with the passkey and a TOTP code, answering a new session', async () => {
     const who = await ctx.signedInPerson();
-    nextStep();
+    ctx.clock.nextTotpStep();
     const res = await expectLogin(200, who);
     expect(res.body.person).toMatchObject({ id: who.person.id, email: who.email });
     expect(res.body.sessionToken).not.toBe(who.sessionToken);
@@ -55,7 +53,7 @@ describe('login, sessions and roles over HTTP', () => {
     // A fresh account each: failures count towards the account's throttle.
     beforeEach(async () => {
       who = await ctx.signedInPerson();
-      nextStep();
+      ctx.clock.nextTotpStep();
     });
 
     const expectFailed = async (res: { status: number; body: Record<string, unknown> }) => {
@@ -76,13 +74,13 @@ describe('login, sessions and roles over HTTP', () => {
 
     it('a signature counter that went backwards', async () => {
       await expectLogin(200, who, { counter: 50 });
-      nextStep();
+      ctx.clock.nextTotpStep();
       await expectFailed(await ctx.login(who, { counter: 10 }));
     });
 
     it('a wrong origin or RP ID', async () => {
       await expectFailed(await ctx.login(who, { origin: 'https://evil.example' }));
-      nextStep();
+      ctx.clock.nextTotpStep();
       await expectFailed(await ctx.login(who, { rpId: 'evil.example' }));
     });
 
@@ -90,7 +88,7 @@ describe('login, sessions and roles over HTTP', () => {
       const begin = await ctx.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
       const credential = who.authenticator.authenticate(begin.body.options);
       await ctx.http().post('/auth/login/finish').send({ loginId: begin.body.loginId, credential, code: await ctx.code(who.totpSecret) }).expect(200);
-      nextStep();
+      ctx.clock.nextTotpStep();
       await expectFailed(await ctx.http().post('/auth/login/finish').send({ loginId: begin.body.loginId, credential, code: await ctx.code(who.totpSecret) }));
 
       const late = await ctx.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
@@ -108,7 +106,7 @@ describe('login, sessions and roles over HTTP', () => {
     it('a deleted account', async () => {
       const gone = await ctx.signedInPerson();
       await ctx.get(LifecycleService).delete(gone.person.id);
-      nextStep();
+      ctx.clock.nextTotpStep();
       await expectFailed(await ctx.login(gone));
     });
   });
@@ -116,7 +114,7 @@ describe('login, sessions and roles over HTTP', () => {
   it('tells a suspended account 403 account_suspended after it proved itself, and keeps its sessions', async () => {
     const who = await ctx.signedInPerson();
     await ctx.get(LifecycleService).suspend(who.person.id);
-    nextStep();
+    ctx.clock.nextTotpStep();
     const res = await expectLogin(403, who);
     expect(res.body.error).toBe('account_suspended');
     const me = await ctx.http().get('/me').set(bearer(who.sessionToken)).expect(200);
@@ -126,15 +124,15 @@ describe('login, sessions and roles over HTTP', () => {
   it('throttles repeated failures per account (429 with Retry-After), then lets them try again', async () => {
     const who = await ctx.signedInPerson();
     for (let i = 0; i < 3; i++) {
-      nextStep();
+      ctx.clock.nextTotpStep();
       await expectLogin(401, who, {}, '000000');
     }
-    nextStep();
+    ctx.clock.nextTotpStep();
     const blocked = await expectLogin(429, who);
     expect(blocked.body.error).toBe('rate_limited');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     await sleep(8100); // the window: long enough that a loaded machine still blocks within it
-    nextStep();
+    ctx.clock.nextTotpStep();
     await expectLogin(200, who);
   });
 
@@ -154,7 +152,7 @@ describe('login, sessions and roles over HTTP', () => {
 
     it('all end when the account is deleted (in the deleting transaction)', async () => {
       const who = await ctx.signedInPerson();
-      nextStep();
+      ctx.clock.nextTotpStep();
       const second = await expectLogin(200, who);
       await ctx.get(Transactions).run(async (tx) => {
         await ctx.get(LifecycleService).delete(who.person.id, tx);
@@ -219,7 +217,7 @@ describe('login throttling per client address', () => {
     const a = await ctx.signedInPerson();
     const b = await ctx.signedInPerson();
     const c = await ctx.signedInPerson();
-    ctx.clock.advanceDays(30 / 86400);
+    ctx.clock.nextTotpStep();
     await expectLogin(401, a, {}, '000000');
     await expectLogin(401, b, {}, '000000');
     const blocked = await expectLogin(429, c);

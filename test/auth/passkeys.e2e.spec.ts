@@ -9,10 +9,8 @@ describe('several passkeys: /me/passkeys', () => {
   });
   afterAll(() => ctx.close());
 
-  /** each TOTP code is accepted once: move to the next 30 s step before taking another */
-  const nextStep = () => ctx.clock.advanceSeconds(30);
   const freshCode = async (who: SignedIn) => {
-    nextStep();
+    ctx.clock.nextTotpStep();
     return ctx.code(who.totpSecret);
   };
 
@@ -32,7 +30,7 @@ describe('several passkeys: /me/passkeys', () => {
     const before = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
     expect(before.body).toEqual({ items: [{ id: who.authenticator.id, name: 'Passkey', createdAt: ctx.clock.now().toISOString(), lastUsedAt: null }] });
 
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login(who)).status).toBe(200);
     const after = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
     expect(after.body.items[0].lastUsedAt).toBe(ctx.clock.now().toISOString());
@@ -48,7 +46,7 @@ describe('several passkeys: /me/passkeys', () => {
     const list = await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200);
     expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(['Passkey', 'Laptop']);
 
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login({ ...who, authenticator })).status).toBe(200);
     expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items[1].lastUsedAt).toBe(ctx.clock.now().toISOString());
 
@@ -126,9 +124,9 @@ describe('several passkeys: /me/passkeys', () => {
     const { authenticator } = await addPasskey(who);
     await ctx.http().delete(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).expect(204);
     expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items.map((p: { id: string }) => p.id)).toEqual([authenticator.id]);
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login(who)).status).toBe(401);
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login({ ...who, authenticator })).status).toBe(200);
     expect((await ctx.http().delete(`/me/passkeys/${who.authenticator.id}`).set(ctx.as(who)).expect(404)).body.error).toBe('passkey_not_found');
   });

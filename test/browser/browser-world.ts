@@ -2,17 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { source as axeSource } from 'axe-core';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { generate } from 'otplib';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { AdminTokensService } from '@loomworks/auth';
 import type { Env } from '@loomworks/config';
-import { GrantsService, LedgerService } from '@loomworks/credit/staff';
-import { uniqueEmail } from '../support/test-context';
 import { freePort } from '../support/free-port';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-import { createTestApp } from '../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { TestContext, uniqueEmail } from '../support/test-context';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, 'screenshots');
@@ -35,36 +31,41 @@ type Json = Record<string, any>;
 const currentStep = () => Math.floor(Date.now() / 1000 / STEP);
 
 /**
- * One server (the real app on a free port, real clock) and one Chromium per test file: pages
- * are cheap, browsers and apps are not.
+ * One server (the test context's app listening on a free port, real clock) and one Chromium per
+ * test file: pages are cheap, browsers and apps are not.
  */
 export class BrowserWorld {
   private constructor(
-    readonly db: TestDatabase,
-    readonly app: NestFastifyApplication,
+    readonly ctx: TestContext,
     readonly browser: Browser,
     readonly origin: string,
   ) {}
 
+  get db() {
+    return this.ctx.db;
+  }
+
+  get app() {
+    return this.ctx.app;
+  }
+
   static async start(env: Env = {}): Promise<BrowserWorld> {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
-    const db = await createTestDatabase();
     const port = await freePort();
     const origin = `http://localhost:${port}`;
-    const app = await createTestApp(db.url, { env: { PUBLIC_ORIGIN: origin, PORT: String(port), ...env } });
-    await app.listen({ port, host: '127.0.0.1' });
+    const ctx = await TestContext.create({ realClock: true, env: { PUBLIC_ORIGIN: origin, PORT: String(port), ...env } });
+    await ctx.app.listen({ port, host: '127.0.0.1' });
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     mkdirSync(SHOTS, { recursive: true });
-    return new BrowserWorld(db, app, browser, origin);
+    return new BrowserWorld(ctx, browser, origin);
   }
 
   async close(): Promise<void> {
     await this.browser?.close();
-    await this.app?.close();
-    await this.db?.drop();
+    await this.ctx.close();
   }
 
   /** A fresh browser context (no cookies) at a width, with a virtual passkey authenticator (CDP). */
@@ -125,7 +126,7 @@ export class BrowserWorld {
   async grant(email: string, asset = 'sonnet', amount = 500, kind: 'welcome' | 'promo' = 'welcome'): Promise<{ id: string; claimToken: string }> {
     // A second grant to one address is a promo the staff chose to give (eligibility override).
     const override = kind === 'promo' ? { overrideEligibility: true, note: 'a second grant in a test' } : {};
-    const { grant, claimToken } = await this.app.get(GrantsService).issue({ recipientEmail: email, asset, kind, amount: BigInt(amount), ...override });
+    const { grant, claimToken } = await this.ctx.newGrant({ recipientEmail: email, asset, kind, amount: BigInt(amount), ...override });
     return { id: grant.id, claimToken };
   }
 
@@ -134,8 +135,8 @@ export class BrowserWorld {
     return this.post(`/engagements/${person.personalEngagementId}/converse`, { message }, person.sessionToken);
   }
 
-  async expectLedgerConsistent(): Promise<void> {
-    expect(await this.app.get(LedgerService).verify()).toMatchObject({ ok: true });
+  expectLedgerConsistent(): Promise<void> {
+    return this.ctx.expectLedgerConsistent();
   }
 
   /** No serious or critical accessibility violation (axe-core) on the page as it is now. */

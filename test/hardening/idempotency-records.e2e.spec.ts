@@ -1,5 +1,5 @@
 import { IdempotencyService } from '@loomworks/database';
-import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
+import { TestContext, type SignedIn, uniqueEmail, tokenOf } from '../support/test-context';
 
 describe('Idempotency-Key records at rest', () => {
   let ctx: TestContext;
@@ -21,7 +21,7 @@ describe('Idempotency-Key records at rest', () => {
   it('keep a grant response (its claim URL is a credential) only encrypted, and replay it intact', async () => {
     const email = uniqueEmail('sealed');
     const first = await issue('sealed-1', email).expect(201);
-    const token = new URL(first.body.claimUrl).searchParams.get('token')!;
+    const token = tokenOf(first.body.claimUrl);
     const [row] = await stored('sealed-1');
     expect(row).not.toContain(token);
     expect(row).not.toContain(encodeURIComponent(token));

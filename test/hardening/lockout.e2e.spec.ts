@@ -4,8 +4,6 @@ import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context
 import { SoftAuthenticator } from '../support/soft-authenticator';
 import { TotpService } from '../../libs/auth/src/totp.service';
 
-/** Each login needs a fresh TOTP step: a code is accepted once. */
-const nextStep = (ctx: TestContext) => ctx.clock.advanceDays(30 / 86400);
 const wrongCode = async (ctx: TestContext, who: SignedIn) => ((await ctx.code(who.totpSecret)) === '000000' ? '111111' : '000000');
 
 describe('lockout without denial of service', () => {
@@ -26,7 +24,7 @@ describe('lockout without denial of service', () => {
   it("never lets a stranger's junk assertions lock the owner out", async () => {
     const victim = await ctx.signedInPerson();
     for (let i = 0; i < 12; i++) expect((await junkFinish(victim.email)).status).toBe(401);
-    nextStep(ctx);
+    ctx.clock.nextTotpStep();
     const res = await ctx.login(victim);
     expect(res.status).toBe(200);
   });
@@ -34,10 +32,10 @@ describe('lockout without denial of service', () => {
   it('counts wrong TOTP codes once the passkey verified: the 6th attempt is refused', async () => {
     const who = await ctx.signedInPerson();
     for (let i = 0; i < 5; i++) {
-      nextStep(ctx);
+      ctx.clock.nextTotpStep();
       expect((await ctx.login(who, {}, await wrongCode(ctx, who))).status).toBe(401);
     }
-    nextStep(ctx);
+    ctx.clock.nextTotpStep();
     const blocked = await ctx.login(who);
     expect(blocked.status).toBe(429);
     expect(blocked.body).toEqual({ statusCode: 429, error: 'rate_limited', message: expect.any(String) });
@@ -49,16 +47,16 @@ describe('lockout without denial of service', () => {
     expect(email).toHaveLength(254);
     const who = await ctx.signedInPerson({ email });
     for (let i = 0; i < 5; i++) {
-      nextStep(ctx);
+      ctx.clock.nextTotpStep();
       expect((await ctx.login(who, {}, await wrongCode(ctx, who))).status).toBe(401);
     }
-    nextStep(ctx);
+    ctx.clock.nextTotpStep();
     expect((await ctx.login(who)).status).toBe(429);
   });
 
   it('lets at most the limit of parallel guesses reach the TOTP check (attempts taken atomically first)', async () => {
     const who = await ctx.signedInPerson();
-    nextStep(ctx);
+    ctx.clock.nextTotpStep();
     const verify = jest.spyOn(ctx.app.get(TotpService, { strict: false }), 'verify');
     verify.mockClear();
     const code = await wrongCode(ctx, who);

@@ -1,5 +1,5 @@
 import { LedgerService } from '@loomworks/credit/staff';
-import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
+import { TestContext, type SignedIn, uniqueEmail, tokenOf } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { spawnServer, waitForListening, type ServerProcess } from '../support/server-process';
 
@@ -83,7 +83,7 @@ describe('two API processes on one database', () => {
     const person = await ctx.signedInPerson({ email });
     const issued = await call(0, 'POST', '/admin/grants', { token: admin.sessionToken, body: { recipientEmail: email, asset: 'sonnet', kind: 'welcome', amount: 500 } });
     expect(issued.status).toBe(201);
-    const claimToken = new URL(issued.body.claimUrl).searchParams.get('token')!;
+    const claimToken = tokenOf(issued.body.claimUrl);
     const answers = await Promise.all([0, 1, 0, 1, 0, 1].map((i) => call(i, 'POST', '/me/claims', { token: person.sessionToken, body: { claimToken } })));
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);

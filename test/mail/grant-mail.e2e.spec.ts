@@ -1,5 +1,5 @@
 import { OutboxWorker } from '@loomworks/notifications';
-import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
+import { TestContext, type SignedIn, uniqueEmail, tokenOf } from '../support/test-context';
 import { SmtpCatcher } from '../support/smtp-catcher';
 
 /** The claim link a mail carries, from its text part. */
@@ -8,7 +8,6 @@ const linkIn = (text: string, path: string): string => {
   if (!match) throw new Error(`no ${path} link in: ${text}`);
   return match[0];
 };
-const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
 describe('grant mail: issue → mail → claim (real SMTP server)', () => {
   let catcher: SmtpCatcher;

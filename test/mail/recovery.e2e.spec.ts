@@ -1,9 +1,7 @@
 import { OutboxWorker } from '@loomworks/notifications';
-import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
+import { TestContext, type SignedIn, uniqueEmail, tokenOf } from '../support/test-context';
 import { SmtpCatcher } from '../support/smtp-catcher';
 import { SoftAuthenticator } from '../support/soft-authenticator';
-
-const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
 describe('account recovery: staff link → mail → new passkey and authenticator (real SMTP server)', () => {
   let catcher: SmtpCatcher;
@@ -21,7 +19,6 @@ describe('account recovery: staff link → mail → new passkey and authenticato
     await catcher.stop();
   });
 
-  const nextStep = () => ctx.clock.advanceSeconds(30);
   const issueLink = (personId: string, body?: object) => ctx.http().post(`/admin/persons/${personId}/recovery`).set(ctx.as(admin)).send(body);
 
   /** A member with credit (claimed through the mailed grant link is not needed here: a plain signup). */
@@ -50,7 +47,7 @@ describe('account recovery: staff link → mail → new passkey and authenticato
 
   it('replaces every passkey and the TOTP secret and ends every session, from the mailed link', async () => {
     const who = await member();
-    nextStep();
+    ctx.clock.nextTotpStep();
     const secondSession = (await ctx.login(who)).body.sessionToken as string;
     await ctx.http().get('/me').set({ authorization: `Bearer ${secondSession}` }).expect(200);
 
@@ -64,7 +61,7 @@ describe('account recovery: staff link → mail → new passkey and authenticato
 
     const recovery = await startRecovery(tokenOf(mail.text.match(/http:\/\/localhost:3000\/recover\?token=\S+/)![0]));
     expect(recovery.begin.body).toMatchObject({ emailHint: expect.stringContaining('***'), expiresAt: issued.body.expiresAt });
-    nextStep();
+    ctx.clock.nextTotpStep();
     const done = await recovery.verify();
     expect(done.status).toBe(200);
     expect(done.body.person).toMatchObject({ id: who.person.id, email: who.email });
@@ -74,11 +71,11 @@ describe('account recovery: staff link → mail → new passkey and authenticato
     await ctx.http().get('/me').set({ authorization: `Bearer ${secondSession}` }).expect(401);
     await ctx.http().get('/me').set({ authorization: `Bearer ${done.body.sessionToken}` }).expect(200);
     // the old passkey and the old authenticator no longer sign in; the new ones do
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login(who)).status).toBe(401);
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login({ ...who, authenticator: recovery.authenticator })).status).toBe(401); // new passkey, old TOTP secret
-    nextStep();
+    ctx.clock.nextTotpStep();
     expect((await ctx.login({ ...who, authenticator: recovery.authenticator, totpSecret: recovery.totpSecret })).status).toBe(200);
     const passkeys = await ctx.http().get('/me/passkeys').set({ authorization: `Bearer ${done.body.sessionToken}` }).expect(200);
     expect(passkeys.body.items.map((p: { id: string }) => p.id)).toEqual([recovery.authenticator.id]);
@@ -116,7 +113,7 @@ describe('account recovery: staff link → mail → new passkey and authenticato
     const who = await member();
     const link = await issueLink(who.person.id, { sendEmail: false }).expect(201);
     const recovery = await startRecovery(tokenOf(link.body.recoveryUrl));
-    nextStep();
+    ctx.clock.nextTotpStep();
     // a recovery registration without its token
     expect((await recovery.verify({})).body.error).toBe('recovery_not_found');
     // a plain signup with a recovery token

@@ -64,7 +64,7 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
     expect(missing.body.error).toBe('invalid_email_code');
     const wrong = await verify({ emailCode: code === '000000' ? '111111' : '000000' });
     expect(wrong.body.error).toBe('invalid_email_code');
-    ctx.clock.advanceSeconds(30); // a fresh TOTP step
+    ctx.clock.nextTotpStep();
 
     const done = await verify({ emailCode: code });
     expect(done.status).toBe(201);

@@ -4,7 +4,7 @@ import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
-import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
+import { TestContext, type SignedIn, uniqueEmail, tokenOf } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { createTestApp } from '../support/test-app';
 import { verifyStandardWebhook, WebhookReceiver, type ReceivedWebhook } from '../support/webhook-receiver';
@@ -64,7 +64,7 @@ describe('events from their causes', () => {
   const issueGrant = async (amount = 300) => {
     const recipientEmail = uniqueEmail('evented');
     const res = await post('/admin/grants', { recipientEmail, asset: 'haiku', kind: 'welcome', amount }).expect(201);
-    return { recipientEmail, grant: res.body.grant, claimToken: new URL(res.body.claimUrl).searchParams.get('token')! };
+    return { recipientEmail, grant: res.body.grant, claimToken: tokenOf(res.body.claimUrl) };
   };
 
   it('grant.issued and grant.claimed carry ids and amounts, never the address or the claim token', async () => {

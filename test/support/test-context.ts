@@ -32,6 +32,9 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
+/** The token a claim or recovery link carries (`…?token=…`). */
+export const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+
 /** A clock tests can move; every service reads time from it. */
 export class TestClock implements Clock {
   constructor(private current = new Date('2026-06-01T12:00:00Z')) {}
@@ -42,14 +45,18 @@ export class TestClock implements Clock {
     this.current = new Date(at);
   }
   advanceDays(days: number): void {
-    this.current = new Date(this.current.getTime() + days * 86_400_000);
+    this.set(new Date(this.now().getTime() + days * 86_400_000));
   }
   advanceSeconds(seconds: number): void {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
+    this.set(new Date(this.now().getTime() + seconds * 1000));
+  }
+  /** Each TOTP code is accepted once: move to the next 30 s step before taking another. */
+  nextTotpStep(): void {
+    this.advanceSeconds(30);
   }
 }
 
-/** The wall clock, with TestClock's shape (moving it is refused). */
+/** The wall clock, with TestClock's shape (moving it, even by advancing, is refused). */
 class WallClock extends TestClock {
   override now(): Date {
     return new Date();
