@@ -12,6 +12,7 @@ import { AdminGrantsService } from './admin-grants.service';
 import { AdminLedgerService } from './admin-ledger.service';
 import { AdminSettingsService } from './admin-settings.service';
 import { AuditService } from './audit.service';
+import { AuditRepository } from './persistence/audit.repository';
 import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
 import { AdminController } from './http/admin.controller';
@@ -22,6 +23,6 @@ import { WebhooksController } from './http/webhooks.controller';
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
   controllers: [AdminController, ReconciliationController, WebhooksController, EventsController],
-  providers: [MailLogService, RecoveryLinksService, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService],
+  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService],
 })
 export class AdminModule {}

@@ -14,6 +14,7 @@ import { GrantsRepository } from './persistence/grants.repository';
 import { HoldsRepository } from './persistence/holds.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
+import { RatesRepository } from './persistence/rates.repository';
 import { TierModelsCheck } from './tier-models-check.service';
 import { TiersService } from './tiers.service';
 
@@ -29,6 +30,7 @@ import { TiersService } from './tiers.service';
     LedgerVerificationRepository,
     GrantsRepository,
     HoldsRepository,
+    RatesRepository,
     HoldsService,
     CreditNotices,
     CreditSettings,

@@ -47,7 +47,7 @@ export {
   type LedgerDrift,
   type ReferralCommand,
 } from './domain/ledger';
-export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate } from './domain/oracle';
+export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate, type RateRow } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
 export { jsonAmount, balanceView, holdView, creditSummaryView, flowView, grantView } from './views';
 export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './views';

@@ -2,13 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { InvalidRateError, MissingRateError } from './domain/errors';
-import { creditsFor, isValidUsage, TOKEN_KINDS, type Rate, type TokenKind, type TokenUsage } from './domain/oracle';
+import { creditsFor, isValidUsage, TOKEN_KINDS, type RateRow, type TokenKind, type TokenUsage } from './domain/oracle';
 import { InvalidAmountError } from './domain/errors';
-
-export interface RateRow extends Rate {
-  model: string;
-  effectiveFrom: Date;
-}
+import { RatesRepository } from './persistence/rates.repository';
 
 export interface Charge {
   model: string;
@@ -26,45 +22,19 @@ export interface SetRateCommand {
   denominator?: bigint;
 }
 
-interface RateSqlRow {
-  id: string;
-  model: string;
-  token_kind: TokenKind;
-  num: string;
-  den: string;
-  effective_from: Date;
-}
-
-const toRate = (r: RateSqlRow): RateRow => ({
-  id: r.id,
-  model: r.model,
-  tokenKind: r.token_kind,
-  numerator: BigInt(r.num),
-  denominator: BigInt(r.den),
-  effectiveFrom: r.effective_from,
-});
-
-const RATE_COLUMNS =
-  'id::text AS id, model, token_kind, credits_per_million_num::text AS num, credits_per_million_den::text AS den, effective_from';
-
 /** Prices token usage in credits from versioned, per-model rates. */
 @Injectable()
 export class OracleService {
   constructor(
     private readonly transactions: Transactions,
+    private readonly rates: RatesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** The rate of each token kind for `model` in force at `at` (the newest row effective by then). */
   async ratesAt(model: string, at: Date, tx?: Tx): Promise<Map<TokenKind, RateRow>> {
-    const rows: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
-      `SELECT DISTINCT ON (token_kind) ${RATE_COLUMNS}
-         FROM credit.oracle_rate_config
-        WHERE model = $1 AND effective_from <= $2
-        ORDER BY token_kind, effective_from DESC, id DESC`,
-      [model, at],
-    );
-    return new Map(rows.map((r) => [r.token_kind, toRate(r)]));
+    const rows = await this.rates.ratesAt(tx ?? this.transactions.manager, model, at);
+    return new Map(rows.map((r) => [r.tokenKind, r]));
   }
 
   /**
@@ -94,23 +64,17 @@ export class OracleService {
     if (command.numerator <= 0n || denominator <= 0n) throw new InvalidRateError('a rate must be positive');
     if (!TOKEN_KINDS.includes(command.tokenKind)) throw new InvalidRateError(`unknown token kind ${command.tokenKind}`);
     if (command.model.trim() === '') throw new InvalidRateError('a rate needs a model');
-    const now = this.clock.now();
-    const [row]: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
-      `INSERT INTO credit.oracle_rate_config (model, token_kind, credits_per_million_num, credits_per_million_den, effective_from, created_at)
-       VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${RATE_COLUMNS}`,
-      [command.model.trim(), command.tokenKind, command.numerator.toString(), denominator.toString(), now],
-    );
-    return toRate(row);
+    return this.rates.insert(tx ?? this.transactions.manager, {
+      model: command.model.trim(),
+      tokenKind: command.tokenKind,
+      numerator: command.numerator,
+      denominator,
+      effectiveFrom: this.clock.now(),
+    });
   }
 
   /** The rates in force now, per model and kind. */
   async currentRates(tx?: Tx): Promise<RateRow[]> {
-    const rows: RateSqlRow[] = await (tx ?? this.transactions.manager).query(
-      `SELECT DISTINCT ON (model, token_kind) ${RATE_COLUMNS}
-         FROM credit.oracle_rate_config WHERE effective_from <= $1
-        ORDER BY model, token_kind, effective_from DESC, id DESC`,
-      [this.clock.now()],
-    );
-    return rows.map(toRate);
+    return this.rates.allAt(tx ?? this.transactions.manager, this.clock.now());
   }
 }

@@ -16,6 +16,12 @@ export interface Rate {
   denominator: bigint;
 }
 
+/** A rate version: the rate of one model's token kind, in force from `effectiveFrom`. */
+export interface RateRow extends Rate {
+  model: string;
+  effectiveFrom: Date;
+}
+
 const MILLION = 1_000_000n;
 
 function gcd(a: bigint, b: bigint): bigint {

@@ -2,7 +2,7 @@
 export { CreditStaffModule } from './credit-staff.module';
 export { GrantsService } from '../grants.service';
 export { LedgerService, type AdjustmentCommand } from '../ledger.service';
-export { OracleService, type Charge, type RateRow, type SetRateCommand } from '../oracle.service';
+export { OracleService, type Charge, type SetRateCommand } from '../oracle.service';
 export { TiersService } from '../tiers.service';
 export { ConsumptionService } from '../consumption.service';
 export { LifecycleService } from '../lifecycle.service';

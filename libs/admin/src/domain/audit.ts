@@ -1,0 +1,14 @@
+/** One audited staff action, written in the transaction of the action it describes. */
+export interface AuditEntry {
+  actorPersonId: string;
+  action: string;
+  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook';
+  subjectId: string;
+  details?: Record<string, unknown>;
+}
+
+/** An entry as stored: its id (the trail's order) and when it was written. */
+export interface StoredAuditEntry extends Required<AuditEntry> {
+  id: string;
+  createdAt: Date;
+}
