@@ -72,6 +72,26 @@ module.exports = {
       to: { path: '^(libs|apps)/' },
     },
     {
+      name: 'typeorm-in-persistence',
+      comment:
+        "TypeORM stays in a module's persistence/ (STYLE.md practice 6): services ask repositories, which answer " +
+        'domain types. Also allowed: the database module, *.module.ts (TypeOrmModule.forFeature), and the two ' +
+        "files that reach the connection pool rather than tables (auth's throttle store, operations' pool gauges).",
+      severity: 'error',
+      from: {
+        path: '^libs/',
+        pathNot: [
+          '^libs/[^/]+/src/persistence/',
+          '^libs/database/',
+          '\\.module\\.ts$',
+          '\\.spec\\.ts$',
+          '^libs/auth/src/login-throttle\\.ts$',
+          '^libs/operations/src/database-gauges\\.ts$',
+        ],
+      },
+      to: { path: 'node_modules/(typeorm|@nestjs/typeorm)/' },
+    },
+    {
       name: 'no-circular',
       comment: 'A cycle makes load order fragile and hides which side owns what.',
       severity: 'error',
@@ -88,7 +108,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|coverage)/' },
+    exclude: { path: '^(dist|coverage)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

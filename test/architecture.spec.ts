@@ -42,6 +42,7 @@ describe('module boundaries (dependency-cruiser)', () => {
     write('libs/credit/src/internal.ts', 'export const internal = 1;\n');
     write('libs/credit/src/testing/index.ts', 'export const permissive = 1;\n');
     write('libs/credit/src/staff/index.ts', 'export const grants = 1;\n');
+    write('node_modules/typeorm/index.js', 'exports.In = () => null;\n');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,6 +67,7 @@ describe('module boundaries (dependency-cruiser)', () => {
     ["auth reaching credit's staff services", 'libs/auth/src/staff.ts', "import { grants } from '../../credit/src/staff/index';\nexport const x = grants;\n", 'credit-seam-only'],
     ["orchestration binding credit's test double", 'libs/orchestration/src/permissive.ts', "import { permissive } from '../../credit/src/testing/index';\nexport const x = permissive;\n", 'credit-seam-only'],
     ['a migration importing app code', 'migrations/1-Seed.ts', "import { systemconfig } from '@loomworks/system-config';\nexport const x = systemconfig;\n", 'migrations-self-contained'],
+    ['a service importing TypeORM', 'libs/credit/src/grants.service.ts', "import { In } from 'typeorm';\nexport const x = In;\n", 'typeorm-in-persistence'],
     ['a cycle', 'libs/persons/src/a.ts', "import { b } from './b';\nexport const a = () => b;\n", 'no-circular'],
   ];
   let violations: { code: number; output: string };

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
+import { AuthRepository } from './persistence/auth.repository';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
@@ -17,6 +18,7 @@ export class AuthHousekeeping implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly transactions: Transactions,
+    private readonly auth: AuthRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -33,11 +35,6 @@ export class AuthHousekeeping implements OnApplicationBootstrap, OnApplicationSh
     const now = this.clock.now().getTime();
     const dayAgo = new Date(now - DAY_MS);
     const retention = new Date(now - SESSION_RETENTION_MS);
-    const count = async (sql: string, params: unknown[]) => ((await this.transactions.manager.query(sql, params)) as [unknown[], number])[1];
-    return {
-      registrations: await count('DELETE FROM signup_registrations WHERE expires_at < $1', [dayAgo]),
-      loginChallenges: await count('DELETE FROM login_challenges WHERE expires_at < $1', [dayAgo]),
-      sessions: await count('DELETE FROM sessions WHERE expires_at < $1 OR ended_at < $1', [retention]),
-    };
+    return this.auth.deleteExpired(this.transactions.manager, dayAgo, retention);
   }
 }

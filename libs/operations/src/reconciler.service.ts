@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
@@ -18,8 +16,6 @@ import {
 } from './domain/reconciliation';
 import { FINDINGS_PER_CHECK, ReconciliationRepository } from './persistence/reconciliation.repository';
 
-/** Advisory lock key: one reconciler run at a time across every instance on the database. */
-const RECONCILER_LOCK = 7_243_200;
 /** The schedule looks at least this often whether a run is due (the interval may change at any time). */
 const MAX_TICK_MS = 60_000;
 
@@ -38,7 +34,6 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   private stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly ledger: LedgerService,
     private readonly holds: HoldsService,
@@ -151,28 +146,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     return !latest || this.clock.now().getTime() - latest.startedAt.getTime() >= interval * 1000;
   }
 
-  /**
-   * Holds the advisory lock on a connection of its own for the length of `work` (whose queries
-   * use other connections). A scheduled run gives up when the lock is taken; a manual one waits.
-   */
-  private async withLock<T>(trigger: RunTrigger, work: () => Promise<T>): Promise<T | null> {
-    const lock = this.dataSource.createQueryRunner();
-    await lock.connect();
-    try {
-      if (trigger === 'manual') {
-        await lock.query('SELECT pg_advisory_lock($1)', [RECONCILER_LOCK]);
-      } else {
-        const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILER_LOCK]);
-        if (!locked) return null;
-      }
-      try {
-        return await work();
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK]);
-      }
-    } finally {
-      await lock.release();
-    }
+  /** A scheduled run gives up when another instance holds the run lock; a manual one waits for it. */
+  private withLock<T>(trigger: RunTrigger, work: () => Promise<T>): Promise<T | null> {
+    return this.runs.withRunLock(trigger === 'manual', work);
   }
 
   private async tickMs(): Promise<number> {

@@ -90,6 +90,17 @@ const updatedRows = <T>(result: [T[], number]): T[] => result[0];
 /** The auth tables' SQL. Single-use secrets are consumed by conditional UPDATEs, so two racers cannot both win. */
 @Injectable()
 export class AuthRepository {
+  /** Deletes registrations and login challenges that expired before `expiredBefore`, sessions that ended or expired before `endedBefore`. */
+  async deleteExpired(tx: Tx, expiredBefore: Date, endedBefore: Date): Promise<{ registrations: number; loginChallenges: number; sessions: number }> {
+    // TypeORM answers a DELETE with [rows, affected].
+    const count = async (sql: string, params: unknown[]) => ((await tx.query(sql, params)) as [unknown[], number])[1];
+    return {
+      registrations: await count('DELETE FROM signup_registrations WHERE expires_at < $1', [expiredBefore]),
+      loginChallenges: await count('DELETE FROM login_challenges WHERE expires_at < $1', [expiredBefore]),
+      sessions: await count('DELETE FROM sessions WHERE expires_at < $1 OR ended_at < $1', [endedBefore]),
+    };
+  }
+
   // admin signup tokens
 
   async insertAdminToken(tx: Tx, id: string, hash: Buffer, expiresAt: Date, now: Date): Promise<void> {
