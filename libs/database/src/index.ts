@@ -14,3 +14,4 @@ export {
 export { Migrator } from './migrator';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
+export { queryPrepared } from './prepared';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { isConstraintViolation, type Tx } from '@loomworks/database';
+import { isConstraintViolation, queryPrepared, type Tx } from '@loomworks/database';
 import { personColumns, personFromRow, type Person, type PersonSqlRow } from '@loomworks/persons';
 import { PasskeyExistsError } from '../domain/errors';
 import type { ChallengedRegistration, Registration, VerifiedRegistration } from '../domain/registration';
@@ -88,6 +88,12 @@ export interface SessionRow {
 const updatedRows = <T>(result: [T[], number]): T[] => result[0];
 
 /** The auth tables' SQL. Single-use secrets are consumed by conditional UPDATEs, so two racers cannot both win. */
+/** The session guard's read, run on every authenticated request (a prepared statement). */
+const LIVE_SESSION_WITH_PERSON = `
+  SELECT s.id AS session_id, ${personColumns('p')}
+    FROM sessions s JOIN persons p ON p.id = s.person_id
+   WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 AND p.account_status <> 'deleted'`;
+
 @Injectable()
 export class AuthRepository {
   /** Deletes registrations and login challenges that expired before `expiredBefore`, sessions that ended or expired before `endedBefore`. */
@@ -387,12 +393,7 @@ export class AuthRepository {
 
   /** A live session and its person (not deleted), in one query: every authenticated request runs it. */
   async liveSessionWithPerson(tx: Tx, hash: Buffer, now: Date): Promise<{ sessionId: string; person: Person } | null> {
-    const rows: (PersonSqlRow & { session_id: string })[] = await tx.query(
-      `SELECT s.id AS session_id, ${personColumns('p')}
-         FROM sessions s JOIN persons p ON p.id = s.person_id
-        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > $2 AND p.account_status <> 'deleted'`,
-      [hash, now],
-    );
+    const rows = await queryPrepared<PersonSqlRow & { session_id: string }>(tx, 'auth_live_session_person', LIVE_SESSION_WITH_PERSON, [hash, now]);
     return rows[0] ? { sessionId: rows[0].session_id, person: personFromRow(rows[0]) } : null;
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@loomworks/database';
+import { queryPrepared, type Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
 import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
 import { LedgerKeyReusedError } from '../domain/errors';
@@ -105,8 +105,10 @@ export class LedgerRepository {
    * (migration CreditViewFunction).
    */
   async creditOf(tx: Tx, personId: string): Promise<{ settingsVersion: string; rows: { asset: string; amount: bigint; held: bigint; holds: Hold[] }[] }> {
-    const rows: { version: string; asset: string | null; amount: string; held: string; holds: HoldJson[] | null }[] = await tx.query(
-      `SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view($1)`,
+    const rows = await queryPrepared<{ version: string; asset: string | null; amount: string; held: string; holds: HoldJson[] | null }>(
+      tx,
+      'credit_view',
+      'SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view($1)',
       [personId],
     );
     return {

@@ -1,0 +1,27 @@
+import { QueryFailedError } from 'typeorm';
+import type { Tx } from './transactions';
+
+interface PreparedClient {
+  query<T>(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: T[] }>;
+}
+
+/**
+ * A hot, fixed read as a named prepared statement: Postgres parses and plans it once per
+ * connection instead of on every call (for the session guard's join, planning cost more than
+ * running). `name` must stand for one `text` only. Errors come back as TypeORM's
+ * QueryFailedError, like any other query's.
+ */
+export async function queryPrepared<T>(tx: Tx, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const own = tx.queryRunner === undefined;
+  const runner = tx.queryRunner ?? tx.connection.createQueryRunner();
+  try {
+    const client = (await runner.connect()) as PreparedClient;
+    try {
+      return (await client.query<T>({ name, text, values })).rows;
+    } catch (error) {
+      throw new QueryFailedError(text, values, error as Error);
+    }
+  } finally {
+    if (own) await runner.release();
+  }
+}
