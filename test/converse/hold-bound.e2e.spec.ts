@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST } from '@loomworks/credit';
 import { OracleService } from '@loomworks/credit/staff';
-import { SystemConfigService } from '@loomworks/system-config';
-import { TestContext, type SignedIn } from '../support/test-context';
-import { FakeAnthropic, type FakeRequest, type FakeUsage } from '../support/fake-anthropic';
+import { converseSuite } from '../support/converse-suite';
+import { type SignedIn } from '../support/test-context';
+import { type FakeRequest, type FakeUsage } from '../support/fake-anthropic';
 
 const isClassify = (r: FakeRequest) => r.system.startsWith("Classify the user's message");
 const MODELS = ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4-7'];
@@ -16,19 +16,8 @@ const MODELS = ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4
  * truthfully could, split among input and cache tokens, at random rates and tiers.
  */
 describe('a turn never costs more than its hold, whatever the conversation (system key, over HTTP)', () => {
-  const fake = new FakeAnthropic();
-  let ctx: TestContext;
-
-  beforeAll(async () => {
-    await fake.start();
-    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '30000' } });
-    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-  });
-  afterEach(() => ctx.expectLedgerConsistent());
-  afterAll(async () => {
-    await ctx.close();
-    await fake.stop();
-  });
+  const suite = converseSuite(30_000);
+  const { fake } = suite;
 
   /** The most input a request can truthfully be billed for: DESIGN's premise of ≥ 1 byte per token, plus the framing allowance. */
   const inputCeiling = (r: FakeRequest) =>
@@ -57,7 +46,7 @@ describe('a turn never costs more than its hold, whatever the conversation (syst
   });
 
   it('holds at least what a truthful provider reports, for random messages, histories, intents, tiers and rates', async () => {
-    const oracle = ctx.app.get(OracleService);
+    const oracle = suite.ctx.app.get(OracleService);
     let charged = 0;
     let settled = 0;
     await fc.assert(
@@ -67,7 +56,7 @@ describe('a turn never costs more than its hold, whatever the conversation (syst
             await oracle.setRate({ model, tokenKind: kind, numerator: BigInt(s.rates[i][k].num), denominator: BigInt(s.rates[i][k].den) });
           }
         }
-        const who: SignedIn = await ctx.signedInPerson({ credit: { asset: s.asset, amount: BigInt(s.balance) } });
+        const who: SignedIn = await suite.ctx.signedInPerson({ credit: { asset: s.asset, amount: BigInt(s.balance) } });
         let conversationId: string | undefined;
         for (const turn of s.turns) {
           fake.reset({
@@ -86,7 +75,7 @@ describe('a turn never costs more than its hold, whatever the conversation (syst
               return { input_tokens: input, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: ceiling - input - cacheRead, output_tokens };
             },
           });
-          const res = await ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+          const res = await suite.ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
             .set('authorization', `Bearer ${who.sessionToken}`).send({ message: turn.message, ...(conversationId && { conversationId }) });
           expect([res.status, res.body.error]).toEqual([200, undefined]);
           expect(['ok', 'credit_exhausted']).toContain(res.body.status);
@@ -98,8 +87,8 @@ describe('a turn never costs more than its hold, whatever the conversation (syst
           settled++;
         }
         // No settlement had to record that it went past its hold.
-        expect(await ctx.db.query("SELECT id FROM credit.flows WHERE person_id = $1 AND metadata ? 'holdExceeded'", [who.person.id])).toEqual([]);
-        expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+        expect(await suite.ctx.db.query("SELECT id FROM credit.flows WHERE person_id = $1 AND metadata ? 'holdExceeded'", [who.person.id])).toEqual([]);
+        expect(await suite.ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
       }),
       { seed: 20261125, numRuns: 20, endOnFailure: true },
     );

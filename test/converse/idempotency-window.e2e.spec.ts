@@ -1,7 +1,6 @@
 import { LedgerService } from '@loomworks/credit/staff';
-import { SystemConfigService } from '@loomworks/system-config';
-import { TestContext, type SignedIn, waitFor } from '../support/test-context';
-import { FakeAnthropic } from '../support/fake-anthropic';
+import { converseSuite } from '../support/converse-suite';
+import { type SignedIn, waitFor } from '../support/test-context';
 
 /**
  * DESIGN "Idempotency fencing": a pending key is not taken over while its first request may still
@@ -10,25 +9,17 @@ import { FakeAnthropic } from '../support/fake-anthropic';
  * once the first committed the retry replays its answer.
  */
 describe('a retried converse inside the pending window (Idempotency-Key)', () => {
-  const fake = new FakeAnthropic();
-  let ctx: TestContext;
+  // pending window = 5 s timeout × 1 attempt × 2 stages + 30 s
+  const suite = converseSuite(5_000);
+  const { fake } = suite;
   let who: SignedIn;
 
   beforeAll(async () => {
-    await fake.start();
-    // pending window = 5 s timeout × 1 attempt × 2 stages + 30 s
-    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '5000' } });
-    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-    who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
-  });
-  afterEach(() => ctx.expectLedgerConsistent());
-  afterAll(async () => {
-    await ctx.close();
-    await fake.stop();
+    who = await suite.ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
   });
 
   const send = (key: string) =>
-    ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+    suite.ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set('authorization', `Bearer ${who.sessionToken}`).set('idempotency-key', key).send({ message: 'only once' }).then((r) => r);
 
   it('is refused with 409 idempotency_key_in_progress while the first runs, then replays the first answer', async () => {
@@ -36,7 +27,7 @@ describe('a retried converse inside the pending window (Idempotency-Key)', () =>
     const first = send('k-window');
     await waitFor(() => fake.requests.length >= 1); // the first request is in its LLM call
     // 29 s later: still inside the window, and well inside the first request's hold
-    ctx.clock.set(new Date(ctx.clock.now().getTime() + 29_000));
+    suite.ctx.clock.set(new Date(suite.ctx.clock.now().getTime() + 29_000));
     const retry = await send('k-window');
     expect(retry.status).toBe(409);
     expect(retry.body).toEqual({ statusCode: 409, error: 'idempotency_key_in_progress', message: expect.any(String) });
@@ -48,7 +39,7 @@ describe('a retried converse inside the pending window (Idempotency-Key)', () =>
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(answered.body);
     expect(fake.requests).toHaveLength(2);
-    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n - BigInt(answered.body.credit.charged));
-    expect(await ctx.db.query("SELECT count(*)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toEqual([{ n: 2 }]);
+    expect(await suite.ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n - BigInt(answered.body.credit.charged));
+    expect(await suite.ctx.db.query("SELECT count(*)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id])).toEqual([{ n: 2 }]);
   });
 });

@@ -1,7 +1,6 @@
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
-import { SystemConfigService } from '@loomworks/system-config';
-import { TestContext, waitFor } from '../support/test-context';
-import { FakeAnthropic } from '../support/fake-anthropic';
+import { converseSuite } from '../support/converse-suite';
+import { waitFor } from '../support/test-context';
 
 /**
  * A turn whose LLM call outlives its hold: the sweeper expires the hold and gives its credit back
@@ -9,36 +8,25 @@ import { FakeAnthropic } from '../support/fake-anthropic';
  * not a second time through the hold it no longer has (holds.spec.ts covers the service alone).
  */
 describe('a turn that settles after its hold expired (over HTTP)', () => {
-  const fake = new FakeAnthropic();
-  let ctx: TestContext;
-
-  beforeAll(async () => {
-    await fake.start();
-    ctx = await TestContext.create({ env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '30000' } });
-    await ctx.app.get(SystemConfigService).set('anthropic_api_key', 'system-key');
-  });
-  afterEach(() => ctx.expectLedgerConsistent());
-  afterAll(async () => {
-    await ctx.close();
-    await fake.stop();
-  });
+  const suite = converseSuite(30_000);
+  const { fake } = suite;
 
   it('is answered and charged once; the expired hold was released once', async () => {
-    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
+    const who = await suite.ctx.signedInPerson({ credit: { asset: 'haiku', amount: 100n } });
     fake.reset({ latencyMs: 300 });
-    const turn = ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
+    const turn = suite.ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`)
       .set('authorization', `Bearer ${who.sessionToken}`).send({ message: 'a slow one' }).then((r) => r);
     await waitFor(() => fake.requests.length >= 1); // the hold is out, the LLM is answering
-    ctx.clock.set(new Date(ctx.clock.now().getTime() + 601_000)); // past hold_ttl_seconds (600)
-    expect(await ctx.app.get(HoldsService).sweepExpired()).toBe(1);
-    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n);
+    suite.ctx.clock.set(new Date(suite.ctx.clock.now().getTime() + 601_000)); // past hold_ttl_seconds (600)
+    expect(await suite.ctx.app.get(HoldsService).sweepExpired()).toBe(1);
+    expect(await suite.ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(100n);
 
     const res = await turn;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', credit: { asset: 'haiku', held: 7, charged: 4, balanceAfter: 96 } });
-    expect(await ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(96n);
-    const flows = await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
+    expect(await suite.ctx.app.get(LedgerService).balance(who.person.id, 'haiku')).toBe(96n);
+    const flows = await suite.ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [who.person.id]);
     expect(flows.map((f) => `${f.kind} ${f.amount}`)).toEqual(['issuance 100', 'hold 7', 'release 7', 'consumption 1', 'consumption 3']);
-    expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+    expect(await suite.ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, newIdempotencyKey, type GrantView, type IssuedGrant, type Page } from '../api';
-import { Confirm, CopyButton, Field, fmtAmount, fmtDate, Select, Status, useAction, useLoad } from '../ui';
+import { api, newIdempotencyKey, type GrantView, type IssuedGrant } from '../api';
+import { Confirm, CopyButton, Field, fmtAmount, fmtDate, Select, Status, useAction } from '../ui';
+import { LoadError, usePaged } from './paging';
 
 const KINDS: Array<[string, string]> = [
   ['welcome', 'welcome'],
@@ -154,19 +155,13 @@ export function GrantsView({ assets }: { assets: string[] }) {
   const [status, setStatus] = useState('');
   const [email, setEmail] = useState('');
   const [filter, setFilter] = useState({ status: '', email: '' });
-  const [cursors, setCursors] = useState<string[]>([]); // cursors of the pages before this one
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [version, setVersion] = useState(0);
   const [pending, setPending] = useState<Pending>(null);
   const act = useAction();
 
-  const list = useLoad(() => {
-    const q = new URLSearchParams({ limit: '20' });
-    if (filter.status) q.set('status', filter.status);
-    if (filter.email) q.set('email', filter.email);
-    if (cursor) q.set('cursor', cursor);
-    return api<Page<GrantView>>('GET', `/admin/grants?${q}`);
-  }, [filter.status, filter.email, cursor, version]);
+  const q = new URLSearchParams({ limit: '20' });
+  if (filter.status) q.set('status', filter.status);
+  if (filter.email) q.set('email', filter.email);
+  const list = usePaged<GrantView>(`/admin/grants?${q}`);
 
   function confirmed() {
     const { action, grant } = pending!;
@@ -176,11 +171,11 @@ export function GrantsView({ assets }: { assets: string[] }) {
         await api('POST', `/admin/grants/${grant.id}/revoke`);
         // The link of a revoked grant is dead: stop showing it.
         if (issued?.grant.id === grant.id) setIssued(null);
-        setVersion((v) => v + 1);
+        list.reload();
         return `Grant for ${grant.recipientEmail} revoked.`;
       }
       setIssued(await api<IssuedGrant>('POST', `/admin/grants/${grant.id}/reissue`));
-      setVersion((v) => v + 1);
+      list.reload();
       return `New claim link for ${grant.recipientEmail}; the old one no longer works.`;
     });
   }
@@ -192,9 +187,8 @@ export function GrantsView({ assets }: { assets: string[] }) {
           assets={assets}
           onIssued={(g) => {
             setIssued(g);
-            setCursor(null);
-            setCursors([]);
-            setVersion((v) => v + 1);
+            list.restart();
+            list.reload();
           }}
         />
         <div>{issued && <IssuedLink issued={issued} onDismiss={() => setIssued(null)} />}</div>
@@ -206,8 +200,7 @@ export function GrantsView({ assets }: { assets: string[] }) {
           id="grant-filter"
           onSubmit={(e) => {
             e.preventDefault();
-            setCursor(null);
-            setCursors([]);
+            list.restart();
             setFilter({ status, email: email.trim() });
           }}
         >
@@ -216,7 +209,7 @@ export function GrantsView({ assets }: { assets: string[] }) {
           <button type="submit">Filter</button>
         </form>
         <Status message={act.message} id="grants-status" />
-        {list.error !== undefined && <p role="alert">{(list.error as Error).message}</p>}
+        <LoadError error={list.error} />
         {list.data && list.data.items.length === 0 && <p class="muted">No grants match.</p>}
         {list.data && list.data.items.length > 0 && (
           <div class="table-wrap">
@@ -266,32 +259,7 @@ export function GrantsView({ assets }: { assets: string[] }) {
             </table>
           </div>
         )}
-        <div class="actions">
-          {cursors.length > 0 && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setCursor(cursors[cursors.length - 1] || null);
-                setCursors(cursors.slice(0, -1));
-              }}
-            >
-              Newer
-            </button>
-          )}
-          {list.data?.nextCursor && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={() => {
-                setCursors([...cursors, cursor ?? '']);
-                setCursor(list.data!.nextCursor);
-              }}
-            >
-              Older
-            </button>
-          )}
-        </div>
+        <list.Pager />
       </section>
       <Confirm
         open={pending !== null}
