@@ -117,19 +117,88 @@ describe('the admin console in Chromium', () => {
     expect(await page.locator('#issued').count()).toBe(0);
   });
 
-  it('lists grants with filters and pages', async () => {
-    for (let i = 0; i < 22; i++) await world.grant(uniqueEmail(`bulk${i}`), 'haiku', 1);
+  it('filters grants by status and by email, and pages Older then Newer by keyboard: no repeats, ends disabled', async () => {
+    // Set up through the service and the API (fast): more than two pages of the 20 the console asks
+    // for, two of them revoked, and two grants to one address.
+    const bulk: string[] = [];
+    for (let i = 0; i < 41; i++) bulk.push((await world.grant(uniqueEmail('paged'), 'haiku', 1)).id);
+    for (const id of bulk.slice(0, 2)) await world.post(`/admin/grants/${id}/revoke`, {}, staff.sessionToken);
+    const twice = uniqueEmail('twice');
+    await world.grant(twice, 'haiku', 7);
+    await world.grant(twice, 'haiku', 8, 'promo');
+    const [{ total, revoked }] = await world.db.query<{ total: number; revoked: number }>(
+      "SELECT count(*)::int AS total, (count(*) FILTER (WHERE status = 'revoked'))::int AS revoked FROM credit.grants",
+    );
+
+    const requested: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/admin/grants') requested.push(url.pathname + url.search);
+    });
+    const rows = () => page.locator('#grants tbody tr').allInnerTexts();
+    const focused = () => page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    /** Presses Enter on the focused control and waits until the list it asks for is shown. */
+    const pressAndLoad = async () => {
+      const response = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/grants');
+      await page.keyboard.press('Enter');
+      await response;
+      await page.locator('#grants-list[aria-busy=false]').waitFor();
+    };
+    const older = page.getByRole('button', { name: 'Older' });
+    const newer = page.getByRole('button', { name: 'Newer' });
+
     await open('grants');
-    await page.locator('#grants').waitFor();
-    expect(await page.locator('#grants tbody tr').count()).toBe(20);
-    await page.getByRole('button', { name: 'Older' }).click();
-    await page.getByRole('button', { name: 'Newer' }).waitFor();
-    expect(await page.locator('#grants tbody tr').count()).toBeGreaterThan(0);
-    await page.getByLabel('Status').selectOption('revoked');
-    await page.getByRole('button', { name: 'Filter' }).click();
-    await page.locator('#grants .badge.issued').first().waitFor({ state: 'detached' });
     await page.locator('#grants tbody tr').first().waitFor();
-    for (const status of await page.locator('#grants tbody .badge').allTextContents()) expect(status).toBe('revoked');
+    expect(requested).toEqual(['/admin/grants?limit=20']); // no cursor: no stray separator
+    expect(await newer.isDisabled()).toBe(true);
+
+    // Older, page after page, by keyboard (focus stays on the button), until it is disabled.
+    const pages = [await rows()];
+    await older.focus();
+    while (!(await older.isDisabled())) {
+      expect(await focused()).toBe('Older');
+      await pressAndLoad();
+      pages.push(await rows());
+      expect(requested[requested.length - 1]).toMatch(/^\/admin\/grants\?limit=20&cursor=[^&]+$/);
+    }
+    expect(pages.length).toBe(Math.ceil(total / 20));
+    const seen = pages.flat();
+    expect(seen).toHaveLength(total);
+    expect(new Set(seen).size).toBe(total);
+    // At the oldest end focus moved to Newer; Newer walks back through the same pages.
+    expect(await focused()).toBe('Newer');
+    for (let i = pages.length - 2; i >= 0; i--) {
+      await pressAndLoad();
+      expect(await rows()).toEqual(pages[i]);
+    }
+    expect(await newer.isDisabled()).toBe(true);
+    expect(await older.isDisabled()).toBe(false);
+    expect(await focused()).toBe('Older');
+    await world.expectAccessible(page);
+
+    // By status (the form submits on Enter): only revoked grants, all of them.
+    await page.getByLabel('Status').selectOption('revoked');
+    await page.locator('#grant-email').focus();
+    await pressAndLoad();
+    expect(requested[requested.length - 1]).toBe('/admin/grants?limit=20&status=revoked');
+    const revokedRows = await rows();
+    expect(revokedRows).toHaveLength(revoked);
+    expect(await page.locator('#grants tbody .badge').allTextContents()).toEqual(Array(revoked).fill('revoked'));
+    expect(await newer.count()).toBe(0); // one page: no pager
+
+    // By email, any status: just the two grants to that address, newest first.
+    await page.getByLabel('Status').selectOption('');
+    await page.locator('#grant-email').fill(twice);
+    await page.locator('#grant-email').focus();
+    await pressAndLoad();
+    expect(requested[requested.length - 1]).toBe(`/admin/grants?${new URLSearchParams({ limit: '20', email: twice })}`);
+    const mine = await rows();
+    expect(mine).toHaveLength(2);
+    expect(mine[0]).toContain(twice);
+    expect(mine[0]).toMatch(/8 haiku\s*\(promo\)/);
+    expect(mine[1]).toContain(twice);
+    expect(mine[1]).toMatch(/7 haiku\s*\(welcome\)/);
+    await world.screenshot(page, 'admin-grants-filtered');
   });
 
   it('issues a grant by keyboard alone', async () => {

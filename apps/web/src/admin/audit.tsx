@@ -53,7 +53,7 @@ export function AuditView() {
           </table>
         </div>
       )}
-      <audit.Pager />
+      {audit.pager}
     </section>
   );
 }

@@ -193,7 +193,7 @@ export function GrantsView({ assets }: { assets: string[] }) {
         />
         <div>{issued && <IssuedLink issued={issued} onDismiss={() => setIssued(null)} />}</div>
       </div>
-      <section class="card" aria-labelledby="grants-title">
+      <section class="card" id="grants-list" aria-labelledby="grants-title" aria-busy={list.loading}>
         <h2 id="grants-title">Grants</h2>
         <form
           class="inline"
@@ -259,7 +259,7 @@ export function GrantsView({ assets }: { assets: string[] }) {
             </table>
           </div>
         )}
-        <list.Pager />
+        {list.pager}
       </section>
       <Confirm
         open={pending !== null}

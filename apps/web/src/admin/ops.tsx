@@ -69,7 +69,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
           </table>
         </div>
       )}
-      <list.Pager />
+      {list.pager}
     </div>
   );
 }
@@ -198,7 +198,7 @@ const MAIL_STATUS: Array<[string, string]> = [
 
 function MailSection() {
   const [status, setStatus] = useState('');
-  const mail = usePaged<MailItem>(`/admin/mail?limit=20${status ? `&status=${status}` : ''}`);
+  const mail = usePaged<MailItem>(`/admin/mail?${new URLSearchParams({ limit: '20', ...(status && { status }) })}`);
   return (
     <section class="card" aria-labelledby="mail-title" id="mail">
       <h2 id="mail-title">Mail</h2>
@@ -244,7 +244,7 @@ function MailSection() {
           </table>
         </div>
       )}
-      <mail.Pager />
+      {mail.pager}
     </section>
   );
 }
@@ -258,7 +258,7 @@ interface EventItem {
 
 function EventsSection() {
   const [type, setType] = useState('');
-  const events = usePaged<EventItem>(`/admin/events?limit=20${type ? `&type=${type}` : ''}`);
+  const events = usePaged<EventItem>(`/admin/events?${new URLSearchParams({ limit: '20', ...(type && { type }) })}`);
   return (
     <section class="card" aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
@@ -285,7 +285,7 @@ function EventsSection() {
           </li>
         ))}
       </ul>
-      <events.Pager />
+      {events.pager}
     </section>
   );
 }

@@ -1,13 +1,38 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Page } from '../api';
 import { useLoad } from '../ui';
 
-/** A cursor-paged list (API.md `{items, nextCursor}`): this page, and the way to older and newer ones. */
+/** `path` (which may carry a query already) with the cursor added: no stray `?` or `&` when there is none. */
+export function pageUrl(path: string, cursor: string | null): string {
+  const [base, query] = path.split('?', 2);
+  const params = new URLSearchParams(query);
+  if (cursor) params.set('cursor', cursor);
+  const q = params.toString();
+  return q ? `${base}?${q}` : base;
+}
+
+/**
+ * A cursor-paged list (API.md `{items, nextCursor}`): this page, and `pager`, the Newer/Older buttons.
+ * `pager` is an element, not a component made per render, so the buttons (and keyboard focus) survive
+ * a page change.
+ */
 export function usePaged<T>(path: string, deps: unknown[] = []) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
-  const list = useLoad(() => api<Page<T>>('GET', `${path}${path.includes('?') ? '&' : '?'}${cursor ? `cursor=${encodeURIComponent(cursor)}` : ''}`), [path, cursor, version, ...deps]);
+  const list = useLoad(() => api<Page<T>>('GET', pageUrl(path, cursor)), [path, cursor, version, ...deps]);
+  const hasNewer = cursors.length > 0;
+  const hasOlder = Boolean(list.data?.nextCursor);
+  const newer = () => {
+    if (list.loading || !hasNewer) return;
+    setCursor(cursors[cursors.length - 1] || null);
+    setCursors(cursors.slice(0, -1));
+  };
+  const older = () => {
+    if (list.loading || !hasOlder) return;
+    setCursors([...cursors, cursor ?? '']);
+    setCursor(list.data!.nextCursor);
+  };
   return {
     ...list,
     reload: () => setVersion((v) => v + 1),
@@ -15,35 +40,47 @@ export function usePaged<T>(path: string, deps: unknown[] = []) {
       setCursor(null);
       setCursors([]);
     },
-    Pager: () => (
-      <div class="actions">
-        {cursors.length > 0 && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              setCursor(cursors[cursors.length - 1] || null);
-              setCursors(cursors.slice(0, -1));
-            }}
-          >
-            Newer
-          </button>
-        )}
-        {list.data?.nextCursor && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => {
-              setCursors([...cursors, cursor ?? '']);
-              setCursor(list.data!.nextCursor);
-            }}
-          >
-            Older
-          </button>
-        )}
-      </div>
-    ),
+    pager: (hasNewer || hasOlder) && <Pager newer={hasNewer ? newer : null} older={hasOlder ? older : null} busy={list.loading} />,
   };
+}
+
+/** Newer/Older, each disabled at its end; when the focused one becomes disabled, focus moves to the other. */
+function Pager({ newer, older, busy }: { newer: (() => void) | null; older: (() => void) | null; busy: boolean }) {
+  const newerRef = useRef<HTMLButtonElement>(null);
+  const olderRef = useRef<HTMLButtonElement>(null);
+  const last = useRef<'newer' | 'older' | null>(null);
+  useEffect(() => {
+    if (last.current === 'older' && !older) newerRef.current?.focus();
+    if (last.current === 'newer' && !newer) olderRef.current?.focus();
+  }, [newer === null, older === null]);
+  return (
+    <div class="actions pager" aria-busy={busy}>
+      <button
+        type="button"
+        class="secondary"
+        ref={newerRef}
+        disabled={!newer}
+        onClick={() => {
+          last.current = 'newer';
+          newer?.();
+        }}
+      >
+        Newer
+      </button>
+      <button
+        type="button"
+        class="secondary"
+        ref={olderRef}
+        disabled={!older}
+        onClick={() => {
+          last.current = 'older';
+          older?.();
+        }}
+      >
+        Older
+      </button>
+    </div>
+  );
 }
 
 export function LoadError({ error }: { error: unknown }) {
