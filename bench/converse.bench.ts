@@ -15,10 +15,10 @@ import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';
 import { configureApp, createFastifyAdapter } from '../apps/api/src/bootstrap';
-import { withScratchDatabase } from './scratch-database';
 import { FakeAnthropic } from '../test/support/fake-anthropic';
+import { SECONDS, throughput as measure } from './bench-kit';
+import { withScratchDatabase } from './scratch-database';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = 4;
 
 async function main() {
@@ -96,19 +96,8 @@ async function run(databaseUrl: string, fake: FakeAnthropic) {
   await app.close();
 }
 
-async function throughput(work: () => Promise<void>, seconds = SECONDS): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        await work();
-        done++;
-      }
-    }),
-  );
-  return done / seconds;
-}
+/** `work` run by CONCURRENCY clients at once; completed operations per second. */
+const throughput = (work: () => Promise<void>, seconds = SECONDS) => measure(Array.from({ length: CONCURRENCY }, () => work), seconds);
 
 main().catch((error) => {
   console.error(error);

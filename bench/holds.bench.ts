@@ -11,14 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
 import { type PlaceHoldCommand } from '@loomworks/credit';
-import { GrantsService, HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
-import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
+import { fundedPersons, SECONDS, serverVersion, throughput } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const HAIKU = 'claude-haiku-4-5-20251001';
 const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 
@@ -30,24 +29,10 @@ async function run(databaseUrl: string) {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   const transactions = app.get(Transactions);
-  const persons = app.get(PersonsService);
-  const grants = app.get(GrantsService);
   const holds = app.get(HoldsService);
   const ledger = app.get(LedgerService);
   await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
-
-  const people: string[] = [];
-  for (let i = 0; i < 16; i++) {
-    const email = `bench${i}.${randomUUID()}@example.com`;
-    const { claimToken } = await grants.issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 10n ** 12n });
-    people.push(
-      await transactions.run(async (tx) => {
-        const p = await persons.createPerson(tx, { email, displayName: 'Bench' });
-        await grants.claimInTransaction(tx, { claimToken, personId: p.id, email });
-        return p.id;
-      }),
-    );
-  }
+  const people = await fundedPersons(app, 16);
 
   const command = (personId: string): PlaceHoldCommand => ({
     personId,
@@ -138,26 +123,6 @@ async function fillLedger(transactions: Transactions, total: number): Promise<vo
   });
   await transactions.manager.query('ANALYZE credit.flows');
   await transactions.manager.query('ANALYZE credit.holds');
-}
-
-/** Runs each worker in a loop for SECONDS; returns completed operations per second. */
-async function throughput(workers: Array<() => Promise<unknown>>, seconds = SECONDS): Promise<number> {
-  const end = Date.now() + seconds * 1000;
-  let done = 0;
-  await Promise.all(
-    workers.map(async (work) => {
-      while (Date.now() < end) {
-        await work();
-        done++;
-      }
-    }),
-  );
-  return done / seconds;
-}
-
-async function serverVersion(transactions: Transactions): Promise<string> {
-  const [{ server_version }] = await transactions.manager.query('SHOW server_version');
-  return server_version;
 }
 
 main().catch((error) => {

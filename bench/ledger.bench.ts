@@ -8,13 +8,12 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { ConsumptionService, GrantsService } from '@loomworks/credit/staff';
+import { ConsumptionService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
-import { PersonsService } from '@loomworks/persons';
 import { AppModule } from '../apps/api/src/app.module';
+import { fundedPersons, SECONDS, serverVersion, throughput } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const HAIKU = 'claude-haiku-4-5-20251001';
 
 async function main() {
@@ -25,22 +24,8 @@ async function run(databaseUrl: string) {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   const transactions = app.get(Transactions);
-  const persons = app.get(PersonsService);
-  const grants = app.get(GrantsService);
   const consumption = app.get(ConsumptionService);
-
-  const people: string[] = [];
-  for (let i = 0; i < 16; i++) {
-    const email = `bench${i}.${randomUUID()}@example.com`;
-    const { claimToken } = await grants.issue({ recipientEmail: email, asset: 'haiku', kind: 'welcome', amount: 10n ** 12n });
-    people.push(
-      await transactions.run(async (tx) => {
-        const p = await persons.createPerson(tx, { email, displayName: 'Bench' });
-        await grants.claimInTransaction(tx, { claimToken, personId: p.id, email });
-        return p.id;
-      }),
-    );
-  }
+  const people = await fundedPersons(app, 16);
 
   const usage = { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 };
   const viaService = (personId: string) => () =>
@@ -63,26 +48,6 @@ async function run(databaseUrl: string) {
   console.table(rows.map(([what, p1, p16, scale]) => ({ what, '1 person': p1, '16 persons': p16, 'scale 16/1': scale })));
   console.log(`service / baseline: 1 person ${(+service[1] / +raw[1]).toFixed(2)}, 16 persons ${(+service[2] / +raw[2]).toFixed(2)}`);
   await app.close();
-}
-
-/** Runs each worker in a loop for SECONDS; returns completed operations per second. */
-async function throughput(workers: Array<() => Promise<unknown>>): Promise<number> {
-  const end = Date.now() + SECONDS * 1000;
-  let done = 0;
-  await Promise.all(
-    workers.map(async (work) => {
-      while (Date.now() < end) {
-        await work();
-        done++;
-      }
-    }),
-  );
-  return done / SECONDS;
-}
-
-async function serverVersion(transactions: Transactions): Promise<string> {
-  const [{ server_version }] = await transactions.manager.query('SHOW server_version');
-  return server_version;
 }
 
 main().catch((error) => {
