@@ -105,18 +105,14 @@ export class ConverseService {
       if (remember) await this.transactions.run((tx) => remember(tx, response));
       return response;
     }
-    if (!route.hold) {
-      const answer = await this.answer(key.apiKey, route.models, history, message, RESPONDER_MAX_TOKENS);
-      return this.record(command, assistantTurnId, { keySource: key.source, models: route.models, ...answer }, remember);
-    }
-    const { hold } = route;
+    const { hold, models } = route;
     try {
-      const answer = await this.answer(key.apiKey, route.models, history, message, hold.respondMaxTokens);
-      return await this.record(command, assistantTurnId, { keySource: key.source, models: route.models, hold, ...answer }, remember);
+      const answer = await this.answer(key.apiKey, models, history, message, hold?.respondMaxTokens ?? RESPONDER_MAX_TOKENS);
+      return await this.record(command, assistantTurnId, { keySource: key.source, models, hold, ...answer }, remember);
     } catch (error) {
       // Nothing was kept (the LLM failed, or the recording transaction rolled back): the hold's
       // credit goes back now rather than at its expiry.
-      await this.credit.releaseHold(hold.id);
+      if (hold) await this.credit.releaseHold(hold.id);
       throw error;
     }
   }
@@ -164,7 +160,7 @@ export class ConverseService {
   private record(
     command: ConverseCommand,
     assistantTurnId: string,
-    turn: { keySource: KeySource; hold?: TurnHold; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
+    turn: { keySource: KeySource; hold: TurnHold | null; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
     remember?: Remember,
   ): Promise<ConverseResponse> {
     const { person, engagementId, message } = command;
