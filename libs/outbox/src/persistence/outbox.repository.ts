@@ -45,14 +45,13 @@ export class OutboxRepository {
     await tx.query('INSERT INTO events (id, type, "timestamp", data) VALUES ($1, $2, $3, $4)', [e.id, e.type, e.timestamp, e.data]);
   }
 
-  async listEvents(tx: Tx, q: { type?: string; limit: number; after?: { timestamp: Date; id: string } }): Promise<OutboxEvent[]> {
-    const rows: OutboxEvent[] = await tx.query(
+  listEvents(tx: Tx, q: { type?: string; limit: number; after?: { timestamp: Date; id: string } }): Promise<OutboxEvent[]> {
+    return tx.query(
       `SELECT id, type, "timestamp", data FROM events
         WHERE ($1::text IS NULL OR type = $1) AND ($3::timestamptz IS NULL OR ("timestamp", id) < ($3, $4::uuid))
         ORDER BY "timestamp" DESC, id DESC LIMIT $2`,
       [q.type ?? null, q.limit, q.after?.timestamp ?? null, q.after?.id ?? null],
     );
-    return rows.map((r) => ({ id: r.id, type: r.type, timestamp: r.timestamp, data: r.data }));
   }
 
   /**
