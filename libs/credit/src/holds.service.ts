@@ -152,10 +152,6 @@ export class HoldsService {
     return this.holds.activeOf(tx ?? this.transactions.manager, personId);
   }
 
-  heldByAsset(personId: string, tx?: Tx): Promise<Map<string, bigint>> {
-    return this.holds.heldOf(tx ?? this.transactions.manager, personId);
-  }
-
   byId(holdId: string): Promise<Hold | null> {
     return this.holds.byId(this.transactions.manager, holdId);
   }

@@ -169,15 +169,6 @@ export class HoldsRepository {
     return rows.map(toHold);
   }
 
-  /** Per asset, what the person's active holds reserve. */
-  async heldOf(tx: Tx, personId: string): Promise<Map<string, bigint>> {
-    const rows: { asset: string; held: string }[] = await tx.query(
-      `SELECT asset, sum(amount)::text AS held FROM credit.holds WHERE person_id = $1 AND status = 'active' GROUP BY asset`,
-      [personId],
-    );
-    return new Map(rows.map((r) => [r.asset, BigInt(r.held)]));
-  }
-
   async byId(tx: Tx, holdId: string): Promise<Hold | null> {
     const rows: HoldRow[] = await tx.query(`SELECT ${HOLD_COLUMNS} FROM credit.holds WHERE id = $1`, [holdId]);
     return rows[0] ? toHold(rows[0]) : null;

@@ -96,10 +96,6 @@ export class LedgerRepository {
   }
 
   /**
-   * A person's spendable balance and held credit per asset, with their active holds — one
-   * round trip for the credit views.
-   */
-  /**
    * A person's balances and active holds per asset, and the system_config version (so the
    * caller can use settings cached at that version without reading them), in one call
    * (migration CreditViewFunction).
