@@ -11,12 +11,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 export class Meters {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route template and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.counter('http_requests_total', 'HTTP requests answered, by method, route template and status', ['method', 'route', 'status']);
 
   readonly httpDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -26,43 +21,23 @@ export class Meters {
     registers: [this.registry],
   });
 
-  readonly turns = new Counter({
-    name: 'loomworks_turns_total',
-    help: 'Conversation turns answered, by LLM key source and status',
-    labelNames: ['key_source', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly turns = this.counter('loomworks_turns_total', 'Conversation turns answered, by LLM key source and status', ['key_source', 'status']);
 
-  readonly creditsCharged = new Counter({
-    name: 'loomworks_credits_charged_total',
-    help: 'Credits charged for turns (committed), by asset',
-    labelNames: ['asset'] as const,
-    registers: [this.registry],
-  });
+  readonly creditsCharged = this.counter('loomworks_credits_charged_total', 'Credits charged for turns (committed), by asset', ['asset']);
 
-  readonly outboxJobs = new Counter({
-    name: 'loomworks_outbox_jobs_total',
-    help: 'Outbox job attempts (mail, event fan-out, webhook delivery), by kind and result (sent, retried, failed = given up)',
-    labelNames: ['kind', 'result'] as const,
-    registers: [this.registry],
-  });
+  readonly outboxJobs = this.counter('loomworks_outbox_jobs_total', 'Outbox job attempts (mail, event fan-out, webhook delivery), by kind and result (sent, retried, failed = given up)', ['kind', 'result']);
 
-  readonly reconcilerRuns = new Counter({
-    name: 'loomworks_reconciler_runs_total',
-    help: 'Reconciler runs, by result (ok or findings)',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
+  readonly reconcilerRuns = this.counter('loomworks_reconciler_runs_total', 'Reconciler runs, by result (ok or findings)', ['result']);
 
-  readonly reconcilerFindings = new Counter({
-    name: 'loomworks_reconciler_findings_total',
-    help: 'Reconciler findings, by kind',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly reconcilerFindings = this.counter('loomworks_reconciler_findings_total', 'Reconciler findings, by kind', ['kind']);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'loomworks_' });
+  }
+
+  /** A counter on this instance's registry, its label names typed for `inc`. */
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 }
 
