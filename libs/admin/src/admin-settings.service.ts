@@ -3,7 +3,7 @@ import { jsonAmount, type TokenKind } from '@loomworks/credit';
 import { OracleService, TierModelsCheck } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
-import { SETTINGS, settingKey, SystemConfigService } from '@loomworks/system-config';
+import { isSecretSetting, settingKey, SystemConfigService } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 import type { RateTableSchema, SettingsSchema } from './views';
 
@@ -47,7 +47,7 @@ export class AdminSettingsService {
   /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */
   async setConfig(actor: Person, key: string, value: unknown): Promise<SettingsSchema> {
     const name = settingKey(key);
-    const secret = (SETTINGS[name] as { secret?: boolean }).secret === true;
+    const secret = isSecretSetting(name);
     await this.transactions.run(async (tx) => {
       await this.settings.set(name, value, tx);
       if (this.tierModels.concerns(name)) await this.tierModels.assertRoutableAndPriced(tx);

@@ -5,6 +5,7 @@ export {
   SETTINGS,
   settingKey,
   isSettingKey,
+  isSecretSetting,
   UnknownSettingError,
   InvalidSettingError,
   type SettingKey,
