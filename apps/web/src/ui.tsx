@@ -199,6 +199,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
   return { ...state, reload: () => setTick((t) => t + 1) };
 }
 
+/** A load's error, when there is one, as an alert. */
+export function LoadError({ error }: { error: unknown }) {
+  return error === undefined ? null : <p role="alert">{errorText(error)}</p>;
+}
+
 export function SignInFirst() {
   return (
     <p role="alert">

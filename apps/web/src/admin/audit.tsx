@@ -1,5 +1,5 @@
-import { fmtDate } from '../ui';
-import { LoadError, usePaged } from './paging';
+import { fmtDate, LoadError } from '../ui';
+import { usePaged } from './paging';
 
 interface AuditEntry {
   id: string;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type GrantView, type IssuedGrant } from '../api';
-import { Confirm, CopyButton, Field, fmtAmount, fmtDate, Select, Status, useAction } from '../ui';
-import { LoadError, usePaged } from './paging';
+import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, Select, Status, useAction } from '../ui';
+import { usePaged } from './paging';
 
 const KINDS: Array<[string, string]> = [
   ['welcome', 'welcome'],

@@ -1,6 +1,5 @@
 import { api, ApiError } from '../api';
-import { fmtAmount, fmtDate, Status, useAction, useLoad } from '../ui';
-import { LoadError } from './paging';
+import { fmtAmount, fmtDate, LoadError, Status, useAction, useLoad } from '../ui';
 
 interface Verification {
   ok: boolean;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { Confirm, CopyButton, Field, fmtDate, Select, Status, useAction, useLoad } from '../ui';
-import { LoadError, usePaged } from './paging';
+import { Confirm, CopyButton, Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
+import { usePaged } from './paging';
 
 const EVENT_TYPES = [
   'grant.issued',

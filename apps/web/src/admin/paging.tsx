@@ -82,7 +82,3 @@ function Pager({ newer, older, busy }: { newer: (() => void) | null; older: (() 
     </div>
   );
 }
-
-export function LoadError({ error }: { error: unknown }) {
-  return error === undefined ? null : <p role="alert">{error instanceof Error ? error.message : String(error)}</p>;
-}

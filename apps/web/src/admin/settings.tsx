@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { Field, fmtDate, Select, Status, useAction, useLoad } from '../ui';
-import { LoadError } from './paging';
+import { Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
 
 interface Rate {
   id: string;

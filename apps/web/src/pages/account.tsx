@@ -3,7 +3,7 @@ import { api, ApiError, newIdempotencyKey, type CreditView, type FlowView, type 
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { createPasskey } from '../passkeys';
-import { Confirm, Field, fmtAmount, fmtDate, mount, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
+import { Confirm, Field, fmtAmount, fmtDate, LoadError, mount, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
 import { UsageChart } from '../usage-chart';
 
 function CreditSection() {
@@ -25,7 +25,7 @@ function CreditSection() {
           <Balances credit={credit.data} />
         </>
       )}
-      {credit.error !== undefined && <p role="alert">{String((credit.error as Error).message)}</p>}
+      <LoadError error={credit.error} />
     </section>
   );
 }
@@ -261,7 +261,7 @@ function AccountPage() {
     >
       {me.loading && <p aria-live="polite">Loading…</p>}
       {unauthenticated && <SignInFirst />}
-      {me.error !== undefined && !unauthenticated && <p role="alert">{(me.error as Error).message}</p>}
+      {!unauthenticated && <LoadError error={me.error} />}
       {me.data && (
         <>
           <p id="who">
