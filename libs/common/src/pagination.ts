@@ -82,10 +82,6 @@ export abstract class CursorCodec<P> {
 }
 
 class SequenceCursor extends CursorCodec<SequencePosition> {
-  constructor(scope: string) {
-    super(scope);
-  }
-
   protected fields(p: SequencePosition) {
     return { id: p.id };
   }
@@ -98,10 +94,6 @@ class SequenceCursor extends CursorCodec<SequencePosition> {
 }
 
 class KeysetCursor extends CursorCodec<KeysetPosition> {
-  constructor(scope: string) {
-    super(scope);
-  }
-
   protected fields(p: KeysetPosition) {
     return { at: p.at.toISOString(), id: p.id };
   }
