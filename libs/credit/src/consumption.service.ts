@@ -27,14 +27,17 @@ export class ConsumptionService {
       for (const { stage, model, usage } of command.stages) charges.push({ stage, model, usage, charge: await this.oracle.charge(model, usage, t) });
       const total = charges.reduce((sum, c) => sum + c.charge.credits, 0n);
       // Charged without a hold: an overdraft it causes is recorded as such (verify() asks for a cause).
-      const overdraft = (await this.ledger.balance(command.personId, command.asset, t)) - total < 0n;
+      const balanceBefore = await this.ledger.balance(command.personId, command.asset, t);
+      const overdraft = balanceBefore - total < 0n;
       const stages: ConsumptionResult['stages'] = [];
+      // The person is locked, so only this call's new flows move the balance (a retry's flows exist already).
+      let written = 0n;
       for (const { stage, model, usage, charge } of charges) {
         if (charge.credits === 0n) {
           stages.push({ stage, credits: 0n, flowId: null });
           continue;
         }
-        const { flow } = await this.ledger.writeFlow(t, {
+        const { flow, created } = await this.ledger.writeFlow(t, {
           kind: 'consumption',
           asset: command.asset,
           amount: charge.credits,
@@ -44,12 +47,13 @@ export class ConsumptionService {
           idempotencyKey: `turn:${command.turnId}:${stage}`,
           metadata: { turnId: command.turnId, stage, model, tokens: usage, rates: charge.rates, ...(overdraft && { overdraft: 'no_hold' }) },
         });
+        if (created) written += flow.amount;
         stages.push({ stage, credits: flow.amount, flowId: flow.id });
       }
       return {
         asset: command.asset,
         charged: stages.reduce((sum, s) => sum + s.credits, 0n),
-        balanceAfter: await this.ledger.balance(command.personId, command.asset, t),
+        balanceAfter: balanceBefore - written,
         stages,
       };
     });
