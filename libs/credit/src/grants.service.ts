@@ -32,6 +32,7 @@ import { personParty, SYSTEM_ISSUER, type Page } from './domain/ledger';
 import { CreditSettings } from './credit-settings';
 import { LedgerService } from './ledger.service';
 import { GrantsRepository } from './persistence/grants.repository';
+import { jsonAmount } from './views';
 
 const DAY_MS = 86_400_000;
 const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
@@ -123,7 +124,7 @@ export class GrantsService {
           grantId: grant.id,
           asset: grant.asset,
           kind: grant.kind,
-          amount: Number(grant.amount),
+          amount: jsonAmount(grant.amount),
           expiresAt: grant.expiresAt.toISOString(),
           issuedBy: grant.issuedBy,
           referrerPersonId: grant.referrerPersonId,
@@ -171,7 +172,7 @@ export class GrantsService {
     }
     await this.outbox.recordEvent(tx, {
       type: 'grant.claimed',
-      data: { grantId: grant.id, personId: command.personId, asset: grant.asset, amount: Number(grant.amount) },
+      data: { grantId: grant.id, personId: command.personId, asset: grant.asset, amount: jsonAmount(grant.amount) },
     });
     return {
       grantId: grant.id,
@@ -213,7 +214,7 @@ export class GrantsService {
       if (row.storedStatus === 'revoked') return grantAt(row, now);
       const grant = grantAt(await this.grants.markRevoked(t, grantId, now), now);
       // Only the transition is an event: revoking again changes nothing and tells nobody.
-      await this.outbox.recordEvent(t, { type: 'grant.revoked', data: { grantId: grant.id, asset: grant.asset, amount: Number(grant.amount) } });
+      await this.outbox.recordEvent(t, { type: 'grant.revoked', data: { grantId: grant.id, asset: grant.asset, amount: jsonAmount(grant.amount) } });
       return grant;
     });
   }
