@@ -20,3 +20,4 @@ export { ErrorResponse, FieldErrorSchema } from './error-response.schema';
 export { ERROR_STATUS, type ErrorCode } from './error-status';
 export { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageOf } from './api-docs';
 export { Meters, MetersModule } from './meters';
+export { uuidParam } from './uuid-param';

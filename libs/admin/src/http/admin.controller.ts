@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, uuidParam } from '@loomworks/common';
 import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminAccountsService } from '../admin-accounts.service';
@@ -24,7 +24,7 @@ import {
   SettingsSchema,
 } from '../views';
 
-const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
+const Uuid = uuidParam('id');
 
 @ApiTags('admin')
 @ApiBearerAuth()

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiErrors, mapPage, PageOf, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, mapPage, PageOf, PageQueryDto, uuidParam } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { WebhookEndpointsService, type WebhookDelivery, type WebhookEndpoint } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
@@ -80,7 +80,7 @@ const deliveryView = (d: WebhookDelivery): DeliverySchema => ({
   at: d.at.toISOString(),
 });
 
-const Uuid = new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field: 'id', message: 'id must be a UUID' }]) });
+const Uuid = uuidParam('id');
 
 @ApiTags('admin')
 @ApiBearerAuth()
