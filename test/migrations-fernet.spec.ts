@@ -16,7 +16,7 @@ interface GenerateVector {
   src: string;
   secret: string;
 }
-const VECTORS: GenerateVector[] = JSON.parse(readFileSync(join(__dirname, '../../shared/vectors/fernet/generate.json'), 'utf8'));
+const VECTORS: GenerateVector[] = JSON.parse(readFileSync(join(__dirname, 'vectors/fernet/generate.json'), 'utf8'));
 
 describe.each([
   ['SeedSystemConfig', seedSystemConfig],

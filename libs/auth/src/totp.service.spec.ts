@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { generate } from 'otplib';
 import { TotpService } from './totp.service';
 
-// RFC 6238 Appendix B (SHA-1) and RFC 4226 Appendix D rows from ../shared/vectors/totp, as they are.
-const vectors = JSON.parse(readFileSync(join(__dirname, '../../../../shared/vectors/totp/rfc6238-sha1.json'), 'utf8')) as {
+// RFC 6238 Appendix B (SHA-1) and RFC 4226 Appendix D rows from test/vectors/totp, as they are.
+const vectors = JSON.parse(readFileSync(join(__dirname, '../../../test/vectors/totp/rfc6238-sha1.json'), 'utf8')) as {
   secretAscii: string;
   totp: { step: number; digits: 8; cases: { unixTime: number; code: string }[] };
   hotp: { digits: 6; cases: string[] };

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fernetDecrypt, fernetEncrypt, FernetError, generateFernetKey, parseFernetKey } from './fernet';
 
-// The Fernet spec's own vectors, loaded as they are from ../shared/vectors/fernet.
+// The Fernet spec's own vectors, loaded as they are from test/vectors/fernet.
 const vectors = (name: string) =>
-  JSON.parse(readFileSync(join(__dirname, '../../../../../shared/vectors/fernet', `${name}.json`), 'utf8'));
+  JSON.parse(readFileSync(join(__dirname, '../../../../test/vectors/fernet', `${name}.json`), 'utf8'));
 
 interface GenerateVector { token: string; now: string; iv: number[]; src: string; secret: string }
 interface VerifyVector { token: string; now: string; ttl_sec: number; src: string; secret: string }
