@@ -45,6 +45,20 @@ describe('pages', () => {
     await ctx.http().get('/assets/nothing.js').expect(404);
   });
 
+  it('says on /login, while no admin exists, how to make the first one; never again once one does', async () => {
+    // This context's database is fresh: nobody has signed up yet.
+    const fresh = await ctx.http().get('/login').expect(200);
+    expect(fresh.text).toContain('<body data-first-run="no-admin" data-page="login">');
+    // Only the login page says it.
+    expect((await ctx.http().get('/signup').expect(200)).text).not.toContain('data-first-run');
+    await ctx.admin();
+    const after = await ctx.http().get('/login').expect(200);
+    expect(after.text).not.toContain('data-first-run');
+    expect(after.text).toContain('<body data-page="login">');
+    // The hint itself is in the login script.
+    expect((await ctx.http().get('/assets/login.js').expect(200)).text).toContain('npm run admin:bootstrap');
+  });
+
   it('keeps pages out of the OpenAPI document', async () => {
     const doc = await ctx.http().get('/docs-json').expect(200);
     expect(Object.keys(doc.body.paths)).not.toContain('/claim');

@@ -319,14 +319,48 @@ describe('the admin console in Chromium', () => {
   });
 
   it('shows the ledger verification and runs a reconciliation on demand', async () => {
+    // The scheduler may or may not have run by now: the page is checked against what the server
+    // answered it, never against the scheduler's timing. First the state before any run, made
+    // certain by answering the page's read as a server with no run yet would.
+    await page.route('**/admin/reconciliation', (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ statusCode: 404, error: 'reconciliation_not_found', message: 'No reconciliation has run yet' }) })
+        : route.fallback(),
+    );
     await open('ledger');
     expect(await page.locator('#verify-result').textContent()).toMatch(/^Consistent: [\d,]+ flows checked/);
     expect(await page.locator('#recon-result').textContent()).toBe('No run yet.');
+    await page.unroute('**/admin/reconciliation');
+
+    const ran = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/reconciliation' && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Run now' }).click();
+    const run = (await (await ran).json()) as { id: string; ok: boolean };
+    expect(run.ok).toBe(true);
     await page.locator('#recon-status .ok', { hasText: 'Run finished: no findings.' }).waitFor();
-    await page.locator('#recon-result.ok').waitFor();
+    // The latest run shown is the one just asked for (or a later one, should the scheduler run between).
+    await page.locator('#recon-result.ok[data-run-id]').waitFor();
+    const shown = await page.locator('#recon-result').getAttribute('data-run-id');
+    const [{ newer }] = await world.db.query<{ newer: boolean }>(
+      'SELECT (SELECT started_at FROM reconciliation_runs WHERE id = $1) >= (SELECT started_at FROM reconciliation_runs WHERE id = $2) AS newer',
+      [shown, run.id],
+    );
+    expect(newer).toBe(true);
+    expect(await page.locator('#recon-result').textContent()).toContain('no findings.');
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-ledger');
+  });
+
+  it('says "1 finding" and tells each finding in words, the run status an error too', async () => {
+    const finding = { kind: 'turn_without_consumption', detail: { turnId: '7c1d0000-0000-4000-8000-000000000001', personId: '0d6e0000-0000-4000-8000-000000000002' } };
+    const body = JSON.stringify({ id: '11111111-1111-4111-8111-111111111111', trigger: 'manual', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), ok: false, findings: [finding] });
+    await page.route('**/admin/reconciliation', (route) => route.fulfill({ status: route.request().method() === 'GET' ? 200 : 201, contentType: 'application/json', body }));
+    await open('ledger');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    expect(await page.locator('#recon-status [role=alert]').textContent()).toBe('Run finished with 1 finding, listed above.');
+    expect(await page.locator('#recon-result').textContent()).toMatch(/: 1 finding:$/);
+    expect(await page.locator('#recon-findings').textContent()).toBe(`Turn ${finding.detail.turnId} (person ${finding.detail.personId}) ran on the service's key without a charge.`);
+    expect(await page.locator('#recon-status .ok').count()).toBe(0);
+    await page.unroute('**/admin/reconciliation');
   });
 
   it.each([360, 390])('fits a %i px wide screen, every section', async (width) => {

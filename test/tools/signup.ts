@@ -8,11 +8,14 @@
  *   npm run dev:signup -- --recovery-token R     (a recovery link: replaces the account's passkeys and TOTP)
  *
  * With mail on (SMTP_URL), a plain signup mails a code to the address: the tool asks for it.
- * Prints the session token (use it as `Authorization: Bearer …`). The passkey lives only in this
- * process: it is for trying the API, not for a real account.
+ * Prints the session token (use it as `Authorization: Bearer …`) and the account's TOTP secret
+ * (also as a QR code on stderr, for an authenticator app). The passkey lives only in this process:
+ * it is for trying the API; to sign in to the pages with this account, add a passkey from the
+ * browser (a recovery link from another admin, or `POST /me/passkeys/begin` with a code).
  */
 import { createInterface } from 'node:readline/promises';
 import { generate } from 'otplib';
+import { toString as qrText } from 'qrcode';
 import { SoftAuthenticator } from '../support/soft-authenticator';
 
 function arg(name: string): string | undefined {
@@ -61,7 +64,18 @@ async function main(): Promise<void> {
   const passkey = await post(base, '/auth/signup/passkey', { registrationId: started.registrationId, credential: authenticator.register(started.options as never) });
   const code = await generate({ secret: passkey.totp.secret });
   const done = await post(base, '/auth/signup/totp-verify', { registrationId: started.registrationId, code, claimToken, recoveryToken, emailCode });
-  process.stdout.write(`${JSON.stringify({ person: done.person, credit: done.credit, sessionToken: done.sessionToken }, null, 2)}\n`);
+  const totp = { secret: passkey.totp.secret as string, otpauthUrl: passkey.totp.otpauthUrl as string };
+  process.stderr.write(`\nThe account's authenticator secret (add it to an authenticator app; shown once):\n${await qrText(totp.otpauthUrl, { type: 'terminal', small: true })}\n  ${totp.secret}\n\n`);
+  if (done.person.role === 'admin') {
+    // The passkey dies with this process; a browser needs its own. A recovery link gives it one
+    // (and a new authenticator), ending this tool's session.
+    process.stderr.write(
+      `To use this admin in a browser, give the browser a passkey of its own with a recovery link (it replaces this passkey and authenticator, and ends the session below):\n` +
+        `  curl -s -X POST ${base}/admin/persons/${done.person.id}/recovery -H 'authorization: Bearer ${done.sessionToken}' -H 'content-type: application/json' -d '{"sendEmail":false}'\n` +
+        `then open its recoveryUrl.\n\n`,
+    );
+  }
+  process.stdout.write(`${JSON.stringify({ person: done.person, credit: done.credit, sessionToken: done.sessionToken, totp }, null, 2)}\n`);
 }
 
 main().catch((error: Error) => {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig, type AppConfig } from '@loomworks/config';
+import { PersonsService } from '@loomworks/persons';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './bootstrap';
 
@@ -50,12 +51,18 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // One line per fact; everything else is in the JSON log.
-  process.stdout.write(startupLines(config, port).map((line) => `loomworks: ${line}\n`).join(''));
+  const hasAdmin = await app.get(PersonsService).hasLiveAdmin();
+  process.stdout.write(startupLines(config, port, hasAdmin).map((line) => `loomworks: ${line}\n`).join(''));
 }
 
-/** What a person starting the server needs to know: where it listens, its docs, its database, its mail. */
-export function startupLines(config: AppConfig, port: number): string[] {
+/**
+ * What a person starting the server needs to know: where it listens, its docs, its database, its
+ * mail, and on the first run how to make the first admin (nobody can sign in before that).
+ */
+export function startupLines(config: AppConfig, port: number, hasAdmin: boolean): string[] {
   const origin = `http://localhost:${port}`;
+  // The tool prints links to this server: on another port it needs to be told which.
+  const samePort = port === 3000 ? '' : `PORT=${port} `;
   return [
     `listening on ${origin}`,
     `API docs at ${origin}/docs`,
@@ -63,6 +70,7 @@ export function startupLines(config: AppConfig, port: number): string[] {
     config.mail.smtpUrl
       ? `mail on: ${withoutPassword(config.mail.smtpUrl)}, from ${config.mail.from}`
       : 'mail off (no SMTP_URL): claim and recovery links are shown instead of mailed',
+    ...(hasAdmin ? [] : [`no admin yet: in another terminal run \`${samePort}npm run admin:bootstrap\` and open the signup link it prints`]),
   ];
 }
 

@@ -17,7 +17,9 @@ function plain(error: unknown, creating: boolean): PasskeyError {
     return new PasskeyError(
       creating
         ? 'No passkey was created: the request was cancelled or timed out. Try again when your device asks.'
-        : 'No passkey was used: the request was cancelled or timed out, or this device has no passkey for this site. Try again, or use the device where you created it.',
+        : // An unknown address gets decoy options (the server never tells which addresses exist), so
+          // "no passkey here" may as well be a mistyped address: say both.
+          'No passkey was used: the request was cancelled or timed out, or no passkey on this device belongs to this email address. Check the address, then try again — or use the device where you created your passkey.',
     );
   }
   if (name === 'SecurityError' || code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID') {

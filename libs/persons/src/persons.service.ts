@@ -70,6 +70,11 @@ export class PersonsService {
     return this.repository.findLiveByEmail(canonicalEmail(email), tx);
   }
 
+  /** Whether an active or suspended admin exists: the first run has none until `admin:bootstrap`. */
+  hasLiveAdmin(): Promise<boolean> {
+    return this.repository.hasLiveAdmin();
+  }
+
   /** Persons (any status) with one of these ids or canonical addresses, newest first. */
   async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
     if (ids.length === 0 && emails.length === 0) return [];

@@ -4,6 +4,7 @@ import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
+import { PersonsService } from '@loomworks/persons';
 
 /** The project root: the nearest folder above this file with a package.json (source and dist alike). */
 function projectRoot(from: string): string {
@@ -51,6 +52,20 @@ function load(dir: string): Map<string, File> {
 export class PagesController {
   private readonly pages = load(WEB_DIR);
   private readonly assets = load(join(WEB_DIR, 'assets'));
+  /** Once an admin exists the first-run hint is gone for good (no query per page view after that). */
+  private adminSeen = false;
+
+  constructor(private readonly persons: PersonsService) {}
+
+  /**
+   * On the first run nobody can sign in: /login then says how to make the first admin. The shell
+   * carries it as an attribute (no inline script under the CSP); it tells a visitor only that the
+   * server is fresh, which the bootstrap token (made on the server's own command line) keeps safe.
+   */
+  private async firstRun(): Promise<boolean> {
+    if (!this.adminSeen) this.adminSeen = await this.persons.hasLiveAdmin();
+    return !this.adminSeen;
+  }
 
   private send(reply: FastifyReply, file: File | undefined): Buffer {
     if (!file) throw new NotFoundException(this.pages.size === 0 ? 'The pages are not built: run npm run build' : 'No such file');
@@ -59,9 +74,13 @@ export class PagesController {
   }
 
   @Get(PAGES as unknown as string[])
-  page(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+  async page(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const name = (reply.request.routeOptions.url ?? '').slice(1);
-    return this.send(reply, this.pages.get(`${name}.html`));
+    const file = this.pages.get(`${name}.html`);
+    if (name === 'login' && file && (await this.firstRun())) {
+      return this.send(reply, { ...file, body: Buffer.from(file.body.toString('utf8').replace('<body ', '<body data-first-run="no-admin" ')) });
+    }
+    return this.send(reply, file);
   }
 
   @Get('assets/:name')

@@ -13,10 +13,11 @@ interface Verification {
 
 interface Run {
   id: string;
+  trigger: 'schedule' | 'manual';
   startedAt: string;
   finishedAt: string | null;
   ok: boolean;
-  findings: Array<{ kind: string; detail: unknown }>;
+  findings: Array<{ kind: string; detail: Record<string, unknown> }>;
 }
 
 function VerifySection() {
@@ -38,7 +39,7 @@ function VerifySection() {
       {v && (
         <>
           <p class={v.ok ? 'ok' : 'error'} id="verify-result">
-            {v.ok ? `Consistent: ${fmtAmount(v.checkedFlows)} flows checked, every invariant holds.` : `${problems.length} problems in ${fmtAmount(v.checkedFlows)} flows:`}
+            {v.ok ? `Consistent: ${fmtAmount(v.checkedFlows)} flows checked, every invariant holds.` : `${fmtAmount(problems.length)} ${problems.length === 1 ? 'problem' : 'problems'} in ${fmtAmount(v.checkedFlows)} flows:`}
           </p>
           {problems.length > 0 && (
             <ul>
@@ -54,6 +55,36 @@ function VerifySection() {
       </button>
     </section>
   );
+}
+
+/** "1 finding", "3 findings". */
+export const findingsCount = (n: number) => `${fmtAmount(n)} ${n === 1 ? 'finding' : 'findings'}`;
+
+/** What each finding kind means, in words, with its ids and amounts (README's reconciler table). */
+function findingText(kind: string, d: Record<string, unknown>): string {
+  const v = (key: string) => String(d[key] ?? '?');
+  switch (kind) {
+    case 'expired_holds_released':
+      return `${v('released')} reservations of turns that never finished were past their time and were released.`;
+    case 'balance_drift':
+      return `Balance drift: ${v('party')} holds ${v('balance')} ${v('asset')}, but its flows sum to ${v('sumOfFlows')}.`;
+    case 'unbalanced_asset':
+      return `${v('asset')}: all balances sum to ${v('sum')}, not 0.`;
+    case 'duplicate_idempotency_key':
+      return `One idempotency key on two flows: ${v('idempotencyKey')}.`;
+    case 'held_mismatch':
+      return `${v('asset')}: ${v('held')} held, but the active reservations total ${v('activeHolds')}.`;
+    case 'unexplained_negative_balance':
+      return `Person ${v('personId')} is at ${v('balance')} ${v('asset')} with no recorded cause.`;
+    case 'turn_without_consumption':
+      return `Turn ${v('turnId')} (person ${v('personId')}) ran on the service's key without a charge.`;
+    case 'outbox_overdue':
+      return `${v('pending')} mails or events are waiting; the most overdue for ${v('overdueSeconds')} s: no worker is sending them.`;
+    default:
+      return `${kind}: ${Object.entries(d)
+        .map(([key, value]) => `${key} ${String(value)}`)
+        .join(', ')}`;
+  }
 }
 
 function ReconciliationSection() {
@@ -73,15 +104,13 @@ function ReconciliationSection() {
       {latest.data === null && <p id="recon-result">No run yet.</p>}
       {run && (
         <>
-          <p id="recon-result" class={run.ok ? 'ok' : 'error'}>
-            Latest run {fmtDate(run.startedAt)}: {run.ok ? 'no findings.' : `${run.findings.length} findings.`}
+          <p id="recon-result" class={run.ok ? 'ok' : 'error'} data-run-id={run.id}>
+            Latest run {fmtDate(run.startedAt)} ({run.trigger === 'manual' ? 'run by staff' : 'scheduled'}): {run.ok ? 'no findings.' : `${findingsCount(run.findings.length)}:`}
           </p>
           {run.findings.length > 0 && (
-            <ul>
+            <ul id="recon-findings">
               {run.findings.map((f) => (
-                <li>
-                  <strong>{f.kind}</strong> <code>{JSON.stringify(f.detail)}</code>
-                </li>
+                <li>{findingText(f.kind, f.detail)}</li>
               ))}
             </ul>
           )}
@@ -94,7 +123,9 @@ function ReconciliationSection() {
           action.run(async () => {
             const done = await api<Run>('POST', '/admin/reconciliation');
             latest.reload();
-            return done.ok ? 'Run finished: no findings.' : `Run finished with ${done.findings.length} findings.`;
+            // Findings are shown above as the latest run: this only says the run is done (an error when it found something).
+            if (!done.ok) throw new Error(`Run finished with ${findingsCount(done.findings.length)}, listed above.`);
+            return 'Run finished: no findings.';
           })
         }
       >

@@ -3,6 +3,9 @@ import { api, type SignedIn } from '../api';
 import { usePasskey } from '../passkeys';
 import { Field, mount, Shell, Status, useAction } from '../ui';
 
+/** Set by the server on a fresh install (pages.controller.ts): nobody can sign in yet. */
+const noAdminYet = document.body.dataset.firstRun === 'no-admin';
+
 function LoginPage() {
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
@@ -21,6 +24,14 @@ function LoginPage() {
 
   return (
     <Shell title="Sign in">
+      {noAdminYet && (
+        <div class="info" id="first-run" role="note">
+          <p>
+            <strong>This server has no administrator yet</strong>, so nobody can sign in. On the machine running it, in the project folder, run <code>npm run admin:bootstrap</code> (with the
+            same <code>PORT</code> as the server) and open the signup link it prints.
+          </p>
+        </div>
+      )}
       <form id="login" onSubmit={submit}>
         <Field label="Email" id="email" type="email" autocomplete="username webauthn" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
         <Field

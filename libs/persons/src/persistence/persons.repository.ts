@@ -56,6 +56,14 @@ export class PersonsRepository {
     return row && toPerson(row);
   }
 
+  /** Whether an active or suspended admin exists (the first run has none). */
+  async hasLiveAdmin(): Promise<boolean> {
+    const [row]: { found: boolean }[] = await this.transactions.manager.query(
+      "SELECT EXISTS (SELECT 1 FROM persons WHERE role = 'admin' AND account_status <> 'deleted') AS found",
+    );
+    return row.found;
+  }
+
   /** Persons (any status) with one of these ids or canonical addresses, newest first. */
   async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
     const rows = await this.transactions.manager
