@@ -3,19 +3,22 @@
 
 // What each module may import (besides itself). DESIGN.md's order, top to bottom:
 // apps → admin, operations, notifications, orchestration → auth → credit → persons → outbox →
-// system-config → database; config and common are the foundation every module may use.
-// Skipping levels downward is fine; the four top modules don't import each other except
-// admin → notifications (webhook management) and admin → operations (reconciliation view).
+// system-config → database, with llm beside credit (orchestration and admin use it; it uses
+// persons and below; credit and llm never import each other); config and common are the
+// foundation every module may use. Skipping levels downward is fine; the four top modules don't
+// import each other except admin → notifications (webhook management) and admin → operations
+// (reconciliation view).
 const FOUNDATION = ['config', 'common'];
 const below = (...modules) => [...modules, ...FOUNDATION];
 const CORE = below('auth', 'credit', 'persons', 'outbox', 'system-config', 'database');
 const MAY_IMPORT = {
-  admin: [...CORE, 'notifications', 'operations'],
+  admin: [...CORE, 'llm', 'notifications', 'operations'],
   operations: CORE,
   notifications: CORE,
-  orchestration: CORE,
+  orchestration: [...CORE, 'llm'],
   auth: below('credit', 'persons', 'outbox', 'system-config', 'database'),
   credit: below('persons', 'outbox', 'system-config', 'database'),
+  llm: below('persons', 'outbox', 'system-config', 'database'),
   persons: below('outbox', 'system-config', 'database'),
   outbox: below('system-config', 'database'),
   'system-config': below('database'),

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
  */
 const ROOT = resolve(__dirname, '..');
 const DEPCRUISE = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
-const MODULES = ['common', 'config', 'database', 'system-config', 'outbox', 'persons', 'credit', 'auth', 'orchestration', 'notifications', 'operations', 'admin'];
+const MODULES = ['common', 'config', 'database', 'system-config', 'outbox', 'persons', 'credit', 'llm', 'auth', 'orchestration', 'notifications', 'operations', 'admin'];
 
 async function cruise(dir: string, paths: string[]): Promise<{ code: number; output: string }> {
   try {
@@ -48,18 +48,22 @@ describe('module boundaries (dependency-cruiser)', () => {
 
   it('accepts imports down the order through index.ts', async () => {
     write('libs/auth/src/allowed.ts', "import { credit } from '@loomworks/credit';\nimport { common } from '@loomworks/common';\nexport const x = credit + common;\n");
+    write('libs/orchestration/src/allowed.ts', "import { llm } from '@loomworks/llm';\nimport { credit } from '@loomworks/credit';\nexport const x = llm + credit;\n");
+    write('libs/llm/src/allowed.ts', "import { persons } from '@loomworks/persons';\nexport const x = persons;\n");
     write(
       'libs/admin/src/allowed.ts',
       "import { notifications } from '@loomworks/notifications';\nimport { operations } from '@loomworks/operations';\nimport { grants } from '../../credit/src/staff/index';\nexport const x = notifications + operations + grants;\n",
     );
     write('apps/api/src/main.ts', "import { admin } from '@loomworks/admin';\nimport { permissive } from '../../../libs/credit/src/testing/index';\nexport const x = admin + permissive;\n");
-    const { code, output } = await cruise(dir, ['libs/auth/src/allowed.ts', 'libs/admin/src/allowed.ts', 'apps/api/src/main.ts']);
+    const { code, output } = await cruise(dir, ['libs/auth/src/allowed.ts', 'libs/orchestration/src/allowed.ts', 'libs/llm/src/allowed.ts', 'libs/admin/src/allowed.ts', 'apps/api/src/main.ts']);
     expect(output).toContain('no dependency violations');
     expect(code).toBe(0);
   }, 60_000);
 
   const VIOLATIONS: [what: string, path: string, text: string, rule: string][] = [
     ['credit importing auth (upward)', 'libs/credit/src/upward.ts', "import { auth } from '@loomworks/auth';\nexport const x = auth;\n", 'direction-credit'],
+    ['credit importing llm (they sit side by side)', 'libs/credit/src/sideways.ts', "import { llm } from '@loomworks/llm';\nexport const x = llm;\n", 'direction-credit'],
+    ['llm importing credit (they sit side by side)', 'libs/llm/src/sideways.ts', "import { credit } from '@loomworks/credit';\nexport const x = credit;\n", 'direction-llm'],
     ['outbox importing notifications (upward)', 'libs/outbox/src/upward.ts', "import { notifications } from '@loomworks/notifications';\nexport const x = notifications;\n", 'direction-outbox'],
     ['orchestration importing admin (sideways at the top)', 'libs/orchestration/src/sideways.ts', "import { admin } from '@loomworks/admin';\nexport const x = admin;\n", 'direction-orchestration'],
     ['a library importing the app', 'libs/common/src/app.ts', "import { x as y } from '../../../apps/api/src/main';\nexport const x = y;\n", 'direction-common'],

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST } from '@loomworks/credit';
+import { FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST } from '@loomworks/llm';
 import { OracleService } from '@loomworks/credit/staff';
 import { converseSuite } from '../support/converse-suite';
 import { type SignedIn } from '../support/test-context';

@@ -6,15 +6,15 @@ import {
   MissingRateError,
   type CreditSeam,
   type TokenKind,
-  type TokenUsage,
 } from '@loomworks/credit';
+import type { Usage } from '@loomworks/common';
 import { ConsumptionService, LedgerService, OracleService, TiersService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
-const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+const usage = (u: Partial<Usage>): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
 
 describe('consumption, oracle and tiers', () => {
   let ctx: TestContext;
@@ -63,7 +63,7 @@ describe('consumption, oracle and tiers', () => {
     const person = await ctx.fundedPerson('haiku', 100_000n);
     const u = usage({ input: 12_345, output: 678, cacheRead: 9_001, cacheWrite: 77 });
     await consumption.record({ personId: person.id, turnId: turnId(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage: u }] });
-    const [flow] = await ctx.db.query<{ amount: string; metadata: { tokens: TokenUsage; rates: { id: string }[] } }>(
+    const [flow] = await ctx.db.query<{ amount: string; metadata: { tokens: Usage; rates: { id: string }[] } }>(
       "SELECT amount::text, metadata FROM credit.flows WHERE kind = 'consumption' AND person_id = $1",
       [person.id],
     );

@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import {
   creditsFor,
-  inputTokenBound,
   LedgerKeyReusedError,
   TurnsInFlightError,
   type PlaceHoldCommand,
   type Rate,
   type TokenKind,
-  type TokenUsage,
 } from '@loomworks/credit';
+import type { Usage } from '@loomworks/common';
+import { messagesInputBound } from '@loomworks/llm';
 import { HoldsService, LedgerService, LifecycleService, OracleService } from '@loomworks/credit/staff';
 import { SecretBox, SystemConfigService } from '@loomworks/system-config';
 import { statementsOf } from '../support/statements';
@@ -17,7 +17,12 @@ import { TestContext } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const SONNET = 'claude-sonnet-4-6';
-const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+const usage = (u: Partial<Usage>): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+const inputBound = (system: string, texts: string[]) => {
+  const bound = messagesInputBound({ system, messages: texts.map((content) => ({ role: 'user', content })) });
+  if (!('inputTokens' in bound)) throw new Error(bound.refused);
+  return bound.inputTokens;
+};
 let turnSeq = 0;
 const newTurnId = () => `00000000-0000-4000-9000-${String(++turnSeq).padStart(12, '0')}`;
 const command = (personId: string, over: Partial<PlaceHoldCommand> = {}): PlaceHoldCommand => ({
@@ -297,8 +302,8 @@ describe('holds (reservations)', () => {
             await setRates(HAIKU, s.classifierRates);
             await setRates(SONNET, s.responderRates);
             const person = await ctx.fundedPerson('sonnet', BigInt(s.balance));
-            const classifyIn = inputTokenBound('Classify the user message.', [{ content: s.message }]);
-            const respondIn = inputTokenBound('the longest responder prompt', [...s.history.map((content) => ({ content })), { content: s.message }]);
+            const classifyIn = inputBound('Classify the user message.', [s.message]);
+            const respondIn = inputBound('the longest responder prompt', [...s.history, s.message]);
             const cmd = command(person.id, { classify: { inputTokens: classifyIn, maxTokens: 10 }, respond: { inputTokens: respondIn, maxTokens: 1024 } });
             const placed = await holds.place(cmd);
             if (placed.status !== 'placed') return; // too little credit: refused, nothing to bound

@@ -7,6 +7,8 @@ export interface FakeRequest {
   system: string;
   messages: { role: string; content: string }[];
   maxTokens: number;
+  /** the request asked for a server-sent event stream */
+  stream: boolean;
 }
 
 export interface FakeUsage {
@@ -23,10 +25,21 @@ export interface FakeBehaviour {
   latencyMs: number;
   /** answer this HTTP status (with an Anthropic-style error body) instead of a message; per request when a function */
   failWith?: number | ((req: FakeRequest) => number | undefined);
-  /** answer a message without its usage block (a provider that fails to report it) */
+  /** answer a message without its usage block (a provider that fails to report it); streamed: no usage at start or end */
   omitUsage?: boolean;
+  /** streamed: the message_delta carries no usage (the start's input counts are all there is) */
+  omitFinalUsage?: boolean;
+  /** with failWith: a Retry-After header (seconds, as the provider sends it) */
+  retryAfter?: string;
+  /** streamed: characters per content_block_delta, and the pause before each */
+  chunkChars: number;
+  chunkDelayMs: number;
+  /** streamed: cut the connection after this many text deltas (before the final usage) */
+  dropAfterChunks?: number;
   /** called once the answer has been written (e.g. to kill the server under test) */
   onAnswered?: (req: FakeRequest) => void;
+  /** streamed: called after each text delta is written (e.g. to abort the client mid-stream) */
+  onChunk?: (req: FakeRequest, index: number) => void;
 }
 
 const isClassifier = (req: FakeRequest) => req.system.startsWith("Classify the user's message");
@@ -35,11 +48,15 @@ export const defaultBehaviour = (): FakeBehaviour => ({
   text: (req) => (isClassifier(req) ? 'question' : `Echo: ${req.messages[req.messages.length - 1]?.content ?? ''}`),
   usage: (req) => (isClassifier(req) ? { input_tokens: 300, output_tokens: 2 } : { input_tokens: 1200, output_tokens: 340 }),
   latencyMs: 0,
+  chunkChars: 8,
+  chunkDelayMs: 0,
 });
 
 /**
  * A local Anthropic Messages API (POST /v1/messages) over real HTTP, for tests and local runs:
- * configurable text, usage, latency and failures; it records every request it receives.
+ * configurable text, usage, latency and failures (with Retry-After), whole or streamed as the
+ * provider streams (message_start, content_block_delta …, message_delta with usage, message_stop),
+ * with controls to slow, cut or strip the usage from a stream; it records every request it receives.
  */
 export class FakeAnthropic {
   readonly requests: FakeRequest[] = [];
@@ -81,6 +98,7 @@ export class FakeAnthropic {
       system: typeof body.system === 'string' ? body.system : '',
       messages: body.messages,
       maxTokens: body.max_tokens,
+      stream: body.stream === true,
     };
     this.requests.push(request);
     const b = this.behaviour;
@@ -88,11 +106,12 @@ export class FakeAnthropic {
     if (res.destroyed) return;
     const failWith = typeof b.failWith === 'function' ? b.failWith(request) : b.failWith;
     if (failWith) {
-      res.writeHead(failWith, { 'content-type': 'application/json' })
+      res.writeHead(failWith, { 'content-type': 'application/json', ...(b.retryAfter !== undefined && { 'retry-after': b.retryAfter }) })
         .end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'fake upstream failure' } }));
       return;
     }
     const usage = b.usage(request);
+    if (request.stream) return this.stream(request, res, usage);
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: `msg_fake_${this.requests.length}`,
@@ -106,5 +125,39 @@ export class FakeAnthropic {
       }),
       () => b.onAnswered?.(request),
     );
+  }
+
+  private async stream(request: FakeRequest, res: import('node:http').ServerResponse, usage: FakeUsage): Promise<void> {
+    const b = this.behaviour;
+    const full = { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage };
+    const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    send('message_start', {
+      message: {
+        id: `msg_fake_${this.requests.length}`, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null,
+        ...(!b.omitUsage && { usage: { ...full, output_tokens: 1 } }),
+      },
+    });
+    send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    send('ping', {});
+    const chars = Array.from(b.text(request));
+    const chunks: string[] = [];
+    for (let i = 0; i < chars.length; i += b.chunkChars) chunks.push(chars.slice(i, i + b.chunkChars).join(''));
+    for (const [i, chunk] of chunks.slice(0, b.dropAfterChunks).entries()) {
+      if (b.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, b.chunkDelayMs));
+      if (res.destroyed) return;
+      send('content_block_delta', { index: 0, delta: { type: 'text_delta', text: chunk } });
+      b.onChunk?.(request, i);
+    }
+    if (b.dropAfterChunks !== undefined) {
+      // the provider's connection breaks mid-answer, before its final usage
+      await new Promise((r) => setTimeout(r, 10));
+      res.socket?.destroy();
+      return;
+    }
+    send('content_block_stop', { index: 0 });
+    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(!b.omitUsage && !b.omitFinalUsage && { usage: full }) });
+    send('message_stop', {});
+    res.end(() => b.onAnswered?.(request));
   }
 }

@@ -21,3 +21,4 @@ export { ERROR_STATUS, type ErrorCode } from './error-status';
 export { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageOf } from './api-docs';
 export { Meters, MetersModule } from './meters';
 export { uuidParam } from './uuid-param';
+export { TOKEN_KINDS, zeroUsage, addUsage, isCompleteUsage, type TokenKind, type Usage } from './usage';

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       port: 3000,
       publicOrigin: 'http://localhost:3000',
       webauthn: { rpId: 'localhost', origins: ['http://localhost:3000'] },
-      anthropic: { apiKey: undefined, baseUrl: undefined, timeoutMs: 60_000, maxRetries: 2 },
+      anthropic: { apiKey: undefined, baseUrl: undefined, timeoutMs: 60_000, maxRetries: 2, maxRetryWaitMs: 2_000 },
       logLevel: 'info',
       mail: { smtpUrl: undefined, from: 'Loomworks <no-reply@localhost>' },
       outbox: { pollMs: 1000, leaseSeconds: 300 },
@@ -37,9 +37,12 @@ describe('loadConfig', () => {
     });
   });
 
-  it('derives the Idempotency-Key pending window from the worst-case turn (timeout × attempts × 2 stages + 30 s)', () => {
-    expect(loadConfig(base).idempotencyPendingSeconds).toBe(60 * 3 * 2 + 30);
+  it('derives the Idempotency-Key pending window from the worst-case turn ((timeout × attempts + retry wait cap × retries) × 2 stages + 30 s)', () => {
+    expect(loadConfig(base).idempotencyPendingSeconds).toBe((60 * 3 + 2 * 2) * 2 + 30);
     expect(loadConfig({ ...base, ANTHROPIC_TIMEOUT_MS: '10000', ANTHROPIC_MAX_RETRIES: '0' }).idempotencyPendingSeconds).toBe(10 * 2 + 30);
+    expect(loadConfig({ ...base, ANTHROPIC_TIMEOUT_MS: '1000', ANTHROPIC_MAX_RETRIES: '3', ANTHROPIC_MAX_RETRY_WAIT_MS: '500' }).idempotencyPendingSeconds).toBe(
+      Math.ceil(((1000 * 4 + 500 * 3) * 2) / 1000) + 30,
+    );
     expect(loadConfig({ ...base, IDEMPOTENCY_PENDING_SECONDS: '5' }).idempotencyPendingSeconds).toBe(5);
   });
 
@@ -60,7 +63,7 @@ describe('loadConfig', () => {
       rpId: 'credits.example.com',
       origins: ['https://credits.example.com', 'https://app.example.com'],
     });
-    expect(config.anthropic).toEqual({ apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:9999', timeoutMs: 60_000, maxRetries: 2 });
+    expect(config.anthropic).toEqual({ apiKey: 'sk-test', baseUrl: 'http://127.0.0.1:9999', timeoutMs: 60_000, maxRetries: 2, maxRetryWaitMs: 2_000 });
   });
 
   it.each([

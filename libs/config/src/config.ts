@@ -18,6 +18,20 @@ export interface RateLimitConfig {
   windowSeconds: number;
 }
 
+/**
+ * The LLM client's settings, and so every wait a provider call can take (see worstCaseCallMs):
+ * each attempt is cut off after `timeoutMs` (the whole answer, a stream included), at most
+ * `maxRetries` retries follow, and the pause before each is the provider's Retry-After or the
+ * client's back-off, never more than `maxRetryWaitMs`.
+ */
+export interface AnthropicConfig {
+  apiKey?: string;
+  baseUrl?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  maxRetryWaitMs: number;
+}
+
 export interface AppConfig {
   port: number;
   host: string;
@@ -26,7 +40,7 @@ export interface AppConfig {
   secretKey: string;
   publicOrigin: string;
   webauthn: { rpId: string; origins: string[] };
-  anthropic: { apiKey?: string; baseUrl?: string; timeoutMs: number; maxRetries: number };
+  anthropic: AnthropicConfig;
   logLevel: LogLevel;
   loginRateLimit: RateLimitConfig;
   /**
@@ -122,11 +136,22 @@ export function secretKeyFromEnv(env: Env): string {
 
 /** Stages of a turn that call the LLM (classify, respond). */
 const LLM_STAGES = 2;
+/** The turn's own work besides the LLM calls (its reads, the hold, the recording transaction), generously. */
 const TURN_MARGIN_SECONDS = 30;
 
-/** The longest a turn can spend on the LLM: timeout × attempts × stages, plus a margin for the rest. */
-export function worstCaseTurnSeconds(anthropic: { timeoutMs: number; maxRetries: number }): number {
-  return Math.ceil((anthropic.timeoutMs * (anthropic.maxRetries + 1) * LLM_STAGES) / 1000) + TURN_MARGIN_SECONDS;
+type CallLimits = Pick<AnthropicConfig, 'timeoutMs' | 'maxRetries' | 'maxRetryWaitMs'>;
+
+/** The longest one provider call can take with these client settings: every attempt timed out, every pause at its cap. */
+export function worstCaseCallMs(anthropic: CallLimits): number {
+  return anthropic.timeoutMs * (anthropic.maxRetries + 1) + anthropic.maxRetryWaitMs * anthropic.maxRetries;
+}
+
+/**
+ * The longest a turn can take: its stages' worst-case calls plus a margin. A hold must outlive
+ * it (hold_ttl_seconds is refused below it) and so must an idempotency claim (the pending window).
+ */
+export function worstCaseTurnSeconds(anthropic: CallLimits): number {
+  return Math.ceil((worstCaseCallMs(anthropic) * LLM_STAGES) / 1000) + TURN_MARGIN_SECONDS;
 }
 
 const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -168,6 +193,7 @@ export function loadConfig(env: Env): AppConfig {
     baseUrl: baseUrl === undefined ? undefined : url('ANTHROPIC_BASE_URL', baseUrl, ['http:', 'https:']),
     timeoutMs: integer(env, 'ANTHROPIC_TIMEOUT_MS', 60_000, 100, 600_000),
     maxRetries: integer(env, 'ANTHROPIC_MAX_RETRIES', 2, 0, 10),
+    maxRetryWaitMs: integer(env, 'ANTHROPIC_MAX_RETRY_WAIT_MS', 2_000, 0, 60_000),
   };
   return {
     port,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { CLOCK, isCompleteUsage, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { InvalidAmountError, TurnsInFlightError } from './domain/errors';
 import type { Hold, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
-import { isValidUsage } from './domain/oracle';
 import { CreditNotices } from './credit-notices';
 import { HoldsRepository } from './persistence/holds.repository';
 
@@ -90,7 +89,7 @@ export class HoldsService {
    * model's current rates, mark the hold settled. This is the one place a turn's money settles.
    */
   async settle(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult> {
-    for (const s of command.stages) if (!isValidUsage(s.usage)) throw new InvalidAmountError('token counts must be non-negative integers');
+    for (const s of command.stages) if (!isCompleteUsage(s.usage)) throw new InvalidAmountError('token counts must be non-negative integers');
     const stages = command.stages.map((s) => ({ stage: s.stage, model: s.model, tokens: s.usage }));
     return this.transactions.join(tx, async (t) => {
       for (let attempt = 1; ; attempt++) {

@@ -15,7 +15,6 @@ export {
   type SettlementResult,
   type CreditSummary,
 } from './domain/holds';
-export { inputTokenBound, FRAMING_TOKENS_PER_MESSAGE, FRAMING_TOKENS_PER_REQUEST, type BoundedMessage } from './domain/hold-bound';
 export * from './domain/errors';
 export { emailHashes, normalizedMailbox, type EmailHashes } from './domain/email';
 export {
@@ -47,7 +46,7 @@ export {
   type LedgerDrift,
   type ReferralCommand,
 } from './domain/ledger';
-export { TOKEN_KINDS, creditsFor, type TokenKind, type TokenUsage, type Rate, type RateRow } from './domain/oracle';
+export { TOKEN_KINDS, creditsFor, type TokenKind, type Rate, type RateRow } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
 export { jsonAmount, balanceView, holdView, creditSummaryView, flowView, grantView } from './views';
 export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './views';

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@loomworks/common';
+import { CLOCK, isCompleteUsage, type Clock, type Usage } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { InvalidRateError, MissingRateError } from './domain/errors';
-import { creditsFor, isValidUsage, TOKEN_KINDS, type RateRow, type TokenKind, type TokenUsage } from './domain/oracle';
+import { creditsFor, TOKEN_KINDS, type RateRow, type TokenKind } from './domain/oracle';
 import { InvalidAmountError } from './domain/errors';
 import { RatesRepository } from './persistence/rates.repository';
 
 export interface Charge {
   model: string;
   credits: bigint;
-  usage: TokenUsage;
+  usage: Usage;
   /** the rate rows applied, so the charge can be recomputed and audited later */
   rates: { id: string; tokenKind: TokenKind; creditsPerMillion: string }[];
 }
@@ -41,8 +41,8 @@ export class OracleService {
    * Credits for one LLM call's usage at the current rates, rounded up. A missing rate for any
    * kind that has tokens (or no rates at all for the model) raises MissingRateError: never free.
    */
-  async charge(model: string, usage: TokenUsage, tx?: Tx): Promise<Charge> {
-    if (!isValidUsage(usage)) throw new InvalidAmountError('token counts must be non-negative integers');
+  async charge(model: string, usage: Usage, tx?: Tx): Promise<Charge> {
+    if (!isCompleteUsage(usage)) throw new InvalidAmountError('token counts must be non-negative integers');
     const rates = await this.ratesAt(model, this.clock.now(), tx);
     if (rates.size === 0) throw new MissingRateError(model, 'any');
     const used = TOKEN_KINDS.filter((kind) => usage[kind] > 0);

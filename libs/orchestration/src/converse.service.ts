@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Meters, type Clock } from '@loomworks/common';
-import { CREDIT_SEAM, inputTokenBound, jsonAmount, type CreditSeam } from '@loomworks/credit';
+import { addUsage, CLOCK, isCompleteUsage, Meters, zeroUsage, type Clock, type Usage } from '@loomworks/common';
+import { CREDIT_SEAM, jsonAmount, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
+import { LLM_CLIENT, LlmError, messagesInputBound, type LlmClient, type LlmMessage } from '@loomworks/llm';
 import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
-import { ConversationNotFoundError, LlmError } from './domain/errors';
+import { ConversationNotFoundError } from './domain/errors';
 import { CLASSIFIER_SYSTEM, INTENTS, parseIntent, responderSystem } from './domain/routing';
-import { addUsage, isCompleteUsage, UsageRecorder, zeroUsage, type Usage } from './domain/usage';
+import { UsageRecorder } from './domain/usage';
 import { KeyResolver, type KeySource } from './key-resolver.service';
-import { LLM_CLIENT, type LlmClient, type LlmMessage } from './llm/llm-client';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
 import type { ConverseResponseSchema, ConverseStatus } from './views';
@@ -39,6 +39,13 @@ const CLASSIFIER_MAX_TOKENS = 10;
 const RESPONDER_MAX_TOKENS = 1024;
 /** The respond stage's hold is sized before the intent is known: with the longest system prompt. */
 const LONGEST_RESPONDER_SYSTEM = INTENTS.map(responderSystem).reduce((a, b) => (Buffer.byteLength(b) > Buffer.byteLength(a) ? b : a));
+
+/** The proven input bound of a text-only request (which it always covers). */
+function textInputBound(system: string, messages: LlmMessage[]): number {
+  const bound = messagesInputBound({ system, messages });
+  if ('refused' in bound) throw new Error(`text-only request refused by the input bound: ${bound.refused}`);
+  return bound.inputTokens;
+}
 
 const noUsage = () => ({ classify: zeroUsage(), respond: zeroUsage(), total: zeroUsage() });
 
@@ -135,8 +142,8 @@ export class ConverseService {
     const placed = await this.credit.placeHold({
       personId: person.id,
       turnId,
-      classify: { inputTokens: inputTokenBound(CLASSIFIER_SYSTEM, [{ content: message }]), maxTokens: CLASSIFIER_MAX_TOKENS },
-      respond: { inputTokens: inputTokenBound(LONGEST_RESPONDER_SYSTEM, [...history, { content: message }]), maxTokens: RESPONDER_MAX_TOKENS },
+      classify: { inputTokens: textInputBound(CLASSIFIER_SYSTEM, [{ role: 'user', content: message }]), maxTokens: CLASSIFIER_MAX_TOKENS },
+      respond: { inputTokens: textInputBound(LONGEST_RESPONDER_SYSTEM, [...history, { role: 'user', content: message }]), maxTokens: RESPONDER_MAX_TOKENS },
     });
     if (placed.status !== 'placed') return { refused: placed.status };
     return {

@@ -1,4 +1,4 @@
-import type { TokenUsage } from './oracle';
+import type { Usage } from '@loomworks/common';
 
 export type PipelineStage = 'classify' | 'respond';
 
@@ -6,7 +6,7 @@ export interface StageUsage {
   stage: PipelineStage;
   /** the model this stage actually called; its rates price the stage */
   model: string;
-  usage: TokenUsage;
+  usage: Usage;
 }
 
 export interface RecordConsumptionCommand {

@@ -1,5 +1,5 @@
 /** Reservations (DESIGN.md "Reservations"): the plain shapes the CreditSeam speaks. */
-import type { TokenUsage } from './oracle';
+import type { Usage } from '@loomworks/common';
 import type { TierResolution } from './tiers';
 
 export const HOLD_STATUSES = ['active', 'settled', 'released', 'expired'] as const;
@@ -18,7 +18,7 @@ export interface Hold {
 
 /** One LLM call of the turn, as far as its cost can be bounded before it is made. */
 export interface StageBound {
-  /** proven upper bound of its input tokens (see hold-bound.ts inputTokenBound) */
+  /** proven upper bound of its input tokens (the llm module's messagesInputBound) */
   inputTokens: number;
   /** max_tokens it will send (the respond stage's may be lowered to what the credit covers) */
   maxTokens: number;
@@ -49,7 +49,7 @@ export interface SettleStage {
   stage: 'classify' | 'respond';
   /** the model the stage actually called; its rates price the stage */
   model: string;
-  usage: TokenUsage;
+  usage: Usage;
 }
 
 export interface SettleHoldCommand {

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { creditsFor, TOKEN_KINDS, type Rate, type TokenKind, type TokenUsage } from './oracle';
+import { creditsFor, TOKEN_KINDS, type Rate, type TokenKind } from './oracle';
+import type { Usage } from '@loomworks/common';
 
 const rates = (r: Partial<Record<TokenKind, [bigint, bigint]>>) =>
   new Map(Object.entries(r).map(([kind, [n, d]]) => [kind as TokenKind, { id: kind, tokenKind: kind as TokenKind, numerator: n, denominator: d } satisfies Rate]));
-const usage = (u: Partial<TokenUsage>): TokenUsage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
+const usage = (u: Partial<Usage>): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, ...u });
 
 const SONNET = rates({ input: [3000n, 1n], output: [15000n, 1n], cacheRead: [300n, 1n], cacheWrite: [15000n, 4n] });
 
@@ -11,7 +12,7 @@ const SONNET = rates({ input: [3000n, 1n], output: [15000n, 1n], cacheRead: [300
  * Reference: sum each kind as a reduced fraction, one at a time, then round up by comparison.
  * A different algorithm from the implementation's common-denominator sum.
  */
-function reference(u: TokenUsage, r: Map<TokenKind, Rate>): bigint {
+function reference(u: Usage, r: Map<TokenKind, Rate>): bigint {
   const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
   let [n, d] = [0n, 1n];
   for (const kind of TOKEN_KINDS) {

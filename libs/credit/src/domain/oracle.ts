@@ -3,10 +3,9 @@
  * A rate is credits per million tokens as a positive rational num/den, so fractional list
  * prices (e.g. 0.1× cache reads of an odd rate) stay exact.
  */
-export const TOKEN_KINDS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
+import { TOKEN_KINDS, type TokenKind, type Usage } from '@loomworks/common';
 
-export type TokenUsage = Record<TokenKind, number>;
+export { TOKEN_KINDS, type TokenKind };
 
 export interface Rate {
   /** the rate row's id, recorded with each charge so it can be recomputed later */
@@ -38,7 +37,7 @@ export function ceilDiv(n: bigint, d: bigint): bigint {
  * Credits for one stage's usage: ceil(Σ tokens × rate / 10^6), one rounding on the total.
  * `rates` must hold a rate for every kind with tokens (the caller raises MissingRateError).
  */
-export function creditsFor(usage: TokenUsage, rates: ReadonlyMap<TokenKind, Rate>): bigint {
+export function creditsFor(usage: Usage, rates: ReadonlyMap<TokenKind, Rate>): bigint {
   // Sum fractions over the least common denominator, then round once.
   let denominator = 1n;
   for (const kind of TOKEN_KINDS) {
@@ -53,8 +52,4 @@ export function creditsFor(usage: TokenUsage, rates: ReadonlyMap<TokenKind, Rate
     numerator += BigInt(usage[kind]) * rate.numerator * (denominator / rate.denominator);
   }
   return ceilDiv(numerator, denominator * MILLION);
-}
-
-export function isValidUsage(usage: TokenUsage): boolean {
-  return TOKEN_KINDS.every((k) => Number.isSafeInteger(usage[k]) && usage[k] >= 0);
 }

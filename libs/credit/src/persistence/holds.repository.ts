@@ -4,7 +4,7 @@ import type { Tx } from '@loomworks/database';
 import { PersonNotFoundError } from '@loomworks/persons';
 import { LedgerKeyReusedError, MissingRateError } from '../domain/errors';
 import type { Hold, HoldStatus } from '../domain/holds';
-import type { TokenUsage } from '../domain/oracle';
+import type { Usage } from '@loomworks/common';
 
 export interface PlaceHoldRow {
   outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'turns_in_flight' | 'stale_settings';
@@ -37,7 +37,7 @@ export interface SettleHoldParams {
   holdId: string;
   turnId: string;
   at: Date;
-  stages: { stage: string; model: string; tokens: TokenUsage }[];
+  stages: { stage: string; model: string; tokens: Usage }[];
   /** asset → credits: a balance ending below crosses (credit.low) */
   lowThresholds: Record<string, number>;
   settingsVersion: string;

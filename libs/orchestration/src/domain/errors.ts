@@ -7,14 +7,6 @@ export class NoLlmKeyError extends DomainError {
   }
 }
 
-/** The upstream LLM failed (error answer, timeout, unreachable); nothing was recorded or charged. */
-export class LlmError extends DomainError {
-  readonly code = 'llm_error';
-  constructor() {
-    super('The language model could not answer; nothing was charged. Try again.');
-  }
-}
-
 export class ConversationNotFoundError extends DomainError {
   readonly code = 'conversation_not_found';
   constructor() {

@@ -1,26 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-
-export interface Usage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
+import { addUsage, zeroUsage, type Usage } from '@loomworks/common';
 
 export type UsageLabel = 'classify' | 'respond';
-
-export const zeroUsage = (): Usage => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
-
-/** Usage the provider reported in full: every count a non-negative integer (else the turn fails closed). */
-export const isCompleteUsage = (u: Partial<Usage> | null | undefined): u is Usage =>
-  !!u && (['input', 'output', 'cacheRead', 'cacheWrite'] as const).every((k) => Number.isSafeInteger(u[k]) && (u[k] as number) >= 0);
-
-export const addUsage = (a: Usage, b: Usage): Usage => ({
-  input: a.input + b.input,
-  output: a.output + b.output,
-  cacheRead: a.cacheRead + b.cacheRead,
-  cacheWrite: a.cacheWrite + b.cacheWrite,
-});
 
 /**
  * Token usage of the LLM calls made while handling one request, by label. AsyncLocalStorage

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
-import type { Usage } from '../domain/usage';
+import type { Usage } from '@loomworks/common';
 
 export interface ConversationRow {
   id: string;
