@@ -33,6 +33,24 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, start)}?${query.join('&')}`;
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Replaces each value where it stands as a value: not inside a longer word or number, so a
+ * parameter `9` masks `"9"` but leaves `task_queues:95` and `v9` alone. Longer values go first.
+ */
+export function withoutValues(text: string, values: string[]): string {
+  return [...values]
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, value) => out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(value)}(?![A-Za-z0-9])`, 'g'), '[parameter]'), text);
+}
+
+/** A stack's frames are code locations, never data: only its header (the message) is masked. */
+function withoutValuesInHeader(stack: string, values: string[]): string {
+  const frames = stack.search(/\n\s+at /);
+  return frames === -1 ? withoutValues(stack, values) : withoutValues(stack.slice(0, frames), values) + stack.slice(frames);
+}
+
 /**
  * Errors as pino would log them, minus what a database error carries about the data: the bound
  * parameters (emails, user handles, tokens), the driver's `detail` ("Key (email)=(…) exists"), the
@@ -51,11 +69,8 @@ export function serializeError(error: unknown): unknown {
       .filter((p) => p !== null && p !== undefined)
       .map((p) => (Buffer.isBuffer(p) ? p.toString('hex') : typeof p === 'object' ? JSON.stringify(p) : String(p)))
       .filter((v) => v.length > 0);
-    for (const field of ['message', 'stack']) {
-      const original = fields[field];
-      if (typeof original !== 'string') continue;
-      fields[field] = values.reduce((text, value) => text.split(value).join('[parameter]'), original);
-    }
+    if (typeof fields.message === 'string') fields.message = withoutValues(fields.message, values);
+    if (typeof fields.stack === 'string') fields.stack = withoutValuesInHeader(fields.stack, values);
   }
   return fields;
 }
