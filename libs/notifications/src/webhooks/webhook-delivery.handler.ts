@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
@@ -10,7 +11,8 @@ import { SecretBox } from '@loomworks/system-config';
 import type { JobHandler } from '../job-handler';
 import { OutboxWorker } from '../outbox-worker.service';
 import { FAILING_AFTER_CONSECUTIVE_FAILURES, WEBHOOK_JOB_KIND, WEBHOOK_RETRY_DELAYS_MS, type WebhookJobPayload } from './domain/webhooks';
-import { isPublicAddress } from './domain/webhook-url';
+import { hostOf, isPublicAddress } from './domain/webhook-url';
+import { postToAddress } from './pinned-post';
 import { WebhooksRepository } from './persistence/webhooks.repository';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -50,22 +52,15 @@ export class WebhookDeliveryHandler implements JobHandler, OnModuleInit {
     let responseStatus: number | null = null;
     let error: string | null = null;
     try {
-      await this.refuseNonPublicTarget(endpoint.url);
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Loomworks-Webhooks/1',
-          'webhook-id': event.id,
-          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-          'webhook-signature': signature,
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      responseStatus = response.status;
-      await response.body?.cancel();
+      const url = new URL(endpoint.url);
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'Loomworks-Webhooks/1',
+        'webhook-id': event.id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signature,
+      };
+      responseStatus = await postToAddress(url, await this.checkedTarget(url), headers, body, REQUEST_TIMEOUT_MS);
       if (responseStatus < 200 || responseStatus > 299) error = `endpoint answered ${responseStatus}`;
     } catch (cause) {
       error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
@@ -94,10 +89,16 @@ export class WebhookDeliveryHandler implements JobHandler, OnModuleInit {
     return WEBHOOK_RETRY_DELAYS_MS[attempt - 1] ?? null;
   }
 
-  /** The host is resolved again at delivery: a public name may point inside the network (SSRF). */
-  private async refuseNonPublicTarget(url: string): Promise<void> {
-    if (this.config.webhookAllowHttp) return;
-    const addresses = await lookup(new URL(url).hostname.replace(/^\[|\]$/g, ''), { all: true });
-    if (addresses.some((a) => !isPublicAddress(a.address))) throw new Error('the endpoint resolves to a non-public address');
+  /**
+   * The host resolved once, here: every address it answers must be public (a public name may
+   * point inside the network), and the delivery connects to the first of them, not to whatever a
+   * second resolution would answer.
+   */
+  private async checkedTarget(url: URL): Promise<LookupAddress> {
+    const addresses = await lookup(hostOf(url), { all: true });
+    if (!this.config.webhookAllowHttp && addresses.some((a) => !isPublicAddress(a.address))) {
+      throw new Error('the endpoint resolves to a non-public address');
+    }
+    return addresses[0];
   }
 }

@@ -1,4 +1,4 @@
-import { isPublicAddress, webhookUrlProblem } from './webhook-url';
+import { hostOf, isPublicAddress, webhookUrlProblem } from './webhook-url';
 
 describe('webhook URLs', () => {
   it.each([
@@ -24,6 +24,21 @@ describe('webhook URLs', () => {
     ['https://[fd00::1]/x', 'url must name a public host'],
     ['https://printer.local/x', 'url must name a public host'],
     ['https://intranet/x', 'url must name a public host'],
+    // IPv6 transition forms that embed a private or metadata address, and other local ranges
+    ['https://[64:ff9b::a9fe:a9fe]/x', 'url must name a public host'],
+    ['https://[64:ff9b:1::a00:1]/x', 'url must name a public host'],
+    ['https://[::a9fe:a9fe]/x', 'url must name a public host'],
+    ['https://[::127.0.0.1]/x', 'url must name a public host'],
+    ['https://[::]/x', 'url must name a public host'],
+    ['https://[2002:7f00:1::1]/x', 'url must name a public host'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x', 'url must name a public host'],
+    ['https://[::ffff:0:7f00:1]/x', 'url must name a public host'],
+    ['https://[::ffff:7f00:1]/x', 'url must name a public host'],
+    ['https://[::ffff:a9fe:a9fe]/x', 'url must name a public host'],
+    ['https://[fec0::1]/x', 'url must name a public host'],
+    ['https://[100::1]/x', 'url must name a public host'],
+    ['https://localhost./x', 'url must name a public host'],
+    ['https://printer.local./x', 'url must name a public host'],
   ])('refuses %s: %s', (url, problem) => {
     expect(webhookUrlProblem(url, false)).toBe(problem);
   });
@@ -39,5 +54,13 @@ describe('webhook URLs', () => {
     expect(isPublicAddress('::ffff:127.0.0.1')).toBe(false);
     expect(isPublicAddress('100.64.0.1')).toBe(false);
     expect(isPublicAddress('not-an-ip')).toBe(false);
+    // IPv6 rules never swallow IPv4 addresses (Node's BlockList would match ::ffff:0:0/96 against them)
+    expect(isPublicAddress('93.184.216.34')).toBe(true);
+    expect(isPublicAddress('2606:4700::1111')).toBe(true);
+  });
+
+  it('takes the host as DNS does: no brackets, no trailing root dot', () => {
+    expect(hostOf(new URL('https://[::1]:8443/x'))).toBe('::1');
+    expect(hostOf(new URL('https://hooks.example.com./x'))).toBe('hooks.example.com');
   });
 });
