@@ -127,6 +127,10 @@ describe('client addresses behind a trusted proxy (TRUST_PROXY)', () => {
       for (const client of ['203.0.113.1', '203.0.113.1', '203.0.113.2', '203.0.113.2']) expect((await start(client)).status).toBe(200);
       expect((await start('203.0.113.1')).status).toBe(429);
       expect((await start('203.0.113.3')).status).toBe(200);
+      // an IPv6 client is counted by its /64: a new address in the same /64 is the same client
+      for (const client of ['2001:db8:7:1::1', '2001:db8:7:1::2']) expect((await start(client)).status).toBe(200);
+      expect((await start('2001:db8:7:1:ffff:ffff:ffff:3')).status).toBe(429);
+      expect((await start('2001:db8:7:2::1')).status).toBe(200);
     } finally {
       await trusting.close();
     }

@@ -98,12 +98,34 @@ describe('proven mailboxes: signup with a mailed code (real SMTP server)', () =>
     expect(person.credit).toMatchObject({ grantId: issued.body.grant.id, asset: 'sonnet', amount: 700 });
   });
 
-  it('throttles wrong codes per registration', async () => {
-    const { verify } = await startSignup(uniqueEmail('guesser'));
-    for (let i = 0; i < 3; i++) expect((await verify({ emailCode: `99999${i}` })).body.error).toBe('invalid_email_code');
-    const blocked = await verify({ emailCode: '999993' });
+  it('throttles wrong codes per recipient address, across all its registrations', async () => {
+    const email = uniqueEmail('guesser');
+    // LOGIN_MAX_FAILURES is 3 here: three wrong codes spread over three registrations spend the address's budget
+    for (let i = 0; i < 3; i++) {
+      const { verify } = await startSignup(email);
+      expect((await verify({ emailCode: `99999${i}` })).body.error).toBe('invalid_email_code');
+    }
+    const fresh = await startSignup(email);
+    const blocked = await fresh.verify({ emailCode: '999993' });
     expect(blocked.status).toBe(429);
     expect(blocked.body.error).toBe('rate_limited');
+    // another address is not affected
+    const other = await startSignup(uniqueEmail('bystander'));
+    expect((await other.verify({ emailCode: '999994' })).body.error).toBe('invalid_email_code');
+  });
+
+  it('mails at most 5 codes to one address per hour; further begins are refused with 429', async () => {
+    const victim = uniqueEmail('victim');
+    const begin = () => ctx.http().post('/auth/signup/begin').send({ email: victim, displayName: 'Victim' });
+    for (let i = 0; i < 5; i++) expect((await begin()).status).toBe(201);
+    const refused = await begin();
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ statusCode: 429, error: 'rate_limited' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60);
+    await drain();
+    expect(catcher.to(victim)).toHaveLength(5);
+    // the limit is per recipient: another address still gets its code
+    expect((await ctx.http().post('/auth/signup/begin').send({ email: uniqueEmail('other'), displayName: 'Other' })).status).toBe(201);
   });
 
   it('needs no code for a first-admin signup', async () => {

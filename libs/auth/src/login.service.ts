@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { SecretBox } from '@loomworks/system-config';
-import { AccountSuspendedError, LoginFailedError, RateLimitedError } from './domain/errors';
+import { AccountSuspendedError, LoginFailedError } from './domain/errors';
 import { LOGIN_CHALLENGE_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository } from './persistence/auth.repository';
@@ -62,20 +62,10 @@ export class LoginService {
   }
 
   async finish(command: FinishLoginCommand): Promise<CompletedLogin> {
-    // Taken before anything is checked, so parallel guesses cannot outrun the limit.
-    await this.throttle.takeAddressAttempt(command.address);
-    try {
-      const { login, account } = await this.verify(command);
-      await this.throttle.recordSuccess(command.address, account);
-      return login;
-    } catch (error) {
-      // A wrong credential or a spent budget stays counted; anything else was not a guess.
-      if (!(error instanceof LoginFailedError || error instanceof RateLimitedError)) await this.throttle.giveBackAddressAttempt(command.address);
-      throw error;
-    }
+    return this.throttle.guarded(command.address, [LoginFailedError], () => this.verify(command));
   }
 
-  private async verify(command: FinishLoginCommand): Promise<{ login: CompletedLogin; account: string }> {
+  private async verify(command: FinishLoginCommand): Promise<{ result: CompletedLogin; account: string }> {
     // Taken (and committed) first: a challenge answers one attempt, pass or fail.
     const challenge = await this.auth.takeLoginChallenge(this.transactions.manager, command.loginId, this.clock.now());
     if (!challenge) throw new LoginFailedError();
@@ -103,7 +93,7 @@ export class LoginService {
       // Only someone who proved the account learns that it is suspended.
       if (person.accountStatus === 'suspended') throw new AccountSuspendedError();
       await this.auth.updateCounter(tx, credential.id, newCounter, this.clock.now());
-      return { login: { person, ...(await this.sessions.create(tx, person.id)) }, account: challenge.email };
+      return { result: { person, ...(await this.sessions.create(tx, person.id)) }, account: challenge.email };
     });
   }
 

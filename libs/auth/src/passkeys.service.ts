@@ -49,17 +49,18 @@ export class PasskeysService {
 
   /** Step-up: a TOTP code not used before (it is spent here), then creation options. */
   async beginAdd(person: Person, code: string, address: string): Promise<{ registrationId: string; options: PublicKeyCredentialCreationOptionsJSON }> {
-    const throttleKey = `stepup:${person.id}`;
-    // Attempts are taken before the code is checked, so parallel guesses cannot outrun the limit.
-    await this.throttle.takeAddressAttempt(address);
-    await this.throttle.takeAccountAttempt(throttleKey);
-    const stepUp = await this.transactions.run(async (tx) => {
-      const totp = await this.auth.totpSecret(tx, person.id);
-      const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), code, Number(totp.last_time_step)));
-      return step !== null && step !== undefined && (await this.auth.advanceTotpStep(tx, person.id, step));
+    const account = `stepup:${person.id}`;
+    await this.throttle.guarded(address, [InvalidTotpError], async () => {
+      // The session proves who is asking: the account's attempt is taken before the code is checked.
+      await this.throttle.takeAccountAttempt(account);
+      const stepUp = await this.transactions.run(async (tx) => {
+        const totp = await this.auth.totpSecret(tx, person.id);
+        const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), code, Number(totp.last_time_step)));
+        return step !== null && step !== undefined && (await this.auth.advanceTotpStep(tx, person.id, step));
+      });
+      if (!stepUp) throw new InvalidTotpError();
+      return { result: undefined, account };
     });
-    if (!stepUp) throw new InvalidTotpError();
-    await this.throttle.recordSuccess(address, throttleKey);
     return this.transactions.run(async (tx) => {
       const existing = await this.auth.passkeysOf(tx, person.id);
       // Every passkey of a person carries the same WebAuthn user handle.

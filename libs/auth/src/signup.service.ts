@@ -8,7 +8,7 @@ import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
-import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyExistsError, RateLimitedError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyExistsError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { RecoveryService } from './recovery.service';
@@ -91,6 +91,8 @@ export class SignupService {
     const options = await this.webauthn.registrationOptions({ email, displayName, userHandle });
     const expiresAt = new Date(now.getTime() + REGISTRATION_TTL_MS);
     const emailCode = !proven && adminTokenId === null && this.outbox.mailEnabled ? newEmailCode() : null;
+    // DESIGN (Mail abuse): begins can't be used to flood someone's mailbox with codes.
+    if (emailCode !== null) await this.throttle.countCodeMail(email);
     await this.transactions.run(async (tx) => {
       await this.auth.insertRegistration(tx, {
         id: registrationId, email, displayName, userHandle, challenge: options.challenge, adminTokenId, expiresAt, now,
@@ -132,29 +134,24 @@ export class SignupService {
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
 
-  /** `address` is the client's: wrong codes are throttled per registration and per address. */
-  async verifyTotp(command: VerifyTotpCommand): Promise<CompletedSignup> {
-    // Taken before any code is checked (the passkey was verified in the previous step), so parallel guesses cannot outrun the limit.
-    const account = `signup:${command.registrationId}`;
-    await this.throttle.takeAddressAttempt(command.address);
-    try {
-      await this.throttle.takeAccountAttempt(account);
-      const done = await this.completeSignup(command);
-      await this.throttle.recordSuccess(command.address, account);
-      return done;
-    } catch (error) {
-      const guess = error instanceof InvalidTotpError || error instanceof InvalidEmailCodeError || error instanceof RateLimitedError;
-      if (!guess) await this.throttle.giveBackAddressAttempt(command.address);
-      throw error;
-    }
+  /**
+   * `address` is the client's: wrong codes are throttled per client and per recipient address
+   * (across all of that address's registrations, so starting more registrations buys no guesses).
+   */
+  verifyTotp(command: VerifyTotpCommand): Promise<CompletedSignup> {
+    return this.throttle.guarded(command.address, [InvalidTotpError, InvalidEmailCodeError], () => this.completeSignup(command));
   }
 
-  private completeSignup({ registrationId, code, claimToken, emailCode, recoveryToken }: VerifyTotpCommand): Promise<CompletedSignup> {
+  private completeSignup({ registrationId, code, claimToken, emailCode, recoveryToken }: VerifyTotpCommand): Promise<{ result: CompletedSignup; account: string }> {
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       // Locked: of two parallel completions of one registration, the second finds it completed.
       const registration = await this.auth.lockOpenRegistration(tx, registrationId, now);
       if (!registration) throw new RegistrationNotFoundError();
+      // Its passkey verified in the previous step: the attempt counts against the recipient address
+      // before any code is checked (its own connection: it stays counted when this transaction rolls back).
+      const account = `signup:${registration.email}`;
+      await this.throttle.takeAccountAttempt(account);
       if (registration.emailCodeHash && !this.emailCodeMatches(registration.emailCodeHash, registrationId, emailCode)) {
         // wrong codes count like wrong TOTP codes (the attempt was taken in verifyTotp)
         throw new InvalidEmailCodeError();
@@ -166,7 +163,7 @@ export class SignupService {
         const person = await this.recovery.complete(tx, registration, recoveryToken, timeStep, now);
         const session = await this.sessions.create(tx, person.id);
         await this.auth.completeRegistration(tx, registrationId, now);
-        return { person, ...session, recovered: true };
+        return { result: { person, ...session, recovered: true }, account };
       }
       // a recovery token belongs to a recovery's own registration (POST /auth/recovery/begin)
       if (recoveryToken !== undefined) throw new RecoveryNotFoundError();
@@ -182,7 +179,7 @@ export class SignupService {
       const credit = claimToken === undefined ? undefined : await this.credit.claimGrant({ claimToken, personId: person.id, email: registration.email }, tx);
       const session = await this.sessions.create(tx, person.id);
       await this.auth.completeRegistration(tx, registrationId, now);
-      return { person, ...session, credit, recovered: false };
+      return { result: { person, ...session, credit, recovered: false }, account };
     });
   }
 
