@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@loomworks/config';
-import { dataSourceOptions } from '@loomworks/database';
+import { CREDIT_FUNCTIONS_DIR } from '@loomworks/credit';
+import { dataSourceOptions, Migrator } from '@loomworks/database';
 import { allMigrations } from '../migrations';
 
 /** Runs `work` against a freshly migrated database on the configured server, dropped afterwards. */
@@ -15,7 +16,7 @@ export async function withScratchDatabase(work: (databaseUrl: string) => Promise
   url.pathname = `/${name}`;
   try {
     const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();
-    await migrate.runMigrations();
+    await new Migrator(migrate, [CREDIT_FUNCTIONS_DIR]).onModuleInit();
     await migrate.destroy();
     await work(url.toString());
   } finally {

@@ -8,6 +8,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * row per system party would make all persons' writes queue on its row lock, so system parties are
  * spread over SYSTEM_SLOTS rows chosen from the flow's person id; a party's balance is the sum of
  * its slots. Person parties always use slot 0 (one person's writes serialize anyway).
+ *
+ * History: the functions this migration created are defined today by their files in
+ * libs/credit/src/persistence/sql (one file per function, applied on every start when changed);
+ * the bodies below are what this migration did, not what the database runs.
  */
 const SYSTEM_SLOTS = 64;
 const PARTY = `'^(person:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|system:(issuer|consumed|void))$'`;
@@ -93,7 +97,7 @@ export class CreateCreditLedger1764000003000 implements MigrationInterface {
     await q.query('DROP TABLE credit.flows');
     await q.query('DROP FUNCTION credit.refuse_flow_change()');
     await q.query('DROP FUNCTION credit.apply_flow()');
-    await q.query('DROP FUNCTION credit.balance_slot(text, uuid)');
+    await q.query('DROP FUNCTION IF EXISTS credit.balance_slot(text, uuid)');
     await q.query('DROP SCHEMA credit');
   }
 }

@@ -15,6 +15,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Money errors are raised with a fixed message the repository maps to a typed error:
  * `missing_rate` (DETAIL "<model> <kind>"), `ledger_key_reused` (DETAIL the key), `hold_not_found`,
  * `hold_already_settled`, `person_not_found`.
+ *
+ * History: the functions this migration created are defined today by their files in
+ * libs/credit/src/persistence/sql (one file per function, applied on every start when changed);
+ * the bodies below are what this migration did, not what the database runs.
  */
 const OLD_PARTY = `'^(person:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|system:(issuer|consumed|void))$'`;
 const PARTY = `'^(person:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|system:(issuer|consumed|void|held))$'`;
@@ -346,15 +350,15 @@ export class CreateHolds1764100001000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP FUNCTION credit.settle_hold(uuid, uuid, timestamptz, jsonb)');
-    await q.query('DROP FUNCTION credit.place_hold(uuid, uuid, uuid, timestamptz, integer, integer, integer, text, bigint, bigint, bigint, bigint, text[], text[])');
-    await q.query('DROP FUNCTION credit.end_hold(uuid, text, timestamptz)');
-    await q.query('DROP FUNCTION credit.rezero(uuid, text, uuid, timestamptz)');
-    await q.query('DROP FUNCTION credit.bound_rates(text, timestamptz)');
-    await q.query('DROP FUNCTION credit.stage_charge(text, jsonb, timestamptz)');
-    await q.query('DROP FUNCTION credit.current_rate(text, text, timestamptz)');
-    await q.query('DROP FUNCTION credit.write_flow(text, text, bigint, text, text, uuid, text, jsonb, timestamptz)');
-    await q.query('DROP FUNCTION credit.party_balance(text, text)');
+    await q.query('DROP FUNCTION IF EXISTS credit.settle_hold(uuid, uuid, timestamptz, jsonb)');
+    await q.query('DROP FUNCTION IF EXISTS credit.place_hold(uuid, uuid, uuid, timestamptz, integer, integer, integer, text, bigint, bigint, bigint, bigint, text[], text[])');
+    await q.query('DROP FUNCTION IF EXISTS credit.end_hold(uuid, text, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.rezero(uuid, text, uuid, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.bound_rates(text, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.stage_charge(text, jsonb, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.current_rate(text, text, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.write_flow(text, text, bigint, text, text, uuid, text, jsonb, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.party_balance(text, text)');
     await q.query('DROP TABLE credit.holds');
     await q.query(`
       ALTER TABLE credit.flows

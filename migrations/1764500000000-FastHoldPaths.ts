@@ -22,6 +22,10 @@ import { PLACE_HOLD_V1, SETTLE_HOLD_V1 } from './1764100001000-CreateHolds';
  * - `credit.exhaustion_notices`: a row per person and asset whose exhaustion was announced
  *   (credit.exhausted); a grant, adjustment or referral credit to the person removes it (trigger),
  *   so the next refusal is announced again.
+ *
+ * History: the functions this migration created are defined today by their files in
+ * libs/credit/src/persistence/sql (one file per function, applied on every start when changed);
+ * the bodies below are what this migration did, not what the database runs.
  */
 const OLD_PLACE_ARGS = 'uuid, uuid, uuid, timestamptz, integer, integer, integer, text, bigint, bigint, bigint, bigint, text[], text[]';
 const NEW_PLACE_ARGS = `${OLD_PLACE_ARGS}, bigint`;
@@ -368,15 +372,15 @@ export class FastHoldPaths1764500000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     // place/settle go back to CreateHolds' versions; the helpers keep their plpgsql bodies
     // (same signatures, same answers), which CreateHolds' own down drops.
-    await q.query('DROP FUNCTION credit.settle_hold(uuid, uuid, timestamptz, jsonb, jsonb, bigint)');
-    await q.query(`DROP FUNCTION credit.place_hold(${NEW_PLACE_ARGS})`);
+    await q.query('DROP FUNCTION IF EXISTS credit.settle_hold(uuid, uuid, timestamptz, jsonb, jsonb, bigint)');
+    await q.query(`DROP FUNCTION IF EXISTS credit.place_hold(${NEW_PLACE_ARGS})`);
     await q.query(PLACE_HOLD_V1);
     await q.query(SETTLE_HOLD_V1);
-    await q.query('DROP FUNCTION credit.model_rates(text, timestamptz)');
+    await q.query('DROP FUNCTION IF EXISTS credit.model_rates(text, timestamptz)');
     await q.query('DROP TRIGGER flows_rearm_exhaustion ON credit.flows');
     await q.query('DROP FUNCTION credit.rearm_exhaustion_notice()');
     await q.query('DROP TABLE credit.exhaustion_notices');
-    await q.query('DROP FUNCTION credit.settings_stale(bigint)');
+    await q.query('DROP FUNCTION IF EXISTS credit.settings_stale(bigint)');
     await q.query('DROP TRIGGER system_config_versioned ON system_config');
     await q.query('DROP FUNCTION bump_system_config_version()');
     await q.query('DROP TABLE system_config_version');

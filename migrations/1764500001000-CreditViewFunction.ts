@@ -5,6 +5,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * query (balances full-joined with the active holds, and the system_config version so the caller
  * can use its cached tier settings) took longer to plan than to run; a function's plan is cached
  * per connection.
+ *
+ * History: the functions this migration created are defined today by their files in
+ * libs/credit/src/persistence/sql (one file per function, applied on every start when changed);
+ * the bodies below are what this migration did, not what the database runs.
  */
 export class CreditViewFunction1764500001000 implements MigrationInterface {
   name = 'CreditViewFunction1764500001000';
@@ -35,6 +39,6 @@ export class CreditViewFunction1764500001000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP FUNCTION credit.credit_view(uuid)');
+    await q.query('DROP FUNCTION IF EXISTS credit.credit_view(uuid)');
   }
 }

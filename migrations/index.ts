@@ -24,6 +24,7 @@ import { SeedOperationsSettings1764400002000 } from './1764400002000-SeedOperati
 import { CreateWebhooks1764400003000 } from './1764400003000-CreateWebhooks';
 import { FastHoldPaths1764500000000 } from './1764500000000-FastHoldPaths';
 import { CreditViewFunction1764500001000 } from './1764500001000-CreditViewFunction';
+import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunctionFiles';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -50,4 +51,5 @@ export const allMigrations = [
   CreateWebhooks1764400003000,
   FastHoldPaths1764500000000,
   CreditViewFunction1764500001000,
+  CreateFunctionFiles1764600000000,
 ];

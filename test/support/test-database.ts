@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@loomworks/database';
+import { applyFunctionFiles, dataSourceOptions, readFunctionFiles } from '@loomworks/database';
+import { CREDIT_FUNCTIONS_DIR } from '../../libs/credit/src/persistence/sql';
 import { allMigrations } from '../../migrations';
 
 const adminUrl = () => {
@@ -34,13 +35,19 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Migrates `name` from empty with the project's migrations. */
+/** The SQL function files the app applies after its migrations (see AppModule). */
+export const FUNCTION_DIRS = [CREDIT_FUNCTIONS_DIR];
+
+/** Migrates `name` from empty with the project's migrations, then applies the function files, as a start does. */
 export async function migrateDatabase(name: string): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(databaseUrl(name), allMigrations));
   await dataSource.initialize();
+  const runner = dataSource.createQueryRunner();
   try {
     await dataSource.runMigrations();
+    await applyFunctionFiles(runner, readFunctionFiles(FUNCTION_DIRS));
   } finally {
+    await runner.release();
     await dataSource.destroy();
   }
 }

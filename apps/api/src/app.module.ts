@@ -6,7 +6,7 @@ import { AdminModule } from '@loomworks/admin';
 import { AuthModule } from '@loomworks/auth';
 import { ClockModule, MetersModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
-import { CreditModule } from '@loomworks/credit';
+import { CREDIT_FUNCTIONS_DIR, CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
@@ -40,7 +40,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, options.logStream)),
         ClockModule,
         MetersModule,
-        DatabaseModule.forRoot({ migrations: allMigrations }),
+        DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR] }),
         SystemConfigModule,
         OutboxModule,
         PersonsModule,

@@ -23,7 +23,7 @@ const SETTLE_SETTINGS = ['low_balance_threshold'] as const;
 /**
  * Reservations: place a hold before a system-key turn calls the LLM, settle it with the turn,
  * release it when the LLM fails, expire it when the turn never came back. Each is one call of
- * the ledger's SQL functions (see migration CreateHolds for the rules they apply).
+ * the ledger's SQL functions (persistence/sql/*.sql: the rules they apply).
  */
 @Injectable()
 export class HoldsService {

@@ -1,6 +1,7 @@
 // The seam surface of credit: CreditModule (binds CREDIT_SEAM), the seam's plain types, errors,
 // pure domain functions and views. The services live behind `@loomworks/credit/staff`.
 export { CreditModule } from './credit.module';
+export { CREDIT_FUNCTIONS_DIR } from './persistence/sql';
 export { CREDIT_SEAM, type CreditSeam } from './credit-seam';
 export type { ConsumptionResult, RecordConsumptionCommand, StageUsage, PipelineStage } from './domain/consumption';
 export {

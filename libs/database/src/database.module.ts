@@ -3,19 +3,21 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { dataSourceOptions, type MigrationClass } from './data-source-options';
 import { IdempotencyService } from './idempotency';
-import { Migrator } from './migrator';
+import { FUNCTION_DIRS, Migrator } from './migrator';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
   /** Migration classes, in order; applied at start-up. */
   migrations: MigrationClass[];
+  /** Directories of SQL function files; applied after the migrations when their content changed. */
+  functionDirs?: string[];
 }
 
-/** The TypeORM DataSource (migrations applied at start-up by Migrator), transactions and idempotency. */
+/** The TypeORM DataSource (migrations and function files applied at start-up by Migrator), transactions and idempotency. */
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot({ migrations }: DatabaseModuleOptions): DynamicModule {
+  static forRoot({ migrations, functionDirs = [] }: DatabaseModuleOptions): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
@@ -31,7 +33,7 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [Migrator, Transactions, IdempotencyService],
+      providers: [{ provide: FUNCTION_DIRS, useValue: functionDirs }, Migrator, Transactions, IdempotencyService],
       exports: [Transactions, IdempotencyService],
     };
   }

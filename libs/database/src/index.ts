@@ -11,7 +11,8 @@ export {
   type IdempotencyClaim,
   type IdempotencyStart,
 } from './idempotency';
-export { Migrator } from './migrator';
+export { Migrator, FUNCTION_DIRS } from './migrator';
+export { applyFunctionFiles, readFunctionFiles, type FunctionFile } from './function-files';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { queryPrepared } from './prepared';

@@ -88,9 +88,9 @@ const toHold = (r: HoldRow): Hold => ({
 const HOLD_COLUMNS = 'id, person_id, asset, amount::text AS amount, turn_id, status, expires_at, created_at';
 
 /**
- * Holds are written only by the SQL functions of migration CreateHolds — one round trip per
- * phase, under the person's row lock (see there). This repository calls them and maps the
- * errors they raise to typed ones.
+ * Holds are written only by the ledger's SQL functions (sql/place_hold.sql, settle_hold.sql,
+ * end_hold.sql) — one round trip per phase, under the person's row lock. This repository calls
+ * them and maps the errors they raise to typed ones.
  */
 @Injectable()
 export class HoldsRepository {
@@ -99,7 +99,10 @@ export class HoldsRepository {
       tx.query(
         `SELECT outcome, asset, responder_model, amount::text AS amount, max_tokens::text AS max_tokens,
                 balance_before::text AS balance_before, expires_at
-           FROM credit.place_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+           FROM credit.place_hold(
+                  p_person => $1, p_hold => $2, p_turn => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
+                  p_min_tokens => $7, p_classifier => $8, p_classify_input => $9, p_classify_max => $10,
+                  p_respond_input => $11, p_respond_max => $12, p_assets => $13, p_models => $14, p_settings_version => $15)`,
         [
           p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
           p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
@@ -117,7 +120,8 @@ export class HoldsRepository {
         `SELECT outcome, person_id, asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
                 balance_after::text AS balance_after, hold_exceeded, late, stages, low_crossed,
                 credit_after::text AS credit_after, low_threshold::text AS low_threshold, email
-           FROM credit.settle_hold($1, $2, $3, $4, $5, $6)`,
+           FROM credit.settle_hold(
+                  p_hold => $1, p_turn => $2, p_at => $3, p_stages => $4, p_low_thresholds => $5, p_settings_version => $6)`,
         [p.holdId, p.turnId, p.at, JSON.stringify(p.stages), JSON.stringify(p.lowThresholds), p.settingsVersion],
       ),
     );
@@ -148,7 +152,7 @@ export class HoldsRepository {
 
   /** Ends an active hold without a charge; false when it was no longer active. */
   async end(tx: Tx, holdId: string, status: 'released' | 'expired', at: Date): Promise<boolean> {
-    const [row]: { ended: boolean }[] = await mapLedgerErrors(tx.query('SELECT credit.end_hold($1, $2, $3) AS ended', [holdId, status, at]));
+    const [row]: { ended: boolean }[] = await mapLedgerErrors(tx.query('SELECT credit.end_hold(p_hold => $1, p_status => $2, p_at => $3) AS ended', [holdId, status, at]));
     return row.ended;
   }
 

@@ -98,13 +98,13 @@ export class LedgerRepository {
   /**
    * A person's balances and active holds per asset, and the system_config version (so the
    * caller can use settings cached at that version without reading them), in one call
-   * (migration CreditViewFunction).
+   * (sql/credit_view.sql).
    */
   async creditOf(tx: Tx, personId: string): Promise<{ settingsVersion: string; rows: { asset: string; amount: bigint; held: bigint; holds: Hold[] }[] }> {
     const rows = await queryPrepared<{ version: string; asset: string | null; amount: string; held: string; holds: HoldJson[] | null }>(
       tx,
       'credit_view',
-      'SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view($1)',
+      'SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view(p_person => $1)',
       [personId],
     );
     return {

@@ -1,0 +1,69 @@
+-- Place a turn's hold (DESIGN.md "Reservations"), one call before any LLM call: gate the person
+-- (hold_gate), pick the tier, size the hold, write it.
+--   p_assets / p_models: the tiers in priority order and their responder models.
+--   Sizing: the classify stage's bound is its input bound and max_tokens (bound_credits); the
+--   respond stage gets the largest max_tokens ≤ p_respond_max the rest of the tier's balance
+--   covers; below p_min_tokens the next tier is tried; none → 'credit_exhausted'.
+--   p_settings_version: the system_config version the caller's settings were read at; stale →
+--   'stale_settings' and nothing written.
+-- Outcomes: placed | account_suspended | account_deleted | turns_in_flight | credit_exhausted | stale_settings.
+CREATE OR REPLACE FUNCTION credit.place_hold(
+  p_person uuid, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
+  p_max_in_flight integer, p_min_tokens integer, p_classifier text,
+  p_classify_input bigint, p_classify_max bigint, p_respond_input bigint, p_respond_max bigint,
+  p_assets text[], p_models text[], p_settings_version bigint)
+RETURNS TABLE (outcome text, asset text, responder_model text, amount bigint, max_tokens bigint,
+               balance_before bigint, expires_at timestamptz)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_gate text;
+  v_party text := 'person:' || p_person;
+  c record;
+  r record;
+  v_classify bigint;
+  v_balance bigint;
+  v_budget numeric;
+  v_tokens numeric;
+  v_respond bigint;
+  v_expires timestamptz := p_at + make_interval(secs => p_ttl_seconds);
+  i integer;
+BEGIN
+  IF credit.settings_stale(p_settings_version) THEN
+    RETURN QUERY SELECT 'stale_settings'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+    RETURN;
+  END IF;
+  v_gate := credit.hold_gate(p_person, p_at, p_max_in_flight);
+  IF v_gate <> 'open' THEN
+    RETURN QUERY SELECT v_gate, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+    RETURN;
+  END IF;
+  FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
+    v_balance := credit.party_balance(v_party, p_assets[i]);
+    CONTINUE WHEN v_balance <= 0;
+    IF v_classify IS NULL THEN
+      SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
+      v_classify := credit.bound_credits(c.in_num, c.in_den, c.out_num, c.out_den, p_classify_input, p_classify_max);
+    END IF;
+    v_budget := v_balance - v_classify; -- whole credits left for the respond stage
+    CONTINUE WHEN v_budget <= 0;
+    SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at);
+    -- the largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
+    v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
+    CONTINUE WHEN v_tokens < 0;
+    v_tokens := least(div(v_tokens, r.out_num * r.in_den), p_respond_max);
+    CONTINUE WHEN v_tokens < p_min_tokens;
+    v_respond := credit.bound_credits(r.in_num, r.in_den, r.out_num, r.out_den, p_respond_input, v_tokens);
+    PERFORM credit.write_hold(
+      p_hold => p_hold, p_person => p_person, p_asset => p_assets[i], p_amount => v_classify + v_respond, p_turn => p_turn,
+      p_at => p_at, p_expires_at => v_expires,
+      p_metadata => jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
+        'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),
+        'respond', jsonb_build_object('inputTokens', p_respond_input, 'maxTokens', v_tokens, 'credits', v_respond)));
+    RETURN QUERY SELECT 'placed'::text, p_assets[i], p_models[i], v_classify + v_respond, v_tokens::bigint, v_balance, v_expires;
+    RETURN;
+  END LOOP;
+  RETURN QUERY SELECT 'credit_exhausted'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+END
+$$;

@@ -1,0 +1,120 @@
+-- Settle a turn's hold (DESIGN.md "Reservations"), inside the transaction that records the turns:
+-- release the whole hold (system:held → person, key 'release:<hold>'), charge each stage
+-- (person → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
+-- settled, and zero a deleted person's remainder again (rezero).
+--   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}].
+--   A hold the sweeper already expired is a late settlement: the person is charged directly,
+--   under the same keys (metadata 'overdraft': 'late_settlement' when it goes below zero).
+--   Usage above the hold (a provider that misreports) is still charged and recorded
+--   (metadata 'holdExceeded'), so verify can name the flow that caused a deficit.
+--   p_low_thresholds (asset → credits): the answer tells whether this settlement crossed below
+--   the asset's low-balance threshold (credit.low), judged on the person's whole credit
+--   (spendable plus what their other turns hold), and then the person's address.
+--   p_settings_version: stale → 'stale_settings' and nothing written.
+CREATE OR REPLACE FUNCTION credit.settle_hold(p_hold uuid, p_turn uuid, p_at timestamptz, p_stages jsonb,
+                                              p_low_thresholds jsonb, p_settings_version bigint)
+RETURNS TABLE (outcome text, person_id uuid, asset text, held bigint, charged bigint, balance_before bigint,
+               balance_after bigint, hold_exceeded boolean, late boolean, stages jsonb,
+               low_crossed boolean, credit_after bigint, low_threshold bigint, email text)
+LANGUAGE plpgsql
+AS $$
+#variable_conflict use_column
+DECLARE
+  v_person uuid;
+  v_status text;
+  v_email text;
+  h credit.holds;
+  v_party text;
+  v_balance bigint;
+  v_after bigint;
+  v_other_held bigint;
+  s jsonb;
+  v_charge record;
+  v_charges jsonb := '[]'::jsonb;
+  v_total bigint := 0;
+  v_exceeded boolean;
+  v_flow bigint;
+  v_out jsonb := '[]'::jsonb;
+  v_meta jsonb;
+  v_threshold bigint;
+BEGIN
+  IF credit.settings_stale(p_settings_version) THEN
+    outcome := 'stale_settings';
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  SELECT h0.person_id INTO v_person FROM credit.holds h0 WHERE h0.id = p_hold;
+  IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
+  SELECT account_status, p.email INTO v_status, v_email FROM persons p WHERE p.id = v_person FOR NO KEY UPDATE;
+  SELECT * INTO h FROM credit.holds h1 WHERE h1.id = p_hold FOR UPDATE;
+  IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
+  v_party := 'person:' || h.person_id;
+  v_balance := credit.party_balance(v_party, h.asset);
+  late := h.status <> 'active';
+  IF NOT late THEN
+    PERFORM credit.write_flow(
+      p_kind => 'release', p_asset => h.asset, p_amount => h.amount, p_from => 'system:held', p_to => v_party,
+      p_person => h.person_id, p_key => 'release:' || h.id,
+      p_metadata => jsonb_build_object('holdId', h.id, 'turnId', h.turn_id, 'reason', 'settled'), p_at => p_at);
+    v_balance := v_balance + h.amount;
+  END IF;
+  balance_before := v_balance;
+  FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
+    SELECT * INTO v_charge FROM credit.stage_charge(s ->> 'model', s -> 'tokens', p_at);
+    v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
+    v_total := v_total + v_charge.credits;
+  END LOOP;
+  v_exceeded := v_total > h.amount;
+  FOR i IN 0 .. jsonb_array_length(p_stages) - 1 LOOP
+    s := p_stages -> i;
+    v_flow := NULL;
+    IF (v_charges -> i ->> 'credits')::bigint > 0 THEN
+      v_meta := jsonb_build_object('turnId', p_turn, 'stage', s ->> 'stage', 'model', s ->> 'model',
+                                   'tokens', s -> 'tokens', 'rates', v_charges -> i -> 'rates', 'holdId', h.id);
+      IF v_exceeded THEN
+        v_meta := v_meta || jsonb_build_object('holdExceeded', jsonb_build_object('holdId', h.id, 'held', h.amount, 'charged', v_total));
+      END IF;
+      IF late AND v_balance - v_total < 0 THEN
+        v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
+      END IF;
+      v_flow := credit.write_flow(
+        p_kind => 'consumption', p_asset => h.asset, p_amount => (v_charges -> i ->> 'credits')::bigint,
+        p_from => v_party, p_to => 'system:consumed', p_person => h.person_id,
+        p_key => 'turn:' || p_turn || ':' || (s ->> 'stage'), p_metadata => v_meta, p_at => p_at);
+    END IF;
+    v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
+  END LOOP;
+  UPDATE credit.holds h2 SET status = CASE WHEN h2.status = 'active' THEN 'settled' ELSE h2.status END,
+                             ended_at = coalesce(h2.ended_at, p_at), charged = v_total
+   WHERE h2.id = p_hold;
+  v_after := v_balance - v_total;
+  low_crossed := false;
+  IF v_status = 'deleted' THEN
+    PERFORM credit.rezero(h.person_id, h.asset, h.id, p_at);
+    v_after := 0;
+  ELSE
+    -- A crossing is possible only when the spendable balance ended below the threshold; only
+    -- then are the person's other active holds added up.
+    v_threshold := (p_low_thresholds ->> h.asset)::bigint;
+    IF v_threshold IS NOT NULL AND v_after < v_threshold THEN
+      SELECT coalesce(sum(h3.amount), 0)::bigint INTO v_other_held
+        FROM credit.holds h3 WHERE h3.person_id = h.person_id AND h3.asset = h.asset AND h3.status = 'active';
+      low_crossed := v_balance + v_other_held >= v_threshold AND v_after + v_other_held < v_threshold;
+      IF low_crossed THEN
+        credit_after := v_after + v_other_held;
+        low_threshold := v_threshold;
+        email := v_email;
+      END IF;
+    END IF;
+  END IF;
+  outcome := 'settled';
+  person_id := h.person_id;
+  asset := h.asset;
+  held := h.amount;
+  charged := v_total;
+  balance_after := v_after;
+  hold_exceeded := v_exceeded;
+  stages := v_out;
+  RETURN NEXT;
+END
+$$;
