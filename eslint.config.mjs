@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'apps/web/src/api-types.gen.ts'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@loomworks/config';
@@ -117,7 +117,13 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
   app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
   await app.register(fastifyCookie);
   await registerSecurityHeaders(app.getHttpAdapter().getInstance());
-  const document = SwaggerModule.createDocument(
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** The OpenAPI document of the app's routes: served at /docs-json, and the pages' API types (scripts/api-types.ts). */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Loomworks Engine')
@@ -126,6 +132,4 @@ export async function configureApp(app: NestFastifyApplication): Promise<NestFas
       .addBearerAuth()
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  return app;
 }

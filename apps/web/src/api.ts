@@ -1,3 +1,5 @@
+import type { components } from './api-types.gen';
+
 // The pages talk to the JSON API on their own origin with the session cookie.
 
 /** An error answer of the API (API.md error shape), or a network failure (status 0). */
@@ -70,105 +72,43 @@ export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
 
-// The API's views (API.md "Types").
-export interface PersonView {
-  id: string;
-  email: string;
-  displayName: string;
-  role: 'member' | 'admin';
-  accountStatus: 'active' | 'suspended' | 'deleted';
-  personalEngagementId: string;
-  referredBy: string | null;
-  createdAt: string;
-}
+// The API's views, from the OpenAPI document (api-types.gen.ts, `npm run api:types`): never written twice.
+type Schemas = components['schemas'];
+export type PersonView = Schemas['PersonViewSchema'];
+export type Balance = Schemas['BalanceSchema'];
+export type HoldView = Schemas['HoldViewSchema'];
+export type CreditView = Schemas['CreditViewSchema'];
+export type FlowView = Schemas['FlowViewSchema'];
+export type PasskeyView = Schemas['PasskeyViewSchema'];
+export type GrantView = Schemas['GrantViewSchema'];
+export type Mail = Schemas['MailStatusSchema'];
+export type IssuedGrant = Schemas['IssuedGrantSchema'];
+export type SignedIn = Schemas['SessionSchema'];
+export type TotpSetup = Schemas['PasskeyVerifiedSchema'];
+export type PersonCredit = Schemas['PersonCreditSchema'];
+export type RecoveryLink = Schemas['RecoveryLinkSchema'];
+export type AuditEntry = Schemas['AuditEntrySchema'];
+export type Rate = Schemas['RateSchema'];
+export type Setting = Schemas['SettingSchema'];
+export type LedgerVerification = Schemas['LedgerVerificationSchema'];
+export type ReconciliationRun = Schemas['ReconciliationRunSchema'];
+export type Eligibility = Schemas['EligibilitySchema'];
+export type Webhook = Schemas['ListedWebhookSchema'];
+export type CreatedWebhook = Schemas['CreatedWebhookSchema'];
+export type Delivery = Schemas['DeliverySchema'];
+export type MailLogItem = Schemas['MailLogItemSchema'];
+export type EventItem = Schemas['EventSchema'];
+export type LoginStarted = Schemas['LoginStartedSchema'];
+export type PasskeyBegin = Schemas['PasskeyBeginSchema'];
+export type ClaimResult = Schemas['ClaimResultSchema'];
+export type ClaimStarted = Schemas['ClaimStartedSchema'];
+export type RecoveryStarted = Schemas['RecoveryStartedSchema'];
 
-export interface Balance {
-  asset: string;
-  amount: number;
-  held: number;
-}
-
-export interface HoldView {
-  id: string;
-  asset: string;
-  amount: number;
-  status: 'active' | 'settled' | 'released' | 'expired';
-  turnId: string | null;
-  expiresAt: string;
-  createdAt: string;
-}
-
-export interface CreditView {
-  balances: Balance[];
-  tier: { asset: string; classifierModel: string; responderModel: string } | null;
-  holds?: HoldView[];
-}
-
-export interface FlowView {
-  id: string;
-  kind: string;
-  asset: string;
-  amount: number;
-  direction: 'in' | 'out';
-  counterparty: string;
-  idempotencyKey: string | null;
-  metadata: Record<string, unknown> | null;
-  createdAt: string;
-}
-
+/** API.md: every list is `{items, nextCursor}`. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
 
-export interface PasskeyView {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface GrantView {
-  id: string;
-  asset: string;
-  kind: string;
-  amount: number;
-  recipientEmail: string;
-  status: 'issued' | 'claimed' | 'expired' | 'revoked';
-  expiresAt: string;
-  issuedBy: string | null;
-  referrerPersonId: string | null;
-  claimedByPersonId: string | null;
-  claimedAt: string | null;
-  createdAt: string;
-}
-
-export interface Mail {
-  status: 'queued' | 'off';
-}
-
-export interface IssuedGrant {
-  grant: GrantView;
-  claimUrl: string;
-  mail: Mail;
-}
-
 /** What signup/begin, /claim/grant and /auth/recovery/begin have in common. */
-export interface SignupStart {
-  registrationId: string;
-  options: unknown;
-  emailVerification?: 'sent' | 'not_required';
-  emailHint?: string;
-}
-
-export interface TotpSetup {
-  registrationId: string;
-  totp: { secret: string; otpauthUrl: string; qrSvg?: string };
-}
-
-export interface SignedIn {
-  person: PersonView;
-  sessionToken: string;
-  expiresAt: string;
-  credit?: { grantId: string; asset: string; amount: number };
-}
+export type SignupStart = Pick<Schemas['SignupStartedSchema'], 'registrationId' | 'options'> & Partial<Pick<Schemas['SignupStartedSchema'], 'emailVerification'>> & { emailHint?: string };

@@ -1,15 +1,6 @@
+import type { AuditEntry } from '../api';
 import { fmtDate, LoadError } from '../ui';
 import { usePaged } from './paging';
-
-interface AuditEntry {
-  id: string;
-  actorPersonId: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  details: Record<string, unknown>;
-  createdAt: string;
-}
 
 export function AuditView() {
   const audit = usePaged<AuditEntry>('/admin/audit?limit=25');

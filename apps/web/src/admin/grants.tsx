@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, newIdempotencyKey, type GrantView, type IssuedGrant } from '../api';
+import { api, newIdempotencyKey, type Eligibility, type GrantView, type IssuedGrant } from '../api';
 import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, Select, Status, useAction } from '../ui';
 import { usePaged } from './paging';
 
@@ -63,7 +63,7 @@ function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: 
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) || eligibility?.email === address) return;
     const timer = setTimeout(() => {
       void check.run(async () => {
-        const { eligibility: state } = await api<{ eligibility: string }>('GET', `/admin/eligibility?email=${encodeURIComponent(address)}`);
+        const { eligibility: state } = await api<Eligibility>('GET', `/admin/eligibility?email=${encodeURIComponent(address)}`);
         setEligibility({ email: address, state });
       });
     }, 300);

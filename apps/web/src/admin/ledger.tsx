@@ -1,24 +1,5 @@
-import { api, ApiError } from '../api';
+import { api, ApiError, type LedgerVerification as Verification, type ReconciliationRun as Run } from '../api';
 import { fmtAmount, fmtDate, LoadError, Status, useAction, useLoad } from '../ui';
-
-interface Verification {
-  ok: boolean;
-  checkedFlows: number;
-  drift: Array<{ party: string; asset: string; balance: number; sumOfFlows: number }>;
-  unbalancedAssets: Array<{ asset: string; sum: number }>;
-  duplicateIdempotencyKeys: string[];
-  heldMismatch: Array<{ asset: string; held: number; activeHolds: number }>;
-  unexplainedNegativeBalances?: Array<{ personId: string; asset: string; balance: number }>;
-}
-
-interface Run {
-  id: string;
-  trigger: 'schedule' | 'manual';
-  startedAt: string;
-  finishedAt: string | null;
-  ok: boolean;
-  findings: Array<{ kind: string; detail: Record<string, unknown> }>;
-}
 
 function VerifySection() {
   const verify = useLoad(() => api<Verification>('GET', '/admin/ledger/verify'));

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, type CreatedWebhook, type Delivery, type EventItem, type MailLogItem, type Webhook } from '../api';
 import { Confirm, CopyButton, Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
 import { usePaged } from './paging';
 
@@ -15,26 +15,6 @@ const EVENT_TYPES = [
   'hold.exceeded',
   'ledger.drift',
 ];
-
-interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  description: string | null;
-  createdAt: string;
-  lastDeliveryAt: string | null;
-  failing: boolean;
-}
-
-interface Delivery {
-  id: string;
-  eventId: string;
-  eventType: string;
-  attempt: number;
-  status: string;
-  responseStatus: number | null;
-  at: string;
-}
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
   const list = usePaged<Delivery>(`/admin/webhooks/${webhook.id}/deliveries?limit=10`);
@@ -115,7 +95,7 @@ function WebhooksSection() {
           e.preventDefault();
           action.run(async () => {
             if (events.length === 0) throw new Error('Choose at least one event type.');
-            const created = await api<{ secret: string }>('POST', '/admin/webhooks', { body: { url: url.trim(), events, ...(description.trim() && { description: description.trim() }) } });
+            const created = await api<CreatedWebhook>('POST', '/admin/webhooks', { body: { url: url.trim(), events, ...(description.trim() && { description: description.trim() }) } });
             setSecret(created.secret);
             setUrl('');
             setDescription('');
@@ -178,17 +158,6 @@ function WebhooksSection() {
   );
 }
 
-interface MailItem {
-  id: string;
-  to: string;
-  template: string;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  createdAt: string;
-  sentAt: string | null;
-}
-
 const MAIL_STATUS: Array<[string, string]> = [
   ['', 'any status'],
   ['pending', 'pending'],
@@ -198,7 +167,7 @@ const MAIL_STATUS: Array<[string, string]> = [
 
 function MailSection() {
   const [status, setStatus] = useState('');
-  const mail = usePaged<MailItem>(`/admin/mail?${new URLSearchParams({ limit: '20', ...(status && { status }) })}`);
+  const mail = usePaged<MailLogItem>(`/admin/mail?${new URLSearchParams({ limit: '20', ...(status && { status }) })}`);
   return (
     <section class="card" aria-labelledby="mail-title" id="mail">
       <h2 id="mail-title">Mail</h2>
@@ -247,13 +216,6 @@ function MailSection() {
       {mail.pager}
     </section>
   );
-}
-
-interface EventItem {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: string;
 }
 
 function EventsSection() {

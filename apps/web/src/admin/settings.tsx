@@ -1,21 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, type Rate, type Setting } from '../api';
 import { Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
-
-interface Rate {
-  id: string;
-  model: string;
-  tokenKind: string;
-  creditsPerMillion: number | string;
-  effectiveFrom: string;
-}
-
-interface Setting {
-  key: string;
-  secret: boolean;
-  isSet?: boolean;
-  value?: unknown;
-}
 
 const TOKEN_KINDS: Array<[string, string]> = [
   ['input', 'input'],

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, newIdempotencyKey, type CreditView, type FlowView, type Page, type PasskeyView, type PersonView } from '../api';
+import { api, ApiError, newIdempotencyKey, type ClaimResult, type CreditView, type FlowView, type PasskeyBegin, type Page, type PasskeyView, type PersonView } from '../api';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { createPasskey } from '../passkeys';
@@ -97,7 +97,7 @@ function PasskeysSection() {
   const add = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      const { registrationId, options } = await api<{ registrationId: string; options: unknown }>('POST', '/me/passkeys/begin', { body: { code: code.trim() } });
+      const { registrationId, options } = await api<PasskeyBegin>('POST', '/me/passkeys/begin', { body: { code: code.trim() } });
       const credential = await createPasskey(options);
       await api('POST', '/me/passkeys/finish', { body: { registrationId, credential, ...(newName.trim() && { name: newName.trim() }) } });
       setCode('');
@@ -226,7 +226,7 @@ function ClaimSection({ onClaimed }: { onClaimed: () => void }) {
             } catch {
               // not a URL: the token itself
             }
-            const result = await api<{ amount: number; asset: string; balanceAfter: number }>('POST', '/me/claims', { body: { claimToken }, idempotencyKey: newIdempotencyKey() });
+            const result = await api<ClaimResult>('POST', '/me/claims', { body: { claimToken }, idempotencyKey: newIdempotencyKey() });
             setLink('');
             onClaimed();
             return `${fmtAmount(result.amount)} ${result.asset} credits added; you now have ${fmtAmount(result.balanceAfter)}.`;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type PersonView } from '../api';
+import { api, ApiError, type PersonView, type Setting } from '../api';
 import { AuditView } from '../admin/audit';
 import { GrantsView } from '../admin/grants';
 import { LedgerView } from '../admin/ledger';
@@ -33,14 +33,9 @@ function useSection(): Section {
   return section;
 }
 
-interface ConfigItem {
-  key: string;
-  value?: unknown;
-}
-
 function AdminPage() {
   const me = useLoad(() => api<PersonView>('GET', '/me'));
-  const config = useLoad(() => (me.data?.role === 'admin' ? api<{ items: ConfigItem[] }>('GET', '/admin/config') : Promise.resolve(null)), [me.data?.role]);
+  const config = useLoad(() => (me.data?.role === 'admin' ? api<{ items: Setting[] }>('GET', '/admin/config') : Promise.resolve(null)), [me.data?.role]);
   const section = useSection();
   const isAdmin = me.data?.role === 'admin';
   const assets = (config.data?.items.find((i) => i.key === 'credit_tier_priority')?.value as string[] | undefined) ?? [];

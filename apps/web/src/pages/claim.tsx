@@ -1,13 +1,6 @@
-import { api, ApiError, type SignupStart } from '../api';
+import { api, ApiError, type ClaimStarted } from '../api';
 import { SignupSteps } from '../signup-flow';
 import { fmtAmount, fmtDate, mount, Shell, useLoad } from '../ui';
-
-interface ClaimStart extends SignupStart {
-  asset: string;
-  amount: number;
-  expiresAt: string;
-  emailHint: string;
-}
 
 const GONE: Record<string, string> = {
   grant_not_found: 'This claim link is not valid. Check that you opened the whole link from your mail; a link that was re-issued stops working.',
@@ -20,7 +13,7 @@ const GONE: Record<string, string> = {
 function ClaimPage() {
   const claimToken = new URLSearchParams(location.search).get('token') ?? '';
   const grant = useLoad(() =>
-    claimToken ? api<ClaimStart>('POST', '/claim/grant', { body: { claimToken } }) : Promise.reject(new ApiError('This link has no claim token.', 400, 'no_token')),
+    claimToken ? api<ClaimStarted>('POST', '/claim/grant', { body: { claimToken } }) : Promise.reject(new ApiError('This link has no claim token.', 400, 'no_token')),
   );
 
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type SignedIn } from '../api';
+import { api, type LoginStarted, type SignedIn } from '../api';
 import { usePasskey } from '../passkeys';
 import { Field, mount, Shell, Status, useAction } from '../ui';
 
@@ -14,7 +14,7 @@ function LoginPage() {
   function submit(event: Event) {
     event.preventDefault();
     void action.run(async () => {
-      const { loginId, options } = await api<{ loginId: string; options: unknown }>('POST', '/auth/login/begin', { body: { email: email.trim() } });
+      const { loginId, options } = await api<LoginStarted>('POST', '/auth/login/begin', { body: { email: email.trim() } });
       const credential = await usePasskey(options);
       const { person } = await api<SignedIn>('POST', '/auth/login/finish', { body: { loginId, credential, code: code.trim() } });
       location.assign(person.role === 'admin' ? '/admin' : '/account');

@@ -1,17 +1,12 @@
-import { api, ApiError, type SignupStart } from '../api';
+import { api, ApiError, type RecoveryStarted } from '../api';
 import { SignupSteps } from '../signup-flow';
 import { fmtDate, mount, Shell, useLoad } from '../ui';
-
-interface RecoveryStart extends SignupStart {
-  emailHint: string;
-  expiresAt: string;
-}
 
 function RecoverPage() {
   const recoveryToken = new URLSearchParams(location.search).get('token') ?? '';
   const started = useLoad(() =>
     recoveryToken
-      ? api<RecoveryStart>('POST', '/auth/recovery/begin', { body: { recoveryToken } })
+      ? api<RecoveryStarted>('POST', '/auth/recovery/begin', { body: { recoveryToken } })
       : Promise.reject(new ApiError('This link has no recovery token.', 400, 'no_token')),
   );
   return (
