@@ -25,6 +25,7 @@ import { CreateWebhooks1764400003000 } from './1764400003000-CreateWebhooks';
 import { FastHoldPaths1764500000000 } from './1764500000000-FastHoldPaths';
 import { CreditViewFunction1764500001000 } from './1764500001000-CreditViewFunction';
 import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunctionFiles';
+import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateScheduledJobs';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -52,4 +53,5 @@ export const allMigrations = [
   FastHoldPaths1764500000000,
   CreditViewFunction1764500001000,
   CreateFunctionFiles1764600000000,
+  CreateScheduledJobs1764600500000,
 ];

@@ -182,7 +182,7 @@ describe('reconciler', () => {
 });
 
 describe('reconciler schedule across two instances', () => {
-  it('runs every reconcile_interval_seconds under the advisory lock, one instance at a time', async () => {
+  it("runs every reconcile_interval_seconds as the scheduler's job, one instance at a time", async () => {
     const ctx = await TestContext.create({ realClock: true });
     await ctx.get(SystemConfigService).set('reconcile_interval_seconds', 1);
     // Two more instances on the same database, whose schedules start with the 1 s interval.
@@ -197,9 +197,11 @@ describe('reconciler schedule across two instances', () => {
       expect(rows.length).toBeGreaterThanOrEqual(3);
       expect(rows.every((r) => r.trigger === 'schedule')).toBe(true);
       for (let i = 1; i < rows.length; i++) {
-        // one at a time, and never sooner than the interval after the previous start
+        // one at a time, and not sooner than the interval after the previous start: the scheduler
+        // keeps it by the database's clock (scheduler.e2e.spec.ts); a run stamps its own start a
+        // moment after its claim, hence the slack
         expect(rows[i].started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].finished_at.getTime());
-        expect(rows[i].started_at.getTime() - rows[i - 1].started_at.getTime()).toBeGreaterThanOrEqual(1000);
+        expect(rows[i].started_at.getTime() - rows[i - 1].started_at.getTime()).toBeGreaterThanOrEqual(900);
       }
     } finally {
       for (const app of instances) await app.close();

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
-import { Transactions } from '@loomworks/database';
+import { Scheduler, Transactions } from '@loomworks/database';
 import { AuthRepository } from './persistence/auth.repository';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -10,25 +10,19 @@ const SESSION_RETENTION_MS = 30 * DAY_MS;
 
 /**
  * Deletes what can no longer be used: signups and login challenges a day after they expired,
- * sessions a month after they ended. Idempotent DELETEs, so any number of instances may run it.
+ * sessions a month after they ended. A scheduled job (idempotent DELETEs).
  */
 @Injectable()
-export class AuthHousekeeping implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-
+export class AuthHousekeeping implements OnModuleInit {
   constructor(
     private readonly transactions: Transactions,
     private readonly auth: AuthRepository,
+    private readonly scheduler: Scheduler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onModuleInit(): void {
+    this.scheduler.every('auth.housekeeping', SWEEP_EVERY_MS, () => this.sweep());
   }
 
   async sweep(): Promise<{ registrations: number; loginChallenges: number; sessions: number }> {

@@ -29,6 +29,8 @@ export class Meters {
 
   readonly reconcilerRuns = this.counter('loomworks_reconciler_runs_total', 'Reconciler runs, by result (ok or findings)', ['result']);
 
+  readonly scheduledRuns = this.counter('loomworks_scheduled_runs_total', 'Runs of the scheduled background jobs (reconciler, housekeeping, outbox polling …), by job and result (ok, failed)', ['job', 'result']);
+
   readonly reconcilerFindings = this.counter('loomworks_reconciler_findings_total', 'Reconciler findings, by kind', ['kind']);
 
   constructor() {

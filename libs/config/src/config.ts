@@ -50,6 +50,8 @@ export interface AppConfig {
   idempotencyPendingSeconds: number;
   /** outgoing mail; `smtpUrl` absent = mail is off (nothing is queued, the API returns the URLs) */
   mail: { smtpUrl?: string; from: string };
+  /** how often this instance asks the database which scheduled jobs are due (0 = never: tests run them by hand) */
+  schedulerTickMs: number;
   /** the outbox worker: how often it polls (0 = this instance runs no worker) and how long a claim lasts */
   outbox: { pollMs: number; leaseSeconds: number };
   /** reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs or proxy-addr names); false: the socket's address */
@@ -206,6 +208,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel,
     idempotencyPendingSeconds: integer(env, 'IDEMPOTENCY_PENDING_SECONDS', worstCaseTurnSeconds(anthropic), 1, 86_400),
     mail: { smtpUrl: smtpUrl === undefined ? undefined : url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']), from: mailFrom },
+    schedulerTickMs: integer(env, 'SCHEDULER_TICK_MS', 1000, 0, 60_000),
     outbox: {
       pollMs: integer(env, 'OUTBOX_POLL_MS', 1000, 0, 3_600_000),
       leaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 300, 1, 86_400),

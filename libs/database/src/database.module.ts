@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { dataSourceOptions, type MigrationClass } from './data-source-options';
 import { IdempotencyService } from './idempotency';
 import { FUNCTION_DIRS, Migrator } from './migrator';
+import { Scheduler } from './scheduler';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
@@ -13,7 +14,7 @@ export interface DatabaseModuleOptions {
   functionDirs?: string[];
 }
 
-/** The TypeORM DataSource (migrations and function files applied at start-up by Migrator), transactions and idempotency. */
+/** The TypeORM DataSource (migrations and function files applied at start-up by Migrator), transactions, idempotency and the one scheduler. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -33,8 +34,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [{ provide: FUNCTION_DIRS, useValue: functionDirs }, Migrator, Transactions, IdempotencyService],
-      exports: [Transactions, IdempotencyService],
+      providers: [{ provide: FUNCTION_DIRS, useValue: functionDirs }, Migrator, Transactions, IdempotencyService, Scheduler],
+      exports: [Transactions, IdempotencyService, Scheduler],
     };
   }
 }

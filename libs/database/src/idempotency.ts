@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, DomainError, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { Scheduler } from './scheduler';
 import { Transactions, type Tx } from './transactions';
 
 export class IdempotencyKeyReusedError extends DomainError {
@@ -42,8 +43,21 @@ export interface ResponseSeal<T> {
 
 const IN_CLEAR: ResponseSeal<never> = { seal: (response) => response, open: (stored) => stored as never };
 
-/** A record past its retention, unless a request still holds it. */
-const EXPIRED = `created_at < $1 AND (response <> 'null'::jsonb OR locked_until IS NULL OR locked_until < $2)`;
+/** A record (of table alias `k`) past its retention ($1), unless a request still holds it at $2. */
+const EXPIRED = `k.created_at < $1 AND (k.response <> 'null'::jsonb OR k.locked_until IS NULL OR k.locked_until < $2)`;
+
+/**
+ * Claims the key ($3, $4) for a new request: inserts its record, or replaces one that expired
+ * (a key whose record expired is a new key), in one statement; no row when the key is live.
+ */
+const CLAIM_KEY = `
+  INSERT INTO idempotency_keys AS k (scope, key, request_hash, response, created_at, claim_token, locked_until)
+  VALUES ($3, $4, $5, 'null', $2, $6, $7)
+  ON CONFLICT (scope, key) DO UPDATE
+    SET request_hash = EXCLUDED.request_hash, response = 'null', created_at = EXCLUDED.created_at,
+        claim_token = EXCLUDED.claim_token, locked_until = EXCLUDED.locked_until
+    WHERE ${EXPIRED}
+  RETURNING k.key`;
 
 /**
  * The claim was taken over by a later request (the first ran past its pending window): the first
@@ -63,8 +77,7 @@ export class IdempotencyClaimLostError extends DomainError {
  * Errors are not recorded, so a failed request can be retried with the same key.
  */
 @Injectable()
-export class IdempotencyService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
+export class IdempotencyService implements OnModuleInit {
   /** How long a pending claim blocks retries before a retry may take it over. */
   private readonly pendingMs: number;
 
@@ -72,37 +85,27 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     private readonly transactions: Transactions,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly scheduler: Scheduler,
   ) {
     this.pendingMs = config.idempotencyPendingSeconds * 1000;
   }
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepExpired().catch(() => undefined), SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onModuleInit(): void {
+    this.scheduler.every('idempotency.sweep', SWEEP_EVERY_MS, () => this.sweepExpired());
   }
 
   /** Deletes records older than 24 h (idempotent; any number of instances may run it). */
   async sweepExpired(): Promise<number> {
     const now = this.clock.now();
     const result: [unknown[], number] = await this.transactions.manager.query(
-      `DELETE FROM idempotency_keys WHERE ${EXPIRED}`,
-      [new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS), now],
+      `DELETE FROM idempotency_keys k WHERE ${EXPIRED}`,
+      [this.retentionStart(now), now],
     );
     return result[1];
   }
 
-  /** A key whose record expired is a new key: its old record goes before the key is claimed. */
-  private async forgetIfExpired(tx: Tx, scope: string, key: string, now: Date): Promise<void> {
-    await tx.query(`DELETE FROM idempotency_keys WHERE scope = $3 AND key = $4 AND ${EXPIRED}`, [
-      new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS),
-      now,
-      scope,
-      key,
-    ]);
+  private retentionStart(now: Date): Date {
+    return new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS);
   }
 
   /**
@@ -120,13 +123,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       const lockedUntil = new Date(now.getTime() + this.pendingMs);
-      await this.forgetIfExpired(tx, scope, key, now);
-      const inserted = await tx.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at, claim_token, locked_until)
-         VALUES ($1, $2, $3, 'null', $4, $5, $6)
-         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, key, requestHash, now, token, lockedUntil],
-      );
+      const inserted = await tx.query(CLAIM_KEY, [this.retentionStart(now), now, scope, key, requestHash, token, lockedUntil]);
       if (inserted.length === 1) return { claim: { scope, key, token } };
       const [row]: { request_hash: string; response: T | null; locked_until: Date | null }[] = await tx.query(
         'SELECT request_hash, response, locked_until FROM idempotency_keys WHERE scope = $1 AND key = $2 FOR UPDATE',
@@ -169,12 +166,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
     const requestHash = this.hash(request);
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
-      await this.forgetIfExpired(tx, scope, key, now);
-      const inserted = await tx.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, 'null', $4)
-         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, key, requestHash, now],
-      );
+      const inserted = await tx.query(CLAIM_KEY, [this.retentionStart(now), now, scope, key, requestHash, null, null]);
       if (inserted.length === 0) {
         const [previous]: { request_hash: string; response: unknown }[] = await tx.query(
           'SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2',

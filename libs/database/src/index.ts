@@ -13,6 +13,7 @@ export {
 } from './idempotency';
 export { Migrator, FUNCTION_DIRS } from './migrator';
 export { applyFunctionFiles, readFunctionFiles, type FunctionFile } from './function-files';
+export { Scheduler, type JobInterval, type JobWork } from './scheduler';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { queryPrepared } from './prepared';

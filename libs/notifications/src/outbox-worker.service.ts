@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Meters } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { Scheduler } from '@loomworks/database';
 import { OutboxQueue, type ClaimedJob } from '@loomworks/outbox';
 import type { JobHandler } from './job-handler';
 
@@ -8,21 +9,21 @@ import type { JobHandler } from './job-handler';
 const BATCH_SIZE = 10;
 
 /**
- * Drains the outbox: every `OUTBOX_POLL_MS` it claims due jobs of the kinds it has handlers for
- * (FOR UPDATE SKIP LOCKED, so any number of instances share the work), runs them, and records
- * each outcome. Handlers register themselves at module init; one worker drives every kind.
+ * Drains the outbox: the scheduled job `outbox.poll` (every `OUTBOX_POLL_MS`; 0 = never, tests
+ * call drain()) claims due jobs of the kinds it has handlers for (FOR UPDATE SKIP LOCKED, so
+ * any number of drains share the work), runs them, and records each outcome. Handlers register
+ * themselves at module init; one worker drives every kind.
  */
 @Injectable()
-export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxWorker implements OnModuleInit {
   private readonly logger = new Logger(OutboxWorker.name);
   private readonly handlers = new Map<string, JobHandler>();
-  private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
-  private stopped = false;
 
   constructor(
     private readonly queue: OutboxQueue,
     private readonly meters: Meters,
+    private readonly scheduler: Scheduler,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -30,39 +31,24 @@ export class OutboxWorker implements OnApplicationBootstrap, OnApplicationShutdo
     this.handlers.set(handler.kind, handler);
   }
 
-  onApplicationBootstrap(): void {
-    if (this.config.outbox.pollMs > 0 && this.handlers.size > 0) this.schedule();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onModuleInit(): void {
+    if (this.config.outbox.pollMs > 0) this.scheduler.every('outbox.poll', this.config.outbox.pollMs, (signal) => this.drain(signal));
   }
 
   /**
-   * Runs due jobs until none is left; returns how many ran. Concurrent calls share one run, so
-   * the poller and a caller (tests, an admin action) never claim in parallel within one instance.
+   * Runs due jobs until none is left (or `signal` aborts: shutdown); returns how many ran.
+   * Concurrent calls share one run, so the poller and a caller (tests, an admin action) never
+   * claim in parallel within one instance.
    */
-  drain(): Promise<number> {
-    this.running ??= this.drainRounds().finally(() => (this.running = undefined));
+  drain(signal?: AbortSignal): Promise<number> {
+    this.running ??= this.drainRounds(signal).finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.drain()
-        .catch((error: unknown) => this.logger.error(`outbox round failed: ${describe(error)}`))
-        .finally(() => this.schedule());
-    }, this.config.outbox.pollMs);
-    this.timer.unref();
-  }
-
-  private async drainRounds(): Promise<number> {
+  private async drainRounds(signal?: AbortSignal): Promise<number> {
     let ran = 0;
     for (;;) {
-      if (this.stopped || this.handlers.size === 0) return ran;
+      if (signal?.aborted || this.handlers.size === 0) return ran;
       const jobs = await this.queue.claimDue([...this.handlers.keys()], BATCH_SIZE, this.config.outbox.leaseSeconds * 1000);
       await Promise.all(jobs.map((job) => this.runJob(job)));
       ran += jobs.length;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
-import { Transactions } from '@loomworks/database';
+import { Scheduler, Transactions } from '@loomworks/database';
 import { Outbox, OutboxQueue } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
 import {
@@ -16,23 +16,18 @@ import {
 } from './domain/reconciliation';
 import { FINDINGS_PER_CHECK, ReconciliationRepository } from './persistence/reconciliation.repository';
 
-/** The schedule looks at least this often whether a run is due (the interval may change at any time). */
-const MAX_TICK_MS = 60_000;
+/** The scheduled job's name; a run on demand is a run of this job too (one at a time). */
+const JOB = 'reconciler';
 
 /**
- * Checks the ledger and what depends on it, every `reconcile_interval_seconds` and on demand.
- * Runs take a Postgres advisory lock, so with N instances one runs at a time; a scheduled run
- * also skips when another instance ran within the interval, so the schedule holds for the whole
- * deployment, not per instance. Each run is stored; each finding raises a `ledger.drift` event
- * (in the run's transaction), is logged as an error and counted in
- * loomworks_reconciler_findings_total.
+ * Checks the ledger and what depends on it: the scheduled job `reconciler`, every
+ * `reconcile_interval_seconds` across the deployment, and on demand. Every run, scheduled or
+ * not, holds the job's lease, so one runs at a time and an on-demand run also postpones the next
+ * scheduled one. Each run is stored; each finding raises a `ledger.drift` event (in the run's
+ * transaction), is logged as an error and counted in loomworks_reconciler_findings_total.
  */
 @Injectable()
-export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<void>;
-  private stopped = false;
-
+export class ReconcilerService implements OnModuleInit {
   constructor(
     private readonly transactions: Transactions,
     private readonly ledger: LedgerService,
@@ -42,20 +37,15 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     private readonly settings: SystemConfigService,
     private readonly runs: ReconciliationRepository,
     private readonly meters: Meters,
+    private readonly scheduler: Scheduler,
     @Inject(CLOCK) private readonly clock: Clock,
     @InjectPinoLogger('reconciler') private readonly logger: PinoLogger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onModuleInit(): void {
     // Every kind is reported from the start (as 0), so an alert on its increase sees the first one.
     for (const kind of FINDING_KINDS) this.meters.reconcilerFindings.inc({ kind }, 0);
-    this.arm(await this.tickMs());
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.ticking;
+    this.scheduler.every(JOB, async () => (await this.settings.require('reconcile_interval_seconds')) * 1000, () => this.reconcile('schedule'));
   }
 
   /** The latest run, whoever started it. */
@@ -65,14 +55,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     return run;
   }
 
-  /** A run now; waits for a run in progress elsewhere to finish first. */
-  async runNow(): Promise<ReconciliationRun> {
-    return (await this.withLock('manual', () => this.reconcile('manual')))!;
-  }
-
-  /** A scheduled run, unless another instance holds the lock or ran within the interval. */
-  async runIfDue(): Promise<ReconciliationRun | null> {
-    return this.withLock('schedule', async () => ((await this.isDue()) ? this.reconcile('schedule') : null));
+  /** A run now; waits for a run in progress anywhere to finish first. */
+  runNow(): Promise<ReconciliationRun> {
+    return this.scheduler.exclusive(JOB, () => this.reconcile('manual'));
   }
 
   private async reconcile(trigger: RunTrigger): Promise<ReconciliationRun> {
@@ -139,39 +124,5 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     const backlog = await this.outboxQueue.backlog();
     if (backlog.overdueSeconds < OUTBOX_OVERDUE_AFTER_SECONDS) return [];
     return [{ kind: 'outbox_overdue', detail: { ...backlog } }];
-  }
-
-  private async isDue(): Promise<boolean> {
-    const [interval, latest] = [await this.settings.require('reconcile_interval_seconds'), await this.runs.latest(this.transactions.manager)];
-    return !latest || this.clock.now().getTime() - latest.startedAt.getTime() >= interval * 1000;
-  }
-
-  /** A scheduled run gives up when another instance holds the run lock; a manual one waits for it. */
-  private withLock<T>(trigger: RunTrigger, work: () => Promise<T>): Promise<T | null> {
-    return this.runs.withRunLock(trigger === 'manual', work);
-  }
-
-  private async tickMs(): Promise<number> {
-    const interval = await this.settings.require('reconcile_interval_seconds');
-    return Math.min(Math.max(interval * 1000, 1000), MAX_TICK_MS);
-  }
-
-  private arm(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick();
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    let next = MAX_TICK_MS;
-    try {
-      await this.runIfDue();
-      next = await this.tickMs();
-    } catch (error) {
-      if (!this.stopped) this.logger.error({ err: error }, 'scheduled reconciliation failed');
-    }
-    this.arm(next);
   }
 }

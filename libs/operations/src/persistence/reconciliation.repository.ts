@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { Tx } from '@loomworks/database';
 import type { Finding, ReconciliationRun, RunTrigger } from '../domain/reconciliation';
 
@@ -25,38 +23,8 @@ const toRun = (row: RunRow): ReconciliationRun => ({
 /** At most this many findings of one check are stored per run; the metric still counts them all. */
 export const FINDINGS_PER_CHECK = 100;
 
-/** Advisory lock key: one reconciler run at a time across every instance on the database. */
-const RECONCILER_LOCK = 7_243_200;
-
 @Injectable()
 export class ReconciliationRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  /**
-   * Holds the reconciler's advisory lock on a connection of its own for the length of `work`
-   * (whose queries use other connections). `wait`: block until the lock is free; otherwise give
-   * up (null) when another instance holds it.
-   */
-  async withRunLock<T>(wait: boolean, work: () => Promise<T>): Promise<T | null> {
-    const lock = this.dataSource.createQueryRunner();
-    await lock.connect();
-    try {
-      if (wait) {
-        await lock.query('SELECT pg_advisory_lock($1)', [RECONCILER_LOCK]);
-      } else {
-        const [{ locked }] = await lock.query('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILER_LOCK]);
-        if (!locked) return null;
-      }
-      try {
-        return await work();
-      } finally {
-        await lock.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK]);
-      }
-    } finally {
-      await lock.release();
-    }
-  }
-
   async insert(tx: Tx, run: ReconciliationRun): Promise<void> {
     await tx.query(
       'INSERT INTO reconciliation_runs (id, trigger, started_at, finished_at, ok, findings) VALUES ($1, $2, $3, $4, $5, $6)',
