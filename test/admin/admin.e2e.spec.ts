@@ -122,6 +122,11 @@ describe('admin surface over HTTP', () => {
       const id = issued.body.grant.id;
       const reissued = await post(`/admin/grants/${id}/reissue`).expect(200);
       expect(reissued.body.claimUrl).not.toBe(issued.body.claimUrl);
+      // The expiry stays unless a new one is asked for (API.md).
+      expect(reissued.body.grant.expiresAt).toBe(issued.body.grant.expiresAt);
+      const longer = await post(`/admin/grants/${id}/reissue`, { expiresInDays: 90 }).expect(200);
+      expect(Date.parse(longer.body.grant.expiresAt)).toBe(ctx.clock.now().getTime() + 90 * 86_400_000);
+      expect((await post(`/admin/grants/${id}/reissue`, { expiresInDays: 0 }).expect(400)).body.error).toBe('validation_failed');
       const oldToken = tokenOf(issued.body.claimUrl);
       expect((await ctx.http().post('/claim/grant').send({ claimToken: oldToken }).expect(404)).body.error).toBe('grant_not_found');
       expect((await post(`/admin/grants/${id}/revoke`).expect(200)).body.status).toBe('revoked');
@@ -286,7 +291,7 @@ describe('admin surface over HTTP', () => {
     it('shows typed settings, never a secret in clear, and validates changes', async () => {
       await ctx.http().put('/admin/config/anthropic_api_key').set(ctx.as(admin)).send({ value: 'sk-ant-admin-secret' }).expect(200);
       const config = await get('/admin/config').expect(200);
-      expect(config.body.items).toContainEqual({ key: 'anthropic_api_key', secret: true, isSet: true });
+      expect(config.body.items).toContainEqual({ key: 'anthropic_api_key', secret: true, isSet: true, source: 'config' });
       expect(config.body.items).toContainEqual({ key: 'grant_default_expiry_days', secret: false, value: 30 });
       expect(JSON.stringify(config.body)).not.toContain('sk-ant-admin-secret');
       expect(JSON.stringify((await get('/admin/audit?limit=50').expect(200)).body)).not.toContain('sk-ant-admin-secret');
@@ -297,6 +302,22 @@ describe('admin surface over HTTP', () => {
       expect((await ctx.http().put('/admin/config/no_such_key').set(ctx.as(admin)).send({ value: 1 }).expect(400)).body.error).toBe('unknown_setting');
       expect((await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({}).expect(400)).body.error).toBe('validation_failed');
       await ctx.http().put('/admin/config/grant_default_expiry_days').set(ctx.as(admin)).send({ value: 30 }).expect(200);
+    });
+
+    it('says mail is off in the mail log when no SMTP_URL is set', async () => {
+      expect((await get('/admin/mail').expect(200)).body).toMatchObject({ items: expect.any(Array), mail: 'off' });
+    });
+
+    it('says when ANTHROPIC_API_KEY in the environment is used instead of the anthropic_api_key setting', async () => {
+      const withEnv = await TestContext.create({ env: { ANTHROPIC_API_KEY: 'sk-ant-from-env' } });
+      try {
+        const staff = await withEnv.admin();
+        const config = await withEnv.http().get('/admin/config').set(withEnv.as(staff)).expect(200);
+        expect(config.body.items).toContainEqual({ key: 'anthropic_api_key', secret: true, isSet: true, source: 'environment' });
+        expect(JSON.stringify(config.body)).not.toContain('sk-ant-from-env');
+      } finally {
+        await withEnv.close();
+      }
     });
   });
 

@@ -112,11 +112,16 @@ describe('/me over HTTP', () => {
 
   describe('LLM key', () => {
     it('is stored encrypted, never returned, and can be removed', async () => {
+      expect((await ctx.http().get('/me/llm-key').set(ctx.as(who)).expect(200)).body).toEqual({ isSet: false });
+      await ctx.http().get('/me/llm-key').expect(401);
       await ctx.http().put('/me/llm-key').set(ctx.as(who)).send({ provider: 'anthropic', apiKey: 'sk-ant-secret-123' }).expect(204);
       expect(await ctx.get(PersonsService).personLlmKey(who.person.id)).toBe('sk-ant-secret-123');
       const me = await ctx.http().get('/me').set(ctx.as(who)).expect(200);
       expect(JSON.stringify(me.body)).not.toContain('sk-ant');
+      // Whether one is set, and only that.
+      expect((await ctx.http().get('/me/llm-key').set(ctx.as(who)).expect(200)).body).toEqual({ isSet: true });
       await ctx.http().delete('/me/llm-key').set(ctx.as(who)).expect(204);
+      expect((await ctx.http().get('/me/llm-key').set(ctx.as(who)).expect(200)).body).toEqual({ isSet: false });
       expect(await ctx.get(PersonsService).personLlmKey(who.person.id)).toBeNull();
     });
 

@@ -246,11 +246,21 @@ describe('grants', () => {
       await expect(grants.revoke('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(GrantNotFoundError);
     });
 
-    it('reissues with a new token and a fresh expiry; the old token dies', async () => {
+    it('reissues with a new token, keeping the expiry unless told; the old token dies', async () => {
+      const kept = await ctx.newGrant();
+      ctx.clock.advanceDays(3);
+      expect((await grants.reissue(kept.grant.id)).grant.expiresAt).toEqual(kept.grant.expiresAt);
+      const moved = await grants.reissue(kept.grant.id, undefined, 7);
+      expect(moved.grant.expiresAt).toEqual(new Date(ctx.clock.now().getTime() + 7 * 86_400_000));
+      expect((await grants.reissue(kept.grant.id)).grant.expiresAt).toEqual(moved.grant.expiresAt);
+
+      // Past its expiry, the grant's own date would make the new link dead on arrival: the default applies.
       const email = uniqueEmail();
       const first = await ctx.newGrant({ recipientEmail: email });
       ctx.clock.advanceDays(40);
+      expect(first.grant.expiresAt.getTime()).toBeLessThan(ctx.clock.now().getTime());
       const second = await grants.reissue(first.grant.id);
+      expect(second.grant.expiresAt.getTime()).toBeGreaterThan(ctx.clock.now().getTime());
       expect(second.claimToken).not.toBe(first.claimToken);
       expect(second.grant.status).toBe('issued');
       await expect(grants.preview(first.claimToken)).rejects.toBeInstanceOf(GrantNotFoundError);

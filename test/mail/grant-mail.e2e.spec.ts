@@ -83,6 +83,7 @@ describe('grant mail: issue → mail → claim (real SMTP server)', () => {
     const email = uniqueEmail('listed');
     const issued = await issue(email).expect(201);
     const pending = await ctx.http().get('/admin/mail?status=pending').set(ctx.as(admin)).expect(200);
+    expect(pending.body.mail).toBe('on');
     expect(pending.body.items[0]).toEqual({
       id: expect.any(String),
       to: email,

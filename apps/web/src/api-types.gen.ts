@@ -246,7 +246,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Whether an own LLM key is stored (never the key) */
+        get: operations["MeController_llmKeyStatus"];
         /** Store the own LLM key (encrypted; never returned) */
         put: operations["MeController_setLlmKey"];
         post?: never;
@@ -404,7 +405,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new claim URL for a grant; the old one stops working */
+        /** A new claim URL for a grant; the old one stops working; the expiry stays unless expiresInDays is given */
         post: operations["AdminController_reissue"];
         delete?: never;
         options?: never;
@@ -1058,6 +1059,10 @@ export interface components {
             amount: number;
             balanceAfter: number;
         };
+        LlmKeyStatusSchema: {
+            /** @description whether an own key is stored (the key itself is never returned) */
+            isSet: boolean;
+        };
         LlmKeyDto: {
             /** @enum {string} */
             provider: "anthropic";
@@ -1147,6 +1152,11 @@ export interface components {
             items: components["schemas"]["MailLogItemSchema"][];
             /** @description pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+            /**
+             * @description `off`: no SMTP_URL, nothing is mailed (links are shown instead)
+             * @enum {string}
+             */
+            mail: "on" | "off";
         };
         IssueGrantDto: {
             /** @example ada@example.com */
@@ -1204,6 +1214,12 @@ export interface components {
             items: components["schemas"]["GrantViewSchema"][];
             /** @description pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+        };
+        ReissueGrantDto: {
+            /** @description false: nothing is mailed (default true) */
+            sendEmail?: boolean;
+            /** @description a new expiry, that many days from now (else the grant keeps its own; an expired one gets the default) */
+            expiresInDays?: number;
         };
         EligibilitySchema: {
             /** @enum {string} */
@@ -1315,8 +1331,13 @@ export interface components {
             key: string;
             /** @description a secret is shown as set/unset, never in clear */
             secret: boolean;
-            /** @description secrets only */
+            /** @description secrets only: whether the server has a value (from the environment or this setting) */
             isSet?: boolean;
+            /**
+             * @description a set secret: where the value the server uses comes from (`environment`: ANTHROPIC_API_KEY, which wins over the setting)
+             * @enum {string}
+             */
+            source?: "environment" | "config";
             /** @description the typed value; not for secrets */
             value?: number | string | unknown[] | Record<string, never>;
         };
@@ -2182,6 +2203,34 @@ export interface operations {
             };
         };
     };
+    MeController_llmKeyStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmKeyStatusSchema"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     MeController_setLlmKey: {
         parameters: {
             query?: never;
@@ -2810,7 +2859,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SendEmailDto"];
+                "application/json": components["schemas"]["ReissueGrantDto"];
             };
         };
         responses: {

@@ -66,10 +66,12 @@ export class AdminGrantsService {
     });
   }
 
-  reissueGrant(actor: Person, grantId: string, sendEmail?: boolean) {
+  reissueGrant(actor: Person, grantId: string, options: { sendEmail?: boolean; expiresInDays?: number } = {}) {
+    const { sendEmail, expiresInDays } = options;
     return this.transactions.run(async (tx) => {
-      const issued = await this.grants.reissue(grantId, tx);
-      await this.audit.record(tx, { actorPersonId: actor.id, action: 'grant.reissue', subjectType: 'grant', subjectId: grantId });
+      const issued = await this.grants.reissue(grantId, tx, expiresInDays);
+      const details = expiresInDays === undefined ? {} : { expiresInDays };
+      await this.audit.record(tx, { actorPersonId: actor.id, action: 'grant.reissue', subjectType: 'grant', subjectId: grantId, details });
       return this.issued(tx, issued, true, sendEmail);
     });
   }

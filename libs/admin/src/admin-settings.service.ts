@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { jsonAmount, type TokenKind } from '@loomworks/credit';
 import { OracleService, TierModelsCheck } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 import { isSecretSetting, settingKey, SystemConfigService } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
-import type { RateTableSchema, SettingsSchema } from './views';
+import type { RateTableSchema, SettingSchema, SettingsSchema } from './views';
 
 /** Staff's settings use cases: the rate table and system config, each change audited. */
 @Injectable()
@@ -16,6 +17,7 @@ export class AdminSettingsService {
     private readonly oracle: OracleService,
     private readonly settings: SystemConfigService,
     private readonly tierModels: TierModelsCheck,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async rates(): Promise<RateTableSchema> {
@@ -41,7 +43,11 @@ export class AdminSettingsService {
 
   async configView(): Promise<SettingsSchema> {
     const views = await this.settings.list();
-    return { items: views.map((v) => (v.secret ? { key: v.key, secret: true, isSet: v.isSet } : { key: v.key, secret: false, value: v.value })) };
+    // The system LLM key from the environment wins over the setting (key-resolver.service.ts): say so.
+    const fromEnvironment = (key: string) => key === 'anthropic_api_key' && Boolean(this.config.anthropic.apiKey);
+    const secret = (key: string, isSet: boolean): SettingSchema =>
+      fromEnvironment(key) ? { key, secret: true, isSet: true, source: 'environment' } : isSet ? { key, secret: true, isSet, source: 'config' } : { key, secret: true, isSet };
+    return { items: views.map((v) => (v.secret ? secret(v.key, v.isSet) : { key: v.key, secret: false, value: v.value })) };
   }
 
   /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */

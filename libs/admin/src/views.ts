@@ -69,7 +69,9 @@ export class MailLogItemSchema {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
 }
 
-export class MailLogPageSchema extends PageOf(MailLogItemSchema) {}
+export class MailLogPageSchema extends PageOf(MailLogItemSchema) {
+  @ApiProperty({ enum: ['on', 'off'], description: '`off`: no SMTP_URL, nothing is mailed (links are shown instead)' }) mail!: 'on' | 'off';
+}
 
 export class RecoveryLinkSchema {
   @ApiProperty({ example: 'https://credits.example.com/recover?token=…', description: 'one use, 24 h; shown once' }) recoveryUrl!: string;
@@ -105,7 +107,12 @@ export class RateTableSchema {
 export class SettingSchema {
   @ApiProperty({ example: 'hold_ttl_seconds' }) key!: string;
   @ApiProperty({ description: 'a secret is shown as set/unset, never in clear' }) secret!: boolean;
-  @ApiPropertyOptional({ description: 'secrets only' }) isSet?: boolean;
+  @ApiPropertyOptional({ description: 'secrets only: whether the server has a value (from the environment or this setting)' }) isSet?: boolean;
+  @ApiPropertyOptional({
+    enum: ['environment', 'config'],
+    description: 'a set secret: where the value the server uses comes from (`environment`: ANTHROPIC_API_KEY, which wins over the setting)',
+  })
+  source?: 'environment' | 'config';
   @ApiPropertyOptional({ oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'array' }, { type: 'object' }], description: 'the typed value; not for secrets' })
   value?: unknown;
 }

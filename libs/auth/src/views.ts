@@ -91,3 +91,7 @@ export class PasskeyViewSchema {
 export class PasskeyListSchema {
   @ApiProperty({ type: [PasskeyViewSchema] }) items!: PasskeyViewSchema[];
 }
+
+export class LlmKeyStatusSchema {
+  @ApiProperty({ description: 'whether an own key is stored (the key itself is never returned)' }) isSet!: boolean;
+}

@@ -219,8 +219,12 @@ export class GrantsService {
     });
   }
 
-  /** A new claim token (the old one stops working) and a fresh expiry. */
-  async reissue(grantId: string, tx?: Tx): Promise<IssuedGrant> {
+  /**
+   * A new claim token (the old one stops working). The expiry stays as it was unless
+   * `expiresInDays` is given — except for a grant already past it, whose new link would be born
+   * dead: that one gets the default expiry from now.
+   */
+  async reissue(grantId: string, tx?: Tx, expiresInDays?: number): Promise<IssuedGrant> {
     return this.transactions.join(tx, async (t) => {
       const row = await this.grants.byId(t, grantId, true);
       if (!row) throw new GrantNotFoundError();
@@ -228,7 +232,8 @@ export class GrantsService {
       if (row.storedStatus === 'revoked') throw new GrantRevokedError();
       const now = this.clock.now();
       const claimToken = newClaimToken();
-      const expiresAt = new Date(now.getTime() + (await this.settings.grantExpiryDays(t)) * DAY_MS);
+      const days = expiresInDays ?? (row.expiresAt <= now ? await this.settings.grantExpiryDays(t) : undefined);
+      const expiresAt = days === undefined ? row.expiresAt : new Date(now.getTime() + days * DAY_MS);
       const updated = await this.grants.replaceToken(t, grantId, claimTokenHash(claimToken), expiresAt);
       return { grant: grantAt(updated, now), claimToken };
     });

@@ -123,6 +123,11 @@ export class PersonsService {
     if (!(await this.repository.setLlmKey('person', personId, this.encrypted(apiKey)))) throw new PersonNotFoundError(personId);
   }
 
+  /** Whether the person has an own LLM key stored (read without decrypting it). */
+  async hasPersonLlmKey(personId: string): Promise<boolean> {
+    return (await this.repository.llmKey('person', personId)) !== null;
+  }
+
   async personLlmKey(personId: string): Promise<string | null> {
     return this.decrypted(await this.repository.llmKey('person', personId));
   }

@@ -11,7 +11,7 @@ import { AdminSettingsService } from '../admin-settings.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
-import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, SendEmailDto } from './dto';
+import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, ReissueGrantDto, SendEmailDto } from './dto';
 import {
   AuditPageSchema,
   EligibilitySchema,
@@ -97,11 +97,11 @@ export class AdminController {
 
   @Post('grants/:id/reissue')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A new claim URL for a grant; the old one stops working' })
+  @ApiOperation({ summary: 'A new claim URL for a grant; the old one stops working; the expiry stays unless expiresInDays is given' })
   @ApiOkResponse({ type: IssuedGrantSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'grant_not_found', 'grant_already_claimed', 'grant_revoked')
-  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: SendEmailDto = {}): Promise<IssuedGrantSchema> {
-    return this.grants.reissueGrant(actor, id, body?.sendEmail);
+  reissue(@CurrentPerson() actor: Person, @Param('id', Uuid) id: string, @Body() body: ReissueGrantDto = {}): Promise<IssuedGrantSchema> {
+    return this.grants.reissueGrant(actor, id, body ?? {});
   }
 
   @Get('eligibility')

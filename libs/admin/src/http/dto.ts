@@ -77,6 +77,15 @@ export class SendEmailDto {
   sendEmail?: boolean;
 }
 
+export class ReissueGrantDto extends SendEmailDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650, description: 'a new expiry, that many days from now (else the grant keeps its own; an expired one gets the default)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+}
+
 export class MailQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: JOB_STATUSES })
   @IsOptional()

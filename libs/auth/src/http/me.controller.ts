@@ -6,7 +6,7 @@ import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@lo
 import { ClaimsService } from '../claims.service';
 import { CurrentPerson } from './decorators';
 import { ClaimTokenDto } from './dto';
-import { ClaimResultSchema, EngagementListSchema } from '../views';
+import { ClaimResultSchema, EngagementListSchema, LlmKeyStatusSchema } from '../views';
 
 @ApiTags('me')
 @ApiBearerAuth()
@@ -65,6 +65,13 @@ export class MeController {
   )
   claim(@CurrentPerson() person: Person, @Body() body: ClaimTokenDto, @IdempotencyKey() key?: string): Promise<ClaimResultSchema> {
     return this.claims.claimForPerson({ person, claimToken: body.claimToken, idempotencyKey: key });
+  }
+
+  @Get('llm-key')
+  @ApiOperation({ summary: 'Whether an own LLM key is stored (never the key)' })
+  @ApiOkResponse({ type: LlmKeyStatusSchema })
+  async llmKeyStatus(@CurrentPerson() person: Person): Promise<LlmKeyStatusSchema> {
+    return { isSet: await this.persons.hasPersonLlmKey(person.id) };
   }
 
   @Put('llm-key')
