@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { Transactions } from '@loomworks/database';
+import { spawnServer, waitForListening, type ServerProcess } from '../support/server-process';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { TestContext, type SignedIn, uniqueEmail } from '../support/test-context';
 
 /** Posts `size` bytes of JSON-typed body in 16 KB writes over a real socket, the way a client streams it. */
@@ -211,5 +213,38 @@ describe('security headers', () => {
     expect(docs.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe/);
     const page = await ctx.http().get('/login').expect(200);
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+});
+
+describe('a too-large body sent with fetch (undici) to a running server', () => {
+  let db: TestDatabase;
+  let server: ServerProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A real server process: in-process test apps answer too slowly to show the race with a client still writing.
+    server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY!, PORT: '0', LOG_LEVEL: 'warn' });
+    port = await waitForListening(server);
+  }, 90_000);
+  afterAll(async () => {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await db.drop();
+  });
+
+  it.each([
+    ['/auth/signup/passkey', [2, 8, 16]],
+    ['/auth/signup/totp-verify', [2, 8, 16]],
+    ['/auth/login/finish', [2, 8, 16]],
+    ['/admin/grants', [2, 8, 16]],
+  ])('%s answers 413 payload_too_large to bodies of %j MB (the body is read and discarded, not cut off)', async (path, sizes) => {
+    for (const megabytes of sizes as number[]) {
+      const body = JSON.stringify({ filler: 'x'.repeat(megabytes * 1024 * 1024 - 64) });
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect({ megabytes, status: res.status }).toEqual({ megabytes, status: 413 });
+      expect(await res.json()).toEqual(errorShape(413, 'payload_too_large'));
+    }
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   });
 });

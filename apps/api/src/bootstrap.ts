@@ -9,6 +9,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@loomworks/config';
 import { AllowedMethods } from './http/allowed-methods';
+import { registerBodyDrain } from './http/body-drain';
 import { registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-headers';
 import { QuietFrameworkLogger } from './logging';
@@ -103,6 +104,7 @@ export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): Fa
   });
   const fastify = adapter.getInstance();
   registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
+  registerBodyDrain(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
