@@ -140,4 +140,63 @@ describe('several passkeys: /me/passkeys', () => {
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
     expect((await ctx.http().get('/me/passkeys').set(ctx.as(who))).body.items).toHaveLength(1);
   });
+
+  describe('credential ids, names and transports are bounded before SQL', () => {
+    async function beginSignup() {
+      return (await ctx.http().post('/auth/signup/begin').send({ email: `bounded.${Math.random()}@example.com`, displayName: 'Bounded' }).expect(201)).body;
+    }
+
+    it('a passkey with the longest id WebAuthn allows (1023 bytes, 1364 characters) signs up, is renamed and removed', async () => {
+      const who = await ctx.signedInPerson();
+      const long = new SoftAuthenticator(undefined, undefined, { idBytes: 1023 });
+      expect(long.id).toHaveLength(1364);
+      const begin = await ctx.http().post('/me/passkeys/begin').set(ctx.as(who)).send({ code: await freshCode(who) }).expect(200);
+      await ctx.http().post('/me/passkeys/finish').set(ctx.as(who)).send({ registrationId: begin.body.registrationId, credential: long.register(begin.body.options) }).expect(201);
+
+      const renamed = await ctx.http().patch(`/me/passkeys/${long.id}`).set(ctx.as(who)).send({ name: 'Security key' }).expect(200);
+      expect(renamed.body).toMatchObject({ id: long.id, name: 'Security key' });
+      await ctx.http().delete(`/me/passkeys/${long.id}`).set(ctx.as(who)).expect(204);
+      expect((await ctx.http().get('/me/passkeys').set(ctx.as(who)).expect(200)).body.items.map((p: { id: string }) => p.id)).toEqual([who.authenticator.id]);
+      // one character more is not a passkey id
+      const tooLong = await ctx.http().delete(`/me/passkeys/${long.id}A`).set(ctx.as(who));
+      expect(tooLong.status).toBe(400);
+    });
+
+    it('refuses an over-long credential id at registration with 400; nothing is stored and the challenge is not spent', async () => {
+      const started = await beginSignup();
+      const huge = new SoftAuthenticator(undefined, undefined, { idBytes: 1575 }); // 2,100 characters
+      const refused = await ctx.http().post('/auth/signup/passkey').send({ registrationId: started.registrationId, credential: huge.register(started.options) }).expect(400);
+      expect(refused.body).toMatchObject({ statusCode: 400, error: 'validation_failed', fields: [expect.objectContaining({ field: 'credential.id' })] });
+      const [row] = await ctx.db.query<{ credential_id: string | null }>('SELECT credential_id FROM signup_registrations WHERE id = $1', [started.registrationId]);
+      expect(row.credential_id).toBeNull();
+      await ctx.http().post('/auth/signup/passkey').send({ registrationId: started.registrationId, credential: new SoftAuthenticator().register(started.options) }).expect(200);
+    });
+
+    it('bounds the id inside the signed authenticator data too, not only the one the answer names', async () => {
+      const started = await beginSignup();
+      const credential = new SoftAuthenticator(undefined, undefined, { idBytes: 1100 }).register(started.options);
+      const short = Buffer.alloc(16, 1).toString('base64url');
+      const refused = await ctx.http().post('/auth/signup/passkey').send({ registrationId: started.registrationId, credential: { ...credential, id: short, rawId: short } });
+      expect(refused.status).toBe(400);
+      expect(await ctx.db.query('SELECT 1 FROM signup_registrations WHERE id = $1 AND credential_id IS NOT NULL', [started.registrationId])).toEqual([]);
+    });
+
+    it('refuses 20,000 transports, and over-long transport names, with 400', async () => {
+      for (const transports of [Array.from({ length: 20_000 }, () => 'usb'), ['x'.repeat(33)]]) {
+        const started = await beginSignup();
+        const credential = new SoftAuthenticator(undefined, undefined, { transports }).register(started.options);
+        const refused = await ctx.http().post('/auth/signup/passkey').send({ registrationId: started.registrationId, credential }).expect(400);
+        expect(refused.body.fields).toEqual([expect.objectContaining({ field: 'credential.response.transports' })]);
+      }
+    });
+
+    it('answers a login with an over-long credential id as a failed login, without querying it', async () => {
+      const who = await ctx.signedInPerson();
+      const begin = await ctx.http().post('/auth/login/begin').send({ email: who.email }).expect(200);
+      const credential = { ...who.authenticator.authenticate(begin.body.options), id: 'A'.repeat(100_000) };
+      const res = await ctx.http().post('/auth/login/finish').send({ loginId: begin.body.loginId, credential, code: await ctx.code(who.totpSecret) });
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('login_failed');
+    });
+  });
 });

@@ -103,7 +103,7 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
 
   it('answers over-long path parameters with 400 in the error shape', async () => {
     const res = await ctx.http().post(`/admin/persons/${'a'.repeat(5000)}/suspend`).set(ctx.as(admin)).expect(400);
-    expect(res.body).toEqual({ statusCode: 400, error: 'bad_request', message: 'A path parameter is longer than 200 characters' });
+    expect(res.body).toEqual({ statusCode: 400, error: 'bad_request', message: 'A path parameter is longer than 1364 characters' });
   });
 
   it('answers a malformed percent-encoding with 400 in the error shape', async () => {

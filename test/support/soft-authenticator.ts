@@ -38,15 +38,20 @@ export interface Tamper {
  * and authenticator would produce.
  */
 export class SoftAuthenticator {
-  readonly credentialId = randomBytes(16);
+  readonly credentialId: Buffer;
+  private readonly transports: string[];
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private signCount = 0;
 
+  /** `idBytes`: the credential id's length (authenticators use 16 to 1023 bytes); `transports` as it reports them. */
   constructor(
     readonly origin = 'http://localhost:3000',
     readonly rpId = 'localhost',
+    options: { idBytes?: number; transports?: string[] } = {},
   ) {
+    this.credentialId = randomBytes(options.idBytes ?? 16);
+    this.transports = options.transports ?? ['internal'];
     ({ privateKey: this.privateKey, publicKey: this.publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' }));
   }
 
@@ -84,7 +89,7 @@ export class SoftAuthenticator {
       response: {
         clientDataJSON: b64url(clientDataJSON),
         attestationObject: b64url(attestationObject),
-        transports: ['internal'],
+        transports: this.transports as never,
       },
       clientExtensionResults: {},
       authenticatorAttachment: 'platform',

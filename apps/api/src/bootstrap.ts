@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import { MAX_CREDENTIAL_ID_LENGTH } from '@loomworks/auth';
 import type { AppConfig } from '@loomworks/config';
 import { AllowedMethods } from './http/allowed-methods';
 import { registerBodyDrain } from './http/body-drain';
@@ -15,8 +16,12 @@ import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-heade
 import { QuietFrameworkLogger } from './logging';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-/** Path parameters are ids and short names; longer ones are refused (400) before routing. */
-export const MAX_PARAM_LENGTH = 200;
+/**
+ * The longest path parameter any route takes: a passkey's credential id (base64url of WebAuthn's
+ * 1023-byte maximum, /me/passkeys/:id). Longer ones are refused (400) before routing; every route
+ * checks its own parameters (uuidParam, the credential id check) within this.
+ */
+export const MAX_PARAM_LENGTH = MAX_CREDENTIAL_ID_LENGTH;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

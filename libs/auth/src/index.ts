@@ -6,3 +6,4 @@ export { AuthHousekeeping } from './housekeeping.service';
 export { Public, Roles, CurrentPerson, CurrentSessionId } from './http/decorators';
 export { SESSION_COOKIE, sessionCookieName } from './http/session-cookie';
 export * from './domain/errors';
+export { MAX_CREDENTIAL_ID_LENGTH } from './domain/credential-bounds';

@@ -7,6 +7,7 @@ import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { SecretBox } from '@loomworks/system-config';
 import { AccountSuspendedError, LoginFailedError } from './domain/errors';
+import { isCredentialId } from './domain/credential-bounds';
 import { LOGIN_CHALLENGE_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository } from './persistence/auth.repository';
@@ -71,7 +72,7 @@ export class LoginService {
     if (!challenge) throw new LoginFailedError();
     return this.transactions.run(async (tx) => {
       const person = await this.persons.findLiveByEmail(challenge.email, tx);
-      const credential = person && typeof command.credential?.id === 'string'
+      const credential = person && isCredentialId(command.credential?.id)
         ? await this.auth.credentialOf(tx, person.id, command.credential.id)
         : null;
       if (!person || !credential) throw new LoginFailedError();

@@ -13,6 +13,7 @@ import {
   PasskeyVerificationFailedError,
   RegistrationNotFoundError,
 } from './domain/errors';
+import { assertStorableCredential } from './domain/credential-bounds';
 import { REGISTRATION_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { AuthRepository, type PasskeyRow } from './persistence/auth.repository';
@@ -87,6 +88,7 @@ export class PasskeysService {
   }
 
   async finishAdd(person: Person, registrationId: string, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyViewSchema> {
+    assertStorableCredential(credential);
     // The challenge is taken (committed) before verifying: one attempt per challenge.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
     if (!registration) throw new RegistrationNotFoundError();

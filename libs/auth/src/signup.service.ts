@@ -9,6 +9,7 @@ import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons
 import { Outbox } from '@loomworks/outbox';
 import { SecretBox } from '@loomworks/system-config';
 import { InvalidAdminTokenError, InvalidEmailCodeError, InvalidTotpError, PasskeyExistsError, RecoveryNotFoundError, PasskeyVerificationFailedError, RegistrationNotFoundError } from './domain/errors';
+import { assertStorableCredential } from './domain/credential-bounds';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { RecoveryService } from './recovery.service';
@@ -122,6 +123,7 @@ export class SignupService {
   }
 
   async verifyPasskey(registrationId: string, credential: RegistrationResponseJSON): Promise<{ registrationId: string; totp: { secret: string; otpauthUrl: string; qrSvg: string } }> {
+    assertStorableCredential(credential);
     // The challenge is taken (committed) before verifying: one attempt per challenge, pass or fail.
     const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now()));
     if (!registration) throw new RegistrationNotFoundError();

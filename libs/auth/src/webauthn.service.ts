@@ -10,6 +10,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { assertStorableCredential } from './domain/credential-bounds';
 
 export interface VerifiedPasskey {
   credentialId: string;
@@ -52,9 +53,11 @@ export class WebAuthnService {
   }
 
   /** The verified credential, or null for any failure (the reason is not the client's business). */
+  /** Null when the attestation does not verify; bounds the answer first (ValidationFailedError: nothing is taken or stored). */
   async verifyRegistration(response: RegistrationResponseJSON, expectedChallenge: string): Promise<VerifiedPasskey | null> {
+    let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
-      const result = await verifyRegistrationResponse({
+      verified = await verifyRegistrationResponse({
         response,
         expectedChallenge,
         expectedOrigin: this.origins,
@@ -62,17 +65,20 @@ export class WebAuthnService {
         requireUserVerification: true,
         supportedAlgorithmIDs: ALGORITHMS,
       });
-      if (!result.verified) return null;
-      const { credential } = result.registrationInfo;
-      return {
-        credentialId: credential.id,
-        publicKey: Buffer.from(credential.publicKey),
-        counter: credential.counter,
-        transports: credential.transports ?? [],
-      };
     } catch {
       return null;
     }
+    if (!verified.verified) return null;
+    const { credential } = verified.registrationInfo;
+    // The id stored is the one inside the signed authenticator data, which the verifier does not
+    // compare with the (already bounded) `id` of the answer: bounded again here.
+    assertStorableCredential({ id: credential.id, rawId: credential.id, response: { transports: credential.transports } });
+    return {
+      credentialId: credential.id,
+      publicKey: Buffer.from(credential.publicKey),
+      counter: credential.counter,
+      transports: credential.transports ?? [],
+    };
   }
 
   authenticationOptions(credentialIds: string[]): Promise<PublicKeyCredentialRequestOptionsJSON> {

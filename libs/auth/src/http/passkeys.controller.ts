@@ -3,14 +3,15 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import type { FastifyRequest } from 'fastify';
 import { ApiErrors, ValidationFailedError } from '@loomworks/common';
 import type { Person } from '@loomworks/persons';
+import { isCredentialId } from '../domain/credential-bounds';
 import { PasskeysService } from '../passkeys.service';
 import { CurrentPerson } from './decorators';
 import { PasskeyFinishDto, PasskeyRenameDto, StepUpDto } from './dto';
 import { PasskeyBeginSchema, PasskeyListSchema, PasskeyViewSchema } from '../views';
 
-/** Credential ids are base64url; WebAuthn caps them at 1023 bytes (1364 characters encoded). */
+/** Credential ids are base64url of at most WebAuthn's 1023 bytes. */
 function credentialId(id: string): string {
-  if (!/^[A-Za-z0-9_-]{1,1400}$/.test(id)) throw new ValidationFailedError([{ field: 'id', message: 'id must be a passkey id' }]);
+  if (!isCredentialId(id)) throw new ValidationFailedError([{ field: 'id', message: 'id must be a passkey id' }]);
   return id;
 }
 
