@@ -26,6 +26,7 @@ import { FastHoldPaths1764500000000 } from './1764500000000-FastHoldPaths';
 import { CreditViewFunction1764500001000 } from './1764500001000-CreditViewFunction';
 import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunctionFiles';
 import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateScheduledJobs';
+import { HoldRates1764600600000 } from './1764600600000-HoldRates';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -54,4 +55,5 @@ export const allMigrations = [
   CreditViewFunction1764500001000,
   CreateFunctionFiles1764600000000,
   CreateScheduledJobs1764600500000,
+  HoldRates1764600600000,
 ];

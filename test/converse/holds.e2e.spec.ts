@@ -61,6 +61,31 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     expect(consumed).toEqual([{ n: charged }]);
   }, 180_000);
 
+  it('a rate change mid-turn (PUT /admin/rates) applies to later holds: the turn is charged at the rates it was held at', async () => {
+    const staff = await ctx.admin();
+    const who = await funded('sonnet', 100n);
+    const SONNET = 'claude-sonnet-4-6';
+    fake.reset({ usage: truthfulWorstCase, latencyMs: 300 });
+    const turn = converse(who, 'a question while staff reprice sonnet').then((r) => r); // sent now, awaited below
+    await waitFor(() => fake.requests.some((r) => r.model === SONNET));
+    await ctx.http().put('/admin/rates').set(ctx.as(staff)).send({ model: SONNET, tokenKind: 'output', creditsPerMillion: 150000 }).expect(200);
+    try {
+      const res = await turn;
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ok' });
+      expect(res.body.credit.charged).toBeLessThanOrEqual(res.body.credit.held);
+      expect(res.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
+      const flows = await ctx.db.query<{ metadata: Record<string, unknown> }>(
+        "SELECT metadata FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
+      expect(flows.filter((f) => 'holdExceeded' in f.metadata)).toEqual([]);
+      // the next turn is held and charged at the new rate
+      const next = await converse(who, 'and now?').expect(200);
+      expect(next.body.credit.held).toBeGreaterThan(res.body.credit.held);
+    } finally {
+      await ctx.http().put('/admin/rates').set(ctx.as(staff)).send({ model: SONNET, tokenKind: 'output', creditsPerMillion: 15000 }).expect(200);
+    }
+  });
+
   it('spends one statement to place the hold and one to settle it, in the one transaction that records the turn', async () => {
     const who = await funded('haiku', 1000n);
     fake.reset({});

@@ -279,7 +279,7 @@ describe('holds (reservations)', () => {
       );
     }, 120_000);
 
-    it('a hold is an upper bound of any usage the provider can truthfully report', async () => {
+    it('a hold is an upper bound of any usage the provider can truthfully report, whatever rates change before it settles', async () => {
       const text = fc.string({ unit: 'binary', maxLength: 400 });
       const scenario = fc.record({
         message: text.filter((m) => m.length > 0),
@@ -292,7 +292,11 @@ describe('holds (reservations)', () => {
         split: fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
         rest: fc.constantFrom('input' as const, 'cacheRead' as const, 'cacheWrite' as const),
         outputShare: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+        // staff change the rates (PUT /admin/rates) while the turn is in flight
+        later: fc.option(fc.record({ classifierRates: rates, responderRates: rates }), { nil: undefined }),
       });
+      const oracle = (r: Record<TokenKind, { num: number; den: number }>) =>
+        new Map<TokenKind, Rate>((Object.keys(r) as TokenKind[]).map((k) => [k, { id: '0', tokenKind: k, numerator: BigInt(r[k].num), denominator: BigInt(r[k].den) }]));
       const settings = ctx.get(SystemConfigService);
       await settings.set('max_turns_in_flight', 1000);
       let settledRuns = 0;
@@ -315,14 +319,26 @@ describe('holds (reservations)', () => {
               u[s.rest] += inputBound - u.input - u.cacheRead - u.cacheWrite;
               return u;
             };
+            if (s.later) {
+              ctx.clock.advanceSeconds(1);
+              await setRates(HAIKU, s.later.classifierRates);
+              await setRates(SONNET, s.later.responderRates);
+            }
+            const classifyUsage = truthful(classifyIn, 10);
+            const respondUsage = truthful(respondIn, placed.respondMaxTokens);
             const settled = await holds.settle({
               holdId: placed.hold.id,
               turnId: cmd.turnId,
               stages: [
-                { stage: 'classify', model: HAIKU, usage: truthful(classifyIn, 10) },
-                { stage: 'respond', model: SONNET, usage: truthful(respondIn, placed.respondMaxTokens) },
+                { stage: 'classify', model: HAIKU, usage: classifyUsage },
+                { stage: 'respond', model: SONNET, usage: respondUsage },
               ],
             });
+            // priced at the rates in force when the hold was placed, by the independent oracle
+            expect(settled.stages.map((st) => st.credits)).toEqual([
+              creditsFor(classifyUsage, oracle(s.classifierRates)),
+              creditsFor(respondUsage, oracle(s.responderRates)),
+            ]);
             expect(settled.charged).toBeLessThanOrEqual(settled.held);
             expect(settled.holdExceeded).toBe(false);
             expect(settled.balanceAfter).toBeGreaterThanOrEqual(0n);

@@ -57,7 +57,7 @@ BEGIN
     v_respond := credit.bound_credits(r.in_num, r.in_den, r.out_num, r.out_den, p_respond_input, v_tokens);
     PERFORM credit.write_hold(
       p_hold => p_hold, p_person => p_person, p_asset => p_assets[i], p_amount => v_classify + v_respond, p_turn => p_turn,
-      p_at => p_at, p_expires_at => v_expires,
+      p_at => p_at, p_expires_at => v_expires, p_rate_ids => c.rate_ids || r.rate_ids,
       p_metadata => jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
         'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),
         'respond', jsonb_build_object('inputTokens', p_respond_input, 'maxTokens', v_tokens, 'credits', v_respond)));

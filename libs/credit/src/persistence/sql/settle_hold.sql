@@ -2,7 +2,8 @@
 -- release the whole hold (system:held → person, key 'release:<hold>'), charge each stage
 -- (person → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
 -- settled, and zero a deleted person's remainder again (rezero).
---   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}].
+--   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
+--   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
 --   A hold the sweeper already expired is a late settlement: the person is charged directly,
 --   under the same keys (metadata 'overdraft': 'late_settlement' when it goes below zero).
 --   Usage above the hold (a provider that misreports) is still charged and recorded
@@ -60,7 +61,9 @@ BEGIN
   END IF;
   balance_before := v_balance;
   FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
-    SELECT * INTO v_charge FROM credit.stage_charge(s ->> 'model', s -> 'tokens', p_at);
+    -- at the rates the hold was sized at: a rate change since applies to holds placed after it
+    SELECT * INTO v_charge FROM credit.stage_charge(
+      p_model => s ->> 'model', p_tokens => s -> 'tokens', p_at => h.created_at, p_rate_ids => h.rate_ids);
     v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
     v_total := v_total + v_charge.credits;
   END LOOP;

@@ -1,9 +1,11 @@
 -- What one pipeline stage costs (DESIGN.md "Oracle and tiers"): Σ tokens × rate over the token
--- kinds, as one exact fraction, rounded up once (ceil_credits), at the model's rates in force at
--- p_at. Also the rate rows used, recorded with the charge so it can be recomputed later.
+-- kinds, as one exact fraction, rounded up once (ceil_credits). The rates: the model's rows among
+-- p_rate_ids (those its hold recorded when placed, so a later rate change can't make the charge
+-- exceed the hold), else the model's rates in force at p_at. Also the rate rows used, recorded
+-- with the charge so it can be recomputed later.
 -- A kind with tokens but no rate, or a model without rates, is refused ('missing_rate', DETAIL
 -- '<model> <kind>'): a usage is never free by accident.
-CREATE OR REPLACE FUNCTION credit.stage_charge(p_model text, p_tokens jsonb, p_at timestamptz,
+CREATE OR REPLACE FUNCTION credit.stage_charge(p_model text, p_tokens jsonb, p_at timestamptz, p_rate_ids bigint[] DEFAULT NULL,
                                                OUT credits bigint, OUT rates jsonb)
 LANGUAGE plpgsql STABLE
 AS $$
@@ -17,7 +19,7 @@ DECLARE
   acc_den numeric := 1;
 BEGIN
   rates := '[]'::jsonb;
-  FOR r IN SELECT * FROM credit.model_rates(p_model, p_at) LOOP
+  FOR r IN SELECT * FROM credit.held_rates(p_model, p_rate_ids, p_at) LOOP
     v_any := true;
     v_priced := v_priced || r.token_kind;
     t := coalesce((p_tokens ->> r.token_kind)::numeric, 0);
