@@ -1,5 +1,11 @@
 // Every migration, in order. Listed as classes (not a glob) so compiled runs, the CLI and jest
 // load the same set.
+//
+// Migrations run as the tables' owner (DATABASE_MIGRATION_URL); the API runs as a runtime role.
+// No GRANTs needed here: after migrating, the migrator gives the runtime role SELECT/INSERT/
+// UPDATE/DELETE on every table (ALTER DEFAULT PRIVILEGES covers tables a later migration creates)
+// and only SELECT/INSERT on an append-only table, i.e. one with a trigger named `*_append_only`
+// (libs/database/src/privileges.ts). Name such a trigger so for a new ledger-like table.
 import { CreateSystemConfig1764000000000 } from './1764000000000-CreateSystemConfig';
 import { SeedSystemConfig1764000001000 } from './1764000001000-SeedSystemConfig';
 import { CreatePersons1764000002000 } from './1764000002000-CreatePersons';

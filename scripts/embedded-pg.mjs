@@ -14,6 +14,37 @@ const isRoot = process.getuid?.() === 0;
 
 export const embeddedUrl = (port, database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
+/**
+ * The role the API runs as on clusters this project sets up (embedded, tests): it can read and
+ * insert ledger rows but not change them; the tables belong to the superuser that migrates.
+ * Its grants come from the migrator (libs/database/src/privileges.ts). The password only guards
+ * a cluster that listens on 127.0.0.1, like the superuser's.
+ */
+export const RUNTIME_ROLE = 'loomworks_api';
+
+/** `url` logging in as the runtime role instead of its own user. */
+export function asRuntimeRole(url) {
+  const parsed = new URL(url);
+  parsed.username = RUNTIME_ROLE;
+  parsed.password = RUNTIME_ROLE;
+  return parsed.toString();
+}
+
+/** Creates the runtime role on the cluster `adminUrl` points at, unless it exists (safe to race). */
+export async function ensureRuntimeRole(adminUrl) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DO $$ BEGIN
+        CREATE ROLE ${RUNTIME_ROLE} LOGIN PASSWORD '${RUNTIME_ROLE}';
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+      END $$`);
+  } finally {
+    await client.end();
+  }
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embeddedPgHome, embeddedUrl, startEmbeddedPostgres } from './embedded-pg.mjs';
+import { asRuntimeRole, embeddedPgHome, embeddedUrl, ensureRuntimeRole, startEmbeddedPostgres } from './embedded-pg.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command, ...args] = process.argv.slice(2);
@@ -70,6 +70,10 @@ if (!env.DATABASE_URL) {
     }
     env.DATABASE_URL = embedded.url('postgres');
   }
+  // Least privilege on the embedded cluster too: the superuser migrates, the API runs as the runtime role.
+  await ensureRuntimeRole(env.DATABASE_URL);
+  env.DATABASE_MIGRATION_URL = env.DATABASE_URL;
+  env.DATABASE_URL = asRuntimeRole(env.DATABASE_URL);
   env.LOOMWORKS_SECRET_KEY ??= devSecretKey(home);
 }
 

@@ -46,7 +46,10 @@ describe('the server process', () => {
         `loomworks: listening on http://localhost:${port}`,
         `loomworks: API docs at http://localhost:${port}/docs`,
         `loomworks: database ${shownUrl}`,
+        // One URL for both: the role that owns the tables also runs the API (no least privilege).
+        `loomworks: database role ${new URL(db.url).username} runs both the API and its migrations`,
         'loomworks: mail off (no SMTP_URL): claim and recovery links are shown instead of mailed',
+        `loomworks: no admin yet: in another terminal run \`PORT=${port} npm run admin:bootstrap\` and open the signup link it prints`,
       ]);
       // Nest's route mapping is debug-level now, not forty info lines around those.
       expect(server.stdout()).not.toContain('Mapped {');
@@ -60,9 +63,10 @@ describe('the server process', () => {
     }
   });
 
-  it('starts, serves, and shuts down cleanly on SIGTERM', async () => {
-    const server = spawnServer({ DATABASE_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0', LOG_LEVEL: 'warn' });
+  it('starts as the runtime role (migrating as the owner), serves, and shuts down cleanly on SIGTERM', async () => {
+    const server = spawnServer({ DATABASE_URL: db.runtimeUrl, DATABASE_MIGRATION_URL: db.url, LOOMWORKS_SECRET_KEY: secret, PORT: '0', LOG_LEVEL: 'warn' });
     const port = await waitForListening(server);
+    expect(server.stdout()).not.toContain('runs both the API and its migrations');
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await health.json()).toEqual({ status: 'ok', db: 'up' });
     server.child.kill('SIGTERM');

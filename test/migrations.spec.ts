@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, Migrator } from '@loomworks/database';
+import { dataSourceOptions, migrateAsOwner } from '@loomworks/database';
 import { allMigrations } from '../migrations';
 import { schemaSnapshot } from './support/schema-snapshot';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { createTestDatabase, runtimeRole, type TestDatabase } from './support/test-database';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -52,7 +52,7 @@ describe('migrations', () => {
       const empty = await createTestDatabase({ migrated: false });
       const sources = await sourcesOn(empty.url);
       try {
-        await Promise.all(sources.map((s) => new Migrator(s).onModuleInit()));
+        await Promise.all(sources.map((s) => migrateAsOwner(s, runtimeRole())));
         expect(await sources[0].query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: allMigrations.length }]);
       } finally {
         await Promise.all(sources.map((s) => s.destroy()));

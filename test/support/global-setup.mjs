@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildWeb } from '../../scripts/build-web.mjs';
-import { embeddedPgHome, startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
+import { RUNTIME_ROLE, embeddedPgHome, ensureRuntimeRole, startEmbeddedPostgres } from '../../scripts/embedded-pg.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -19,8 +19,11 @@ export default async function globalSetup() {
     globalThis.__loomworksEmbeddedPostgres = embedded;
     adminUrl = embedded.url('postgres');
   }
+  // The apps under test run as the runtime role (least privilege), migrated by the admin.
+  await ensureRuntimeRole(adminUrl);
   // Workers are forked after this, so they inherit these.
   process.env.LW_TEST_ADMIN_URL = adminUrl;
+  process.env.LW_TEST_RUNTIME_ROLE = RUNTIME_ROLE;
   process.env.LW_TEST_RUN_ID = runId;
   process.env.LOOMWORKS_SECRET_KEY ??= randomBytes(32).toString('base64url');
 }

@@ -5,11 +5,16 @@ import type { DestinationStream } from 'pino';
 import { loadConfig, type AppConfig, type Env } from '@loomworks/config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp, createFastifyAdapter } from '../../apps/api/src/bootstrap';
+import { asRuntimeRole } from './test-database';
 
-/** A validated config for tests: the test database, the run's secret key, quiet logs. */
+/**
+ * A validated config for tests: the test database (`databaseUrl` as its owner, who migrates; the
+ * API connects as the runtime role, as in production), the run's secret key, quiet logs.
+ */
 export function testConfig(databaseUrl: string, env: Env = {}): AppConfig {
   return loadConfig({
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: asRuntimeRole(databaseUrl),
+    DATABASE_MIGRATION_URL: databaseUrl,
     LOOMWORKS_SECRET_KEY: process.env.LOOMWORKS_SECRET_KEY,
     LOG_LEVEL: 'silent',
     PORT: '0',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { applyFunctionFiles, dataSourceOptions, readFunctionFiles } from '@loomworks/database';
+import { dataSourceOptions, migrateAsOwner, readFunctionFiles } from '@loomworks/database';
 import { CREDIT_FUNCTIONS_DIR } from '../../libs/credit/src/persistence/sql';
 import { allMigrations } from '../../migrations';
 
@@ -17,9 +17,23 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/** The role apps under test run as (made by globalSetup; the password is its name). */
+export const runtimeRole = () => process.env.LW_TEST_RUNTIME_ROLE ?? 'loomworks_api';
+
+/** `url` (the admin's, who owns the tables) logging in as the runtime role instead. */
+export function asRuntimeRole(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = runtimeRole();
+  parsed.password = runtimeRole();
+  return parsed.toString();
+}
+
 export interface TestDatabase {
   name: string;
+  /** as the admin, who owns the tables (migrations, tests' own SQL) */
   url: string;
+  /** as the runtime role, as the API connects */
+  runtimeUrl: string;
   /** Runs SQL as a separate connection (no app code involved). */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
@@ -38,16 +52,16 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 /** The SQL function files the app applies after its migrations (see AppModule). */
 export const FUNCTION_DIRS = [CREDIT_FUNCTIONS_DIR];
 
-/** Migrates `name` from empty with the project's migrations, then applies the function files, as a start does. */
+/**
+ * Migrates `name` from empty with the project's migrations, then applies the function files and
+ * grants the runtime role its privileges, as a start does.
+ */
 export async function migrateDatabase(name: string): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(databaseUrl(name), allMigrations));
   await dataSource.initialize();
-  const runner = dataSource.createQueryRunner();
   try {
-    await dataSource.runMigrations();
-    await applyFunctionFiles(runner, readFunctionFiles(FUNCTION_DIRS));
+    await migrateAsOwner(dataSource, runtimeRole(), readFunctionFiles(FUNCTION_DIRS));
   } finally {
-    await runner.release();
     await dataSource.destroy();
   }
 }
@@ -88,6 +102,7 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   return {
     name,
     url: databaseUrl(name),
+    runtimeUrl: asRuntimeRole(databaseUrl(name)),
     query: async (sql, params) => (await client.query(sql, params)).rows,
     drop: async () => {
       await client.end();

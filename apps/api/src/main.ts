@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig, type AppConfig } from '@loomworks/config';
+import { Migrator, withoutPassword } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AppModule } from './app.module';
 import { configureApp, createFastifyAdapter } from './bootstrap';
@@ -52,14 +53,16 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   // One line per fact; everything else is in the JSON log.
   const hasAdmin = await app.get(PersonsService).hasLiveAdmin();
-  process.stdout.write(startupLines(config, port, hasAdmin).map((line) => `loomworks: ${line}\n`).join(''));
+  const sharedRole = app.get(Migrator).sharedRole;
+  process.stdout.write(startupLines(config, port, hasAdmin, sharedRole).map((line) => `loomworks: ${line}\n`).join(''));
 }
 
 /**
- * What a person starting the server needs to know: where it listens, its docs, its database, its
- * mail, and on the first run how to make the first admin (nobody can sign in before that).
+ * What a person starting the server needs to know: where it listens, its docs, its database (and
+ * whether one role both runs the API and owns the tables, i.e. no least privilege), its mail, and
+ * on the first run how to make the first admin (nobody can sign in before that).
  */
-export function startupLines(config: AppConfig, port: number, hasAdmin: boolean): string[] {
+export function startupLines(config: AppConfig, port: number, hasAdmin: boolean, sharedRole: string | null = null): string[] {
   const origin = `http://localhost:${port}`;
   // The tool prints links to this server: on another port it needs to be told which.
   const samePort = port === 3000 ? '' : `PORT=${port} `;
@@ -67,17 +70,13 @@ export function startupLines(config: AppConfig, port: number, hasAdmin: boolean)
     `listening on ${origin}`,
     `API docs at ${origin}/docs`,
     `database ${withoutPassword(config.databaseUrl)}`,
+    ...(sharedRole === null ? [] : [`database role ${sharedRole} runs both the API and its migrations`]),
+    ...(config.databaseReplicaUrl ? [`read replica ${withoutPassword(config.databaseReplicaUrl)}`] : []),
     config.mail.smtpUrl
       ? `mail on: ${withoutPassword(config.mail.smtpUrl)}, from ${config.mail.from}`
       : 'mail off (no SMTP_URL): claim and recovery links are shown instead of mailed',
     ...(hasAdmin ? [] : [`no admin yet: in another terminal run \`${samePort}npm run admin:bootstrap\` and open the signup link it prints`]),
   ];
-}
-
-function withoutPassword(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 if (require.main === module) void main();

@@ -83,11 +83,31 @@ describe('loadConfig', () => {
     [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM', 'must be an address'],
     [{ OUTBOX_POLL_MS: '-1' }, 'OUTBOX_POLL_MS', 'must be an integer'],
     [{ WEBHOOK_ALLOW_HTTP: 'yes' }, 'WEBHOOK_ALLOW_HTTP', 'must be true or false'],
+    [{ DATABASE_URL: 'postgres://u:p@h1:5432,/db' }, 'DATABASE_URL', 'must be a URL'],
+    [{ DATABASE_MIGRATION_URL: 'http://owner@db/x' }, 'DATABASE_MIGRATION_URL', 'must use postgres: or postgresql:'],
+    [{ DATABASE_REPLICA_URL: 'replica' }, 'DATABASE_REPLICA_URL', 'must be a URL'],
+    [{ DATABASE_POOL_MODE: 'statement' }, 'DATABASE_POOL_MODE', 'must be session or transaction'],
   ])('refuses %j naming %s', (env, variable, problem) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable} `)).toBe(true);
     expect(error.message).toContain(problem);
+  });
+
+  it('takes a multi-host DATABASE_URL, and the same URL for migrations unless DATABASE_MIGRATION_URL is set', () => {
+    const multi = 'postgres://api:pw@h1:5432,h2:5433/db';
+    expect(loadConfig({ ...base, DATABASE_URL: multi })).toMatchObject({
+      databaseUrl: multi,
+      databaseMigrationUrl: multi,
+      databaseReplicaUrl: undefined,
+      databasePoolMode: 'session',
+    });
+    const split = { DATABASE_MIGRATION_URL: 'postgres://owner:pw@h1/db', DATABASE_REPLICA_URL: 'postgres://api:pw@r1/db', DATABASE_POOL_MODE: 'transaction' };
+    expect(loadConfig({ ...base, ...split })).toMatchObject({
+      databaseMigrationUrl: split.DATABASE_MIGRATION_URL,
+      databaseReplicaUrl: split.DATABASE_REPLICA_URL,
+      databasePoolMode: 'transaction',
+    });
   });
 
   it('never echoes credentials of a bad URL', () => {

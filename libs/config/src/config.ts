@@ -35,7 +35,17 @@ export interface AnthropicConfig {
 export interface AppConfig {
   port: number;
   host: string;
+  /**
+   * The API's connection, as its runtime role (reads and inserts ledger rows, never updates them).
+   * May name several hosts (`postgres://u:p@h1:5432,h2:5432/db`): the app uses the one that accepts writes.
+   */
   databaseUrl: string;
+  /** Migrations and function files run as the tables' owner; the same as databaseUrl when one role does both. */
+  databaseMigrationUrl: string;
+  /** a streaming replica for reads that tolerate lag (history, exports, usage, admin lists, gauges) */
+  databaseReplicaUrl?: string;
+  /** `transaction` behind a pooler in transaction mode (PgBouncer): no session state, no named prepared statements */
+  databasePoolMode: DatabasePoolMode;
   /** Fernet key (32 bytes, url-safe base64) for system_config and stored secrets */
   secretKey: string;
   publicOrigin: string;
@@ -61,6 +71,9 @@ export interface AppConfig {
   /** also accept http:// and loopback or private hosts as webhook endpoints (local receivers, tests) */
   webhookAllowHttp: boolean;
 }
+
+export type DatabasePoolMode = 'session' | 'transaction';
+const POOL_MODES: readonly DatabasePoolMode[] = ['session', 'transaction'];
 
 export type Env = Record<string, string | undefined>;
 
@@ -111,6 +124,18 @@ function url(name: string, raw: string, protocols: string[]): string {
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
   }
+  return raw;
+}
+
+/**
+ * A Postgres URL, which may list several hosts as libpq does (`h1:5432,h2:5432`); WHATWG URL
+ * rejects that form, so it is checked with the first host in place of the list.
+ */
+function databaseUrl(name: string, raw: string): string {
+  const hosts = /^[a-z]+:\/\/(?:[^@/]*@)?([^/?#]*)/i.exec(raw)?.[1] ?? '';
+  if (!hosts.includes(',')) return url(name, raw, ['postgres:', 'postgresql:']);
+  if (hosts.split(',').some((host) => host === '')) throw new ConfigError(name, `must be a URL (got "${redactUrl(raw)}")`);
+  url(name, raw.replace(hosts, hosts.split(',')[0]), ['postgres:', 'postgresql:']);
   return raw;
 }
 
@@ -174,6 +199,20 @@ function trustedProxies(env: Env): string[] | false {
   return entries.length > 0 ? entries : false;
 }
 
+function databaseConfig(env: Env): Pick<AppConfig, 'databaseUrl' | 'databaseMigrationUrl' | 'databaseReplicaUrl' | 'databasePoolMode'> {
+  const databaseUrlValue = databaseUrl('DATABASE_URL', required(env, 'DATABASE_URL'));
+  const migration = present(env, 'DATABASE_MIGRATION_URL');
+  const replica = present(env, 'DATABASE_REPLICA_URL');
+  const poolMode = (present(env, 'DATABASE_POOL_MODE') ?? 'session') as DatabasePoolMode;
+  if (!POOL_MODES.includes(poolMode)) throw new ConfigError('DATABASE_POOL_MODE', `must be session or transaction (got "${poolMode}")`);
+  return {
+    databaseUrl: databaseUrlValue,
+    databaseMigrationUrl: migration === undefined ? databaseUrlValue : databaseUrl('DATABASE_MIGRATION_URL', migration),
+    databaseReplicaUrl: replica === undefined ? undefined : databaseUrl('DATABASE_REPLICA_URL', replica),
+    databasePoolMode: poolMode,
+  };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const publicOrigin = origin('PUBLIC_ORIGIN', present(env, 'PUBLIC_ORIGIN') ?? `http://localhost:${port}`);
@@ -200,7 +239,7 @@ export function loadConfig(env: Env): AppConfig {
   return {
     port,
     host: present(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url('DATABASE_URL', required(env, 'DATABASE_URL'), ['postgres:', 'postgresql:']),
+    ...databaseConfig(env),
     secretKey: secretKeyFromEnv(env),
     publicOrigin,
     webauthn: { rpId, origins },

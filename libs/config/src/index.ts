@@ -1,2 +1,2 @@
-export { loadConfig, secretKeyFromEnv, worstCaseTurnSeconds, worstCaseCallMs, ConfigError, type AppConfig, type AnthropicConfig, type Env, type LogLevel } from './config';
+export { loadConfig, secretKeyFromEnv, worstCaseTurnSeconds, worstCaseCallMs, ConfigError, type AppConfig, type DatabasePoolMode, type AnthropicConfig, type Env, type LogLevel } from './config';
 export { ConfigModule, APP_CONFIG } from './config.module';

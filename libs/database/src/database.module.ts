@@ -5,6 +5,7 @@ import { dataSourceOptions, type MigrationClass } from './data-source-options';
 import { IdempotencyService } from './idempotency';
 import { FUNCTION_DIRS, Migrator } from './migrator';
 import { Scheduler } from './scheduler';
+import { ReadReplica } from './read-replica';
 import { Transactions } from './transactions';
 
 export interface DatabaseModuleOptions {
@@ -14,7 +15,10 @@ export interface DatabaseModuleOptions {
   functionDirs?: string[];
 }
 
-/** The TypeORM DataSource (migrations and function files applied at start-up by Migrator), transactions, idempotency and the one scheduler. */
+/**
+ * The TypeORM DataSource (the runtime role; migrations and function files applied at start-up by
+ * Migrator as the owner), transactions, idempotency, the one scheduler and the read replica.
+ */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -25,7 +29,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config.databaseUrl, migrations),
+            ...dataSourceOptions(config.databaseUrl, migrations, { poolMode: config.databasePoolMode }),
             autoLoadEntities: true,
             // Applied by Migrator, under a lock.
             migrationsRun: false,
@@ -34,8 +38,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [{ provide: FUNCTION_DIRS, useValue: functionDirs }, Migrator, Transactions, IdempotencyService, Scheduler],
-      exports: [Transactions, IdempotencyService, Scheduler],
+      providers: [{ provide: FUNCTION_DIRS, useValue: functionDirs }, Migrator, Transactions, IdempotencyService, Scheduler, ReadReplica],
+      exports: [Transactions, IdempotencyService, Scheduler, ReadReplica, Migrator],
     };
   }
 }

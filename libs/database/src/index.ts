@@ -11,9 +11,12 @@ export {
   type IdempotencyClaim,
   type IdempotencyStart,
 } from './idempotency';
-export { Migrator, FUNCTION_DIRS } from './migrator';
+export { Migrator, FUNCTION_DIRS, migrateAsOwner } from './migrator';
 export { applyFunctionFiles, readFunctionFiles, type FunctionFile } from './function-files';
 export { Scheduler, type JobInterval, type JobWork } from './scheduler';
+export { ReadReplica } from './read-replica';
+export { grantRuntimePrivileges } from './privileges';
+export { parseDatabaseUrl, roleOf, withoutPassword } from './database-url';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { queryPrepared } from './prepared';

@@ -1,7 +1,10 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { applyFunctionFiles, readFunctionFiles } from './function-files';
+import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { dataSourceOptions, type MigrationClass } from './data-source-options';
+import { applyFunctionFiles, readFunctionFiles, type FunctionFile } from './function-files';
+import { grantRuntimePrivileges } from './privileges';
 
 /** Any constant works; it only has to be the same for every instance of the app. */
 const MIGRATION_LOCK = 7_243_100;
@@ -10,29 +13,65 @@ const MIGRATION_LOCK = 7_243_100;
 export const FUNCTION_DIRS = Symbol('FUNCTION_DIRS');
 
 /**
- * Applies pending migrations at start-up, then the SQL function files whose content changed,
- * under a Postgres advisory lock, so instances starting together take turns instead of racing
- * to create the same tables and functions.
+ * Brings a database up to date as its owner: pending migrations, the SQL function files whose
+ * content changed, then the runtime role's privileges (privileges.ts; skipped when the owner is
+ * also the runtime role). Under a transaction-scoped advisory lock, held by an open transaction on
+ * a connection of its own, so instances starting together take turns instead of racing to create
+ * the same tables and functions — and it works through a transaction-mode pooler too.
+ */
+export async function migrateAsOwner(owner: DataSource, runtimeRole: string, files: FunctionFile[] = []): Promise<void> {
+  const lock = owner.createQueryRunner();
+  const runner = owner.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.startTransaction();
+    await lock.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await owner.runMigrations();
+    await applyFunctionFiles(runner, files);
+    const [{ role }]: { role: string }[] = await owner.query('SELECT current_user AS role');
+    if (role !== runtimeRole) await grantRuntimePrivileges(owner, runtimeRole);
+    await lock.commitTransaction();
+  } finally {
+    if (lock.isTransactionActive) await lock.rollbackTransaction().catch(() => undefined);
+    await runner.release();
+    await lock.release();
+  }
+}
+
+/**
+ * Applies migrations and function files at start-up through DATABASE_MIGRATION_URL (the tables'
+ * owner) while the API itself connects as the runtime role (DATABASE_URL).
  */
 @Injectable()
 export class Migrator implements OnModuleInit {
+  /** Set when one role both runs the API and owns its tables (start-up says so). */
+  sharedRole: string | null = null;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() @Inject(FUNCTION_DIRS) private readonly functionDirs: readonly string[] = [],
+    /** absent (tests that build a Migrator by hand): the DataSource's role migrates */
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // Read first: a malformed file stops the start before anything is written.
     const files = readFunctionFiles(this.functionDirs);
-    const lock = this.dataSource.createQueryRunner();
-    await lock.connect();
+    const [{ role }]: { role: string }[] = await this.dataSource.query('SELECT current_user AS role');
+    if (!this.config || this.config.databaseMigrationUrl === this.config.databaseUrl) {
+      this.sharedRole = role;
+      return migrateAsOwner(this.dataSource, role, files);
+    }
+    const migrations = this.dataSource.options.migrations as MigrationClass[];
+    const owner = await new DataSource(
+      dataSourceOptions(this.config.databaseMigrationUrl, migrations, { poolSize: 3, applicationName: 'loomworks-migrations' }),
+    ).initialize();
     try {
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      await this.dataSource.runMigrations();
-      await applyFunctionFiles(lock, files);
+      const [ownerRole]: { role: string }[] = await owner.query('SELECT current_user AS role');
+      if (ownerRole.role === role) this.sharedRole = role;
+      await migrateAsOwner(owner, role, files);
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
-      await lock.release();
+      await owner.destroy();
     }
   }
 }

@@ -1,4 +1,5 @@
 import { QueryFailedError } from 'typeorm';
+import { keepsNamedStatements } from './data-source-options';
 import type { Tx } from './transactions';
 
 interface PreparedClient {
@@ -10,8 +11,12 @@ interface PreparedClient {
  * connection instead of on every call (for the session guard's join, planning cost more than
  * running). `name` must stand for one `text` only. Errors come back as TypeORM's
  * QueryFailedError, like any other query's.
+ *
+ * Behind a transaction-mode pooler (DATABASE_POOL_MODE=transaction) the next statement may run on
+ * another server connection, which never saw the PREPARE, so there it is an ordinary query.
  */
 export async function queryPrepared<T>(tx: Tx, name: string, text: string, values: unknown[]): Promise<T[]> {
+  if (!keepsNamedStatements(tx.connection)) return tx.query(text, values);
   const own = tx.queryRunner === undefined;
   const runner = tx.queryRunner ?? tx.connection.createQueryRunner();
   try {

@@ -31,7 +31,8 @@ export class LedgerVerificationRepository {
   async finalFlowId(tx: Tx): Promise<string | null> {
     try {
       await tx.query("SET LOCAL lock_timeout = '200ms'");
-      await tx.query('LOCK TABLE credit.flows IN SHARE MODE');
+      // LOCK TABLE credit.flows IN SHARE MODE, as the table's owner: the API's role may not take it itself.
+      await tx.query('SELECT credit.lock_flows_share()');
       const [row]: { id: string }[] = await tx.query('SELECT coalesce(max(id), 0)::text AS id FROM credit.flows');
       return row.id;
     } catch (error) {
