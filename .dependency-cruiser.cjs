@@ -2,20 +2,22 @@
 // A violation prints the rule's name, e.g. `error direction-credit: libs/credit/src/x.ts → libs/auth/src/index.ts`.
 
 // What each module may import (besides itself). DESIGN.md's order, top to bottom:
-// apps → admin, operations, notifications, orchestration → auth → credit → persons → outbox →
-// system-config → database, with llm beside credit (orchestration and admin use it; it uses
-// persons and below; credit and llm never import each other); config and common are the
-// foundation every module may use. Skipping levels downward is fine; the four top modules don't
-// import each other except admin → notifications (webhook management) and admin → operations
-// (reconciliation view).
+// apps → admin, operations, notifications, orchestration, gateway → auth → credit → persons →
+// outbox → system-config → database, with llm beside credit (orchestration, gateway and admin use
+// it; it uses persons and below; credit and llm never import each other); config and common are
+// the foundation every module may use. Skipping levels downward is fine; the top modules don't
+// import each other except admin → notifications (webhook management), admin → operations
+// (reconciliation view) and admin → gateway (staff list and revoke persons' API keys, audited in
+// admin's transaction).
 const FOUNDATION = ['config', 'common'];
 const below = (...modules) => [...modules, ...FOUNDATION];
 const CORE = below('auth', 'credit', 'persons', 'outbox', 'system-config', 'database');
 const MAY_IMPORT = {
-  admin: [...CORE, 'llm', 'notifications', 'operations'],
+  admin: [...CORE, 'llm', 'notifications', 'operations', 'gateway'],
   operations: CORE,
   notifications: CORE,
   orchestration: [...CORE, 'llm'],
+  gateway: [...CORE, 'llm'],
   auth: below('credit', 'persons', 'outbox', 'system-config', 'database'),
   credit: below('persons', 'outbox', 'system-config', 'database'),
   llm: below('persons', 'outbox', 'system-config', 'database'),
@@ -59,10 +61,10 @@ module.exports = {
     {
       name: 'credit-seam-only',
       comment:
-        'auth and orchestration reach credit only through CREDIT_SEAM and its plain types (@loomworks/credit), ' +
+        'auth, orchestration and gateway reach credit only through CREDIT_SEAM and its plain types (@loomworks/credit), ' +
         'never its staff services or test doubles (DESIGN.md: The CreditSeam).',
       severity: 'error',
-      from: { path: '^libs/(auth|orchestration)/' },
+      from: { path: '^libs/(auth|orchestration|gateway)/' },
       to: { path: '^libs/credit/src/(staff|testing)/' },
     },
     {

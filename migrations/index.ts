@@ -33,6 +33,7 @@ import { CreditViewFunction1764500001000 } from './1764500001000-CreditViewFunct
 import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunctionFiles';
 import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateScheduledJobs';
 import { HoldRates1764600600000 } from './1764600600000-HoldRates';
+import { CreateApiKeys1764610000000 } from './1764610000000-CreateApiKeys';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -62,4 +63,5 @@ export const allMigrations = [
   CreateFunctionFiles1764600000000,
   CreateScheduledJobs1764600500000,
   HoldRates1764600600000,
+  CreateApiKeys1764610000000,
 ];

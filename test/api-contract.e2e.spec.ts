@@ -126,7 +126,7 @@ interface Row {
   errors: { statuses: number[]; codes: string[] };
 }
 
-const HTTP_STATUSES = new Set([200, 201, 204, 400, 401, 403, 404, 405, 409, 410, 413, 415, 429, 502, 503]);
+const HTTP_STATUSES = new Set([200, 201, 204, 400, 401, 402, 403, 404, 405, 409, 410, 413, 415, 429, 502, 503]);
 
 function statusesWithShapes(cell: string, types: Map<string, string>): { status: number; shape?: string }[] {
   const found = [...cell.matchAll(/(?:^|[\s·;(])([1-5]\d\d)(?=[\s;,.)]|$)/g)].filter((m) => HTTP_STATUSES.has(Number(m[1])));
@@ -240,10 +240,13 @@ describe('the OpenAPI document matches API.md, route by route', () => {
           const json = response.content?.['application/json'];
           if (Number(status) < 400 || !json) continue;
           const where = `${method} ${path} ${status}`;
-          expect({ where, schema: json.schema?.$ref }).toEqual({ where, schema: '#/components/schemas/ErrorResponse' });
-          const examples = Object.entries(json.examples ?? {}) as [string, { value: { error: string; statusCode: number } }][];
+          // The Messages API answers in Anthropic's shape ({type: "error", error: {type, message}}), so its SDKs raise their usual exceptions.
+          const anthropic = path.startsWith('/v1/');
+          expect({ where, schema: json.schema?.$ref }).toEqual({ where, schema: `#/components/schemas/${anthropic ? 'AnthropicErrorResponse' : 'ErrorResponse'}` });
+          const examples = Object.entries(json.examples ?? {}) as [string, { value: Record<string, unknown> }][];
           expect({ where, examples: examples.length > 0 }).toEqual({ where, examples: true });
-          for (const [code, example] of examples) expect({ where, code, shown: example.value }).toMatchObject({ where, code, shown: { error: code, statusCode: Number(status) } });
+          const shows = (code: string) => (anthropic ? { type: 'error', error: { type: code } } : { error: code, statusCode: Number(status) });
+          for (const [code, example] of examples) expect({ where, code, shown: example.value }).toMatchObject({ where, code, shown: shows(code) });
         }
       }
     }

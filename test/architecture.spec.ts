@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
  */
 const ROOT = resolve(__dirname, '..');
 const DEPCRUISE = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
-const MODULES = ['common', 'config', 'database', 'system-config', 'outbox', 'persons', 'credit', 'llm', 'auth', 'orchestration', 'notifications', 'operations', 'admin'];
+const MODULES = ['common', 'config', 'database', 'system-config', 'outbox', 'persons', 'credit', 'llm', 'auth', 'orchestration', 'gateway', 'notifications', 'operations', 'admin'];
 
 async function cruise(dir: string, paths: string[]): Promise<{ code: number; output: string }> {
   try {
@@ -66,6 +66,8 @@ describe('module boundaries (dependency-cruiser)', () => {
     ['llm importing credit (they sit side by side)', 'libs/llm/src/sideways.ts', "import { credit } from '@loomworks/credit';\nexport const x = credit;\n", 'direction-llm'],
     ['outbox importing notifications (upward)', 'libs/outbox/src/upward.ts', "import { notifications } from '@loomworks/notifications';\nexport const x = notifications;\n", 'direction-outbox'],
     ['orchestration importing admin (sideways at the top)', 'libs/orchestration/src/sideways.ts', "import { admin } from '@loomworks/admin';\nexport const x = admin;\n", 'direction-orchestration'],
+    ['gateway importing orchestration (sideways at the top)', 'libs/gateway/src/sideways.ts', "import { orchestration } from '@loomworks/orchestration';\nexport const x = orchestration;\n", 'direction-gateway'],
+    ["gateway reaching credit's staff services", 'libs/gateway/src/staff.ts', "import { grants } from '../../credit/src/staff/index';\nexport const x = grants;\n", 'credit-seam-only'],
     ['a library importing the app', 'libs/common/src/app.ts', "import { x as y } from '../../../apps/api/src/main';\nexport const x = y;\n", 'direction-common'],
     ["admin reaching past credit's index", 'libs/admin/src/deep.ts', "import { internal } from '../../credit/src/internal';\nexport const x = internal;\n", 'only-through-index'],
     ["auth reaching credit's staff services", 'libs/auth/src/staff.ts', "import { grants } from '../../credit/src/staff/index';\nexport const x = grants;\n", 'credit-seam-only'],

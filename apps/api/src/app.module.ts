@@ -8,6 +8,7 @@ import { ClockModule, MetersModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CREDIT_FUNCTIONS_DIR, CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
+import { GatewayModule } from '@loomworks/gateway';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { OrchestrationModule } from '@loomworks/orchestration';
@@ -48,6 +49,7 @@ export class AppModule {
         AuthModule,
         AdminModule,
         OrchestrationModule,
+        GatewayModule,
         NotificationsModule,
         OperationsModule,
       ],

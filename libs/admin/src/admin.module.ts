@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
 import { CreditStaffModule } from '@loomworks/credit/staff';
+import { GatewayModule } from '@loomworks/gateway';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { OutboxModule } from '@loomworks/outbox';
@@ -16,13 +17,14 @@ import { AuditRepository } from './persistence/audit.repository';
 import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
 import { AdminController } from './http/admin.controller';
+import { AdminApiKeysController } from './http/admin-api-keys.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
 import { EventsController } from './http/events.controller';
 import { WebhooksController } from './http/webhooks.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule],
-  controllers: [AdminController, ReconciliationController, WebhooksController, EventsController],
+  imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule],
+  controllers: [AdminController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController],
   providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService],
 })
 export class AdminModule {}

@@ -44,6 +44,11 @@ const TABLE = {
   conversation_not_found: 404,
   reconciliation_not_found: 404,
   webhook_not_found: 404,
+  api_key_not_found: 404,
+  // The Messages API's own refusals (answered in Anthropic's error shape there).
+  invalid_request: 400,
+  invalid_api_key: 401,
+  account_inactive: 403,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -1,4 +1,5 @@
 import * as credit from '@loomworks/credit';
+import * as gateway from '@loomworks/gateway';
 import * as persons from '@loomworks/persons';
 import * as systemConfig from '@loomworks/system-config';
 import { DomainError, InvalidEmailError, ValidationFailedError } from '@loomworks/common';
@@ -6,7 +7,7 @@ import { ERROR_STATUS } from './error-status';
 
 /** Every typed error a library exports must have its HTTP status in the one table (else it would be a 500). */
 describe('ERROR_STATUS', () => {
-  const exported = [{ InvalidEmailError }, credit, persons, systemConfig].flatMap((lib) =>
+  const exported = [{ InvalidEmailError }, credit, persons, systemConfig, gateway].flatMap((lib) =>
     Object.values(lib).filter((v): v is new (...args: never[]) => DomainError => typeof v === 'function' && v.prototype instanceof DomainError),
   ).filter((E) => (E as unknown) !== credit.CreditError); // the abstract base has no code
 

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { DomainError } from '@loomworks/common';
 import { isDatabaseUnavailable } from '@loomworks/database';
+import { anthropicError } from '@loomworks/gateway';
 import { ERROR_STATUS, HTTP_STATUS_CODE } from './error-status';
 
 export interface ErrorBody {
@@ -28,7 +29,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { body, headers } = this.describe(exception, request);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
-    void reply.status(body.statusCode).send(body);
+    // The Messages API's own errors are shaped by its controller's filter; what fails before its
+    // route runs (body parsing, size, media type) still answers in Anthropic's shape there.
+    const shaped = request.url.startsWith('/v1/') ? anthropicError(body.statusCode, body.message) : body;
+    void reply.status(body.statusCode).send(shaped);
   }
 
   describe(exception: unknown, request: FastifyRequest): { body: ErrorBody; headers: Record<string, string> } {

@@ -1,0 +1,6 @@
+export { GatewayModule } from './gateway.module';
+export { ApiKeysService, type CreateApiKeyCommand } from './api-keys.service';
+export { LIMIT_PERIODS, type ApiKey, type ApiKeyCaller, type Limit, type LimitPeriod } from './domain/api-key';
+export * from './domain/errors';
+export { anthropicError, type AnthropicErrorBody } from './http/anthropic-errors';
+export { apiKeyView, ApiKeyViewSchema, ApiKeyListSchema } from './views';

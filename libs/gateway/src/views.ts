@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { ApiKey, LimitPeriod } from './domain/api-key';
+
+// API.md's API key answers: each class is both the OpenAPI schema and the type the controllers return.
+
+export class LimitSchema {
+  @ApiProperty({ description: 'credits of any asset per period' }) amount!: number;
+  @ApiProperty({ enum: ['day', 'week', 'month'], description: 'UTC calendar periods' }) period!: LimitPeriod;
+}
+
+export class ApiKeyViewSchema {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'the first characters of the key, to tell keys apart' }) prefix!: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'the team whose pool pays for the calls; null: the person' })
+  engagementId!: string | null;
+  @ApiProperty({ type: LimitSchema, nullable: true }) limit!: LimitSchema | null;
+  @ApiProperty({ description: 'credits charged to calls made with the key in the current period of its limit' }) spentThisPeriod!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'to the minute' }) lastUsedAt!: string | null;
+}
+
+export class CreatedApiKeySchema extends ApiKeyViewSchema {
+  @ApiProperty({ description: 'the key (lw_…), shown this once: only its SHA-256 is kept' }) key!: string;
+}
+
+export class ApiKeyListSchema {
+  @ApiProperty({ type: [ApiKeyViewSchema] }) items!: ApiKeyViewSchema[];
+}
+
+export function apiKeyView(key: ApiKey): ApiKeyViewSchema {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    engagementId: key.engagementId,
+    limit: key.limit && { amount: Number(key.limit.amount), period: key.limit.period },
+    // Spend per (scope, period) is counted by the settle statement once the pools issue adds the counter.
+    spentThisPeriod: 0,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  };
+}
