@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
@@ -10,6 +11,7 @@ import { TestContext, type SignedIn } from '../support/test-context';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { PgProxy } from '../support/pg-proxy';
 import { Scrape } from '../support/prometheus';
+import { freePort } from '../support/free-port';
 import { createTestApp } from '../support/test-app';
 
 const TOKEN = 'metrics-scrape-token-for-tests';
@@ -37,6 +39,37 @@ describe('/metrics', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     return new Scrape(res.text);
   };
+
+  it('reports idle gauges as 0 from the first scrape: every credit asset and every outbox job kind', async () => {
+    const metrics = await scrape();
+    const samples = (name: string, label: string) =>
+      Object.fromEntries(metrics.family(name)!.metrics.map((m) => [m.labels![label], Number(m.value)]));
+    for (const name of ['loomworks_holds_active', 'loomworks_credits_held']) {
+      expect(samples(name, 'asset')).toEqual({ opus: 0, sonnet: 0, haiku: 0 });
+    }
+    for (const name of ['loomworks_outbox_jobs_pending', 'loomworks_outbox_oldest_pending_age_seconds', 'loomworks_outbox_overdue_seconds']) {
+      expect(samples(name, 'kind')).toEqual({ mail: 0, event: 0, webhook: 0 });
+    }
+  });
+
+  it('keeps the label sets bounded: unmatched paths and odd methods add no label values', async () => {
+    const fastify = ctx.app.getHttpAdapter().getInstance();
+    const methods = ['GET', 'POST', 'PROPFIND', 'MKCOL', 'PURGE'] as const;
+    const series = (s: Scrape) => s.family('http_requests_total')!.metrics.length + s.family('http_request_duration_seconds')!.metrics.length;
+    const junk = async (round: number) => {
+      for (let i = 0; i < 40; i++) {
+        await fastify.inject({ method: methods[i % methods.length] as 'GET', url: `/junk-${round}-${i}/${'x'.repeat(i)}?q=${i}` });
+      }
+    };
+    await junk(1);
+    const once = await scrape();
+    await junk(2);
+    const twice = await scrape();
+    expect(series(twice)).toBe(series(once));
+    const unmatched = twice.family('http_requests_total')!.metrics.filter((m) => m.labels?.route === 'unmatched');
+    expect([...new Set(unmatched.map((m) => m.labels!.method))].sort()).toEqual(['GET', 'POST', 'other']);
+    expect(twice.family('http_requests_total')!.metrics.some((m) => Object.values(m.labels ?? {}).some((v) => v.includes('junk')))).toBe(false);
+  });
 
   it('refuses a scrape without the METRICS_TOKEN bearer, with the error shape', async () => {
     for (const authorization of [undefined, 'Bearer wrong', TOKEN, `Bearer ${member.sessionToken}`]) {
@@ -86,8 +119,10 @@ describe('/metrics', () => {
     expect(delta({ method: 'GET', route, status: '403' })).toBe(1);
     expect(delta({ method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
     expect(after.family('http_requests_total')!.metrics.some((m) => m.labels?.route?.includes(member.person.id))).toBe(false);
-    const durations = (s: Scrape) => s.count('http_request_duration_seconds', { method: 'GET', route: '/me', status: '200' });
-    expect(durations(after) - durations(before)).toBe(2);
+    // durations by method and route only: every label set of a histogram costs a dozen series
+    const durations = (s: Scrape) => s.count('http_request_duration_seconds', { method: 'GET', route: '/me' });
+    expect(durations(after) - durations(before)).toBe(3);
+    expect(after.family('http_request_duration_seconds')!.metrics.some((m) => m.labels?.status !== undefined)).toBe(false);
   });
 
   it('counts turns by key source and status, and the credits they charged by asset', async () => {
@@ -144,6 +179,67 @@ describe('/metrics', () => {
     expect(drained.value('loomworks_outbox_oldest_pending_age_seconds', { kind: 'event' })).toBe(0);
     const sent = (s: Scrape) => s.value('loomworks_outbox_jobs_total', { kind: 'event', result: 'sent' });
     expect(sent(drained) - sent(before)).toBe(1);
+  });
+
+  describe('without METRICS_TOKEN', () => {
+    let app: NestFastifyApplication;
+    let metricsPort: number;
+    beforeAll(async () => {
+      metricsPort = await freePort();
+      app = await createTestApp(ctx.db.url, { env: { METRICS_PORT: String(metricsPort), METRICS_CACHE_MS: '60000', OUTBOX_POLL_MS: '0' } });
+    });
+    afterAll(() => app.close());
+    const inject = (options: { remoteAddress?: string; headers?: Record<string, string> } = {}) =>
+      app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/metrics', ...options });
+
+    it('answers on the API port only a loopback client that came through no proxy', async () => {
+      for (const remoteAddress of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) {
+        expect((await inject({ remoteAddress })).statusCode).toBe(200);
+      }
+      const refused: { remoteAddress: string; headers?: Record<string, string> }[] = [
+        { remoteAddress: '203.0.113.9' },
+        { remoteAddress: '192.168.1.20' },
+        { remoteAddress: '::ffff:10.0.0.1' },
+        { remoteAddress: '2001:db8::1' },
+        // a reverse proxy on the same machine connects from loopback, for anyone
+        { remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } },
+        { remoteAddress: '127.0.0.1', headers: { forwarded: 'for=203.0.113.9' } },
+        { remoteAddress: '127.0.0.1', headers: { 'x-real-ip': '203.0.113.9' } },
+      ];
+      for (const options of refused) {
+        const res = await inject(options);
+        expect([res.statusCode, res.json()]).toEqual([404, { statusCode: 404, error: 'not_found', message: expect.stringContaining('METRICS_TOKEN') }]);
+        expect(res.body).not.toContain('loomworks_');
+      }
+    });
+
+    it('answers anyone on METRICS_PORT (loopback by default), and nothing else there', async () => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(new Scrape(await res.text()).family('loomworks_holds_active')).toBeDefined();
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/admin/config`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { method: 'POST' })).status).toBe(404);
+    });
+
+    it('reuses a scrape for METRICS_CACHE_MS, and concurrent scrapes share one', async () => {
+      const first = (await inject()).body;
+      await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health' });
+      const [again, ...concurrent] = await Promise.all([inject(), inject(), inject(), fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text())]);
+      expect([again.body, ...concurrent.map((c) => (typeof c === 'string' ? c : c.body))]).toEqual([first, first, first, first]);
+      // a cache entry older than METRICS_CACHE_MS is rendered again, with what happened since
+      const later = Date.now() + 60_001;
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(later);
+      let fresh: string;
+      try {
+        fresh = (await inject()).body;
+      } finally {
+        clock.mockRestore();
+      }
+      expect(new Scrape(fresh).value('http_requests_total', { method: 'GET', route: '/health', status: '200' })).toBe(
+        new Scrape(first).value('http_requests_total', { method: 'GET', route: '/health', status: '200' }) + 1,
+      );
+    });
   });
 
   it('still answers a scrape while the database is down, leaving out the gauges it could not read', async () => {

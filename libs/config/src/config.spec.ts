@@ -25,14 +25,16 @@ describe('loadConfig', () => {
       logLevel: 'info',
       mail: { smtpUrl: undefined, from: 'Loomworks <no-reply@localhost>' },
       outbox: { pollMs: 1000, leaseSeconds: 300 },
-      metricsToken: undefined,
+      metrics: { token: undefined, port: undefined, host: '127.0.0.1', cacheMs: 1000 },
       webhookAllowHttp: false,
     });
   });
 
-  it('reads the metrics token and the webhook http switch', () => {
-    expect(loadConfig({ ...base, METRICS_TOKEN: 'scrape-me', WEBHOOK_ALLOW_HTTP: 'true' })).toMatchObject({
-      metricsToken: 'scrape-me',
+  it('reads the metrics settings and the webhook http switch', () => {
+    expect(
+      loadConfig({ ...base, METRICS_TOKEN: 'scrape-me', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0', METRICS_CACHE_MS: '0', WEBHOOK_ALLOW_HTTP: 'true' }),
+    ).toMatchObject({
+      metrics: { token: 'scrape-me', port: 9464, host: '0.0.0.0', cacheMs: 0 },
       webhookAllowHttp: true,
     });
   });
@@ -82,6 +84,8 @@ describe('loadConfig', () => {
     [{ SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL', 'must use smtp: or smtps:'],
     [{ MAIL_FROM: 'nobody' }, 'MAIL_FROM', 'must be an address'],
     [{ OUTBOX_POLL_MS: '-1' }, 'OUTBOX_POLL_MS', 'must be an integer'],
+    [{ METRICS_PORT: '0' }, 'METRICS_PORT', 'must be an integer from 1 to 65535'],
+    [{ METRICS_CACHE_MS: '60001' }, 'METRICS_CACHE_MS', 'must be an integer from 0 to 60000'],
     [{ WEBHOOK_ALLOW_HTTP: 'yes' }, 'WEBHOOK_ALLOW_HTTP', 'must be true or false'],
     [{ DATABASE_URL: 'postgres://u:p@h1:5432,/db' }, 'DATABASE_URL', 'must be a URL'],
     [{ DATABASE_MIGRATION_URL: 'http://owner@db/x' }, 'DATABASE_MIGRATION_URL', 'must use postgres: or postgresql:'],

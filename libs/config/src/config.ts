@@ -66,8 +66,12 @@ export interface AppConfig {
   outbox: { pollMs: number; leaseSeconds: number };
   /** reverse proxies whose X-Forwarded-For is believed (addresses, CIDRs or proxy-addr names); false: the socket's address */
   trustProxy: string[] | false;
-  /** bearer token /metrics requires; open when unset */
-  metricsToken?: string;
+  /**
+   * /metrics: the bearer token it requires on the API's port (unset: it answers there only to
+   * loopback clients that came through no proxy); a separate port (and its address, loopback by
+   * default) that answers it without a token; how long a scrape is reused
+   */
+  metrics: { token?: string; port?: number; host: string; cacheMs: number };
   /** also accept http:// and loopback or private hosts as webhook endpoints (local receivers, tests) */
   webhookAllowHttp: boolean;
 }
@@ -253,7 +257,12 @@ export function loadConfig(env: Env): AppConfig {
       leaseSeconds: integer(env, 'OUTBOX_LEASE_SECONDS', 300, 1, 86_400),
     },
     trustProxy: trustedProxies(env),
-    metricsToken: present(env, 'METRICS_TOKEN'),
+    metrics: {
+      token: present(env, 'METRICS_TOKEN'),
+      port: present(env, 'METRICS_PORT') === undefined ? undefined : integer(env, 'METRICS_PORT', 0, 1, 65535),
+      host: present(env, 'METRICS_HOST') ?? '127.0.0.1',
+      cacheMs: integer(env, 'METRICS_CACHE_MS', 1000, 0, 60_000),
+    },
     webhookAllowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
     loginRateLimit: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1_000_000),

@@ -5,6 +5,8 @@ import { SystemConfigModule } from '@loomworks/system-config';
 import { DatabaseGauges } from './database-gauges';
 import { MetricsController } from './http/metrics.controller';
 import { HttpMetrics } from './http-metrics';
+import { MetricsListener } from './metrics-listener';
+import { MetricsService } from './metrics.service';
 import { GaugesRepository } from './persistence/gauges.repository';
 import { ReconciliationRepository } from './persistence/reconciliation.repository';
 import { ReconcilerService } from './reconciler.service';
@@ -14,7 +16,7 @@ import { StateGauges } from './state-gauges';
 @Module({
   imports: [CreditStaffModule, OutboxModule, SystemConfigModule],
   controllers: [MetricsController],
-  providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges, GaugesRepository, StateGauges],
+  providers: [ReconciliationRepository, ReconcilerService, HttpMetrics, DatabaseGauges, GaugesRepository, StateGauges, MetricsService, MetricsListener],
   exports: [ReconcilerService],
 })
 export class OperationsModule {}

@@ -1,13 +1,19 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { CLOCK, Meters, type Clock } from '@loomworks/common';
+import { Meters } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
-import { GaugesRepository, type GaugeSnapshot } from './persistence/gauges.repository';
+import { EVENT_JOB_KIND, MAIL_JOB_KIND, OutboxQueue, WEBHOOK_JOB_KIND, type KindBacklog } from '@loomworks/outbox';
+import { SystemConfigService } from '@loomworks/system-config';
+import { GaugesRepository, type HoldsGauge } from './persistence/gauges.repository';
+
+const OUTBOX_KINDS = [MAIL_JOB_KIND, EVENT_JOB_KIND, WEBHOOK_JOB_KIND];
 
 /**
- * Gauges of the deployment's state (holds, outbox), refreshed from one query just before each
- * scrape, so they are never stale and cost nothing between scrapes. Every instance reports the
- * same shared state: aggregate them with max(), not sum().
+ * Gauges of the deployment's state (holds, outbox), refreshed just before each scrape, so they are
+ * never stale and cost nothing between scrapes. Idle ones report 0, never nothing: every credit
+ * asset (credit_tier_priority) and every outbox job kind has its sample from the first scrape, so
+ * an alert or a graph sees the first hold or job. Every instance reports the same shared state:
+ * aggregate them with max(), not sum().
  */
 @Injectable()
 export class StateGauges {
@@ -17,15 +23,15 @@ export class StateGauges {
   private readonly outboxPending: Gauge<'kind'>;
   private readonly outboxOldest: Gauge<'kind'>;
   private readonly outboxOverdue: Gauge<'kind'>;
-  /** labels seen before keep reporting 0 when their rows are gone, instead of vanishing */
-  private readonly assets = new Set<string>();
-  private readonly kinds = new Set<string>();
+  /** assets seen in holds that are no longer configured keep reporting (0 once their holds end) */
+  private readonly assetsSeen = new Set<string>();
 
   constructor(
     meters: Meters,
     private readonly repository: GaugesRepository,
+    private readonly outbox: OutboxQueue,
+    private readonly settings: SystemConfigService,
     private readonly transactions: Transactions,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     const registers = [meters.registry];
     this.activeHolds = new Gauge({ name: 'loomworks_holds_active', help: 'Active holds (turns in flight on the system key), by asset', labelNames: ['asset'], registers });
@@ -50,27 +56,33 @@ export class StateGauges {
    * gauge then shows requests waiting) and leaves the state gauges out rather than stale.
    */
   async refresh(): Promise<void> {
-    let snapshot: GaugeSnapshot;
+    let holds: HoldsGauge[];
+    let backlog: KindBacklog[];
+    let assets: string[];
     try {
-      snapshot = await this.repository.snapshot(this.transactions.manager, this.clock.now());
+      [holds, backlog, { values: [assets] }] = await Promise.all([
+        this.repository.activeHolds(this.transactions.manager),
+        this.outbox.backlogByKind(),
+        this.settings.cached(['credit_tier_priority'] as const),
+      ]);
     } catch (error) {
       for (const gauge of [this.activeHolds, this.heldCredits, this.outboxPending, this.outboxOldest, this.outboxOverdue]) gauge.reset();
       this.logger.warn(`state gauges not read: ${error instanceof Error ? error.name : 'unknown error'}`);
       return;
     }
-    for (const h of snapshot.holds) this.assets.add(h.asset);
-    for (const o of snapshot.outbox) this.kinds.add(o.kind);
-    for (const asset of this.assets) {
-      const h = snapshot.holds.find((x) => x.asset === asset);
+    for (const h of holds) this.assetsSeen.add(h.asset);
+    for (const asset of new Set([...assets, ...this.assetsSeen])) {
+      const h = holds.find((x) => x.asset === asset);
       this.activeHolds.set({ asset }, h?.active ?? 0);
       // A gauge is a float: exact up to 2^53 credits, which no held total approaches.
       this.heldCredits.set({ asset }, Number(h?.heldCredits ?? 0));
     }
-    for (const kind of this.kinds) {
-      const o = snapshot.outbox.find((x) => x.kind === kind);
-      this.outboxPending.set({ kind }, o?.pending ?? 0);
-      this.outboxOldest.set({ kind }, o?.oldestAgeSeconds ?? 0);
-      this.outboxOverdue.set({ kind }, o?.overdueSeconds ?? 0);
+    // Job kinds are the code's own (a kind without a handler is never enqueued).
+    for (const kind of new Set([...OUTBOX_KINDS, ...backlog.map((b) => b.kind)])) {
+      const b = backlog.find((x) => x.kind === kind);
+      this.outboxPending.set({ kind }, b?.pending ?? 0);
+      this.outboxOldest.set({ kind }, b?.oldestAgeSeconds ?? 0);
+      this.outboxOverdue.set({ kind }, b?.overdueSeconds ?? 0);
     }
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
-import type { ClaimedJob, JobStatus, JobView, OutboxBacklog } from './domain/jobs';
+import type { ClaimedJob, JobStatus, JobView, KindBacklog, OutboxBacklog } from './domain/jobs';
 import { OutboxRepository } from './persistence/outbox.repository';
 
 const MAX_ERROR_LENGTH = 500;
@@ -59,11 +59,12 @@ export class OutboxQueue {
     return this.repository.listJobs(this.transactions.manager, q);
   }
 
-  get(id: string): Promise<JobView | null> {
-    return this.repository.getJob(this.transactions.manager, id);
-  }
-
   backlog(): Promise<OutboxBacklog> {
     return this.repository.backlog(this.transactions.manager, this.clock.now());
+  }
+
+  /** The backlog of each kind that has pending jobs. */
+  backlogByKind(): Promise<KindBacklog[]> {
+    return this.repository.backlogByKind(this.transactions.manager, this.clock.now());
   }
 }

@@ -33,6 +33,11 @@ export interface OutboxEvent {
 }
 
 /** The outbox's queue at a glance (metrics, the reconciler). */
+/** The backlog of one job kind (what /metrics reports per kind). */
+export interface KindBacklog extends OutboxBacklog {
+  kind: string;
+}
+
 export interface OutboxBacklog {
   pending: number;
   /** age of the oldest pending job (it may be waiting for a scheduled retry) */
@@ -40,3 +45,6 @@ export interface OutboxBacklog {
   /** how long the most overdue job has been due with no worker taking it: 0 while workers keep up */
   overdueSeconds: number;
 }
+
+/** A webhook delivery (run by notifications' WebhookDeliveryHandler). */
+export const WEBHOOK_JOB_KIND = 'webhook';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
-import type { JobStatus, JobView, OutboxBacklog, OutboxEvent } from '../domain/jobs';
+import type { JobStatus, JobView, KindBacklog, OutboxBacklog, OutboxEvent } from '../domain/jobs';
 
 interface JobRow {
   id: string;
@@ -116,9 +116,17 @@ export class OutboxRepository {
     return rows.map(toJobView);
   }
 
-  async getJob(tx: Tx, id: string): Promise<JobView | null> {
-    const rows: JobRow[] = await tx.query('SELECT * FROM outbox_jobs WHERE id = $1', [id]);
-    return rows[0] ? toJobView(rows[0]) : null;
+  /** backlog() per kind, for the kinds that have pending jobs. */
+  async backlogByKind(tx: Tx, now: Date): Promise<KindBacklog[]> {
+    const rows: { kind: string; pending: number; oldest_age: number; overdue: number | null }[] = await tx.query(
+      `SELECT kind, count(*)::int AS pending,
+              extract(epoch FROM $1::timestamptz - min(created_at))::float8 AS oldest_age,
+              extract(epoch FROM $1::timestamptz - min(run_at) FILTER (WHERE run_at <= $1))::float8 AS overdue
+         FROM outbox_jobs WHERE status = 'pending' GROUP BY kind`,
+      [now],
+    );
+    const seconds = (s: number | null) => Math.max(0, Math.floor(s ?? 0));
+    return rows.map((r) => ({ kind: r.kind, pending: r.pending, oldestAgeSeconds: seconds(r.oldest_age), overdueSeconds: seconds(r.overdue) }));
   }
 
   /**

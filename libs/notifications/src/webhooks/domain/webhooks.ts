@@ -28,7 +28,7 @@ export interface WebhookJobPayload {
   event: { id: string; type: string; timestamp: string; data: Record<string, unknown> };
 }
 
-export const WEBHOOK_JOB_KIND = 'webhook';
+export { WEBHOOK_JOB_KIND } from '@loomworks/outbox';
 
 /**
  * DESIGN.md's retry schedule: after a failed attempt n the next one comes this long after it;
