@@ -866,8 +866,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (Authorization: Bearer METRICS_TOKEN when it is set) */
-        get: operations["MetricsController_metrics"];
+        /** Prometheus metrics (Authorization: Bearer METRICS_TOKEN; without a token only to loopback clients; or on METRICS_PORT) */
+        get: operations["MetricsController_scrape"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4731,7 +4731,7 @@ export interface operations {
             };
         };
     };
-    MetricsController_metrics: {
+    MetricsController_scrape: {
         parameters: {
             query?: never;
             header?: never;
@@ -4740,7 +4740,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Prometheus text format */
+            /** @description Prometheus text format, reused for up to a second */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4749,6 +4749,15 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
