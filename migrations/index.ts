@@ -34,6 +34,7 @@ import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunction
 import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateScheduledJobs';
 import { HoldRates1764600600000 } from './1764600600000-HoldRates';
 import { CreateApiKeys1764610000000 } from './1764610000000-CreateApiKeys';
+import { SignupClaimLinks1764700100000 } from './1764700100000-SignupClaimLinks';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -64,4 +65,5 @@ export const allMigrations = [
   CreateScheduledJobs1764600500000,
   HoldRates1764600600000,
   CreateApiKeys1764610000000,
+  SignupClaimLinks1764700100000,
 ];

@@ -275,6 +275,56 @@ describe('signup (passkey + TOTP) over HTTP', () => {
     });
   });
 
+  describe('links that die stay dead', () => {
+    /** A leaked claim link: someone follows it and gets as far as the TOTP step. */
+    async function registrationFromLink(claimToken: string) {
+      const started = await ctx.http().post('/claim/grant').send({ claimToken }).expect(200);
+      const passkey = await ctx.http().post('/auth/signup/passkey')
+        .send({ registrationId: started.body.registrationId, credential: new SoftAuthenticator().register(started.body.options) }).expect(200);
+      return async (extra: object) => {
+        ctx.clock.nextTotpStep();
+        return ctx.http().post('/auth/signup/totp-verify').send({ registrationId: started.body.registrationId, code: await ctx.code(passkey.body.totp.secret), ...extra });
+      };
+    }
+
+    async function signUpFromLink(email: string, claimToken: string) {
+      const started = await ctx.http().post('/claim/grant').send({ claimToken }).expect(200);
+      return ctx.finishSignup(email, started.body.registrationId, started.body.options, claimToken);
+    }
+
+    it.each(['revoked', 're-issued'])('a registration started from a link that was then %s never completes; the recipient signs up later', async (fate) => {
+      const email = uniqueEmail('leaked');
+      const grants = ctx.get(GrantsService);
+      const { grant, claimToken } = await ctx.newGrant({ recipientEmail: email, asset: 'sonnet', amount: 300n });
+      const verify = await registrationFromLink(claimToken);
+      const fresh = fate === 'revoked' ? (await grants.revoke(grant.id), undefined) : (await grants.reissue(grant.id)).claimToken;
+
+      const withoutLink = await verify({});
+      expect(withoutLink.status).toBe(404);
+      expect(withoutLink.body.error).toBe('grant_not_found');
+      const withOldLink = await verify({ claimToken });
+      expect(withOldLink.body.error).toBe(fate === 'revoked' ? 'grant_revoked' : 'grant_not_found');
+      // another live link is not the one that proved this registration
+      const withNewLink = fresh === undefined ? withoutLink : await verify({ claimToken: fresh });
+      expect(withNewLink.body.error).toBe('grant_not_found');
+      expect(await ctx.db.query('SELECT id FROM persons WHERE email = $1', [email])).toEqual([]);
+
+      // the recipient is not told email_taken: the new link (or, once revoked, a plain signup) still works
+      const recipient = fresh === undefined ? await ctx.signedInPerson({ email }) : await signUpFromLink(email, fresh);
+      expect(recipient.person.email).toBe(email);
+    });
+
+    it('a registration proven by a live link completes only with that link', async () => {
+      const email = uniqueEmail('proven-link');
+      const { grant, claimToken } = await ctx.newGrant({ recipientEmail: email, asset: 'haiku', amount: 40n });
+      const verify = await registrationFromLink(claimToken);
+      expect((await verify({})).body.error).toBe('grant_not_found');
+      const done = await verify({ claimToken });
+      expect(done.status).toBe(201);
+      expect(done.body.credit).toEqual({ grantId: grant.id, asset: 'haiku', amount: 40 });
+    });
+  });
+
   describe('first admin', () => {
     it('makes the person signing up with a one-time admin token an admin; the token then dies', async () => {
       const { adminToken } = await ctx.get(AdminTokensService).create();

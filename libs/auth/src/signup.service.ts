@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { CLOCK, emailHint, parseEmailAddress, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { CREDIT_SEAM, type ClaimResult, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, GrantNotFoundError, type ClaimResult, type CreditSeam } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { EmailTakenError, PersonsService, type Person } from '@loomworks/persons';
 import { Outbox } from '@loomworks/outbox';
@@ -73,11 +73,12 @@ export class SignupService {
   ) {}
 
   /**
-   * `proven`: the caller already proved the mailbox (a claim token was mailed to it). Otherwise,
-   * with mail on and no admin token, a one-time code is mailed, queued in the registration's
-   * transaction, and totp-verify requires it: nobody can take an address they can't read.
+   * `claimToken`: the caller already proved the mailbox (a claim link was mailed to it); the
+   * registration remembers the link and completes only with it, still valid. Otherwise, with mail
+   * on and no admin token, a one-time code is mailed, queued in the registration's transaction,
+   * and totp-verify requires it: nobody can take an address they can't read.
    */
-  async begin(command: BeginSignupCommand, proven = false): Promise<StartedSignup> {
+  async begin(command: BeginSignupCommand, claimToken?: string): Promise<StartedSignup> {
     const email = parseEmailAddress(command.email).address;
     if (await this.persons.findLiveByEmail(email)) throw new EmailTakenError();
     const now = this.clock.now();
@@ -91,13 +92,14 @@ export class SignupService {
     const displayName = command.displayName.trim();
     const options = await this.webauthn.registrationOptions({ email, displayName, userHandle });
     const expiresAt = new Date(now.getTime() + REGISTRATION_TTL_MS);
-    const emailCode = !proven && adminTokenId === null && this.outbox.mailEnabled ? newEmailCode() : null;
+    const emailCode = claimToken === undefined && adminTokenId === null && this.outbox.mailEnabled ? newEmailCode() : null;
     // DESIGN (Mail abuse): begins can't be used to flood someone's mailbox with codes.
     if (emailCode !== null) await this.throttle.countCodeMail(email);
     await this.transactions.run(async (tx) => {
       await this.auth.insertRegistration(tx, {
         id: registrationId, email, displayName, userHandle, challenge: options.challenge, adminTokenId, expiresAt, now,
         emailCodeHash: emailCode === null ? null : emailCodeHash(this.config.secretKey, registrationId, emailCode),
+        claimTokenHash: claimToken === undefined ? null : tokenHash(claimToken),
       });
       if (emailCode !== null) {
         await this.outbox.enqueueMail(tx, { template: 'signup_code', to: email, params: { code: emailCode, expiresAt: expiresAt.toISOString() } });
@@ -110,7 +112,7 @@ export class SignupService {
   async beginForClaim(claimToken: string) {
     const grant = await this.credit.previewGrant(claimToken);
     // The claim token was mailed to the recipient: holding it proves the mailbox.
-    const started = await this.begin({ email: grant.recipientEmail, displayName: grant.recipientEmail.split('@')[0] }, true);
+    const started = await this.begin({ email: grant.recipientEmail, displayName: grant.recipientEmail.split('@')[0] }, claimToken);
     return {
       claimToken,
       registrationId: started.registrationId,
@@ -157,6 +159,11 @@ export class SignupService {
       if (registration.emailCodeHash && !this.emailCodeMatches(registration.emailCodeHash, registrationId, emailCode)) {
         // wrong codes count like wrong TOTP codes (the attempt was taken in verifyTotp)
         throw new InvalidEmailCodeError();
+      }
+      // Proven by a claim link: only that link completes it, and claimGrant below refuses it once
+      // revoked, re-issued (its token no longer exists) or expired — a dead link ends the registration.
+      if (registration.claimTokenHash && (claimToken === undefined || !sameHash(registration.claimTokenHash, tokenHash(claimToken)))) {
+        throw new GrantNotFoundError();
       }
       const timeStep = await this.totp.verify(this.secrets.decrypt(registration.totpSecretEncrypted), code);
       if (timeStep === null) throw new InvalidTotpError();

@@ -10,6 +10,8 @@ export interface Registration {
   userHandle: Buffer;
   adminTokenId: string | null;
   emailCodeHash: Buffer | null;
+  /** set for a signup started from a grant's claim link: the hash of that link's token */
+  claimTokenHash: Buffer | null;
   /** set for a passkey added to an existing account */
   addingToPersonId: string | null;
   /** set for a recovery's registration */

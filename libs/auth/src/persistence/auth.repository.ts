@@ -17,6 +17,7 @@ interface RegistrationRow {
   credential_transports: string[] | null;
   totp_secret_encrypted: string | null;
   email_code_hash: Buffer | null;
+  claim_token_hash: Buffer | null;
   adding_to_person_id: string | null;
   recovery_id: string | null;
   expires_at: Date;
@@ -31,6 +32,7 @@ function toRegistration(row: RegistrationRow): Registration {
     userHandle: row.user_handle,
     adminTokenId: row.admin_token_id,
     emailCodeHash: row.email_code_hash,
+    claimTokenHash: row.claim_token_hash,
     addingToPersonId: row.adding_to_person_id,
     recoveryId: row.recovery_id,
     expiresAt: row.expires_at,
@@ -139,14 +141,17 @@ export class AuthRepository {
     tx: Tx,
     r: {
       id: string; email: string; displayName: string; userHandle: Buffer; challenge: string; adminTokenId: string | null; expiresAt: Date; now: Date;
-      emailCodeHash?: Buffer | null; addingToPersonId?: string | null; recoveryId?: string | null;
+      emailCodeHash?: Buffer | null; claimTokenHash?: Buffer | null; addingToPersonId?: string | null; recoveryId?: string | null;
     },
   ): Promise<void> {
     await tx.query(
       `INSERT INTO signup_registrations
-         (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at, email_code_hash, adding_to_person_id, recovery_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now, r.emailCodeHash ?? null, r.addingToPersonId ?? null, r.recoveryId ?? null],
+         (id, email, display_name, user_handle, challenge, admin_token_id, expires_at, created_at, email_code_hash, adding_to_person_id, recovery_id, claim_token_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        r.id, r.email, r.displayName, r.userHandle, r.challenge, r.adminTokenId, r.expiresAt, r.now,
+        r.emailCodeHash ?? null, r.addingToPersonId ?? null, r.recoveryId ?? null, r.claimTokenHash ?? null,
+      ],
     );
   }
 
