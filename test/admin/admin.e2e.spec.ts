@@ -242,13 +242,43 @@ describe('admin surface over HTTP', () => {
       expect(res.body.items.map((p: { id: string }) => p.id)).toEqual([who.person.id]);
       expect((await get('/admin/persons?email=bad').expect(400)).body.error).toBe('validation_failed');
     });
+
+    it('lists persons newest first by part of an address or a name, any case, a page at a time; one by id', async () => {
+      const tag = unique('Partial').toLowerCase().replace(/[^a-z0-9]/g, '');
+      const people = [];
+      for (const [i, name] of ['Ada Lovelace', 'Grace Hopper', 'Alan Turing'].entries()) {
+        people.push(await ctx.signedInPerson({ email: `${tag}.${i}@example.com`, displayName: `${name} ${tag}` }));
+        ctx.clock.advanceSeconds(1); // newest first is by signup time
+      }
+      const other = await ctx.signedInPerson({ displayName: 'Somebody 100%_\\ Else' });
+      const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((p) => p.id);
+
+      // Part of the address, upper case: all three, newest first, in pages of two.
+      const first = await get(`/admin/persons?q=${tag.toUpperCase()}&limit=2`).expect(200);
+      expect(ids(first)).toEqual([people[2].person.id, people[1].person.id]);
+      const second = await get(`/admin/persons?q=${tag}&limit=2&cursor=${first.body.nextCursor}`).expect(200);
+      expect(ids(second)).toEqual([people[0].person.id]);
+      expect(second.body.nextCursor).toBeNull();
+      // Part of a name.
+      expect(ids(await get(`/admin/persons?q=${encodeURIComponent(`hopper ${tag}`)}`).expect(200))).toEqual([people[1].person.id]);
+      // LIKE's wildcards are plain characters.
+      expect(ids(await get(`/admin/persons?q=${encodeURIComponent('100%_\\')}`).expect(200))).toEqual([other.person.id]);
+      expect(ids(await get('/admin/persons?q=%25').expect(200))).toEqual([other.person.id]); // a literal %, not everyone
+      // Without q: everyone, newest first.
+      expect(ids(await get('/admin/persons?limit=1').expect(200))).toEqual([other.person.id]);
+      expect((await get(`/admin/persons?q=${'x'.repeat(101)}`).expect(400)).body.fields[0].field).toBe('q');
+
+      expect((await get(`/admin/persons/${people[0].person.id}`).expect(200)).body).toMatchObject({ id: people[0].person.id, displayName: `Ada Lovelace ${tag}` });
+      expect((await get('/admin/persons/00000000-0000-4000-8000-000000000000').expect(404)).body.error).toBe('person_not_found');
+      expect((await get('/admin/persons/nope').expect(400)).body.fields[0].field).toBe('id');
+    });
   });
 
   describe('roles', () => {
     it('refuses members (403) and anonymous callers (401) on every admin route', async () => {
       const routes: Array<['get' | 'post' | 'put', string]> = [
         ['post', '/admin/grants'], ['get', '/admin/grants'], ['post', `/admin/grants/${admin.person.id}/revoke`],
-        ['post', `/admin/grants/${admin.person.id}/reissue`], ['get', '/admin/eligibility?email=a@b.co'], ['get', '/admin/persons?email=a@b.co'],
+        ['post', `/admin/grants/${admin.person.id}/reissue`], ['get', '/admin/eligibility?email=a@b.co'], ['get', '/admin/persons?email=a@b.co'], ['get', `/admin/persons/${admin.person.id}`],
         ['post', `/admin/persons/${member.person.id}/suspend`], ['post', `/admin/persons/${member.person.id}/adjustments`],
         ['get', `/admin/persons/${member.person.id}/credit`], ['get', '/admin/ledger/verify'], ['get', '/admin/audit'],
         ['get', '/admin/rates'], ['put', '/admin/rates'], ['get', '/admin/config'], ['put', '/admin/config/grant_default_expiry_days'],
@@ -343,7 +373,7 @@ describe('admin surface over HTTP', () => {
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
       '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/events', '/admin/grants', '/admin/grants/{id}/reissue',
-      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/mail', '/admin/persons', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
+      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/mail', '/admin/persons', '/admin/persons/{id}', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/recovery', '/admin/persons/{id}/suspend', '/admin/rates',
       '/admin/reconciliation', '/admin/webhooks', '/admin/webhooks/{id}', '/admin/webhooks/{id}/deliveries',
     ]);

@@ -9,7 +9,7 @@ describe('the admin console in Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    world = await BrowserWorld.start({ WEBHOOK_ALLOW_HTTP: 'true' });
+    world = await BrowserWorld.start({ WEBHOOK_ALLOW_HTTP: 'true', ANTHROPIC_API_KEY: 'sk-ant-from-the-environment' });
     staff = await world.person({ admin: true });
     ({ page } = await world.page());
     await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -59,8 +59,16 @@ describe('the admin console in Chromium', () => {
 
   it('issues a grant with its eligibility shown first, a copyable link and the mail status; refuses a duplicate unless overridden', async () => {
     await open('grants');
+    // No credit chosen for the staff member, and no offer to mail while mail is off.
+    await page.locator('#mail-off').waitFor();
+    expect(await page.locator('#mail-off').textContent()).toContain('Mail is off on this server');
+    expect(await page.locator('#send-email').count()).toBe(0);
+    expect(await page.getByLabel('Credit', { exact: true }).inputValue()).toBe('');
     const recipient = uniqueEmail('recipient');
     await page.getByLabel('Recipient email').first().fill(recipient);
+    await page.getByLabel('Amount (credits)').fill('300');
+    await page.getByRole('button', { name: 'Issue grant' }).click();
+    expect(await page.locator('#issued').count()).toBe(0); // the browser asks for the credit first
     await page.getByLabel('Credit', { exact: true }).selectOption('haiku');
     expect(await page.locator('#eligibility .ok').textContent()).toContain('Eligible');
     await page.getByLabel('Amount (credits)').fill('300');
@@ -82,6 +90,7 @@ describe('the admin console in Chromium', () => {
     await page.locator('#eligibility .error').waitFor();
     expect(await page.locator('#eligibility').textContent()).toContain('already had a grant');
     await page.getByLabel('Amount (credits)').fill('50');
+    await page.getByLabel('Credit', { exact: true }).selectOption('haiku');
     await page.getByRole('button', { name: 'Issue grant' }).click();
     expect(await page.locator('#issue-status [role=alert]').textContent()).toContain('cannot receive a grant');
     await page.getByLabel('Issue anyway (override eligibility)').check();
@@ -95,21 +104,30 @@ describe('the admin console in Chromium', () => {
     await open('grants');
     const recipient = uniqueEmail('revokee');
     await page.getByLabel('Recipient email').first().fill(recipient);
+    await page.getByLabel('Credit', { exact: true }).selectOption('sonnet');
     await page.getByLabel('Amount (credits)').fill('10');
     await page.getByRole('button', { name: 'Issue grant' }).click();
     await page.locator('#issued').waitFor();
     const first = await page.locator('#claim-url').textContent();
+    const expiresBefore = await page.locator('#grants tr', { hasText: recipient }).locator('td[data-label=Expires]').textContent();
 
+    // Each row's actions are in its menu.
+    const menu = page.getByText('Actions', { exact: true }).and(page.getByLabel(`Actions for the grant for ${recipient}`));
+    await menu.click();
     await page.getByRole('button', { name: `Re-issue the grant for ${recipient}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Re-issue' }).click();
     await page.locator('#grants-status .ok').waitFor();
     const second = await page.locator('#claim-url').textContent();
     expect(second).not.toBe(first);
+    // Re-issuing keeps the expiry.
+    expect(await page.locator('#grants tr', { hasText: recipient }).locator('td[data-label=Expires]').textContent()).toBe(expiresBefore);
 
+    await menu.click();
     await page.getByRole('button', { name: `Revoke the grant for ${recipient}` }).click();
     // Cancel first: nothing happens.
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(await page.locator('#grants tr', { hasText: recipient }).textContent()).toContain('issued');
+    await menu.click();
     await page.getByRole('button', { name: `Revoke the grant for ${recipient}` }).click();
     await world.screenshot(page, 'admin-revoke-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
@@ -210,6 +228,7 @@ describe('the admin console in Chromium', () => {
     expect(await page.evaluate<string>('document.activeElement.id')).toBe('recipient');
     await page.keyboard.type(recipient);
     await page.keyboard.press('Tab'); // the credit select (checks eligibility on the way out)
+    await page.keyboard.press('ArrowDown'); // Choose… → opus
     await page.keyboard.press('ArrowDown'); // opus → sonnet
     await page.keyboard.press('Tab'); // kind
     await page.keyboard.press('Tab'); // amount
@@ -223,21 +242,44 @@ describe('the admin console in Chromium', () => {
     expect(outline).not.toBe('none');
   });
 
-  it('finds a person and adjusts, suspends, reactivates, links recovery and deletes, with confirmations', async () => {
-    const member = await world.person({ grant: { asset: 'sonnet', amount: 200 } });
+  it('finds a person by part of their address, opens their own page (a URL), confirms a large debit, adjusts', async () => {
+    const member = await world.person({ grant: { asset: 'sonnet', amount: 200 }, email: uniqueEmail('ada-lovelace') });
     await open('people');
-    await page.getByLabel('Email address').fill(member.email);
+    await page.locator('#people tbody tr').first().waitFor(); // everyone, newest first
+    // Part of the address, in another case.
+    await page.getByLabel('Name or email').fill(member.email.split('@')[0].toUpperCase());
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('button', { name: `Open ${member.email}` }).click();
+    await page.locator('#people tbody tr', { hasText: member.email }).waitFor();
+    await page.locator('#people tbody tr', { hasText: member.email }).getByRole('link').click();
     await page.locator('#person').waitFor();
+    expect(new URL(page.url()).hash).toBe(`#people/${member.id}`);
+    // The URL alone opens the page again.
+    await page.goto('about:blank');
+    await page.goto(`/admin#people/${member.id}`);
+    await page.locator('#person-title', { hasText: member.displayName }).waitFor();
     expect(await page.locator('#balances').textContent()).toContain('200');
 
     await page.getByLabel('Amount', { exact: true }).fill('-25');
     await page.getByLabel('Reason (recorded in the audit log)').fill('refund of a test turn');
     await page.getByRole('button', { name: 'Record adjustment' }).click();
     await page.locator('#adjust-status .ok').waitFor();
+    expect(await page.locator('#adjust-status').textContent()).toBe('Adjustment of −25 sonnet recorded.');
     await page.locator('table.history', { hasText: 'refund of a test turn' }).waitFor();
     expect(await page.locator('#balances').textContent()).toContain('175');
+
+    // A large debit (or one below zero) asks first; cancelling records nothing.
+    await page.getByLabel('Amount', { exact: true }).fill('-5000');
+    await page.getByLabel('Reason (recorded in the audit log)').fill('a slip of the keyboard');
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    expect(await page.locator('#debit-effect').textContent()).toContain('goes from 175 to −4,825, below zero');
+    await world.screenshot(page, 'admin-debit-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    const [{ n }] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.flows WHERE kind = 'adjustment' AND metadata->>'reason' = 'a slip of the keyboard'");
+    expect(n).toBe(0);
+    await page.getByLabel('Amount', { exact: true }).fill('-100');
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    await page.locator('#adjust-status .ok', { hasText: '−100' }).waitFor();
+    expect(await page.locator('#balances').textContent()).toContain('75');
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-person');
 
@@ -269,31 +311,74 @@ describe('the admin console in Chromium', () => {
     await page.getByLabel('Credits per million tokens').fill('1200');
     await page.getByRole('button', { name: 'Set rate' }).click();
     await page.locator('#rate-status .ok').waitFor();
-    await page.locator('#rates tr', { hasText: 'claude-haiku-4-5-20251001' }).filter({ hasText: '1200' }).first().waitFor();
+    await page.locator('#rates tr', { hasText: 'claude-haiku-4-5-20251001' }).filter({ hasText: '1,200' }).first().waitFor();
 
+    // Seeded rates read as numbers from the start, never as a fraction or the epoch.
+    const rates = (await page.locator('#rates').textContent())!;
+    expect(rates).not.toMatch(/\d\/\d|1970/);
+    expect(rates).toContain('from the start');
+
+    // Settings are typed, described, and answered with the server's own message.
     const setting = page.getByLabel('max_turns_in_flight', { exact: true });
-    await setting.fill('abc');
+    expect(await setting.getAttribute('type')).toBe('number');
+    expect(await page.locator('#setting-max_turns_in_flight-about').textContent()).toContain('Turns one person may run at once');
+    await setting.fill('');
     await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
-    expect(await alertText(page)).toContain('Not a valid value');
-    await setting.fill('"many"');
+    expect(await page.locator('#config [role=alert]').first().textContent()).toBe('Type a whole number.');
+    await setting.fill('0');
     await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
-    await page.locator('#config [role=alert]').first().waitFor();
+    await page.locator('#config [role=alert]', { hasText: 'max_turns_in_flight' }).waitFor();
     await setting.fill('6');
     await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
     await page.locator('#config .ok', { hasText: 'Saved.' }).waitFor();
+    // A map setting: one number field per credit.
+    expect(await page.getByLabel('low_balance_threshold sonnet', { exact: true }).getAttribute('type')).toBe('number');
+    // The system key comes from the server's environment: said so, not "not set".
+    expect(await page.locator('#setting-anthropic_api_key-state').textContent()).toContain('Set by the server’s environment (ANTHROPIC_API_KEY)');
     const [row] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM admin_audit WHERE action LIKE 'config%'");
     expect(row.n).toBeGreaterThan(0);
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-settings');
   });
 
-  it('shows the audit log, newest first', async () => {
+  it('shows the audit log, newest first, with names and details in words', async () => {
     await open('audit');
     await page.locator('#audit tbody tr').first().waitFor();
-    expect(await page.locator('#audit tbody tr').first().textContent()).toContain('config');
-    expect(await page.locator('#audit').textContent()).toContain('grant');
+    const first = page.locator('#audit tbody tr').first();
+    await first.locator('td[data-label=Who] a', { hasText: staff.displayName }).waitFor();
+    expect(await first.textContent()).toContain('Changed a setting');
+    expect(await first.locator('td[data-label=Details]').textContent()).toBe('value: 6');
+    const table = (await page.locator('#audit').textContent())!;
+    expect(table).toContain('Issued a grant');
+    expect(table).toContain('Adjusted credit');
+    expect(table).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}/); // no raw ids
+    expect(table).not.toContain('{"');
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-audit');
+  });
+
+  it('shows a grant claimed elsewhere as claimed when the console comes back into view, and its link card as dead', async () => {
+    await open('grants');
+    const recipient = uniqueEmail('claimed-elsewhere');
+    await page.getByLabel('Recipient email').first().fill(recipient);
+    await page.getByLabel('Credit', { exact: true }).selectOption('haiku');
+    await page.getByLabel('Amount (credits)').fill('20');
+    await page.getByRole('button', { name: 'Issue grant' }).click();
+    await page.locator('#issued #claim-url').waitFor();
+    const row = page.locator('#grants tr', { hasText: recipient });
+    expect(await row.locator('.badge').textContent()).toBe('issued');
+
+    // The recipient claims it (another browser).
+    const token = new URL((await page.locator('#claim-url').textContent())!).searchParams.get('token')!;
+    const claimer = await world.person({ email: recipient });
+    await world.post('/me/claims', { claimToken: token }, claimer.sessionToken);
+
+    const reread = page.waitForResponse((r) => new URL(r.url()).pathname === '/admin/grants');
+    await page.evaluate('document.dispatchEvent(new Event("visibilitychange"))');
+    await reread;
+    await row.locator('.badge', { hasText: 'claimed' }).waitFor();
+    expect(await page.locator('#issued').textContent()).toContain(`The claim link for ${recipient} no longer works: the grant was claimed.`);
+    expect(await page.locator('#claim-url').count()).toBe(0);
   });
 
   it('adds a webhook (secret shown once), lists it and removes it after a confirmation; shows mail and events', async () => {

@@ -126,6 +126,31 @@ describe('member pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('tells an unknown address to check it, not that the device has no passkey', async () => {
+    const { page } = await world.page();
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(uniqueEmail('nobody'));
+    await page.getByLabel('Code from your authenticator app').fill('123456');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const text = (await alertText(page))!;
+    expect(text).toContain('no passkey on this device belongs to this email address. Check the address');
+    expect(text).not.toContain('this device has no passkey');
+    await page.context().close();
+  });
+
+  it('says how long to wait when throttled, from the server’s Retry-After', async () => {
+    const { page } = await world.page();
+    await page.route('**/auth/login/begin', (route) =>
+      route.fulfill({ status: 429, headers: { 'retry-after': '881' }, contentType: 'application/json', body: JSON.stringify({ statusCode: 429, error: 'rate_limited', message: 'Too many attempts' }) }),
+    );
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(uniqueEmail('throttled'));
+    await page.getByLabel('Code from your authenticator app').fill('123456');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await alertText(page)).toBe('Too many attempts. Try again in 15 minutes.');
+    await page.context().close();
+  });
+
   it('recovers an account from a staff recovery link: new passkey and authenticator', async () => {
     const staff = await world.person({ admin: true });
     const member = await world.person({ grant: { asset: 'haiku', amount: 40 } });
@@ -217,7 +242,8 @@ describe('member pages in Chromium', () => {
       expect(await page.locator('#passkeys-status [role=alert]').textContent()).toContain('only passkey');
     });
 
-    it('sets and removes the own LLM key without ever showing it', async () => {
+    it('sets and removes the own LLM key without ever showing it; a reload shows it is set', async () => {
+      expect(await page.locator('#llm-key-state').textContent()).toContain('No key of yours is stored');
       await page.getByLabel('API key').fill('sk-ant-test-key-123');
       await page.getByRole('button', { name: 'Save key' }).click();
       await page.locator('#llm-status .ok').waitFor();
@@ -225,8 +251,37 @@ describe('member pages in Chromium', () => {
       expect(await page.content()).not.toContain('sk-ant-test-key-123');
       const [row] = await world.db.query<{ set: boolean }>('SELECT llm_key_encrypted IS NOT NULL AS set FROM persons WHERE id = $1', [member.id]);
       expect(row.set).toBe(true);
+      await page.reload();
+      await page.locator('#llm-key-state.ok', { hasText: 'A key of yours is stored' }).waitFor();
+      expect(await page.content()).not.toContain('sk-ant-test-key-123');
       await page.getByRole('button', { name: 'Remove key' }).click();
       await page.locator('#llm-status .ok', { hasText: 'removed' }).waitFor();
+      await page.locator('#llm-key-state', { hasText: 'No key of yours is stored' }).waitFor();
+    });
+
+    it('shows a turn still running as in progress with what it holds, not as a turn without a charge', async () => {
+      llm.behaviour.latencyMs = 8000;
+      const turn = world.converse(member, 'a slow one');
+      try {
+        // Its hold is in the ledger once the turn is past placement.
+        for (let i = 0; i < 100; i++) {
+          const [{ n }] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.holds WHERE person_id = $1 AND status = 'active'", [member.id]);
+          if (n > 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await page.reload();
+        const running = page.locator('table.history tr.turn').first();
+        await running.waitFor();
+        expect(await running.textContent()).toMatch(/^[^]*Turn in progress · [\d,]+ reserved until it finishes[^]*[\d,]+ sonnet held$/);
+        expect(await running.textContent()).not.toContain('without a charge');
+        await world.screenshot(page, 'account-turn-in-progress');
+      } finally {
+        llm.behaviour.latencyMs = 0;
+        await turn;
+      }
+      await page.reload();
+      expect(await page.locator('table.history tr.turn').first().textContent()).toContain('Conversation turn');
+      await world.expectLedgerConsistent();
     });
 
     it('claims a second grant from its link, and refuses a bad one', async () => {

@@ -437,8 +437,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find persons by exact or normalized address (deleted ones by their kept hash) */
+        /** Persons newest first: by part of an address or name (q), or by exact or normalized address (email; deleted ones by their kept hash) */
         get: operations["AdminController_searchPersons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/persons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One person */
+        get: operations["AdminController_person"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1315,6 +1332,7 @@ export interface components {
         };
         PersonListSchema: {
             items: components["schemas"]["PersonViewSchema"][];
+            nextCursor: string | null;
         };
         AdjustmentDto: {
             /** @example haiku */
@@ -3148,8 +3166,13 @@ export interface operations {
     };
     AdminController_searchPersons: {
         parameters: {
-            query: {
-                email: string;
+            query?: {
+                limit?: number;
+                cursor?: string;
+                /** @description exact or normalized address (deleted persons by their kept hash); one page */
+                email?: string;
+                /** @description part of an address or a name, any case */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -3185,6 +3208,63 @@ export interface operations {
             };
             /** @description forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminController_person: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonViewSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description person_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

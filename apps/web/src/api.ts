@@ -1,4 +1,5 @@
 import type { components } from './api-types.gen';
+import { fmtWait } from './format';
 
 // The pages talk to the JSON API on their own origin with the session cookie.
 
@@ -18,7 +19,6 @@ export class ApiError extends Error {
 const PLAIN: Record<string, string> = {
   unauthenticated: 'You are not signed in (or your session ended). Sign in again.',
   forbidden: 'Your account may not do this.',
-  rate_limited: 'Too many attempts. Wait a minute, then try again.',
   login_failed: 'That did not work: check the email address, the passkey and the code from your authenticator app.',
   invalid_totp: 'That code is not valid. Type the 6 digits your authenticator app shows now.',
   db_unavailable: 'The service is briefly unavailable. Try again in a moment.',
@@ -57,10 +57,16 @@ export async function api<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' 
   if (!res.ok) {
     const body = (data ?? {}) as Record<string, unknown>;
     const code = typeof body.error === 'string' ? body.error : 'http_error';
-    const message = PLAIN[code] ?? (typeof body.message === 'string' ? body.message : `The server answered ${res.status}.`);
+    const message = code === 'rate_limited' ? throttled(res.headers.get('retry-after')) : (PLAIN[code] ?? (typeof body.message === 'string' ? body.message : `The server answered ${res.status}.`));
     throw new ApiError(message, res.status, code, body);
   }
   return data as T;
+}
+
+/** A throttle's answer, with the wait the server asks for (Retry-After, in seconds). */
+function throttled(retryAfter: string | null): string {
+  const seconds = Number(retryAfter);
+  return retryAfter && Number.isFinite(seconds) && seconds > 0 ? `Too many attempts. Try again in ${fmtWait(seconds)}.` : 'Too many attempts. Wait a while, then try again.';
 }
 
 export function errorText(error: unknown): string {
@@ -103,6 +109,8 @@ export type PasskeyBegin = Schemas['PasskeyBeginSchema'];
 export type ClaimResult = Schemas['ClaimResultSchema'];
 export type ClaimStarted = Schemas['ClaimStartedSchema'];
 export type RecoveryStarted = Schemas['RecoveryStartedSchema'];
+export type LlmKeyStatus = Schemas['LlmKeyStatusSchema'];
+export type MailLogPage = Schemas['MailLogPageSchema'];
 
 /** API.md: every list is `{items, nextCursor}`. */
 export interface Page<T> {

@@ -1,5 +1,5 @@
 import type { FlowView } from './api';
-import { fmtAmount, fmtDate } from './ui';
+import { fmtAmount, fmtDate, fmtSigned } from './ui';
 
 interface Stage {
   stage: string;
@@ -64,7 +64,14 @@ function tokens(t: Record<string, number>): string {
   return `${parts.join(' / ')} tokens`;
 }
 
-const signed = (direction: 'in' | 'out', amount: number) => `${direction === 'in' ? '+' : '−'}${fmtAmount(amount)}`;
+const signed = (direction: 'in' | 'out', amount: number) => fmtSigned(direction === 'in' ? amount : -amount);
+
+/** A turn's headline: charged, still running (its hold is all there is yet), or ended without a charge. */
+function turnTitle(entry: Extract<Entry, { type: 'turn' }>): string {
+  if (entry.stages.length > 0) return 'Conversation turn';
+  if (!entry.released) return 'Turn in progress';
+  return 'Turn without a charge (the reservation was released)';
+}
 
 export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: string }) {
   const entries = groupByTurn(flows);
@@ -88,8 +95,13 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
               <tr class="turn">
                 <td data-label="When">{fmtDate(entry.createdAt)}</td>
                 <td data-label="What">
-                  <strong>{entry.stages.length > 0 ? 'Conversation turn' : 'Turn without a charge (the reservation was released)'}</strong>
-                  {entry.held > 0 && <span class="muted"> · reserved {fmtAmount(entry.held)} before the call</span>}
+                  <strong>{turnTitle(entry)}</strong>
+                  {entry.held > 0 && (
+                    <span class="muted">
+                      {' '}
+                      · {entry.stages.length === 0 && !entry.released ? `${fmtAmount(entry.held)} reserved until it finishes` : `reserved ${fmtAmount(entry.held)} before the call`}
+                    </span>
+                  )}
                   <ul class="stages">
                     {entry.stages.map((s) => (
                       <li>
@@ -99,7 +111,7 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
                   </ul>
                 </td>
                 <td data-label="Credits" class="num">
-                  {entry.charged > 0 ? `−${fmtAmount(entry.charged)}` : '0'} {entry.asset}
+                  {entry.stages.length === 0 && !entry.released ? `${fmtAmount(entry.held)} ${entry.asset} held` : `${fmtSigned(-entry.charged)} ${entry.asset}`}
                 </td>
               </tr>
             ) : (

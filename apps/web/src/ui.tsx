@@ -8,9 +8,7 @@ export function mount(page: () => JSX.Element): void {
   render(page(), document.getElementById('app')!);
 }
 
-export const fmtAmount = (n: number) => n.toLocaleString('en');
-export const fmtDate = (iso: string | null | undefined) =>
-  iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+export { fmtAmount, fmtDate, fmtSigned, fmtWait } from './format';
 
 export type Message = { kind: 'error' | 'ok' | 'info'; text: string } | null;
 

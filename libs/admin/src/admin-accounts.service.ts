@@ -3,9 +3,12 @@ import { SessionsService } from '@loomworks/auth';
 import { CREDIT_SEAM, type CreditSeam } from '@loomworks/credit';
 import { GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
-import { anonymizedEmail, PersonsService, toPersonView, type Person } from '@loomworks/persons';
+import { anonymizedEmail, PersonsService, toPersonView, type Person, type PersonViewSchema } from '@loomworks/persons';
 import { AuditService } from './audit.service';
+import { CursorCodec, paginate, type PageRequest } from '@loomworks/common';
 import type { PersonListSchema } from './views';
+
+const PERSON_CURSOR = CursorCodec.keyset('persons');
 
 export type AccountAction = 'suspend' | 'reactivate' | 'delete';
 
@@ -37,10 +40,27 @@ export class AdminAccountsService {
     });
   }
 
-  /** By the exact or normalized address; deleted persons by the hash their anonymised address keeps. */
-  async searchPersons(email: string): Promise<PersonListSchema> {
-    const linked = await this.grants.personIdsForEmail(email);
-    const found = await this.persons.findMatching(linked, [email, anonymizedEmail(email)]);
-    return { items: found.map(toPersonView) };
+  /**
+   * By `email`: the exact or normalized address, deleted persons by the hash their anonymised
+   * address keeps (one page). Else by `q`, part of an address or a name, or everyone: newest first, paged.
+   */
+  async searchPersons(query: { email?: string; q?: string } & PageRequest): Promise<PersonListSchema> {
+    const { email } = query;
+    if (email) {
+      const linked = await this.grants.personIdsForEmail(email);
+      const found = await this.persons.findMatching(linked, [email, anonymizedEmail(email)]);
+      return { items: found.map(toPersonView), nextCursor: null };
+    }
+    return paginate(query, {
+      cursor: PERSON_CURSOR,
+      fetch: (take, after) => this.persons.search(query.q, take, after && { createdAt: after.at, id: after.id }),
+      position: (p) => ({ at: p.createdAt, id: p.id }),
+      item: toPersonView,
+    });
+  }
+
+  /** One person, as the console's person page shows them. */
+  async person(personId: string): Promise<PersonViewSchema> {
+    return toPersonView(await this.persons.getById(personId));
   }
 }

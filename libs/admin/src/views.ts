@@ -9,6 +9,7 @@ import { PersonViewSchema } from '@loomworks/persons';
 
 export class PersonListSchema {
   @ApiProperty({ type: [PersonViewSchema] }) items!: PersonViewSchema[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
 export class PersonCreditSchema {

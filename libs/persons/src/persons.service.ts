@@ -75,6 +75,11 @@ export class PersonsService {
     return this.repository.hasLiveAdmin();
   }
 
+  /** Persons whose address or name contains the text (any case), newest first, a page at a time. */
+  search(text: string | undefined, take: number, after?: { createdAt: Date; id: string }): Promise<Person[]> {
+    return this.repository.search(text?.trim() || undefined, take, after);
+  }
+
   /** Persons (any status) with one of these ids or canonical addresses, newest first. */
   async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
     if (ids.length === 0 && emails.length === 0) return [];

@@ -1,9 +1,65 @@
-import type { AuditEntry } from '../api';
+import { useEffect, useState } from 'preact/hooks';
+import { api, type AuditEntry, type PersonView } from '../api';
 import { fmtDate, LoadError } from '../ui';
 import { usePaged } from './paging';
 
+/** What each action did, in words. */
+const ACTIONS: Record<string, string> = {
+  'grant.issue': 'Issued a grant',
+  'grant.revoke': 'Revoked a grant',
+  'grant.reissue': 'Re-issued a claim link',
+  'person.adjust': 'Adjusted credit',
+  'person.suspend': 'Suspended an account',
+  'person.reactivate': 'Reactivated an account',
+  'person.delete': 'Deleted an account',
+  'person.recovery': 'Made a recovery link',
+  'rate.set': 'Set a rate',
+  'config.set': 'Changed a setting',
+  'webhook.create': 'Added a webhook',
+  'webhook.delete': 'Removed a webhook',
+};
+
+/** Details as a line of text: "amount: −25 · reason: refund" — never raw JSON. */
+function detailsText(details: Record<string, unknown>): string {
+  const entries = Object.entries(details);
+  if (entries.length === 0) return '—';
+  const value = (v: unknown): string =>
+    Array.isArray(v) ? v.map(value).join(', ') : v !== null && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${value(x)}`).join(', ') : String(v);
+  return entries.map(([k, v]) => `${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}: ${value(v)}`).join(' · ');
+}
+
+/** Names for the person ids on the page (staff and person subjects), fetched once each. */
+function useNames(ids: string[]): Map<string, PersonView> {
+  const [names, setNames] = useState(new Map<string, PersonView>());
+  const wanted = [...new Set(ids)].filter((id) => !names.has(id));
+  useEffect(() => {
+    if (wanted.length === 0) return;
+    let live = true;
+    void Promise.all(wanted.map((id) => api<PersonView>('GET', `/admin/persons/${id}`).catch(() => null))).then((found) => {
+      if (!live) return;
+      setNames((known) => new Map([...known, ...found.filter((p): p is PersonView => p !== null).map((p): [string, PersonView] => [p.id, p])]));
+    });
+    return () => {
+      live = false;
+    };
+  }, [wanted.join()]);
+  return names;
+}
+
 export function AuditView() {
   const audit = usePaged<AuditEntry>('/admin/audit?limit=25');
+  const items = audit.data?.items ?? [];
+  const names = useNames(items.flatMap((a) => [a.actorPersonId, ...(a.subjectType === 'person' ? [a.subjectId] : [])]));
+  const who = (id: string) => {
+    const person = names.get(id);
+    return person ? (
+      <a href={`#people/${id}`} title={person.email}>
+        {person.displayName}
+      </a>
+    ) : (
+      <span class="muted">{id.slice(0, 8)}…</span>
+    );
+  };
   return (
     <section class="card" aria-labelledby="audit-title">
       <h2 id="audit-title">Audit log</h2>
@@ -16,28 +72,24 @@ export function AuditView() {
             <thead>
               <tr>
                 <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Subject</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
                 <th scope="col">Details</th>
-                <th scope="col">By</th>
               </tr>
             </thead>
             <tbody>
-              {audit.data.items.map((a) => (
+              {items.map((a) => (
                 <tr>
                   <td data-label="When">{fmtDate(a.createdAt)}</td>
-                  <td data-label="Action">
-                    <strong>{a.action}</strong>
+                  <td data-label="Who">{who(a.actorPersonId)}</td>
+                  <td data-label="What">
+                    <strong>{ACTIONS[a.action] ?? a.action}</strong>
+                    <br />
+                    <span class="muted">
+                      {a.subjectType === 'person' ? who(a.subjectId) : a.subjectType === 'config' ? <code>{a.subjectId}</code> : `${a.subjectType} ${a.subjectId.slice(0, 8)}…`}
+                    </span>
                   </td>
-                  <td data-label="Subject">
-                    {a.subjectType} <code>{a.subjectId}</code>
-                  </td>
-                  <td data-label="Details">
-                    <code>{Object.keys(a.details).length ? JSON.stringify(a.details) : '—'}</code>
-                  </td>
-                  <td data-label="By">
-                    <code>{a.actorPersonId}</code>
-                  </td>
+                  <td data-label="Details">{detailsText(a.details)}</td>
                 </tr>
               ))}
             </tbody>

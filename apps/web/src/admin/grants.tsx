@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, newIdempotencyKey, type Eligibility, type GrantView, type IssuedGrant } from '../api';
-import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, Select, Status, useAction } from '../ui';
+import { api, newIdempotencyKey, type Eligibility, type GrantView, type IssuedGrant, type MailLogPage } from '../api';
+import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
 import { usePaged } from './paging';
 
 const KINDS: Array<[string, string]> = [
@@ -17,8 +17,30 @@ const ELIGIBILITY: Record<string, string> = {
   cooling: 'Not eligible: an account with this address was deleted recently (cooling period).',
 };
 
-/** The claim link just issued or re-issued: shown once, with a copy button and what happened to the mail. */
-function IssuedLink({ issued, onDismiss }: { issued: IssuedGrant; onDismiss: () => void }) {
+const DEAD: Record<string, string> = {
+  claimed: 'was claimed',
+  revoked: 'was revoked',
+  expired: 'expired',
+};
+
+/**
+ * The claim link just issued or re-issued: shown once, with a copy button and what happened to the
+ * mail — until the grant's current state (`now`, from the list) says the link died.
+ */
+function IssuedLink({ issued, now, onDismiss }: { issued: IssuedGrant; now?: GrantView; onDismiss: () => void }) {
+  const status = now?.status ?? (Date.parse(issued.grant.expiresAt) <= Date.now() ? 'expired' : 'issued');
+  if (status !== 'issued') {
+    return (
+      <div class="card" id="issued" role="region" aria-label="Claim link">
+        <p id="issued-dead">
+          The claim link for {issued.grant.recipientEmail} no longer works: the grant {DEAD[status] ?? status}.
+        </p>
+        <button type="button" class="secondary" onClick={onDismiss}>
+          Hide
+        </button>
+      </div>
+    );
+  }
   return (
     <div class="card" id="issued" role="region" aria-label="Claim link">
       <p class="ok">
@@ -39,10 +61,11 @@ function IssuedLink({ issued, onDismiss }: { issued: IssuedGrant; onDismiss: () 
   );
 }
 
-function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: IssuedGrant) => void }) {
+function IssueForm({ assets, mailOn, onIssued }: { assets: string[]; mailOn: boolean | undefined; onIssued: (issued: IssuedGrant) => void }) {
   const [email, setEmail] = useState('');
   const [eligibility, setEligibility] = useState<{ email: string; state: string } | null>(null);
-  const [asset, setAsset] = useState(assets[0] ?? '');
+  // No default credit: a grant of the dearest tier by a slip of the keyboard is worse than a required choice.
+  const [asset, setAsset] = useState('');
   const [kind, setKind] = useState('welcome');
   const [amount, setAmount] = useState('');
   const [days, setDays] = useState('');
@@ -52,10 +75,6 @@ function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: 
   const check = useAction();
   const issue = useAction();
   const [key, setKey] = useState(newIdempotencyKey());
-
-  useEffect(() => {
-    if (!asset && assets[0]) setAsset(assets[0]);
-  }, [assets.join()]);
 
   // Eligibility is shown as the address is typed (once it looks like one), before anything is issued.
   useEffect(() => {
@@ -85,7 +104,7 @@ function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: 
             asset,
             kind,
             amount: Number(amount),
-            sendEmail,
+            ...(mailOn && { sendEmail }),
             ...(days && { expiresInDays: Number(days) }),
             ...(override && { overrideEligibility: true, note: note.trim() }),
           };
@@ -93,6 +112,7 @@ function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: 
           setKey(newIdempotencyKey());
           setEmail('');
           setAmount('');
+          setAsset('');
           setOverride(false);
           setNote('');
           setEligibility(null);
@@ -115,14 +135,22 @@ function IssueForm({ assets, onIssued }: { assets: string[]; onIssued: (issued: 
         {eligibility && eligibility.email === email.trim() && <p class={eligibility.state === 'eligible' ? 'ok' : 'error'}>{ELIGIBILITY[eligibility.state] ?? eligibility.state}</p>}
       </div>
       <Status message={check.message} />
-      <Select label="Credit" id="asset" value={asset} onChange={(e) => setAsset(e.currentTarget.value)} options={assets.map((a) => [a, a])} />
+      <Select label="Credit" id="asset" required value={asset} onChange={(e) => setAsset(e.currentTarget.value)} options={[['', 'Choose…'], ...assets.map((a): [string, string] => [a, a])]} />
       <Select label="Kind" id="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)} options={KINDS} />
       <Field label="Amount (credits)" id="grant-amount" type="number" min={1} step={1} required value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
       <Field label="Expires in days (optional)" id="grant-days" type="number" min={1} step={1} value={days} onInput={(e) => setDays(e.currentTarget.value)} hint="Empty: the default from the settings." />
-      <div class="check">
-        <input type="checkbox" id="send-email" checked={sendEmail} onChange={(e) => setSendEmail(e.currentTarget.checked)} />
-        <label for="send-email">Mail the claim link to the recipient (when mail is on)</label>
-      </div>
+      {mailOn ? (
+        <div class="check">
+          <input type="checkbox" id="send-email" checked={sendEmail} onChange={(e) => setSendEmail(e.currentTarget.checked)} />
+          <label for="send-email">Mail the claim link to the recipient</label>
+        </div>
+      ) : (
+        mailOn === false && (
+          <p class="hint" id="mail-off">
+            Mail is off on this server (no SMTP_URL): you get the claim link to send yourself.
+          </p>
+        )
+      )}
       {(ineligible || override) && (
         <>
           <div class="check">
@@ -150,7 +178,14 @@ const STATUS_FILTER: Array<[string, string]> = [
 
 type Pending = { action: 'revoke' | 'reissue'; grant: GrantView } | null;
 
+/** Closes the row's action menu a choice was made in (the confirmation takes over); always true. */
+function close(event: Event): true {
+  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+  return true;
+}
+
 export function GrantsView({ assets }: { assets: string[] }) {
+  const mail = useLoad(() => api<MailLogPage>('GET', '/admin/mail?limit=1'));
   const [issued, setIssued] = useState<IssuedGrant | null>(null);
   const [status, setStatus] = useState('');
   const [email, setEmail] = useState('');
@@ -161,7 +196,8 @@ export function GrantsView({ assets }: { assets: string[] }) {
   const q = new URLSearchParams({ limit: '20' });
   if (filter.status) q.set('status', filter.status);
   if (filter.email) q.set('email', filter.email);
-  const list = usePaged<GrantView>(`/admin/grants?${q}`);
+  // Refreshed when the console comes back into view and every minute: claims happen elsewhere.
+  const list = usePaged<GrantView>(`/admin/grants?${q}`, [], { refresh: true });
 
   function confirmed() {
     const { action, grant } = pending!;
@@ -185,13 +221,14 @@ export function GrantsView({ assets }: { assets: string[] }) {
       <div class="grid">
         <IssueForm
           assets={assets}
+          mailOn={mail.data ? mail.data.mail === 'on' : undefined}
           onIssued={(g) => {
             setIssued(g);
             list.restart();
             list.reload();
           }}
         />
-        <div>{issued && <IssuedLink issued={issued} onDismiss={() => setIssued(null)} />}</div>
+        <div>{issued && <IssuedLink issued={issued} now={list.data?.items.find((g) => g.id === issued.grant.id)} onDismiss={() => setIssued(null)} />}</div>
       </div>
       <section class="card" id="grants-list" aria-labelledby="grants-title" aria-busy={list.loading}>
         <h2 id="grants-title">Grants</h2>
@@ -240,18 +277,19 @@ export function GrantsView({ assets }: { assets: string[] }) {
                     <td data-label="Expires">{fmtDate(g.expiresAt)}</td>
                     <td data-label="Claimed">{g.claimedAt ? fmtDate(g.claimedAt) : '—'}</td>
                     <td data-label="Actions">
-                      <div class="actions">
-                        {(g.status === 'issued' || g.status === 'expired') && (
-                          <button type="button" class="secondary" aria-label={`Re-issue the grant for ${g.recipientEmail}`} onClick={() => setPending({ action: 'reissue', grant: g })}>
-                            Re-issue
-                          </button>
-                        )}
-                        {(g.status === 'issued' || g.status === 'expired') && (
-                          <button type="button" class="danger" aria-label={`Revoke the grant for ${g.recipientEmail}`} onClick={() => setPending({ action: 'revoke', grant: g })}>
-                            Revoke
-                          </button>
-                        )}
-                      </div>
+                      {(g.status === 'issued' || g.status === 'expired') && (
+                        <details class="menu">
+                          <summary aria-label={`Actions for the grant for ${g.recipientEmail}`}>Actions</summary>
+                          <div class="menu-items">
+                            <button type="button" class="secondary" aria-label={`Re-issue the grant for ${g.recipientEmail}`} onClick={(e) => close(e) && setPending({ action: 'reissue', grant: g })}>
+                              Re-issue link
+                            </button>
+                            <button type="button" class="danger" aria-label={`Revoke the grant for ${g.recipientEmail}`} onClick={(e) => close(e) && setPending({ action: 'revoke', grant: g })}>
+                              Revoke
+                            </button>
+                          </div>
+                        </details>
+                      )}
                     </td>
                   </tr>
                 ))}

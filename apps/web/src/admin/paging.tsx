@@ -11,16 +11,32 @@ export function pageUrl(path: string, cursor: string | null): string {
   return q ? `${base}?${q}` : base;
 }
 
+const REFRESH_MS = 60_000;
+
 /**
  * A cursor-paged list (API.md `{items, nextCursor}`): this page, and `pager`, the Newer/Older buttons.
  * `pager` is an element, not a component made per render, so the buttons (and keyboard focus) survive
  * a page change.
  */
-export function usePaged<T>(path: string, deps: unknown[] = []) {
+export function usePaged<T>(path: string, deps: unknown[] = [], options: { refresh?: boolean } = {}) {
   const [cursors, setCursors] = useState<string[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const list = useLoad(() => api<Page<T>>('GET', pageUrl(path, cursor)), [path, cursor, version, ...deps]);
+  // `refresh`: the page shown is read again when the tab comes back into view, and a minute
+  // after it was last read while it stays in view (what others changed meanwhile shows up).
+  useEffect(() => {
+    if (!options.refresh) return;
+    const again = () => {
+      if (document.visibilityState === 'visible') setVersion((v) => v + 1);
+    };
+    const timer = setTimeout(again, REFRESH_MS);
+    document.addEventListener('visibilitychange', again);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', again);
+    };
+  }, [options.refresh, list.data]);
   const hasNewer = cursors.length > 0;
   const hasOlder = Boolean(list.data?.nextCursor);
   const newer = () => {

@@ -1,10 +1,14 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type CreditView, type FlowView, type Mail, type PersonView } from '../api';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
-import { Confirm, CopyButton, Field, fmtDate, Select, Status, useAction, useLoad } from '../ui';
+import { Confirm, CopyButton, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
+import { usePaged } from './paging';
 
 type Lifecycle = 'suspend' | 'reactivate' | 'delete';
+
+/** Debits of this many credits or more are confirmed before they are recorded. */
+const LARGE_DEBIT = 1000;
 
 const LIFECYCLE_TEXT: Record<Lifecycle, string> = {
   suspend: 'Their system-key turns stop and they cannot sign in again until reactivated. Their sessions stay, so they see why.',
@@ -32,6 +36,22 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const adjust = useAction();
+  const [confirmDebit, setConfirmDebit] = useState(false);
+  const balance = credit.data?.balances.find((b) => b.asset === asset)?.amount ?? 0;
+  const delta = Math.trunc(Number(amount));
+  // A debit that is large, or that takes the balance below zero, is confirmed first: a stray minus or zero costs a person their credit.
+  const needsConfirm = delta < 0 && (-delta >= LARGE_DEBIT || balance + delta < 0);
+
+  function recordAdjustment() {
+    setConfirmDebit(false);
+    void adjust.run(async () => {
+      await api('POST', `/admin/persons/${person.id}/adjustments`, { body: { asset, amount: delta, reason: reason.trim() }, idempotencyKey: newIdempotencyKey() });
+      setAmount('');
+      setReason('');
+      setVersion((v) => v + 1);
+      return `Adjustment of ${fmtSigned(delta)} ${asset} recorded.`;
+    });
+  }
 
   function lifecycle() {
     const action = pending!;
@@ -47,7 +67,7 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
     <section aria-labelledby="person-title" id="person">
       <p>
         <button type="button" class="link" onClick={onBack}>
-          ← Back to the search
+          ← All people
         </button>
       </p>
       <h2 id="person-title">{person.displayName}</h2>
@@ -123,13 +143,8 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
           aria-labelledby="adjust-title"
           onSubmit={(e) => {
             e.preventDefault();
-            void adjust.run(async () => {
-              await api('POST', `/admin/persons/${person.id}/adjustments`, { body: { asset, amount: Number(amount), reason: reason.trim() }, idempotencyKey: newIdempotencyKey() });
-              setAmount('');
-              setReason('');
-              setVersion((v) => v + 1);
-              return 'Adjustment recorded.';
-            });
+            if (needsConfirm) setConfirmDebit(true);
+            else recordAdjustment();
           }}
         >
           <h3 id="adjust-title">Adjust credit</h3>
@@ -161,6 +176,12 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
           </button>
         )}
       </section>
+      <Confirm open={confirmDebit} title={`Take ${fmtAmount(-delta)} ${asset} from ${person.email}?`} confirmLabel="Take the credit" danger onConfirm={recordAdjustment} onCancel={() => setConfirmDebit(false)}>
+        <p id="debit-effect">
+          Their {asset} balance goes from {fmtAmount(balance)} to {fmtSigned(balance + delta)}
+          {balance + delta < 0 ? ', below zero: their turns on the service’s key stop until credit arrives.' : '.'}
+        </p>
+      </Confirm>
       <Confirm
         open={pending !== null}
         title={pending === 'delete' ? `Delete ${person.email}?` : pending === 'suspend' ? `Suspend ${person.email}?` : `Reactivate ${person.email}?`}
@@ -175,45 +196,90 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
   );
 }
 
+/** The person in the URL (#people/<id>): each person page has an address of its own. */
+function usePersonInUrl(): string | null {
+  const read = () => /^#people\/([0-9a-f-]{36})$/.exec(location.hash)?.[1] ?? null;
+  const [id, setId] = useState(read);
+  useEffect(() => {
+    const changed = () => setId(read());
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return id;
+}
+
+/** Everyone, newest first, or those whose address or name contains the search; a row opens the person's page. */
 export function PeopleView({ assets }: { assets: string[] }) {
-  const [email, setEmail] = useState('');
-  const [results, setResults] = useState<PersonView[] | null>(null);
-  const [selected, setSelected] = useState<PersonView | null>(null);
-  const search = useAction();
-  if (selected) return <PersonPage person={selected} assets={assets} onBack={() => setSelected(null)} />;
+  const personId = usePersonInUrl();
+  const [text, setText] = useState('');
+  const [q, setQ] = useState('');
+  const list = usePaged<PersonView>(`/admin/persons?${new URLSearchParams({ limit: '20', ...(q && { q }) })}`);
+  if (personId) return <PersonById id={personId} assets={assets} />;
   return (
-    <section class="card" aria-labelledby="people-title">
+    <section class="card" aria-labelledby="people-title" aria-busy={list.loading}>
       <h2 id="people-title">People</h2>
       <form
         id="lookup"
         class="inline"
+        role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          void search.run(async () => {
-            const { items } = await api<{ items: PersonView[] }>('GET', `/admin/persons?email=${encodeURIComponent(email.trim())}`);
-            setResults(items);
-            return items.length === 0 ? 'Nobody with this address (or a variant of it).' : undefined;
-          });
+          list.restart();
+          setQ(text.trim());
         }}
       >
-        <Field label="Email address" id="lookup-email" type="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} hint="Finds the address and its variants; deleted accounts by their kept hash." />
+        <Field label="Name or email" id="lookup-text" type="search" value={text} onInput={(e) => setText(e.currentTarget.value)} hint="Any part of a name or an address, any case. Empty: everyone, newest first." />
         <button type="submit">Search</button>
       </form>
-      <Status message={search.message} id="lookup-status" />
-      {results && results.length > 0 && (
-        <ul class="rows" id="people">
-          {results.map((p) => (
-            <li>
-              <span class="grow">
-                <strong>{p.displayName}</strong> {p.email} <span class={`badge ${p.accountStatus}`}>{p.accountStatus}</span> <span class="muted">{p.role}</span>
-              </span>
-              <button type="button" onClick={() => setSelected(p)} aria-label={`Open ${p.email}`}>
-                Open
-              </button>
-            </li>
-          ))}
-        </ul>
+      <LoadError error={list.error} />
+      {list.data && list.data.items.length === 0 && (
+        <p class="muted" id="lookup-status">
+          Nobody matches.
+        </p>
       )}
+      {list.data && list.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table id="people" class="stack">
+            <caption class="visually-hidden">People, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Account</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((p) => (
+                <tr>
+                  <td data-label="Name">
+                    <a href={`#people/${p.id}`} aria-label={`Open ${p.email}`}>
+                      {p.displayName}
+                    </a>
+                    {p.role === 'admin' && <span class="muted"> · staff</span>}
+                  </td>
+                  <td data-label="Email">{p.email}</td>
+                  <td data-label="Account">
+                    <span class={`badge ${p.accountStatus}`}>{p.accountStatus}</span>
+                  </td>
+                  <td data-label="Since">{fmtDate(p.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.pager}
     </section>
+  );
+}
+
+function PersonById({ id, assets }: { id: string; assets: string[] }) {
+  const person = useLoad(() => api<PersonView>('GET', `/admin/persons/${id}`), [id]);
+  return (
+    <>
+      <LoadError error={person.error} />
+      {person.data && <PersonPage key={id} person={person.data} assets={assets} onBack={() => (location.hash = 'people')} />}
+    </>
   );
 }

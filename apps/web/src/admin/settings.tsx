@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Rate, type Setting } from '../api';
-import { Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
+import { fmtRate, fmtSince } from '../format';
+import { Field, LoadError, Select, Status, useAction, useLoad } from '../ui';
 
 const TOKEN_KINDS: Array<[string, string]> = [
   ['input', 'input'],
@@ -40,9 +41,9 @@ function RatesSection() {
                   <td data-label="Model">{r.model}</td>
                   <td data-label="Tokens">{r.tokenKind}</td>
                   <td data-label="Credits / M" class="num">
-                    {String(r.creditsPerMillion)}
+                    {fmtRate(r.creditsPerMillion)}
                   </td>
-                  <td data-label="Since">{fmtDate(r.effectiveFrom)}</td>
+                  <td data-label="Since">{fmtSince(r.effectiveFrom)}</td>
                 </tr>
               ))}
             </tbody>
@@ -56,7 +57,7 @@ function RatesSection() {
           action.run(async () => {
             await api('PUT', '/admin/rates', { body: { model: model.trim(), tokenKind: kind, creditsPerMillion: Number(value) } });
             rates.reload();
-            return `Rate for ${model.trim()} ${kind} tokens set to ${value} from now on.`;
+            return `Rate for ${model.trim()} ${kind} tokens set to ${fmtRate(value)} from now on.`;
           });
         }}
       >
@@ -78,50 +79,111 @@ function RatesSection() {
   );
 }
 
-/** One setting: its typed value as JSON, edited in place (secrets only replaced, never shown). */
+/** What each setting does, in the words staff read it by (the key stays shown for the API and the docs). */
+const DESCRIPTIONS: Record<string, string> = {
+  converse_default_classifier_model: 'Model that classifies each message when no tier routes it.',
+  converse_default_responder_model: 'Model that answers when no tier routes the turn.',
+  credit_tier_priority: 'Credits spent first to last: a turn runs on the first one the person can afford.',
+  credit_tier_responder_models: 'The model each credit buys.',
+  grant_default_expiry_days: 'Days a new grant’s claim link stays valid, unless the grant says otherwise.',
+  email_eligibility_cooling_days: 'Days after an account’s deletion before its address may receive a grant again.',
+  referral_credit_asset: 'Credit a referrer receives when the person they referred claims a grant.',
+  referral_credit_amount: 'How much referral credit (whole credits).',
+  session_ttl_hours: 'Hours a sign-in lasts.',
+  hold_ttl_seconds: 'Seconds a turn’s reservation lives if its turn never finishes.',
+  max_turns_in_flight: 'Turns one person may run at once on the service’s key.',
+  converse_min_response_tokens: 'Smallest answer (in tokens) a credit must afford to carry a turn.',
+  anthropic_api_key: 'The service’s Anthropic key, used for turns of people without a key of their own.',
+  reconcile_interval_seconds: 'Seconds between the reconciler’s scheduled runs.',
+  low_balance_threshold: 'Per credit: below this balance the person is told their credit runs low.',
+};
+
+type Value = number | string | unknown[] | Record<string, unknown>;
+
+/** The value as typed in the form: a number field, a text field, a list as "a, b", or one field per entry. */
+function toText(value: unknown): string {
+  return Array.isArray(value) ? value.join(', ') : String(value ?? '');
+}
+
+function fromText(text: string, like: unknown): unknown {
+  if (typeof like === 'number') return text.trim() === '' ? NaN : Number(text);
+  if (Array.isArray(like)) return text.split(',').map((x) => x.trim()).filter(Boolean);
+  return text;
+}
+
+/** One setting, typed: numbers as numbers, lists and maps entry by entry; secrets only replaced, never shown. */
 function SettingRow({ setting, onSaved }: { setting: Setting; onSaved: () => void }) {
-  const shown = setting.secret ? '' : JSON.stringify(setting.value);
-  const [text, setText] = useState(shown);
+  const value = setting.value as Value | undefined;
+  const isMap = value !== null && typeof value === 'object' && !Array.isArray(value);
+  const initial = (): Record<string, string> =>
+    setting.secret ? { '': '' } : isMap ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toText(v)])) : { '': toText(value) };
+  const [text, setText] = useState(initial);
+  const shown = JSON.stringify(initial());
   // A saved value comes back from the server: show it as stored.
-  useEffect(() => setText(shown), [shown]);
+  useEffect(() => setText(initial()), [shown]);
   const action = useAction();
   const id = `setting-${setting.key}`;
+  const changed = JSON.stringify(text) !== shown;
+  const description = DESCRIPTIONS[setting.key];
+  const secretState = !setting.secret
+    ? null
+    : setting.source === 'environment'
+      ? 'Set by the server’s environment (ANTHROPIC_API_KEY), which wins over this setting: a value saved here is used only without it.'
+      : setting.isSet
+        ? 'Set here. Type a new value to replace it.'
+        : 'Not set.';
+  const input = (entry: string, label: string, like: unknown) => (
+    <Field
+      label={label}
+      id={entry ? `${id}-${entry}` : id}
+      type={(setting.secret ? 'password' : typeof like === 'number' ? 'number' : 'text') as 'text'}
+      step={typeof like === 'number' ? 1 : undefined}
+      autocomplete="off"
+      spellcheck={false}
+      value={text[entry]}
+      placeholder={setting.secret ? (setting.isSet ? 'set — type to replace' : 'not set') : undefined}
+      onInput={(e) => {
+        const next = e.currentTarget.value;
+        setText((t) => ({ ...t, [entry]: next }));
+      }}
+    />
+  );
   return (
     <li>
       <form
-        class="inline"
+        class="setting"
+        aria-describedby={`${id}-about`}
         onSubmit={(e) => {
           e.preventDefault();
           action.run(async () => {
-            let value: unknown;
-            if (setting.secret) value = text;
-            else {
-              try {
-                value = JSON.parse(text);
-              } catch {
-                throw new Error('Not a valid value: numbers as they are, text in "quotes", lists and objects as JSON.');
-              }
-            }
-            await api('PUT', `/admin/config/${encodeURIComponent(setting.key)}`, { body: { value } });
+            const typed = setting.secret
+              ? text['']
+              : isMap
+                ? Object.fromEntries(Object.entries(text).map(([k, t]) => [k, fromText(t, (value as Record<string, unknown>)[k])]))
+                : fromText(text[''], value);
+            if (Number.isNaN(typed) || (isMap && Object.values(typed as object).some((v) => Number.isNaN(v)))) throw new Error('Type a whole number.');
+            await api('PUT', `/admin/config/${encodeURIComponent(setting.key)}`, { body: { value: typed } });
             onSaved();
             return 'Saved.';
           });
         }}
       >
-        {setting.secret ? (
-          <Field
-            label={setting.key}
-            id={id}
-            type="password"
-            autocomplete="off"
-            value={text}
-            placeholder={setting.isSet ? 'set — type to replace' : 'not set'}
-            onInput={(e) => setText(e.currentTarget.value)}
-          />
+        <div class="setting-head">
+          <code class="setting-key">{setting.key}</code>
+          <p class="hint" id={`${id}-about`}>
+            {description}
+            {secretState && <span id={`${id}-state`}> {secretState}</span>}
+          </p>
+        </div>
+        {isMap ? (
+          <fieldset>
+            <legend class="visually-hidden">{setting.key}</legend>
+            {Object.entries(value).map(([k, v]) => input(k, `${setting.key} ${k}`, v))}
+          </fieldset>
         ) : (
-          <Field label={setting.key} id={id} autocomplete="off" spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          input('', setting.key, value)
         )}
-        <button type="submit" class="secondary" disabled={action.busy || (!setting.secret && text === shown)} aria-label={`Save ${setting.key}`}>
+        <button type="submit" class="secondary" disabled={action.busy || (!setting.secret && !changed)} aria-label={`Save ${setting.key}`}>
           Save
         </button>
       </form>
@@ -135,7 +197,7 @@ function ConfigSection() {
   return (
     <section class="card" aria-labelledby="config-title">
       <h2 id="config-title">Configuration</h2>
-      <p class="muted">Typed values: numbers as they are, text in "quotes", lists and objects as JSON. Secrets are never shown.</p>
+      <p class="muted">Each change applies at once, on every instance. Secrets are never shown. A value the server refuses is answered with what it accepts.</p>
       <LoadError error={config.error} />
       <ul class="rows settings" id="config">
         {config.data?.items.map((s) => (

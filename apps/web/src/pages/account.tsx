@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, newIdempotencyKey, type ClaimResult, type CreditView, type FlowView, type PasskeyBegin, type Page, type PasskeyView, type PersonView } from '../api';
+import { api, ApiError, newIdempotencyKey, type ClaimResult, type CreditView, type LlmKeyStatus, type FlowView, type PasskeyBegin, type Page, type PasskeyView, type PersonView } from '../api';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { createPasskey } from '../passkeys';
@@ -169,16 +169,24 @@ function PasskeysSection() {
 function LlmKeySection() {
   const [key, setKey] = useState('');
   const action = useAction();
+  const status = useLoad(() => api<LlmKeyStatus>('GET', '/me/llm-key'));
   return (
     <section aria-labelledby="llm-title" class="card" id="llm-key">
       <h2 id="llm-title">Your own Anthropic key</h2>
       <p class="muted">With your own key, your turns run on it and cost you no credit. It is stored encrypted and never shown again, not even to you.</p>
+      {status.data && (
+        <p id="llm-key-state" class={status.data.isSet ? 'ok' : undefined}>
+          {status.data.isSet ? 'A key of yours is stored: your turns run on it.' : 'No key of yours is stored: your turns use your credit.'}
+        </p>
+      )}
+      <LoadError error={status.error} />
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void action.run(async () => {
             await api('PUT', '/me/llm-key', { body: { provider: 'anthropic', apiKey: key.trim() } });
             setKey('');
+            status.reload();
             return 'Key saved. Your turns now use it.';
           });
         }}
@@ -195,6 +203,7 @@ function LlmKeySection() {
             onClick={() =>
               action.run(async () => {
                 await api('DELETE', '/me/llm-key');
+                status.reload();
                 return 'Key removed. Your turns use your credit again.';
               })
             }

@@ -18,9 +18,9 @@ const SECTIONS = [
 ] as const;
 type Section = (typeof SECTIONS)[number][0];
 
-/** The section in the URL's fragment (#grants …), so each has its own address and Back works. */
+/** The section in the URL's fragment (#grants, #people/<id> …), so each has its own address and Back works. */
 function useSection(): Section {
-  const read = () => (SECTIONS.find(([id]) => `#${id}` === location.hash)?.[0] ?? 'grants') as Section;
+  const read = () => (SECTIONS.find(([id]) => id === location.hash.slice(1).split('/')[0])?.[0] ?? 'grants') as Section;
   const [section, setSection] = useState<Section>(read);
   useEffect(() => {
     const changed = () => {

@@ -11,7 +11,7 @@ import { AdminSettingsService } from '../admin-settings.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
-import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, RateDto, ReissueGrantDto, SendEmailDto } from './dto';
+import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, PersonQueryDto, RateDto, ReissueGrantDto, SendEmailDto } from './dto';
 import {
   AuditPageSchema,
   EligibilitySchema,
@@ -113,11 +113,19 @@ export class AdminController {
   }
 
   @Get('persons')
-  @ApiOperation({ summary: 'Find persons by exact or normalized address (deleted ones by their kept hash)' })
+  @ApiOperation({ summary: 'Persons newest first: by part of an address or name (q), or by exact or normalized address (email; deleted ones by their kept hash)' })
   @ApiOkResponse({ type: PersonListSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'invalid_email')
-  searchPersons(@Query() query: EmailQueryDto): Promise<PersonListSchema> {
-    return this.accounts.searchPersons(query.email);
+  searchPersons(@Query() query: PersonQueryDto): Promise<PersonListSchema> {
+    return this.accounts.searchPersons(query);
+  }
+
+  @Get('persons/:id')
+  @ApiOperation({ summary: 'One person' })
+  @ApiOkResponse({ type: PersonViewSchema })
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found')
+  person(@Param('id', Uuid) id: string): Promise<PersonViewSchema> {
+    return this.accounts.person(id);
   }
 
   @Post('persons/:id/suspend')

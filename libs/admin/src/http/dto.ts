@@ -112,6 +112,20 @@ export class EmailQueryDto {
   email!: string;
 }
 
+export class PersonQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'exact or normalized address (deleted persons by their kept hash); one page' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'part of an address or a name, any case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
 export class AdjustmentDto {
   @ApiProperty({ example: 'haiku' })
   @IsString()

@@ -64,6 +64,22 @@ export class PersonsRepository {
     return row.found;
   }
 
+  /**
+   * Persons whose address or name contains `text` (any case; all persons without it), newest
+   * first, after a (createdAt, id) position. A substring needs a scan: fine for a console's list
+   * of thousands, not for millions (a trigram index would be the next step).
+   */
+  async search(text: string | undefined, take: number, after?: { createdAt: Date; id: string }): Promise<Person[]> {
+    const query = this.transactions.manager.createQueryBuilder(PersonEntity, 'p');
+    if (text) {
+      const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query.andWhere('(p.email ILIKE :pattern OR p.display_name ILIKE :pattern)', { pattern });
+    }
+    if (after) query.andWhere('(p.created_at, p.id) < (:at, :id)', { at: after.createdAt, id: after.id });
+    const rows = await query.orderBy('p.created_at', 'DESC').addOrderBy('p.id', 'DESC').take(take).getMany();
+    return rows.map(toPerson);
+  }
+
   /** Persons (any status) with one of these ids or canonical addresses, newest first. */
   async findMatching(ids: string[], emails: string[]): Promise<Person[]> {
     const rows = await this.transactions.manager
