@@ -332,7 +332,7 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Save max_turns_in_flight' }).click();
     await page.locator('#config .ok', { hasText: 'Saved.' }).waitFor();
     // A map setting: one number field per credit.
-    expect(await page.getByLabel('low_balance_threshold sonnet', { exact: true }).getAttribute('type')).toBe('number');
+    expect(await page.locator('fieldset', { hasText: 'low_balance_threshold' }).getByLabel('sonnet', { exact: true }).getAttribute('type')).toBe('number');
     // The system key comes from the server's environment: said so, not "not set".
     expect(await page.locator('#setting-anthropic_api_key-state').textContent()).toContain('Set by the server’s environment (ANTHROPIC_API_KEY)');
     const [row] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM admin_audit WHERE action LIKE 'config%'");

@@ -39,7 +39,7 @@ function RatesSection() {
               {rates.data.items.map((r) => (
                 <tr>
                   <td data-label="Model">{r.model}</td>
-                  <td data-label="Tokens">{r.tokenKind}</td>
+                  <td data-label="Tokens">{TOKEN_KINDS.find(([kind]) => kind === r.tokenKind)?.[1] ?? r.tokenKind}</td>
                   <td data-label="Credits / M" class="num">
                     {fmtRate(r.creditsPerMillion)}
                   </td>
@@ -168,21 +168,18 @@ function SettingRow({ setting, onSaved }: { setting: Setting; onSaved: () => voi
           });
         }}
       >
-        <div class="setting-head">
-          <code class="setting-key">{setting.key}</code>
-          <p class="hint" id={`${id}-about`}>
-            {description}
-            {secretState && <span id={`${id}-state`}> {secretState}</span>}
-          </p>
-        </div>
         {isMap ? (
           <fieldset>
-            <legend class="visually-hidden">{setting.key}</legend>
-            {Object.entries(value).map(([k, v]) => input(k, `${setting.key} ${k}`, v))}
+            <legend class="setting-key">{setting.key}</legend>
+            {Object.entries(value).map(([k, v]) => input(k, k, v))}
           </fieldset>
         ) : (
           input('', setting.key, value)
         )}
+        <p class="hint" id={`${id}-about`}>
+          {description}
+          {secretState && <span id={`${id}-state`}> {secretState}</span>}
+        </p>
         <button type="submit" class="secondary" disabled={action.busy || (!setting.secret && !changed)} aria-label={`Save ${setting.key}`}>
           Save
         </button>
