@@ -86,6 +86,20 @@ describe('holds make overspending impossible (system-key turns over HTTP)', () =
     }
   });
 
+  it('records and charges a reply with a NUL in it (U+0000 stored and answered as U+FFFD)', async () => {
+    const who = await funded('haiku', 1000n);
+    fake.reset({ text: (r) => (isClassify(r) ? 'question' : 'before\u0000after\u0000') });
+    const res = await converse(who, 'say something odd').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', reply: 'before\uFFFDafter\uFFFD' });
+    expect(res.body.credit.charged).toBeGreaterThan(0);
+    const stored = await ctx.db.query<{ content: string }>(
+      "SELECT t.content FROM turns t JOIN conversations c ON c.id = t.conversation_id WHERE c.id = $1 AND t.role = 'assistant'", [res.body.conversationId]);
+    expect(stored).toEqual([{ content: 'before\uFFFDafter\uFFFD' }]);
+    const charged = await ctx.db.query<{ n: number }>("SELECT coalesce(sum(amount), 0)::int AS n FROM credit.flows WHERE person_id = $1 AND kind = 'consumption'", [who.person.id]);
+    expect(charged).toEqual([{ n: res.body.credit.charged }]);
+    expect(await activeHolds(who)).toEqual([]);
+  });
+
   it('spends one statement to place the hold and one to settle it, in the one transaction that records the turn', async () => {
     const who = await funded('haiku', 1000n);
     fake.reset({});

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
-import { CREDIT_SEAM, LedgerKeyReusedError, type CreditSeam } from '@loomworks/credit';
+import { AccountDeletedError, CREDIT_SEAM, LedgerKeyReusedError, type CreditSeam } from '@loomworks/credit';
 import { LedgerService } from '@loomworks/credit/staff';
 import { TestContext, uniqueEmail } from '../support/test-context';
 
@@ -99,6 +99,11 @@ describe('ledger properties', () => {
         }
         case 'adjust': {
           if (!p) return;
+          if (p.status === 'deleted') {
+            // a deleted account takes no credit (nor a debit): refused, nothing written
+            await expect(ledger.adjust({ personId: p.id, asset: o.asset, amount: BigInt(o.amount), reason: 'property', actorPersonId: null })).rejects.toBeInstanceOf(AccountDeletedError);
+            return;
+          }
           await ledger.adjust({ personId: p.id, asset: o.asset, amount: BigInt(o.amount), reason: 'property', actorPersonId: null });
           add(p, o.asset, BigInt(o.amount));
           return;

@@ -34,6 +34,7 @@ const TABLE = {
   not_found: 404,
   email_taken: 409,
   invalid_account_transition: 409,
+  account_deleted: 409,
   ineligible_email: 409,
   grant_already_claimed: 409,
   grant_expired: 410,

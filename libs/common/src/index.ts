@@ -22,3 +22,4 @@ export { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageOf } from './api-docs
 export { Meters, MetersModule } from './meters';
 export { uuidParam } from './uuid-param';
 export { TOKEN_KINDS, zeroUsage, addUsage, isCompleteUsage, type TokenKind, type Usage } from './usage';
+export { storableText } from './stored-text';

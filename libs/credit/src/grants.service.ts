@@ -6,6 +6,7 @@ import { Outbox } from '@loomworks/outbox';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes } from './domain/email';
 import {
+  AccountDeletedError,
   GrantAlreadyClaimedError,
   GrantEmailMismatchError,
   GrantExpiredError,
@@ -153,7 +154,8 @@ export class GrantsService {
     if (claimer.exactHash !== recipientHash) throw new GrantEmailMismatchError();
 
     const now = this.clock.now();
-    await this.persons.lockById(tx, command.personId);
+    const person = await this.persons.lockById(tx, command.personId);
+    if (person.accountStatus === 'deleted') throw new AccountDeletedError();
     await this.ledger.writeFlow(tx, {
       kind: 'issuance',
       asset: grant.asset,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, type Clock, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
-import { InvalidAmountError } from './domain/errors';
+import { AccountDeletedError, InvalidAmountError } from './domain/errors';
 import {
   asPersonFlow,
   personParty,
@@ -30,6 +30,8 @@ export interface AdjustmentCommand {
   idempotencyKey?: string;
 }
 
+/** The largest amount JSON carries exactly; a balance stays within ±MAX_AMOUNT (sql/apply_flow.sql). */
+const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 /** A person's flows, by flow id (decimal): admin and /me list the same positions. */
 const FLOW_CURSOR = CursorCodec.sequence('flows');
 /** verify() folds the tail into the checkpoint once it is this long. */
@@ -50,8 +52,8 @@ export class LedgerService {
 
   /** Appends a flow (or returns the one already under its idempotency key) in the caller's transaction. */
   async writeFlow(tx: Tx, input: FlowInput): Promise<{ flow: Flow; created: boolean }> {
-    if (input.amount <= 0n) throw new InvalidAmountError('a flow moves a positive amount');
-    return this.ledger.insertFlow(tx, input, this.clock.now());
+    if (input.amount <= 0n || input.amount > MAX_AMOUNT) throw new InvalidAmountError('a flow moves a positive amount of at most 2^53−1');
+    return this.ledger.writeFlow(tx, input, this.clock.now());
   }
 
   balances(personId: string, tx?: Tx): Promise<Balance[]> {
@@ -90,7 +92,8 @@ export class LedgerService {
     if (command.reason.trim() === '') throw new InvalidAmountError('an adjustment needs a reason');
     return this.transactions.join(tx, async (t) => {
       await this.settings.requireAsset(command.asset, t);
-      await this.persons.lockById(t, command.personId);
+      const person = await this.persons.lockById(t, command.personId);
+      if (person.accountStatus === 'deleted') throw new AccountDeletedError();
       const party = personParty(command.personId);
       const credit = command.amount > 0n;
       const { flow } = await this.writeFlow(t, {

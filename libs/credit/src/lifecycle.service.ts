@@ -7,6 +7,7 @@ import { storedEmailHashes } from './domain/email';
 import { personParty, SYSTEM_ISSUER, SYSTEM_VOID, type Flow, type ReferralCommand } from './domain/ledger';
 import { CreditSettings } from './credit-settings';
 import { LedgerService } from './ledger.service';
+import { jsonAmount } from './views';
 import { GrantsRepository } from './persistence/grants.repository';
 
 /** Account lifecycle (active ⇄ suspended → deleted) and the credit side of each step. */
@@ -50,7 +51,7 @@ export class LifecycleService {
       const zeroed: { asset: string; amount: number }[] = [];
       for (const { asset, amount } of await this.ledger.balances(personId, t)) {
         if (amount === 0n) continue;
-        zeroed.push({ asset, amount: Number(amount) });
+        zeroed.push({ asset, amount: jsonAmount(amount) });
         await this.ledger.writeFlow(t, {
           kind: 'zeroing',
           asset,

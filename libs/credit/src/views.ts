@@ -1,8 +1,8 @@
 /**
  * API.md's JSON shapes of credit data: each shape is one class, which the OpenAPI document
  * describes and the view function below returns, so the two cannot drift. Amounts are bigint
- * inside and JSON integers outside; a value beyond ±(2^53−1) cannot be represented faithfully,
- * so it is refused rather than rounded.
+ * inside and JSON integers outside; writes keep balances within ±(2^53−1), which JSON carries
+ * exactly, and a view never fails on a stored value (see jsonAmount).
  */
 import { ApiProperty } from '@nestjs/swagger';
 import { PageOf } from '@loomworks/common';
@@ -77,10 +77,12 @@ export class IssuedGrantSchema {
   @ApiProperty({ type: MailStatusSchema, description: 'the claim URL mailed to the recipient' }) mail!: MailStatusSchema;
 }
 
+/**
+ * An amount as a JSON integer. The ledger keeps every person's balance within ±(2^53−1)
+ * (sql/apply_flow.sql), so amounts shown are exact; a stored value beyond it (written before that
+ * check, or a total over many parties) is shown as the nearest number rather than failing the view.
+ */
 export function jsonAmount(amount: bigint): number {
-  if (amount > BigInt(Number.MAX_SAFE_INTEGER) || amount < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new RangeError('amount exceeds the JSON-safe integer range');
-  }
   return Number(amount);
 }
 

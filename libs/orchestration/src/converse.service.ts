@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { addUsage, CLOCK, isCompleteUsage, Meters, zeroUsage, type Clock, type Usage } from '@loomworks/common';
+import { addUsage, CLOCK, isCompleteUsage, Meters, storableText, zeroUsage, type Clock, type Usage } from '@loomworks/common';
 import { CREDIT_SEAM, jsonAmount, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import { LLM_CLIENT, LlmError, messagesInputBound, type LlmClient, type LlmMessage } from '@loomworks/llm';
@@ -218,6 +218,7 @@ export class ConverseService {
     const answer = await this.llm.complete({ apiKey, model, system, messages, maxTokens });
     if (!isCompleteUsage(answer.usage)) throw new LlmError(); // fail closed: an uncharged answer is not kept
     this.usage.record(label, answer.usage);
-    return answer.text;
+    // what is answered is what is stored (a NUL can't be stored)
+    return storableText(answer.text);
   }
 }

@@ -166,6 +166,7 @@ export class AdminController {
     'unknown_asset',
     'invalid_amount',
     'person_not_found',
+    'account_deleted',
     'idempotency_key_reused',
     'idempotency_key_in_progress',
     'ledger_key_reused',

@@ -60,6 +60,7 @@ export class MeController {
     'grant_expired',
     'grant_revoked',
     'grant_email_mismatch',
+    'invalid_amount',
     'idempotency_key_reused',
     'idempotency_key_in_progress',
   )

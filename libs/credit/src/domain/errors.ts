@@ -95,3 +95,11 @@ export class LedgerKeyReusedError extends CreditError {
     super('This ledger idempotency key was already used for a different transfer');
   }
 }
+
+/** Credit written to a deleted account (an adjustment or a claim) is refused (HTTP 409). */
+export class AccountDeletedError extends CreditError {
+  readonly code = 'account_deleted';
+  constructor() {
+    super('This account was deleted; it takes no credit');
+  }
+}

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
 import type { Tx } from '@loomworks/database';
-import { PersonNotFoundError } from '@loomworks/persons';
-import { LedgerKeyReusedError, MissingRateError } from '../domain/errors';
+import { mapLedgerErrors } from './ledger-errors';
 import type { Hold, HoldStatus } from '../domain/holds';
 import type { Usage } from '@loomworks/common';
 
@@ -207,23 +205,5 @@ export class HoldsRepository {
               AND (f.kind = 'adjustment' OR f.metadata ? 'holdExceeded' OR f.metadata ? 'overdraft'))
        ORDER BY 1, 2`);
     return rows.map((r) => ({ personId: r.person_id, asset: r.asset, balance: BigInt(r.balance) }));
-  }
-}
-
-/** Maps the fixed messages the ledger's SQL functions raise to typed errors. */
-export async function mapLedgerErrors<T>(query: Promise<T>, personId?: string): Promise<T> {
-  try {
-    return await query;
-  } catch (error) {
-    if (error instanceof QueryFailedError) {
-      const { message, detail } = error.driverError as { message?: string; detail?: string };
-      if (message === 'missing_rate') {
-        const [model, kind] = (detail ?? '').split(' ');
-        throw new MissingRateError(model, kind);
-      }
-      if (message === 'ledger_key_reused') throw new LedgerKeyReusedError(detail ?? '');
-      if (message === 'person_not_found') throw new PersonNotFoundError(personId ?? '');
-    }
-    throw error;
   }
 }

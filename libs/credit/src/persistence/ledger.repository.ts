@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { queryPrepared, type Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
 import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
-import { LedgerKeyReusedError } from '../domain/errors';
+import { mapLedgerErrors } from './ledger-errors';
 import type { Hold, HoldStatus } from '../domain/holds';
 
 interface HoldJson {
@@ -51,39 +51,34 @@ const FLOW_COLUMNS =
  */
 @Injectable()
 export class LedgerRepository {
-  /** Inserts the flow, or returns the flow already written under its idempotency key. */
-  async insertFlow(tx: Tx, input: FlowInput, at: Date): Promise<{ flow: Flow; created: boolean }> {
-    const rows: FlowRow[] = await tx.query(
-      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, grant_id, idempotency_key, metadata, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING ${FLOW_COLUMNS}`,
-      [
-        input.kind,
-        input.asset,
-        input.amount.toString(),
-        input.from,
-        input.to,
-        input.personId,
-        input.grantId ?? null,
-        input.idempotencyKey ?? null,
-        JSON.stringify(input.metadata ?? {}),
-        at,
-      ],
+  /**
+   * Appends the flow through the ledger's one flow writer (sql/write_flow.sql), or answers the
+   * flow already written under its idempotency key (created: false); the same key for another
+   * transfer is refused (LedgerKeyReusedError), a balance leaving ±(2^53−1) too (InvalidAmountError).
+   */
+  async writeFlow(tx: Tx, input: FlowInput, at: Date): Promise<{ flow: Flow; created: boolean }> {
+    const [written]: { flow_id: string; created: boolean }[] = await mapLedgerErrors(
+      tx.query(
+        `SELECT flow_id::text AS flow_id, created FROM credit.write_flow(
+           p_kind => $1, p_asset => $2, p_amount => $3, p_from => $4, p_to => $5, p_person => $6,
+           p_key => $7, p_metadata => $8, p_at => $9, p_grant => $10)`,
+        [
+          input.kind,
+          input.asset,
+          input.amount.toString(),
+          input.from,
+          input.to,
+          input.personId,
+          input.idempotencyKey ?? null,
+          JSON.stringify(input.metadata ?? {}),
+          at,
+          input.grantId ?? null,
+        ],
+      ),
     );
-    if (rows.length === 1) return { flow: toFlow(rows[0]), created: true };
-    const existing = (await this.flowByIdempotencyKey(tx, input.idempotencyKey!))!;
-    // A retry gets the first flow back; another transfer under the same key is a bug, never answered with it.
-    const same =
-      existing.kind === input.kind && existing.asset === input.asset && existing.amount === input.amount &&
-      existing.from === input.from && existing.to === input.to;
-    if (!same) throw new LedgerKeyReusedError(input.idempotencyKey!);
-    return { flow: existing, created: false };
-  }
-
-  async flowByIdempotencyKey(tx: Tx, key: string): Promise<Flow | null> {
-    const rows: FlowRow[] = await tx.query(`SELECT ${FLOW_COLUMNS} FROM credit.flows WHERE idempotency_key = $1`, [key]);
-    return rows[0] ? toFlow(rows[0]) : null;
+    // A second statement: the writer's insert is not visible to the statement that called it.
+    const [row]: FlowRow[] = await tx.query(`SELECT ${FLOW_COLUMNS} FROM credit.flows WHERE id = $1`, [written.flow_id]);
+    return { flow: toFlow(row), created: written.created };
   }
 
   /** All of a party's balances in one primary-key range scan. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
-import type { Usage } from '@loomworks/common';
+import { storableText, type Usage } from '@loomworks/common';
 
 export interface ConversationRow {
   id: string;
@@ -42,17 +42,20 @@ export class ConversationsRepository {
   async insertConversation(tx: Tx, c: { id: string; engagementId: string; startedBy: string; title: string; at: Date }): Promise<void> {
     await tx.query(
       'INSERT INTO conversations (id, engagement_id, started_by, title, created_at, last_turn_at) VALUES ($1, $2, $3, $4, $5, $5)',
-      [c.id, c.engagementId, c.startedBy, c.title, c.at],
+      [c.id, c.engagementId, c.startedBy, storableText(c.title), c.at],
     );
   }
 
-  /** Appends turns, in order, after the conversation's last (its row lock orders concurrent writers). */
+  /**
+   * Appends turns, in order, after the conversation's last (its row lock orders concurrent
+   * writers). Content is stored as Postgres text can hold it (storableText: U+0000 → U+FFFD).
+   */
   async appendTurns(tx: Tx, conversationId: string, turns: NewTurn[], at: Date): Promise<void> {
     await tx.query('SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
     const values: unknown[] = [conversationId, at];
     const rows = turns.map((t, i) => {
       const p = (v: unknown) => `$${values.push(v)}`;
-      return `(${p(t.id)}, $1, (SELECT coalesce(max(seq), 0) FROM turns WHERE conversation_id = $1) + ${i + 1}, ${p(t.role)}, ${p(t.content)},
+      return `(${p(t.id)}, $1, (SELECT coalesce(max(seq), 0) FROM turns WHERE conversation_id = $1) + ${i + 1}, ${p(t.role)}, ${p(storableText(t.content))},
         ${p(t.personId)}, ${p(t.keySource ?? null)}, ${p(t.intent ?? null)}, ${p(t.models ? JSON.stringify(t.models) : null)},
         ${p(t.tokenUsage ? JSON.stringify(t.tokenUsage) : null)}, $2)`;
     });

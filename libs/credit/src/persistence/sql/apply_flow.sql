@@ -2,6 +2,10 @@
 -- both sides (from −amount, to +amount). The payer side first, then the system side: every
 -- transaction takes row locks in the same order, so opposite-direction flows of one person
 -- (a claim and a negative adjustment) can't deadlock.
+-- Amounts stay in range (DESIGN.md "Bounded everything"): a flow that would leave a person's (or
+-- pool's) balance outside ±(2^53−1), the integers JSON carries exactly, is refused
+-- ('amount_out_of_range', DETAIL the party) and, the statement failing, nothing is written.
+-- Such parties use one balance row (slot 0), so the row is the balance.
 CREATE OR REPLACE FUNCTION credit.apply_flow()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -9,15 +13,25 @@ AS $$
 DECLARE
   first_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.to_party ELSE NEW.from_party END;
   second_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.from_party ELSE NEW.to_party END;
+  v_first bigint;
+  v_second bigint;
 BEGIN
   INSERT INTO credit.balances AS b (party, asset, slot, amount)
     VALUES (first_party, NEW.asset, credit.balance_slot(first_party, NEW.person_id),
             CASE WHEN first_party = NEW.to_party THEN NEW.amount ELSE -NEW.amount END)
-    ON CONFLICT (party, asset, slot) DO UPDATE SET amount = b.amount + EXCLUDED.amount;
+    ON CONFLICT (party, asset, slot) DO UPDATE SET amount = b.amount + EXCLUDED.amount
+    RETURNING b.amount INTO v_first;
   INSERT INTO credit.balances AS b (party, asset, slot, amount)
     VALUES (second_party, NEW.asset, credit.balance_slot(second_party, NEW.person_id),
             CASE WHEN first_party = NEW.to_party THEN -NEW.amount ELSE NEW.amount END)
-    ON CONFLICT (party, asset, slot) DO UPDATE SET amount = b.amount + EXCLUDED.amount;
+    ON CONFLICT (party, asset, slot) DO UPDATE SET amount = b.amount + EXCLUDED.amount
+    RETURNING b.amount INTO v_second;
+  IF first_party NOT LIKE 'system:%' AND v_first NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN
+    RAISE EXCEPTION 'amount_out_of_range' USING DETAIL = first_party;
+  END IF;
+  IF second_party NOT LIKE 'system:%' AND v_second NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN
+    RAISE EXCEPTION 'amount_out_of_range' USING DETAIL = second_party;
+  END IF;
   RETURN NULL;
 END
 $$;
