@@ -9,9 +9,12 @@ import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AdminAccountsService } from './admin-accounts.service';
+import { AdminEventsService } from './admin-events.service';
 import { AdminGrantsService } from './admin-grants.service';
 import { AdminLedgerService } from './admin-ledger.service';
+import { AdminReconciliationService } from './admin-reconciliation.service';
 import { AdminSettingsService } from './admin-settings.service';
+import { AdminWebhooksService } from './admin-webhooks.service';
 import { AuditService } from './audit.service';
 import { AuditRepository } from './persistence/audit.repository';
 import { MailLogService } from './mail-log.service';
@@ -25,6 +28,6 @@ import { WebhooksController } from './http/webhooks.controller';
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule],
   controllers: [AdminController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController],
-  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService],
+  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService],
 })
 export class AdminModule {}

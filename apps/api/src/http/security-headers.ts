@@ -28,7 +28,6 @@ function policy(directives: Record<string, string[]>): string {
     .join('; ');
 }
 
-export const STRICT_CSP = policy(STRICT_DIRECTIVES);
 export const DOCS_CSP = policy(DOCS_DIRECTIVES);
 
 const HELMET_OPTIONS: HelmetOptions = {

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsDefined,
   IsEmail,
@@ -16,7 +19,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '@loomworks/common';
 import { GRANT_KINDS, GRANT_STATUSES, TOKEN_KINDS, type GrantKind, type GrantStatus, type TokenKind } from '@loomworks/credit';
-import { JOB_STATUSES, type JobStatus } from '@loomworks/outbox';
+import { EVENT_TYPES, JOB_STATUSES, type JobStatus } from '@loomworks/outbox';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -166,4 +169,31 @@ export class ConfigValueDto {
   @ApiProperty({ description: "the setting's typed value" })
   @IsDefined()
   value!: unknown;
+}
+
+export class CreateWebhookDto {
+  @ApiProperty({ example: 'https://hooks.example.com/loomworks', description: 'https (http too when WEBHOOK_ALLOW_HTTP=true), a public host' })
+  @IsString()
+  @MaxLength(2048)
+  url!: string;
+
+  @ApiProperty({ enum: EVENT_TYPES, isArray: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(EVENT_TYPES.length)
+  @IsIn(EVENT_TYPES, { each: true })
+  events!: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+}
+
+export class EventQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: EVENT_TYPES })
+  @IsOptional()
+  @IsIn(EVENT_TYPES)
+  type?: string;
 }

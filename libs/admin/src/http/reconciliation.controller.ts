@@ -1,32 +1,9 @@
 import { Controller, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@loomworks/auth';
 import { ApiErrors } from '@loomworks/common';
-import { FINDING_KINDS, ReconcilerService, type ReconciliationRun } from '@loomworks/operations';
-
-class FindingSchema {
-  @ApiProperty({ enum: FINDING_KINDS }) kind!: string;
-  @ApiProperty({ description: 'ids and amounts (amounts as decimal strings)', type: 'object', additionalProperties: true })
-  detail!: Record<string, unknown>;
-}
-
-export class ReconciliationRunSchema {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ enum: ['schedule', 'manual'] }) trigger!: string;
-  @ApiProperty({ format: 'date-time' }) startedAt!: string;
-  @ApiProperty({ format: 'date-time' }) finishedAt!: string;
-  @ApiProperty() ok!: boolean;
-  @ApiProperty({ type: [FindingSchema] }) findings!: FindingSchema[];
-}
-
-const runView = (run: ReconciliationRun): ReconciliationRunSchema => ({
-  id: run.id,
-  trigger: run.trigger,
-  startedAt: run.startedAt.toISOString(),
-  finishedAt: run.finishedAt.toISOString(),
-  ok: run.ok,
-  findings: run.findings,
-});
+import { AdminReconciliationService } from '../admin-reconciliation.service';
+import { ReconciliationRunSchema } from '../operations-views';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -34,20 +11,20 @@ const runView = (run: ReconciliationRun): ReconciliationRunSchema => ({
 @Roles('admin')
 @Controller('admin/reconciliation')
 export class ReconciliationController {
-  constructor(private readonly reconciler: ReconcilerService) {}
+  constructor(private readonly reconciliation: AdminReconciliationService) {}
 
   @Get()
   @ApiOperation({ summary: "The reconciler's latest run" })
   @ApiOkResponse({ type: ReconciliationRunSchema })
   @ApiErrors('unauthenticated', 'forbidden', 'reconciliation_not_found')
-  async latest(): Promise<ReconciliationRunSchema> {
-    return runView(await this.reconciler.latest());
+  latest(): Promise<ReconciliationRunSchema> {
+    return this.reconciliation.latest();
   }
 
   @Post()
   @ApiOperation({ summary: 'Run the reconciler now (waits for a run in progress elsewhere)' })
   @ApiCreatedResponse({ type: ReconciliationRunSchema })
-  async run(): Promise<ReconciliationRunSchema> {
-    return runView(await this.reconciler.runNow());
+  run(): Promise<ReconciliationRunSchema> {
+    return this.reconciliation.runNow();
   }
 }
