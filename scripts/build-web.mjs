@@ -16,6 +16,7 @@ export const PAGES = {
   login: 'Sign in',
   recover: 'Recover your account',
   account: 'Your account',
+  chat: 'Conversations',
   admin: 'Admin console',
 };
 

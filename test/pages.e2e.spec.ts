@@ -15,6 +15,7 @@ describe('pages', () => {
     ['/login', 'login'],
     ['/recover?token=abc', 'recover'],
     ['/account', 'account'],
+    ['/chat', 'chat'],
     ['/admin', 'admin'],
   ])('serves %s without a session, locked down', async (path, page) => {
     const res = await ctx.http().get(path).expect(200);

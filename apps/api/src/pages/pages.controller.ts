@@ -23,7 +23,7 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-const PAGES = ['claim', 'signup', 'login', 'recover', 'account', 'admin'] as const;
+const PAGES = ['claim', 'signup', 'login', 'recover', 'account', 'chat', 'admin'] as const;
 
 interface File {
   body: Buffer;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type AuditEntry, type PersonView } from '../api';
-import { fmtDate, LoadError } from '../ui';
+import { fmtAmount, fmtDate, fmtSigned, LoadError } from '../ui';
 import { usePaged } from './paging';
 
 /** What each action did, in words. */
@@ -19,13 +19,25 @@ const ACTIONS: Record<string, string> = {
   'webhook.delete': 'Removed a webhook',
 };
 
-/** Details as a line of text: "amount: −25 · reason: refund" — never raw JSON. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** Details as a line of text: "amount: −25 · reason: refund" — never raw JSON; empty values left out. */
 function detailsText(details: Record<string, unknown>): string {
-  const entries = Object.entries(details);
+  const value = (key: string, v: unknown): string =>
+    Array.isArray(v)
+      ? v.map((x) => value(key, x)).join(', ')
+      : v !== null && typeof v === 'object'
+        ? Object.entries(v).map(([k, x]) => `${k} ${value(k, x)}`).join(', ')
+        : typeof v === 'number'
+          ? key === 'amount' ? fmtSigned(v) : fmtAmount(v)
+          : typeof v === 'string' && ISO_INSTANT.test(v)
+            ? fmtDate(v)
+            : typeof v === 'boolean'
+              ? (v ? 'yes' : 'no')
+              : String(v);
+  const entries = Object.entries(details).filter(([, v]) => v !== null && v !== undefined && v !== false);
   if (entries.length === 0) return '—';
-  const value = (v: unknown): string =>
-    Array.isArray(v) ? v.map(value).join(', ') : v !== null && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${value(x)}`).join(', ') : String(v);
-  return entries.map(([k, v]) => `${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}: ${value(v)}`).join(' · ');
+  return entries.map(([k, v]) => `${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}: ${value(k, v)}`).join(' · ');
 }
 
 /** Names for the person ids on the page (staff and person subjects), fetched once each. */

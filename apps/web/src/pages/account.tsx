@@ -261,9 +261,18 @@ function AccountPage() {
       title="Your account"
       signedIn={Boolean(me.data)}
       nav={
-        me.data?.role === 'admin' && (
+        me.data && (
           <nav aria-label="Main">
-            <a href="/admin">Admin console</a>
+            <ul>
+              <li>
+                <a href="/chat">Conversations</a>
+              </li>
+              {me.data.role === 'admin' && (
+                <li>
+                  <a href="/admin">Admin console</a>
+                </li>
+              )}
+            </ul>
           </nav>
         )
       }
