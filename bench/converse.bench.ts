@@ -1,7 +1,8 @@
 /**
  * Overhead of a system-key turn (the hold placed before the LLM calls, settled in the turn's
  * transaction) versus an own-key turn (neither), both against a zero-latency fake Messages API,
- * over real HTTP, in one run; then the authenticated reads `GET /me/credit` beside `GET /me`, and
+ * over real HTTP, in one run; a streamed system-key turn (server-sent events, the respond stage
+ * streamed from the fake) beside the whole one; then the authenticated reads `GET /me/credit` beside `GET /me`, and
  * `GET /me` beside `GET /health`. Run: npm run bench
  */
 import 'reflect-metadata';
@@ -60,14 +61,15 @@ async function run(databaseUrl: string, fake: FakeAnthropic) {
     await res.arrayBuffer();
   };
 
-  const turn = (who: { person: { personalEngagementId: string }; token: string }) => async () => {
+  const turn = (who: { person: { personalEngagementId: string }; token: string }, accept = 'application/json') => async () => {
     const res = await fetch(`http://127.0.0.1:${port}/engagements/${who.person.personalEngagementId}/converse`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${who.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${who.token}`, accept },
       body: JSON.stringify({ message: 'benchmark turn' }),
     });
     if (res.status !== 200) throw new Error(`converse answered ${res.status}`);
-    await res.arrayBuffer();
+    const body = await res.text();
+    if (accept === 'text/event-stream' && !body.includes('event: turn.completed')) throw new Error('stream ended without turn.completed');
   };
 
   await throughput(turn(ownKeyPerson), 1); // warm up
@@ -79,6 +81,16 @@ async function run(databaseUrl: string, fake: FakeAnthropic) {
     { key: 'system key (hold placed, then settled with the turns)', 'turns/s': system.toFixed(0) },
   ]);
   console.log(`system / own: ${(system / own).toFixed(2)}  (target ≥ 0.9; per-turn overhead ≈ ${((1 / system - 1 / own) * CONCURRENCY * 1000).toFixed(1)} ms)`);
+
+  await throughput(turn(systemKeyPerson, 'text/event-stream'), 1); // warm up
+  const whole = await throughput(turn(systemKeyPerson));
+  const streamed = await throughput(turn(systemKeyPerson, 'text/event-stream'));
+  console.log(`\nstreaming converse, system-key turns/s over ${SECONDS}s each, ${CONCURRENCY} concurrent clients (the fake streams the reply in 8-character deltas)`);
+  console.table([
+    { turn: 'whole (application/json)', 'turns/s': whole.toFixed(0) },
+    { turn: 'streamed (text/event-stream)', 'turns/s': streamed.toFixed(0) },
+  ]);
+  console.log(`streamed / whole: ${(streamed / whole).toFixed(2)}  (target ≥ 0.9)`);
 
   // Reads: the funded person's credit view (balances, holds, tier) beside the person view, and
   // the person view (session + person) beside the health check (one SELECT 1).

@@ -35,6 +35,8 @@ import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateSchedule
 import { HoldRates1764600600000 } from './1764600600000-HoldRates';
 import { CreateApiKeys1764610000000 } from './1764610000000-CreateApiKeys';
 import { SignupClaimLinks1764700100000 } from './1764700100000-SignupClaimLinks';
+import { CreateLlmCalls1764700713100 } from './1764700713100-CreateLlmCalls';
+import { TurnStatus1764700713200 } from './1764700713200-TurnStatus';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -66,4 +68,6 @@ export const allMigrations = [
   HoldRates1764600600000,
   CreateApiKeys1764610000000,
   SignupClaimLinks1764700100000,
+  CreateLlmCalls1764700713100,
+  TurnStatus1764700713200,
 ];

@@ -372,10 +372,10 @@ describe('admin surface over HTTP', () => {
     const doc = await ctx.http().get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
-      '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/events', '/admin/grants', '/admin/grants/{id}/reissue',
-      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/mail', '/admin/persons', '/admin/persons/{id}', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/credit',
+      '/admin/api-keys/{id}', '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/events', '/admin/grants', '/admin/grants/{id}/reissue',
+      '/admin/grants/{id}/revoke', '/admin/ledger/verify', '/admin/llm-calls', '/admin/mail', '/admin/persons', '/admin/persons/{id}', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/api-keys', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/recovery', '/admin/persons/{id}/suspend', '/admin/rates',
-      '/admin/reconciliation', '/admin/webhooks', '/admin/webhooks/{id}', '/admin/webhooks/{id}/deliveries',
+      '/admin/reconciliation', '/admin/usage', '/admin/webhooks', '/admin/webhooks/{id}', '/admin/webhooks/{id}/deliveries',
     ]);
     expect(doc.body.paths['/admin/grants'].post.responses['409'].description).toContain('ineligible_email');
     expect(doc.body.components.schemas.IssueGrantDto.required).toEqual(expect.arrayContaining(['recipientEmail', 'asset', 'kind', 'amount']));
@@ -400,7 +400,7 @@ describe('admin surface over HTTP', () => {
       ['amount', 'asset', 'counterparty', 'createdAt', 'direction', 'id', 'idempotencyKey', 'kind', 'metadata'],
     );
     expect(Object.keys(schemas.ConverseResponseSchema.properties).sort()).toEqual(
-      ['conversationId', 'credit', 'intent', 'keySource', 'models', 'reply', 'status', 'tokenUsage'],
+      ['conversationId', 'credit', 'intent', 'interrupted', 'keySource', 'models', 'reply', 'status', 'tokenUsage', 'turnId'],
     );
   });
 });

@@ -157,6 +157,30 @@ describe('events from their causes', () => {
     expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(recipientEmail);
   });
 
+  it('llm.usage_unreported from a streamed turn whose provider stream broke before its final usage', async () => {
+    const member = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 1000n } });
+    await drain();
+    receiver.reset();
+    fake.reset({ usage: (r) => ({ input_tokens: r.stream ? 40 : 300, output_tokens: 2 }), dropAfterChunks: 1 });
+    const res = await ctx.app.getHttpAdapter().getInstance().inject({
+      method: 'POST',
+      url: `/engagements/${member.person.personalEngagementId}/converse`,
+      headers: { ...ctx.as(member), 'content-type': 'application/json', accept: 'text/event-stream' },
+      payload: JSON.stringify({ message: 'break it' }),
+    });
+    const completed = JSON.parse(/event: turn\.completed\ndata: (.*)/.exec(res.payload)![1]);
+    expect(completed).toMatchObject({ status: 'ok', interrupted: true });
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      [
+        'llm.usage_unreported',
+        {
+          personId: member.person.id, engagementId: member.person.personalEngagementId, conversationId: completed.conversationId,
+          turnId: completed.turnId, model: completed.models.responder, holdId: expect.any(String), charged: completed.credit.charged,
+        },
+      ],
+    ]);
+  });
+
   it('ledger.drift for each reconciler finding', async () => {
     const { recipientEmail, claimToken } = await issueGrant(90);
     const member = await ctx.signedInPerson({ email: recipientEmail, claimToken });

@@ -26,7 +26,7 @@ export interface FakeBehaviour {
   /** answer this HTTP status (with an Anthropic-style error body) instead of a message; per request when a function */
   failWith?: number | ((req: FakeRequest) => number | undefined);
   /** answer a message without its usage block (a provider that fails to report it); streamed: no usage at start or end */
-  omitUsage?: boolean;
+  omitUsage?: boolean | ((req: FakeRequest) => boolean);
   /** streamed: the message_delta carries no usage (the start's input counts are all there is) */
   omitFinalUsage?: boolean;
   /** with failWith: a Retry-After header (seconds, as the provider sends it) */
@@ -111,7 +111,8 @@ export class FakeAnthropic {
       return;
     }
     const usage = b.usage(request);
-    if (request.stream) return this.stream(request, res, usage);
+    const omitUsage = typeof b.omitUsage === 'function' ? b.omitUsage(request) : b.omitUsage === true;
+    if (request.stream) return this.stream(request, res, omitUsage ? undefined : usage);
     res.writeHead(200, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         id: `msg_fake_${this.requests.length}`,
@@ -121,21 +122,21 @@ export class FakeAnthropic {
         content: [{ type: 'text', text: b.text(request) }],
         stop_reason: 'end_turn',
         stop_sequence: null,
-        ...(!b.omitUsage && { usage: { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage } }),
+        ...(!omitUsage && { usage: { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage } }),
       }),
       () => b.onAnswered?.(request),
     );
   }
 
-  private async stream(request: FakeRequest, res: import('node:http').ServerResponse, usage: FakeUsage): Promise<void> {
+  private async stream(request: FakeRequest, res: import('node:http').ServerResponse, usage: FakeUsage | undefined): Promise<void> {
     const b = this.behaviour;
-    const full = { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage };
+    const full = usage && { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage };
     const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     send('message_start', {
       message: {
         id: `msg_fake_${this.requests.length}`, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null,
-        ...(!b.omitUsage && { usage: { ...full, output_tokens: 1 } }),
+        ...(full && { usage: { ...full, output_tokens: 1 } }),
       },
     });
     send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
@@ -156,7 +157,7 @@ export class FakeAnthropic {
       return;
     }
     send('content_block_stop', { index: 0 });
-    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(!b.omitUsage && !b.omitFinalUsage && { usage: full }) });
+    send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(full && !b.omitFinalUsage && { usage: full }) });
     send('message_stop', {});
     res.end(() => b.onAnswered?.(request));
   }

@@ -756,6 +756,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/llm-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every LLM call, newest first, filtered by person, engagement, model or status */
+        get: operations["LlmCallsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls, tokens, credits and absorbed calls (billed by the provider, charged to nobody) per UTC day, model or payer */
+        get: operations["LlmCallsController_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/engagements/{engagementId}/converse": {
         parameters: {
             query?: never;
@@ -765,7 +799,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** One conversation turn: key resolution, credit gate, classify → route → respond, charged */
+        /**
+         * One conversation turn: key resolution, credit gate, classify → route → respond, charged
+         * @description With `Accept: text/event-stream` the turn streams as server-sent events: `turn.started` {conversationId, keySource, models, credit?: {asset, held}}, `reply.delta` {text} …, then `turn.completed` (the ConverseResponse) or `turn.failed` (the error shape). Errors before the turn starts are ordinary JSON; a structural refusal is a single `turn.completed`.
+         */
         post: operations["EngagementsController_converse"];
         delete?: never;
         options?: never;
@@ -817,6 +854,40 @@ export interface paths {
         get?: never;
         /** Set the engagement's operator LLM key (owner only; stored encrypted, never returned) */
         put: operations["EngagementsController_setOperatorKey"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/llm-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My LLM calls, newest first: model, status, reported usage, hold and charge */
+        get: operations["UsageController_llmCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My calls, tokens and credits per UTC day or per model, summed by the server */
+        get: operations["UsageController_usage"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1512,14 +1583,14 @@ export interface components {
              * @example https://hooks.example.com/loomworks
              */
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
             description?: string;
         };
         CreatedWebhookSchema: {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1530,7 +1601,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1564,7 +1635,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "ledger.drift";
+            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift";
             /** @description ids and amounts, never secrets */
             data: {
                 [key: string]: unknown;
@@ -1576,6 +1647,63 @@ export interface components {
             items: components["schemas"]["EventSchema"][];
             /** @description pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+        };
+        CallUsageSchema: {
+            /** @description input tokens, cache tokens excluded */
+            input: number;
+            output: number;
+            cacheRead: number;
+            cacheWrite: number;
+        };
+        StaffLlmCallViewSchema: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            source: "converse" | "messages";
+            /** Format: uuid */
+            turnId: string | null;
+            /** @enum {string|null} */
+            stage: "classify" | "respond" | null;
+            /** Format: uuid */
+            engagementId: string | null;
+            /** Format: uuid */
+            apiKeyId: string | null;
+            model: string;
+            /** @enum {string} */
+            status: "ok" | "failed" | "interrupted";
+            /** @description what the provider reported; null when it reported nothing */
+            usage: components["schemas"]["CallUsageSchema"] | null;
+            asset: string | null;
+            /** @description the hold of the call's turn or request (a turn's two stages share it) */
+            held: number | null;
+            /** @description credits charged for this call; 0 when nobody paid */
+            charged: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string;
+            /** Format: uuid */
+            personId: string;
+        };
+        StaffLlmCallPageSchema: {
+            items: components["schemas"]["StaffLlmCallViewSchema"][];
+            /** @description pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        StaffUsageGroupSchema: {
+            /** @description the UTC day (YYYY-MM-DD), the model, or the payer (`person:<id>`, `engagement:<id>`, `none`) */
+            key: string;
+            calls: number;
+            /** @description input-side tokens, cache reads and writes included */
+            inputTokens: number;
+            outputTokens: number;
+            /** @description credits charged */
+            credits: number;
+            /** @description calls the system key's provider billed (usage reported) that nobody was charged for */
+            absorbedCalls: number;
+        };
+        StaffUsageReportSchema: {
+            items: components["schemas"]["StaffUsageGroupSchema"][];
         };
         ConverseDto: {
             message: string;
@@ -1612,6 +1740,13 @@ export interface components {
             status: "ok" | "credit_exhausted" | "account_suspended" | "account_deleted";
             /** Format: uuid */
             conversationId: string | null;
+            /**
+             * Format: uuid
+             * @description the assistant turn's id, when one was recorded
+             */
+            turnId?: string;
+            /** @description true when the provider's stream broke before its final usage: the reply is what arrived, charged within the hold (streamed turns only) */
+            interrupted?: boolean;
             intent?: string;
             reply?: string;
             /** @enum {string} */
@@ -1642,6 +1777,11 @@ export interface components {
             /** @enum {string} */
             role: "user" | "assistant";
             content: string;
+            /**
+             * @description interrupted: the provider's stream broke; the content is what arrived
+             * @enum {string}
+             */
+            status: "ok" | "interrupted";
             /** Format: date-time */
             createdAt: string;
             /** @description assistant turns: usage by stage (classify, respond) */
@@ -1651,6 +1791,52 @@ export interface components {
         };
         TurnListSchema: {
             items: components["schemas"]["TurnSchema"][];
+        };
+        LlmCallViewSchema: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            source: "converse" | "messages";
+            /** Format: uuid */
+            turnId: string | null;
+            /** @enum {string|null} */
+            stage: "classify" | "respond" | null;
+            /** Format: uuid */
+            engagementId: string | null;
+            /** Format: uuid */
+            apiKeyId: string | null;
+            model: string;
+            /** @enum {string} */
+            status: "ok" | "failed" | "interrupted";
+            /** @description what the provider reported; null when it reported nothing */
+            usage: components["schemas"]["CallUsageSchema"] | null;
+            asset: string | null;
+            /** @description the hold of the call's turn or request (a turn's two stages share it) */
+            held: number | null;
+            /** @description credits charged for this call; 0 when nobody paid */
+            charged: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string;
+        };
+        LlmCallPageSchema: {
+            items: components["schemas"]["LlmCallViewSchema"][];
+            /** @description pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        UsageGroupSchema: {
+            /** @description the UTC day (YYYY-MM-DD), the model, or the payer (`person:<id>`, `engagement:<id>`, `none`) */
+            key: string;
+            calls: number;
+            /** @description input-side tokens, cache reads and writes included */
+            inputTokens: number;
+            outputTokens: number;
+            /** @description credits charged */
+            credits: number;
+        };
+        UsageReportSchema: {
+            items: components["schemas"]["UsageGroupSchema"][];
         };
         LimitDto: {
             amount: number;
@@ -2336,7 +2522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClaimResultSchema"];
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed | invalid_amount */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3534,7 +3720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description idempotency_key_reused | idempotency_key_in_progress | ledger_key_reused */
+            /** @description account_deleted | idempotency_key_reused | idempotency_key_in_progress | ledger_key_reused */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,7 +4458,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "ledger.drift";
+                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift";
             };
             header?: never;
             path?: never;
@@ -4286,6 +4472,113 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventPageSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    LlmCallsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                personId?: string;
+                engagementId?: string;
+                model?: string;
+                status?: "ok" | "failed" | "interrupted";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffLlmCallPageSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    LlmCallsController_usage: {
+        parameters: {
+            query?: {
+                /** @description inclusive */
+                from?: string;
+                /** @description exclusive */
+                to?: string;
+                groupBy?: "day" | "model" | "payer";
+                personId?: string;
+                engagementId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffUsageReportSchema"];
                 };
             };
             /** @description validation_failed */
@@ -4341,6 +4634,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConverseResponseSchema"];
+                    "text/event-stream": components["schemas"]["ConverseResponseSchema"];
                 };
             };
             /** @description validation_failed */
@@ -4350,6 +4644,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */
@@ -4359,6 +4654,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description forbidden */
@@ -4368,6 +4664,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description engagement_not_found | conversation_not_found */
@@ -4377,6 +4674,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description idempotency_key_reused | idempotency_key_in_progress */
@@ -4386,6 +4684,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description turns_in_flight */
@@ -4395,6 +4694,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description llm_error */
@@ -4404,6 +4704,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description no_llm_key | missing_rate */
@@ -4413,6 +4714,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4585,6 +4887,89 @@ export interface operations {
             };
             /** @description engagement_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    UsageController_llmCalls: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmCallPageSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    UsageController_usage: {
+        parameters: {
+            query?: {
+                /** @description inclusive */
+                from?: string;
+                /** @description exclusive */
+                to?: string;
+                groupBy?: "day" | "model";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReportSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { APP_CONFIG, worstCaseTurnSeconds, type AppConfig } from '@loomworks/config';
 import { jsonAmount, type TokenKind } from '@loomworks/credit';
 import { OracleService, TierModelsCheck } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
-import { isSecretSetting, settingKey, SystemConfigService } from '@loomworks/system-config';
+import { InvalidSettingError, isSecretSetting, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 import type { RateTableSchema, SettingSchema, SettingsSchema } from './views';
 
@@ -53,6 +53,7 @@ export class AdminSettingsService {
   /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */
   async setConfig(actor: Person, key: string, value: unknown): Promise<SettingsSchema> {
     const name = settingKey(key);
+    this.assertHoldOutlivesTurn(name, value);
     const secret = isSecretSetting(name);
     await this.transactions.run(async (tx) => {
       await this.settings.set(name, value, tx);
@@ -61,5 +62,18 @@ export class AdminSettingsService {
       await this.audit.record(tx, { actorPersonId: actor.id, action: 'config.set', subjectType: 'config', subjectId: name, details: secret ? {} : { value } });
     });
     return this.configView();
+  }
+
+  /**
+   * A hold must outlive the longest turn this server's LLM client can take (its timeouts, retries
+   * and capped Retry-After pauses), or a slow turn could settle after its hold expired and
+   * charge credit the hold no longer covers (DESIGN.md "Converse pipeline" item 6).
+   */
+  private assertHoldOutlivesTurn(name: SettingKey, value: unknown): void {
+    if (name !== 'hold_ttl_seconds') return;
+    const least = worstCaseTurnSeconds(this.config.anthropic);
+    if (typeof value === 'number' && value < least) {
+      throw new InvalidSettingError(name, `an integer ≥ ${least} (the worst-case turn with this server's LLM timeout, retries and retry pauses)`);
+    }
   }
 }

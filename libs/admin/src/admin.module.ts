@@ -3,6 +3,7 @@ import { AuthModule } from '@loomworks/auth';
 import { CreditModule } from '@loomworks/credit';
 import { CreditStaffModule } from '@loomworks/credit/staff';
 import { GatewayModule } from '@loomworks/gateway';
+import { LlmModule } from '@loomworks/llm';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { OutboxModule } from '@loomworks/outbox';
@@ -23,11 +24,12 @@ import { AdminController } from './http/admin.controller';
 import { AdminApiKeysController } from './http/admin-api-keys.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
 import { EventsController } from './http/events.controller';
+import { LlmCallsController } from './http/llm-calls.controller';
 import { WebhooksController } from './http/webhooks.controller';
 
 @Module({
-  imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule],
-  controllers: [AdminController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController],
+  imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
+  controllers: [AdminController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController],
   providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService],
 })
 export class AdminModule {}

@@ -26,6 +26,18 @@ export class Meters {
 
   readonly creditsCharged = this.counter('loomworks_credits_charged_total', 'Credits charged for turns (committed), by asset', ['asset']);
 
+  readonly llmCalls = this.counter('loomworks_llm_calls_total', 'Provider calls logged (converse stages, Messages API requests), by model and status (ok, failed, interrupted)', ['model', 'status']);
+
+  readonly llmTokens = this.counter('loomworks_llm_tokens_total', 'Tokens the provider reported for logged calls, by model, call status and kind (input, output, cacheRead, cacheWrite)', ['model', 'status', 'kind']);
+
+  readonly streamFirstByte = new Histogram({
+    name: 'loomworks_stream_first_byte_seconds',
+    help: "Time from a streamed request's arrival to its first byte of the provider's answer sent on, by source (converse, messages)",
+    labelNames: ['source'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   readonly outboxJobs = this.counter('loomworks_outbox_jobs_total', 'Outbox job attempts (mail, event fan-out, webhook delivery), by kind and result (sent, retried, failed = given up)', ['kind', 'result']);
 
   readonly reconcilerRuns = this.counter('loomworks_reconciler_runs_total', 'Reconciler runs, by result (ok or findings)', ['result']);

@@ -11,3 +11,31 @@ export {
   type InputBound,
 } from './domain/input-bound';
 export { interruptedUsage } from './domain/interrupted-usage';
+export { LlmCallLog } from './llm-calls.service';
+export {
+  LLM_CALL_STATUSES,
+  type LlmCall,
+  type LlmCallRecord,
+  type LlmCallFilter,
+  type LlmCallSource,
+  type LlmCallStatus,
+  type LlmKeySource,
+  type UsageGroup,
+  type UsageGroupBy,
+  type UsageQuery,
+} from './domain/llm-call';
+export {
+  LlmCallViewSchema,
+  LlmCallPageSchema,
+  StaffLlmCallViewSchema,
+  StaffLlmCallPageSchema,
+  UsageGroupSchema,
+  UsageReportSchema,
+  StaffUsageGroupSchema,
+  StaffUsageReportSchema,
+  llmCallView,
+  staffLlmCallView,
+  usageGroupView,
+  staffUsageGroupView,
+} from './views';
+export { MemberUsageQueryDto, StaffUsageQueryDto, StaffLlmCallQueryDto, timeRange } from './queries';

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AnthropicLlmClient } from './anthropic-llm-client';
 import { LLM_CLIENT } from './llm-client';
+import { LlmCallLog } from './llm-calls.service';
+import { LlmCallsRepository } from './persistence/llm-calls.repository';
 
-/** Provider clients behind a token (DESIGN.md "The llm module"); tests override LLM_CLIENT or point the real one at a fake server. */
+/**
+ * Provider clients behind a token (tests override LLM_CLIENT or point the real one at a fake
+ * server) and the call log every caller of the provider writes to.
+ */
 @Module({
-  providers: [{ provide: LLM_CLIENT, useClass: AnthropicLlmClient }],
-  exports: [LLM_CLIENT],
+  providers: [{ provide: LLM_CLIENT, useClass: AnthropicLlmClient }, LlmCallsRepository, LlmCallLog],
+  exports: [LLM_CLIENT, LlmCallLog],
 })
 export class LlmModule {}

@@ -37,6 +37,7 @@ export class ConversationsService {
         id: t.id,
         role: t.role,
         content: t.content,
+        status: t.status,
         createdAt: t.created_at.toISOString(),
         ...(t.token_usage && { tokenUsage: t.token_usage }),
       })),

@@ -1,14 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { addUsage, CLOCK, isCompleteUsage, Meters, storableText, zeroUsage, type Clock, type Usage } from '@loomworks/common';
 import { CREDIT_SEAM, jsonAmount, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
-import { LLM_CLIENT, LlmError, messagesInputBound, type LlmClient, type LlmMessage } from '@loomworks/llm';
+import {
+  interruptedUsage,
+  LLM_CLIENT,
+  LlmCallLog,
+  LlmError,
+  messagesInputBound,
+  type LlmCallRecord,
+  type LlmCallStatus,
+  type LlmClient,
+  type LlmMessage,
+  type LlmRequest,
+} from '@loomworks/llm';
+import { Outbox } from '@loomworks/outbox';
 import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { ConversationNotFoundError } from './domain/errors';
 import { CLASSIFIER_SYSTEM, INTENTS, parseIntent, responderSystem } from './domain/routing';
-import { UsageRecorder } from './domain/usage';
 import { KeyResolver, type KeySource } from './key-resolver.service';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
@@ -26,12 +37,54 @@ export type { ConverseStatus };
 /** API.md's ConverseResponse: the class the OpenAPI document describes. */
 export type ConverseResponse = ConverseResponseSchema;
 
+type Models = { classifier: string; responder: string };
+
+/** What a streamed turn announces before its first LLM call (API.md: `turn.started`). */
+export interface TurnStarted {
+  conversationId: string;
+  keySource: KeySource;
+  models: Models;
+  credit?: { asset: string; held: number };
+}
+
+/** Where a streamed turn's progress goes (the HTTP layer's event stream); a non-streamed turn has none. */
+export interface TurnSink {
+  started(event: TurnStarted): void;
+  /** a piece of the reply as the provider streams it; never throws (a gone client is ignored) */
+  delta(text: string): void;
+}
+
 /** A system-key turn's reservation, as the pipeline needs it. */
 interface TurnHold {
   id: string;
   asset: string;
   amount: bigint;
   respondMaxTokens: number;
+  /** the respond stage's proven input bound (caps an interrupted stream's charge) */
+  respondInputTokens: number;
+}
+
+type Stage = 'classify' | 'respond';
+
+/** One provider call of the turn, as the call log records it. */
+interface StageCall {
+  stage: Stage;
+  model: string;
+  status: LlmCallStatus;
+  usage: Usage | null;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/** A turn under way: what was decided before the LLM calls and the calls made so far. */
+interface Turn {
+  command: ConverseCommand;
+  assistantTurnId: string;
+  conversationId: string;
+  keySource: KeySource;
+  models: Models;
+  hold: TurnHold | null;
+  calls: StageCall[];
 }
 
 const HISTORY_TURNS = 20;
@@ -48,22 +101,22 @@ function textInputBound(system: string, messages: LlmMessage[]): number {
 }
 
 const noUsage = () => ({ classify: zeroUsage(), respond: zeroUsage(), total: zeroUsage() });
+const stageUsage = (turn: Turn, stage: Stage) => turn.calls.find((c) => c.stage === stage)?.usage ?? zeroUsage();
 
-type Models = { classifier: string; responder: string };
 /** Stores the response under the request's Idempotency-Key, in the transaction that produced it. */
 type Remember = (tx: Tx, response: ConverseResponse) => Promise<void>;
 
 /**
  * The converse pipeline: resolve the key → (system key only) place a hold: account gate, tier
- * and a proven upper bound of the turn's cost reserved → classify → route → respond → record
- * both turns and, for system turns, settle the hold in ONE transaction: a recorded assistant
- * turn always has its flows, and a crash before the commit leaves neither (the hold expires and
- * is released). An LLM failure releases the hold at once. No transaction is held open during
- * the LLM calls.
+ * and a proven upper bound of the turn's cost reserved → classify → route → respond (streamed
+ * when a sink is given) → record both turns, the provider calls and, for system turns, the
+ * hold's settlement in ONE transaction: a recorded assistant turn always has its flows, and a
+ * crash before the commit leaves neither (the hold expires and is released). An LLM failure
+ * releases the hold at once. No transaction is held open during the LLM calls.
  */
 @Injectable()
 export class ConverseService {
-  private readonly usage = new UsageRecorder();
+  private readonly logger = new Logger(ConverseService.name);
 
   constructor(
     private readonly transactions: Transactions,
@@ -72,22 +125,28 @@ export class ConverseService {
     private readonly membership: MembershipService,
     private readonly keys: KeyResolver,
     private readonly settings: SystemConfigService,
+    private readonly callLog: LlmCallLog,
+    private readonly outbox: Outbox,
     @Inject(LLM_CLIENT) private readonly llm: LlmClient,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly meters: Meters,
   ) {}
 
-  async converse(command: ConverseCommand): Promise<ConverseResponse> {
+  /**
+   * One turn. With a `sink` the reply streams: `started` once the turn is under way (hold
+   * placed), then each delta; everything thrown before `started` is an ordinary refusal.
+   */
+  async converse(command: ConverseCommand, sink?: TurnSink): Promise<ConverseResponse> {
     await this.membership.requireMember(command.engagementId, command.person.id);
     const { idempotencyKey } = command;
-    if (idempotencyKey === undefined) return this.counted(await this.run(command));
+    if (idempotencyKey === undefined) return this.counted(await this.run(command, undefined, sink));
     const scope = `converse:${command.person.id}:${command.engagementId}`;
     const request = { message: command.message, conversationId: command.conversationId ?? null };
     const start = await this.idempotency.begin<ConverseResponse>(scope, idempotencyKey, request);
     if ('replay' in start) return start.replay;
     try {
-      return this.counted(await this.run(command, (tx, response) => this.idempotency.complete(tx, start.claim, response)));
+      return this.counted(await this.run(command, (tx, response) => this.idempotency.complete(tx, start.claim, response), sink));
     } catch (error) {
       await this.idempotency.abandon(start.claim);
       throw error;
@@ -101,7 +160,7 @@ export class ConverseService {
     return response;
   }
 
-  private async run(command: ConverseCommand, remember?: Remember): Promise<ConverseResponse> {
+  private async run(command: ConverseCommand, remember?: Remember, sink?: TurnSink): Promise<ConverseResponse> {
     const { person, engagementId, message } = command;
     const history = command.conversationId ? await this.history(engagementId, command.conversationId) : [];
     const key = await this.keys.resolve(engagementId, person.id);
@@ -113,13 +172,21 @@ export class ConverseService {
       return response;
     }
     const { hold, models } = route;
+    const turn: Turn = { command, assistantTurnId, conversationId: command.conversationId ?? randomUUID(), keySource: key.source, models, hold, calls: [] };
+    sink?.started({
+      conversationId: turn.conversationId,
+      keySource: key.source,
+      models,
+      ...(hold && { credit: { asset: hold.asset, held: jsonAmount(hold.amount) } }),
+    });
     try {
-      const answer = await this.answer(key.apiKey, models, history, message, hold?.respondMaxTokens ?? RESPONDER_MAX_TOKENS);
-      return await this.record(command, assistantTurnId, { keySource: key.source, models, hold, ...answer }, remember);
+      const answer = await this.answer(turn, key.apiKey, history, sink);
+      return await this.record(turn, answer, remember);
     } catch (error) {
       // Nothing was kept (the LLM failed, or the recording transaction rolled back): the hold's
-      // credit goes back now rather than at its expiry.
+      // credit goes back now rather than at its expiry, and the calls made are logged uncharged.
       if (hold) await this.credit.releaseHold(hold.id);
+      await this.logUncharged(turn);
       throw error;
     }
   }
@@ -139,56 +206,102 @@ export class ConverseService {
       const [classifier, responder] = await this.settings.requireMany(['converse_default_classifier_model', 'converse_default_responder_model'] as const);
       return { models: { classifier, responder }, hold: null };
     }
+    const respondInputTokens = textInputBound(LONGEST_RESPONDER_SYSTEM, [...history, { role: 'user', content: message }]);
     const placed = await this.credit.placeHold({
       personId: person.id,
       turnId,
       classify: { inputTokens: textInputBound(CLASSIFIER_SYSTEM, [{ role: 'user', content: message }]), maxTokens: CLASSIFIER_MAX_TOKENS },
-      respond: { inputTokens: textInputBound(LONGEST_RESPONDER_SYSTEM, [...history, { role: 'user', content: message }]), maxTokens: RESPONDER_MAX_TOKENS },
+      respond: { inputTokens: respondInputTokens, maxTokens: RESPONDER_MAX_TOKENS },
     });
     if (placed.status !== 'placed') return { refused: placed.status };
-    return {
-      models: placed.models,
-      hold: { id: placed.hold.id, asset: placed.hold.asset, amount: placed.hold.amount, respondMaxTokens: placed.respondMaxTokens },
+    const { id, asset, amount } = placed.hold;
+    return { models: placed.models, hold: { id, asset, amount, respondMaxTokens: placed.respondMaxTokens, respondInputTokens } };
+  }
+
+  /** classify → route → respond; each call lands in `turn.calls` whatever its outcome. */
+  private async answer(turn: Turn, apiKey: string, history: LlmMessage[], sink?: TurnSink): Promise<{ intent: string; reply: string; interrupted: boolean }> {
+    const { message } = turn.command;
+    const classified = await this.call(turn, 'classify', { apiKey, model: turn.models.classifier, system: CLASSIFIER_SYSTEM, messages: [{ role: 'user', content: message }], maxTokens: CLASSIFIER_MAX_TOKENS });
+    const intent = parseIntent(classified);
+    const respond: LlmRequest = {
+      apiKey,
+      model: turn.models.responder,
+      system: responderSystem(intent),
+      messages: [...history, { role: 'user', content: message }],
+      maxTokens: turn.hold?.respondMaxTokens ?? RESPONDER_MAX_TOKENS,
     };
+    if (!sink) return { intent, reply: await this.call(turn, 'respond', respond), interrupted: false };
+    return { intent, ...(await this.streamed(turn, respond, sink)) };
   }
 
-  /** classify → route → respond, with each call's usage collected under its label. */
-  private async answer(apiKey: string, models: Models, history: LlmMessage[], message: string, respondMaxTokens: number) {
-    const { result, usage } = await this.usage.collect(async () => {
-      const classified = await this.call('classify', apiKey, models.classifier, CLASSIFIER_SYSTEM, [{ role: 'user', content: message }], CLASSIFIER_MAX_TOKENS);
-      const intent = parseIntent(classified);
-      const reply = await this.call('respond', apiKey, models.responder, responderSystem(intent), [...history, { role: 'user', content: message }], respondMaxTokens);
-      return { intent, reply };
-    });
-    return { ...result, usage };
+  private async call(turn: Turn, stage: Stage, request: LlmRequest): Promise<string> {
+    const startedAt = this.clock.now();
+    let answer;
+    try {
+      answer = await this.llm.complete(request);
+      if (!isCompleteUsage(answer.usage)) throw new LlmError(); // fail closed: an uncharged answer is not kept
+    } catch (error) {
+      turn.calls.push({ stage, model: request.model, status: 'failed', usage: null, startedAt, finishedAt: this.clock.now() });
+      throw error;
+    }
+    turn.calls.push({ stage, model: request.model, status: 'ok', usage: answer.usage, startedAt, finishedAt: this.clock.now() });
+    // what is answered is what is stored (a NUL can't be stored)
+    return storableText(answer.text);
   }
 
-  /** Both turns and, for a system-key turn, the hold's settlement: one transaction, all or nothing. */
-  private record(
-    command: ConverseCommand,
-    assistantTurnId: string,
-    turn: { keySource: KeySource; hold: TurnHold | null; models: Models; intent: string; reply: string; usage: Record<'classify' | 'respond', Usage> },
-    remember?: Remember,
-  ): Promise<ConverseResponse> {
-    const { person, engagementId, message } = command;
-    const { keySource, hold, models, intent, reply, usage } = turn;
+  /**
+   * The respond stage, streamed to the sink. The provider's stream is read to its end whatever
+   * the client does (the sink ignores a gone client), so the charge is the exact reported usage.
+   * A stream that broke after the provider announced its input is kept as `interrupted`, charged
+   * within its bound (interruptedUsage); with no usage at all it fails like any LLM error.
+   */
+  private async streamed(turn: Turn, request: LlmRequest, sink: TurnSink): Promise<{ reply: string; interrupted: boolean }> {
+    const startedAt = this.clock.now();
+    const log = (status: LlmCallStatus, usage: Usage | null) =>
+      turn.calls.push({ stage: 'respond', model: request.model, status, usage, startedAt, finishedAt: this.clock.now() });
+    let result;
+    try {
+      result = await this.llm.stream(request, (text) => sink.delta(storableText(text)));
+    } catch (error) {
+      log('failed', null);
+      throw error;
+    }
+    if (result.status === 'ok') {
+      log('ok', result.usage);
+      return { reply: storableText(result.text), interrupted: false };
+    }
+    if (!result.reported) {
+      log('interrupted', null);
+      throw new LlmError();
+    }
+    const bound = { inputTokens: turn.hold?.respondInputTokens ?? Number.MAX_SAFE_INTEGER, maxTokens: request.maxTokens };
+    log('interrupted', interruptedUsage(result.reported, result.text, bound));
+    return { reply: storableText(result.text), interrupted: true };
+  }
+
+  /** Both turns, the provider calls and, for a system-key turn, the hold's settlement: one transaction, all or nothing. */
+  private record(turn: Turn, answer: { intent: string; reply: string; interrupted: boolean }, remember?: Remember): Promise<ConverseResponse> {
+    const { person, engagementId, message } = turn.command;
+    const { keySource, hold, models, conversationId } = turn;
+    const { intent, reply, interrupted } = answer;
+    const usage = { classify: stageUsage(turn, 'classify'), respond: stageUsage(turn, 'respond') };
     const tokenUsage = { ...usage, total: addUsage(usage.classify, usage.respond) };
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
-      const conversationId = command.conversationId ?? randomUUID();
-      if (!command.conversationId) {
+      if (!turn.command.conversationId) {
         await this.conversations.insertConversation(tx, { id: conversationId, engagementId, startedBy: person.id, title: message.slice(0, 80), at: now });
       }
       await this.conversations.appendTurns(tx, conversationId, [
         { id: randomUUID(), role: 'user', content: message, personId: person.id },
-        { id: assistantTurnId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage },
+        { id: turn.assistantTurnId, role: 'assistant', content: reply, personId: person.id, keySource, intent, models, tokenUsage, status: interrupted ? 'interrupted' : 'ok' },
       ], now);
-      const response: ConverseResponse = { status: 'ok', conversationId, intent, reply, keySource, models, tokenUsage };
+      const response: ConverseResponse = { status: 'ok', conversationId, turnId: turn.assistantTurnId, intent, reply, keySource, models, tokenUsage, ...(interrupted && { interrupted }) };
+      const charged = new Map<string, bigint>();
       if (hold) {
         const settled = await this.credit.settleHold(
           {
             holdId: hold.id,
-            turnId: assistantTurnId,
+            turnId: turn.assistantTurnId,
             stages: [
               { stage: 'classify', model: models.classifier, usage: usage.classify },
               { stage: 'respond', model: models.responder, usage: usage.respond },
@@ -196,6 +309,7 @@ export class ConverseService {
           },
           tx,
         );
+        for (const s of settled.stages) charged.set(s.stage, s.credits);
         response.credit = {
           asset: settled.asset,
           held: jsonAmount(hold.amount),
@@ -203,22 +317,62 @@ export class ConverseService {
           balanceAfter: jsonAmount(settled.balanceAfter),
         };
       }
+      await this.callLog.record(this.callRows(turn, charged), tx);
+      if (interrupted) {
+        await this.outbox.recordEvent(tx, {
+          type: 'llm.usage_unreported',
+          data: {
+            personId: person.id,
+            engagementId,
+            conversationId,
+            turnId: turn.assistantTurnId,
+            model: models.responder,
+            holdId: hold?.id ?? null,
+            charged: response.credit?.charged ?? 0,
+          },
+        });
+      }
       if (remember) await remember(tx, response);
       return response;
     });
+  }
+
+  /** The turn's provider calls as call-log rows; `charged` per stage (absent: nobody paid). */
+  private callRows(turn: Turn, charged: ReadonlyMap<string, bigint>): LlmCallRecord[] {
+    const { person, engagementId } = turn.command;
+    return turn.calls.map((call) => ({
+      source: 'converse',
+      keySource: turn.keySource,
+      payer: turn.hold ? `person:${person.id}` : null,
+      personId: person.id,
+      engagementId,
+      turnId: turn.assistantTurnId,
+      stage: call.stage,
+      model: call.model,
+      status: call.status,
+      usage: call.usage,
+      asset: turn.hold?.asset ?? null,
+      holdId: turn.hold?.id ?? null,
+      held: turn.hold?.amount ?? null,
+      charged: charged.get(call.stage) ?? 0n,
+      startedAt: call.startedAt,
+      finishedAt: call.finishedAt,
+    }));
+  }
+
+  /** A turn that kept nothing still made its calls (the provider may have billed them): logged, uncharged. */
+  private async logUncharged(turn: Turn): Promise<void> {
+    try {
+      await this.callLog.record(this.callRows(turn, new Map()));
+    } catch (error) {
+      // The turn's own error is what the caller must see; a lost log row is reported here.
+      this.logger.error(`call log write failed for turn ${turn.assistantTurnId}: ${(error as Error).name}`);
+    }
   }
 
   private async history(engagementId: string, conversationId: string): Promise<LlmMessage[]> {
     const manager = this.transactions.manager;
     if (!(await this.conversations.inEngagement(manager, engagementId, conversationId))) throw new ConversationNotFoundError();
     return (await this.conversations.recentTurns(manager, conversationId, HISTORY_TURNS)).map((t) => ({ role: t.role, content: t.content }));
-  }
-
-  private async call(label: 'classify' | 'respond', apiKey: string, model: string, system: string, messages: LlmMessage[], maxTokens: number): Promise<string> {
-    const answer = await this.llm.complete({ apiKey, model, system, messages, maxTokens });
-    if (!isCompleteUsage(answer.usage)) throw new LlmError(); // fail closed: an uncharged answer is not kept
-    this.usage.record(label, answer.usage);
-    // what is answered is what is stored (a NUL can't be stored)
-    return storableText(answer.text);
   }
 }

@@ -2,4 +2,3 @@ export { OrchestrationModule } from './orchestration.module';
 export { ConverseService, type ConverseResponse, type ConverseStatus } from './converse.service';
 export { NoLlmKeyError, ConversationNotFoundError } from './domain/errors';
 export { parseIntent, INTENTS, type Intent } from './domain/routing';
-export { UsageRecorder } from './domain/usage';

@@ -35,6 +35,9 @@ export class ConverseResponseSchema {
   @ApiProperty({ enum: ['ok', 'credit_exhausted', 'account_suspended', 'account_deleted'], description: 'non-ok statuses come without an LLM call' })
   status!: ConverseStatus;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) conversationId!: string | null;
+  @ApiPropertyOptional({ format: 'uuid', description: "the assistant turn's id, when one was recorded" }) turnId?: string;
+  @ApiPropertyOptional({ description: "true when the provider's stream broke before its final usage: the reply is what arrived, charged within the hold (streamed turns only)" })
+  interrupted?: boolean;
   @ApiPropertyOptional() intent?: string;
   @ApiPropertyOptional() reply?: string;
   @ApiProperty({ enum: ['operator', 'person', 'system'] }) keySource!: KeySource;
@@ -56,6 +59,7 @@ export class TurnSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ['user', 'assistant'] }) role!: 'user' | 'assistant';
   @ApiProperty() content!: string;
+  @ApiProperty({ enum: ['ok', 'interrupted'], description: "interrupted: the provider's stream broke; the content is what arrived" }) status!: 'ok' | 'interrupted';
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { $ref: '#/components/schemas/UsageSchema' }, description: 'assistant turns: usage by stage (classify, respond)' })
   tokenUsage?: Record<string, UsageSchema>;

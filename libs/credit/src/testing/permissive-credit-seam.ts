@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
 import type { ConsumptionResult, RecordConsumptionCommand } from '../domain/consumption';
@@ -55,7 +56,7 @@ export class PermissiveCreditSeam implements CreditSeam {
     this.placed.push(command);
     return {
       status: 'placed',
-      hold: { id: `permissive-${this.placed.length}`, asset: this.tier.asset, amount: 0n, expiresAt: new Date(8.64e15) },
+      hold: { id: randomUUID(), asset: this.tier.asset, amount: 0n, expiresAt: new Date(8.64e15) },
       models: { classifier: this.tier.classifierModel, responder: this.tier.responderModel },
       respondMaxTokens: command.respond.maxTokens,
       balanceBefore: 0n,

@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { Readable } from 'node:stream';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, Meters, PageQueryDto, ValidationFailedError } from '@loomworks/common';
 import type { Person } from '@loomworks/persons';
 import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
 import { OperatorKeyService } from '../operator-key.service';
+import { streamTurn, wantsEventStream } from './turn-events';
 import { ConversationPageSchema, ConverseResponseSchema, TurnListSchema } from '../views';
 
 class ConverseDto {
@@ -33,12 +36,20 @@ export class EngagementsController {
     private readonly converseService: ConverseService,
     private readonly conversations: ConversationsService,
     private readonly operatorKey: OperatorKeyService,
+    private readonly meters: Meters,
   ) {}
 
   @Post('converse')
   @HttpCode(200)
-  @ApiOperation({ summary: 'One conversation turn: key resolution, credit gate, classify → route → respond, charged' })
+  @ApiOperation({
+    summary: 'One conversation turn: key resolution, credit gate, classify → route → respond, charged',
+    description:
+      'With `Accept: text/event-stream` the turn streams as server-sent events: `turn.started` {conversationId, keySource, models, credit?: {asset, held}}, ' +
+      '`reply.delta` {text} …, then `turn.completed` (the ConverseResponse) or `turn.failed` (the error shape). Errors before the turn starts are ordinary JSON; ' +
+      'a structural refusal is a single `turn.completed`.',
+  })
   @ApiIdempotencyKey()
+  @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({ type: ConverseResponseSchema })
   @ApiErrors(
     'validation_failed',
@@ -53,13 +64,21 @@ export class EngagementsController {
     'no_llm_key',
     'missing_rate',
   )
-  converse(
+  async converse(
     @CurrentPerson() person: Person,
     @Param('engagementId', uuid('engagementId')) engagementId: string,
     @Body() body: ConverseDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
     @IdempotencyKey() idempotencyKey?: string,
-  ): Promise<ConverseResponseSchema> {
-    return this.converseService.converse({ person, engagementId, message: body.message, conversationId: body.conversationId, idempotencyKey });
+  ): Promise<ConverseResponseSchema | Readable> {
+    const command = { person, engagementId, message: body.message, conversationId: body.conversationId, idempotencyKey };
+    if (!wantsEventStream(accept)) return this.converseService.converse(command);
+    const arrived = process.hrtime.bigint();
+    const firstByte = () => this.meters.streamFirstByte.observe({ source: 'converse' }, Number(process.hrtime.bigint() - arrived) / 1e9);
+    const events = await streamTurn((sink) => this.converseService.converse(command, sink), firstByte);
+    void reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache');
+    return events;
   }
 
   @Get('conversations')

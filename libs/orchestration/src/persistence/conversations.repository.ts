@@ -14,6 +14,7 @@ export interface TurnRow {
   role: 'user' | 'assistant';
   content: string;
   token_usage: Record<string, Usage> | null;
+  status: 'ok' | 'interrupted';
   created_at: Date;
 }
 
@@ -26,6 +27,8 @@ export interface NewTurn {
   intent?: string;
   models?: Record<string, string>;
   tokenUsage?: Record<string, Usage>;
+  /** an assistant turn whose provider stream broke: `interrupted` (default `ok`) */
+  status?: 'ok' | 'interrupted';
 }
 
 /** Conversations and turns; every read is scoped by the engagement it belongs to. */
@@ -57,10 +60,10 @@ export class ConversationsRepository {
       const p = (v: unknown) => `$${values.push(v)}`;
       return `(${p(t.id)}, $1, (SELECT coalesce(max(seq), 0) FROM turns WHERE conversation_id = $1) + ${i + 1}, ${p(t.role)}, ${p(storableText(t.content))},
         ${p(t.personId)}, ${p(t.keySource ?? null)}, ${p(t.intent ?? null)}, ${p(t.models ? JSON.stringify(t.models) : null)},
-        ${p(t.tokenUsage ? JSON.stringify(t.tokenUsage) : null)}, $2)`;
+        ${p(t.tokenUsage ? JSON.stringify(t.tokenUsage) : null)}, ${p(t.status ?? 'ok')}, $2)`;
     });
     await tx.query(
-      `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, intent, models, token_usage, created_at)
+      `INSERT INTO turns (id, conversation_id, seq, role, content, person_id, key_source, intent, models, token_usage, status, created_at)
        VALUES ${rows.join(', ')}`,
       values,
     );
@@ -70,14 +73,14 @@ export class ConversationsRepository {
   /** The latest `limit` turns, oldest first (the context for the next answer). */
   async recentTurns(tx: Tx, conversationId: string, limit: number): Promise<TurnRow[]> {
     const rows: TurnRow[] = await tx.query(
-      `SELECT id, role, content, token_usage, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
+      `SELECT id, role, content, token_usage, status, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq DESC LIMIT $2`,
       [conversationId, limit],
     );
     return rows.reverse();
   }
 
   async turns(tx: Tx, conversationId: string): Promise<TurnRow[]> {
-    return tx.query('SELECT id, role, content, token_usage, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
+    return tx.query('SELECT id, role, content, token_usage, status, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
   }
 
   async list(tx: Tx, engagementId: string, limit: number, after?: { lastTurnAt: Date; id: string }): Promise<ConversationRow[]> {

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'account.reactivated',
   'account.deleted',
   'hold.exceeded',
+  'llm.usage_unreported',
   'ledger.drift',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { CursorCodec, Meters, paginate, TOKEN_KINDS, type Page, type PageRequest } from '@loomworks/common';
+import { Transactions, type Tx } from '@loomworks/database';
+import type { LlmCall, LlmCallFilter, LlmCallRecord, UsageGroup, UsageQuery } from './domain/llm-call';
+import { LlmCallsRepository } from './persistence/llm-calls.repository';
+
+const CURSOR = CursorCodec.keyset('llm-calls');
+
+/**
+ * The call log (DESIGN.md "The LLM call log and usage"). Every caller of the provider — the converse
+ * pipeline, the Messages API — logs each call once it has ended with one `record` call, in its own
+ * transaction when the call's charge is written (so a charged call always has its row), and reads
+ * lists and usage aggregates computed by the database.
+ */
+@Injectable()
+export class LlmCallLog {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly calls: LlmCallsRepository,
+    private readonly meters: Meters,
+  ) {}
+
+  /** Logs ended calls in one statement (joining `tx` when given); answers their ids. */
+  async record(calls: LlmCallRecord | readonly LlmCallRecord[], tx?: Tx): Promise<string[]> {
+    const list = Array.isArray(calls) ? (calls as readonly LlmCallRecord[]) : [calls as LlmCallRecord];
+    const ids = await this.transactions.join(tx, (t) => this.calls.insert(t, list));
+    for (const call of list) {
+      this.meters.llmCalls.inc({ model: call.model, status: call.status });
+      if (call.usage) {
+        for (const kind of TOKEN_KINDS) if (call.usage[kind] > 0) this.meters.llmTokens.inc({ model: call.model, status: call.status, kind }, call.usage[kind]);
+      }
+    }
+    return ids;
+  }
+
+  /** Calls newest first, a page at a time; pass `personId` for a member's own. */
+  list(filter: LlmCallFilter, page: PageRequest): Promise<Page<LlmCall>> {
+    return paginate(page, {
+      cursor: CURSOR,
+      fetch: (take, after) => this.calls.list(this.transactions.manager, filter, take, after),
+      position: (call) => ({ at: call.startedAt, id: call.id }),
+      item: (call) => call,
+    });
+  }
+
+  usage(query: UsageQuery): Promise<UsageGroup[]> {
+    return this.calls.usage(this.transactions.manager, query);
+  }
+}
