@@ -9,15 +9,15 @@ export interface HoldsGauge {
 }
 
 /**
- * The holds /metrics reports, in one read-only statement per scrape (a partial index on active
- * holds keeps it cheap); it never goes through, or takes the locks of, the money path it watches.
+ * The holds /metrics reports, from credit's own read (credit.active_holds_by_asset), one
+ * statement per scrape that takes none of the money path's locks.
  */
 @Injectable()
 export class GaugesRepository {
   async activeHolds(tx: Tx): Promise<HoldsGauge[]> {
-    const rows: { asset: string; n: number; amount: string }[] = await tx.query(
-      `SELECT asset, count(*)::int AS n, sum(amount)::text AS amount FROM credit.holds WHERE status = 'active' GROUP BY asset`,
+    const rows: { asset: string; active: number; held: string }[] = await tx.query(
+      'SELECT asset, active, held::text AS held FROM credit.active_holds_by_asset()',
     );
-    return rows.map((r) => ({ asset: r.asset, active: r.n, heldCredits: r.amount }));
+    return rows.map((r) => ({ asset: r.asset, active: r.active, heldCredits: r.held }));
   }
 }
