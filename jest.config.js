@@ -14,7 +14,8 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   // Browser suites need Chromium, which a fresh machine lacks: `npm run test:browser` runs them.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/'],
+  // Infra suites start their own clusters and need PgBouncer: `npm run test:infra` runs them.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/browser/', '<rootDir>/test/infra/'],
   transform: {
     // .js only for the ESM-only dependencies listed in transformIgnorePatterns.
     '^.+\\.(ts|js)$': [

@@ -86,7 +86,8 @@ export interface SignupOptions {
 }
 
 export interface TestContextOptions {
-  env?: Env;
+  /** or made from the test's database (e.g. a multi-host DATABASE_URL naming it) */
+  env?: Env | ((db: TestDatabase) => Env);
   /** test-only controllers mounted beside the app's own */
   controllers?: Type[];
   /** provider overrides, e.g. `(b) => b.overrideProvider(CREDIT_SEAM).useValue(seam)` */
@@ -113,7 +114,7 @@ export class TestContext {
     const clock = options.realClock ? new WallClock() : new TestClock();
     const override = options.override ?? ((b: TestingModuleBuilder) => b);
     const app = await createTestApp(db.url, {
-      env: options.env,
+      env: typeof options.env === 'function' ? options.env(db) : options.env,
       logStream: options.logStream,
       controllers: options.controllers,
       override: (b) => override(options.realClock ? b : b.overrideProvider(CLOCK).useValue(clock)),

@@ -8,6 +8,9 @@ const DRIVER_MESSAGES = [
   /Client has encountered a connection error/,
   /Client was closed and is not queryable/,
   /Connection is not established/,
+  // TypeORM, when a transaction's connection died under it and was released
+  /connection provided by a query runner was already released/,
+  /^Query runner already released/,
 ];
 
 /**

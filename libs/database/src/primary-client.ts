@@ -42,7 +42,10 @@ export class PrimaryLocator {
 
   private async find(): Promise<DatabaseHost> {
     for (const host of this.hosts) {
-      const probe = new Client({ ...this.probeConfig, ...host });
+      const probe = new Client(this.probeConfig);
+      // Set after construction: a connectionString in the config would win over host and port.
+      probe.host = host.host;
+      probe.port = host.port;
       probe.on('error', () => undefined); // a host dying under the probe is just "not this one"
       try {
         await probe.connect();
