@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
+import { poolOf } from '@loomworks/database';
 import { throttleSubject } from './domain/client-address';
 import { RateLimitedError } from './domain/errors';
 
@@ -37,7 +37,8 @@ export class LoginThrottle {
   constructor(@Inject(APP_CONFIG) config: AppConfig, @InjectDataSource() dataSource: DataSource) {
     const { maxFailures, maxFailuresPerAddress, windowSeconds } = config.loginRateLimit;
     const store = {
-      storeClient: (dataSource.driver as PostgresDriver).master,
+      // named statements unless behind a transaction-mode pooler
+      storeClient: poolOf(dataSource),
       storeType: 'pool',
       tableName: 'login_throttle',
       tableCreated: true, // by migration

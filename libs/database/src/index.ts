@@ -19,4 +19,4 @@ export { grantRuntimePrivileges } from './privileges';
 export { parseDatabaseUrl, roleOf, withoutPassword } from './database-url';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
-export { queryPrepared } from './prepared';
+export { queryPrepared, poolOf } from './prepared';

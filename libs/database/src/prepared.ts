@@ -1,4 +1,5 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, type DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { keepsNamedStatements } from './data-source-options';
 import type { Tx } from './transactions';
 
@@ -29,4 +30,20 @@ export async function queryPrepared<T>(tx: Tx, name: string, text: string, value
   } finally {
     if (own) await runner.release();
   }
+}
+
+interface NamedQuery {
+  name?: string;
+  text: string;
+  values?: unknown[];
+}
+
+/**
+ * The DataSource's pg pool for a library that takes one (rate-limiter-flexible names its
+ * statements): behind a transaction-mode pooler the names are dropped, as in queryPrepared.
+ */
+export function poolOf(dataSource: DataSource): { query(query: NamedQuery): Promise<unknown> } {
+  const pool = (dataSource.driver as PostgresDriver).master as { query(query: NamedQuery): Promise<unknown> };
+  if (keepsNamedStatements(dataSource)) return pool;
+  return { query: ({ text, values }) => pool.query({ text, values }) };
 }

@@ -1,0 +1,90 @@
+import { LedgerService } from '@loomworks/credit/staff';
+import { SystemConfigService } from '@loomworks/system-config';
+import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
+import { TestContext, type SignedIn } from '../support/test-context';
+import { asRuntimeRole, runtimeRole } from '../support/test-database';
+import { PgBouncer } from './support/pgbouncer';
+
+jest.setTimeout(300_000);
+
+/** A provider that reports the most it truthfully could: a token per byte sent, every max_token used. */
+const truthfulWorstCase = (r: FakeRequest) => ({
+  input_tokens: Buffer.byteLength(r.system) + r.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0),
+  output_tokens: r.maxTokens,
+});
+
+/**
+ * DATABASE_POOL_MODE=transaction behind a real PgBouncer in transaction mode (Debian's package):
+ * signup, sign-in, grants and claims, system-key turns and the holds race all run through it (no
+ * named prepared statements, no session advisory lock), migrations through DATABASE_MIGRATION_URL
+ * straight to Postgres.
+ */
+describe('behind PgBouncer in transaction mode', () => {
+  const fake = new FakeAnthropic();
+  let bouncer: PgBouncer;
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    await fake.start();
+    const server = new URL(process.env.LW_TEST_ADMIN_URL!);
+    // A small server pool, so transactions of different clients really share server connections.
+    bouncer = await PgBouncer.start({ host: server.hostname, port: Number(server.port || 5432) }, [runtimeRole(), server.username || 'postgres'], 5);
+    ctx = await TestContext.create({
+      env: (db) => ({
+        DATABASE_URL: bouncer.wrap(asRuntimeRole(db.url)),
+        DATABASE_MIGRATION_URL: db.url,
+        DATABASE_POOL_MODE: 'transaction',
+        LOG_LEVEL: process.env.LW_INFRA_LOG ?? 'silent',
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_MAX_RETRIES: '0',
+        ANTHROPIC_TIMEOUT_MS: '60000',
+      }),
+    });
+    await ctx.get(SystemConfigService).set('anthropic_api_key', 'system-key');
+  });
+  afterAll(async () => {
+    await ctx?.close();
+    await bouncer?.stop();
+    await fake.stop();
+  });
+
+  const converse = (who: SignedIn, message: string) =>
+    ctx.http().post(`/engagements/${who.person.personalEngagementId}/converse`).set(ctx.as(who)).send({ message });
+  const balance = (who: SignedIn) => ctx.get(LedgerService).balance(who.person.id, 'haiku');
+
+  it('signs people up, runs turns and reads their credit and history', async () => {
+    fake.reset();
+    const who = await ctx.signedInPerson({ credit: { asset: 'sonnet', amount: 1000n } });
+    for (const message of ['What is a ledger?', 'And a hold?', 'Thanks!']) {
+      const res = await converse(who, message).expect(200);
+      expect(res.body.status).toBe('ok');
+    }
+    const credit = await ctx.http().get('/me/credit').set(ctx.as(who)).expect(200);
+    expect(credit.body.holds).toEqual([]);
+    const flows = await ctx.http().get('/me/flows?limit=10').set(ctx.as(who)).expect(200);
+    expect(flows.body.items.filter((f: { kind: string }) => f.kind === 'consumption')).toHaveLength(6);
+    await ctx.expectLedgerConsistent();
+  });
+
+  it('30 parallel turns of a person whose balance covers 3 never spend more than it', async () => {
+    fake.reset({ usage: truthfulWorstCase, latencyMs: 20 });
+    // One full turn's hold is 7 haiku credits (classify 1 + respond 6 at max_tokens 1024): 3 turns' worth.
+    const who = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 21n } });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => converse(who, `parallel turn ${i}`)));
+    const outcomes = results.map((r) => (r.status === 200 ? r.body.status : `${r.status} ${r.body.error}`));
+    for (const outcome of outcomes) expect(['ok', 'credit_exhausted', '429 turns_in_flight']).toContain(outcome);
+    const charged = results.filter((r) => r.status === 200 && r.body.status === 'ok').reduce((sum, r) => sum + r.body.credit.charged, 0);
+    expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThanOrEqual(1);
+    expect(charged).toBeLessThanOrEqual(21);
+    expect(await balance(who)).toBe(21n - BigInt(charged));
+    expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+    await ctx.expectLedgerConsistent();
+  });
+
+  it('really goes through the pooler: without it the API answers 503 db_unavailable', async () => {
+    const who = await ctx.signedInPerson();
+    await bouncer.stop();
+    const res = await ctx.http().get('/me/credit').set(ctx.as(who));
+    expect({ status: res.status, error: res.body.error }).toEqual({ status: 503, error: 'db_unavailable' });
+  });
+});
