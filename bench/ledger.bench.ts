@@ -1,14 +1,16 @@
 /**
- * Ledger write throughput: consumption flows/s through ConsumptionService (lock person, price at
- * the current rates, insert, read balance) for 1 vs 16 persons in parallel, against a baseline of
- * bare INSERTs into credit.flows (trigger included) at the same concurrency, in one run.
+ * Ledger write throughput: flows/s through the one flow writer as services use it
+ * (LedgerService.writeFlow: credit.write_flow with its key check, in a transaction that locks the
+ * person) for 1 vs 16 persons in parallel, against a baseline of bare INSERTs into credit.flows
+ * (trigger included) at the same concurrency, in one run. (A turn's place + settle: holds.bench.ts.)
  * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { ConsumptionService } from '@loomworks/credit/staff';
+import { LedgerService } from '@loomworks/credit/staff';
+import { PersonsService } from '@loomworks/persons';
 import { Transactions } from '@loomworks/database';
 import { AppModule } from '../apps/api/src/app.module';
 import { fundedPersons, SECONDS, serverVersion, throughput } from './bench-kit';
@@ -24,12 +26,18 @@ async function run(databaseUrl: string) {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   const transactions = app.get(Transactions);
-  const consumption = app.get(ConsumptionService);
+  const ledger = app.get(LedgerService);
+  const persons = app.get(PersonsService);
   const people = await fundedPersons(app, 16);
 
-  const usage = { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 };
   const viaService = (personId: string) => () =>
-    consumption.record({ personId, turnId: randomUUID(), asset: 'haiku', stages: [{ stage: 'respond', model: HAIKU, usage }] });
+    transactions.run(async (tx) => {
+      await persons.lockById(tx, personId);
+      await ledger.writeFlow(tx, {
+        kind: 'consumption', asset: 'haiku', amount: 3n, from: `person:${personId}`, to: 'system:consumed', personId,
+        idempotencyKey: `bench:${randomUUID()}`, metadata: { model: HAIKU },
+      });
+    });
   const rawInsert = (personId: string) => () =>
     transactions.manager.query(
       `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
@@ -38,7 +46,7 @@ async function run(databaseUrl: string) {
     );
 
   const rows: string[][] = [];
-  for (const [label, make] of [['ConsumptionService.record', viaService], ['raw INSERT (baseline)', rawInsert]] as const) {
+  for (const [label, make] of [['LedgerService.writeFlow', viaService], ['raw INSERT (baseline)', rawInsert]] as const) {
     const one = await throughput([make(people[0])]);
     const sixteen = await throughput(people.map(make));
     rows.push([label, one.toFixed(0), sixteen.toFixed(0), (sixteen / one).toFixed(2)]);

@@ -1,5 +1,6 @@
 import { emailHashes } from '@loomworks/credit';
-import { ConsumptionService, HoldsService } from '@loomworks/credit/staff';
+import { HoldsService } from '@loomworks/credit/staff';
+import { chargeTurn } from '../support/charge-turn';
 import { TestContext, type SignedIn, unique, uniqueEmail, tokenOf } from '../support/test-context';
 
 describe('admin surface over HTTP', () => {
@@ -36,14 +37,13 @@ describe('admin surface over HTTP', () => {
     const credit = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
     expect(credit.body.balances).toEqual([{ asset: 'sonnet', amount: 2000, held: 0 }]);
 
-    // consume through the seam
-    await ctx.get(ConsumptionService).record({
-      personId: person.person.id, turnId: 'lifecycle-turn-1', asset: 'sonnet',
-      stages: [{ stage: 'respond', model: 'claude-sonnet-4-6', usage: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 } }],
-    });
+    // a turn: hold, then settle (release, charge)
+    await chargeTurn(ctx.get(HoldsService), person.person.id, [
+      { stage: 'respond', model: 'claude-sonnet-4-6', usage: { input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 } },
+    ]);
     const after = await get(`/admin/persons/${person.person.id}/credit`).expect(200);
     expect(after.body.balances).toEqual([{ asset: 'sonnet', amount: 1991, held: 0 }]);
-    expect(after.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['consumption', 'issuance']);
+    expect(after.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['consumption', 'release', 'hold', 'issuance']);
 
     // suspend → reactivate → delete
     expect((await post(`/admin/persons/${person.person.id}/suspend`).expect(200)).body.accountStatus).toBe('suspended');

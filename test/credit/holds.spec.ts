@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import {
-  creditsFor,
   LedgerKeyReusedError,
   TurnsInFlightError,
   type PlaceHoldCommand,
@@ -12,6 +11,7 @@ import type { Usage } from '@loomworks/common';
 import { messagesInputBound } from '@loomworks/llm';
 import { HoldsService, LedgerService, LifecycleService, OracleService } from '@loomworks/credit/staff';
 import { SecretBox, SystemConfigService } from '@loomworks/system-config';
+import { creditsFor } from '../support/oracle';
 import { statementsOf } from '../support/statements';
 import { TestContext } from '../support/test-context';
 

@@ -1,4 +1,5 @@
 /* eslint-disable jest/no-conditional-expect -- a model-based property test: each random operation asserts what its branch of the model predicts */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Transactions } from '@loomworks/database';
 import { InvalidAccountTransitionError, PersonsService, canTransition, type AccountStatus } from '@loomworks/persons';
@@ -53,7 +54,6 @@ describe('ledger properties', () => {
     const people: ModelPerson[] = [];
     /** referred person → the referrer their referral credit went to */
     const referrers = new Map<string, string>();
-    let turns = 0;
     const add = (p: ModelPerson, a: string, delta: bigint) => p.balances.set(a, (p.balances.get(a) ?? 0n) + delta);
 
     const step = async (o: Op) => {
@@ -72,15 +72,18 @@ describe('ledger properties', () => {
         }
         case 'consume': {
           if (!p || p.status === 'deleted') return;
-          const tier = await seam.resolveCredit(p.id);
-          if (!tier) return; // the converse gate would refuse this turn
-          const result = await seam.recordConsumption({
-            personId: p.id, turnId: `prop-${++turns}`, asset: tier.asset,
+          const turnId = randomUUID();
+          const placed = await seam.placeHold({
+            personId: p.id, turnId, classify: { inputTokens: 1, maxTokens: 1 }, respond: { inputTokens: o.input, maxTokens: Math.max(1, o.output) },
+          });
+          if (placed.status !== 'placed') return; // refused (suspended, too little credit): nothing changes
+          const result = await seam.settleHold({
+            holdId: placed.hold.id, turnId,
             stages: [{ stage: 'respond', model: HAIKU, usage: { input: o.input, output: o.output, cacheRead: 0, cacheWrite: 0 } }],
           });
           const expected = (BigInt(o.input) * 1000n + BigInt(o.output) * 5000n + 999_999n) / 1_000_000n;
           expect(result.charged).toBe(expected);
-          add(p, tier.asset, -expected);
+          add(p, placed.hold.asset, -expected);
           return;
         }
         case 'referral': {

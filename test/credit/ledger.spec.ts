@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import { Transactions } from '@loomworks/database';
 import { InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
-import { ConsumptionService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { chargeTurn } from '../support/charge-turn';
 import { PersonNotFoundError } from '@loomworks/persons';
 import { TestContext } from '../support/test-context';
 
@@ -198,8 +199,8 @@ describe('ledger', () => {
     const within = <T>(promise: Promise<T>, ms: number) =>
       Promise.race([promise.then(() => 'done' as const), new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), ms))]);
 
-    it('lets another person\'s consumption commit while one person\'s write is open', async () => {
-      const consumption = ctx.get(ConsumptionService);
+    it('lets another person\'s turn commit while one person\'s write is open', async () => {
+      const holds = ctx.get(HoldsService);
       const slotOf = async (id: string) =>
         (await ctx.db.query<{ s: number }>("SELECT credit.balance_slot('system:consumed', $1) AS s", [id]))[0].s;
       const a = await ctx.fundedPerson();
@@ -208,10 +209,10 @@ describe('ledger', () => {
 
       const held = await holdConsumption(a.id);
       try {
-        const other = consumption.record({ personId: b.id, turnId: `hot-${b.id}`, asset: 'haiku', stages: [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }] });
+        const other = chargeTurn(holds, b.id, [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }]);
         expect(await within(other, 5000)).toBe('done');
         // The same person's write does queue behind the open transaction: the check above can tell.
-        const same = consumption.record({ personId: a.id, turnId: `hot-${a.id}`, asset: 'haiku', stages: [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }] });
+        const same = chargeTurn(holds, a.id, [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage }]);
         expect(await within(same, 500)).toBe('blocked');
         await held.commit();
         await same;

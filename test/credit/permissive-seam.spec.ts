@@ -20,14 +20,21 @@ describe('PermissiveCreditSeam bound with overrideProvider(CREDIT_SEAM)', () => 
       classifierModel: 'claude-haiku-4-5-20251001',
       responderModel: 'claude-haiku-4-5-20251001',
     });
-    const result = await seam.recordConsumption({
+    const placed = await seam.placeHold({
       personId: '00000000-0000-4000-8000-000000000001',
-      turnId: 't1',
-      asset: 'haiku',
+      turnId: '00000000-0000-4000-8000-0000000000f1',
+      classify: { inputTokens: 10, maxTokens: 10 },
+      respond: { inputTokens: 10, maxTokens: 100 },
+    });
+    if (placed.status !== 'placed') throw new Error('not placed');
+    const result = await seam.settleHold({
+      holdId: placed.hold.id,
+      turnId: '00000000-0000-4000-8000-0000000000f1',
       stages: [{ stage: 'respond', model: 'claude-haiku-4-5-20251001', usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 } }],
     });
     expect(result.charged).toBe(0n);
-    expect(permissive.consumptions).toHaveLength(1);
+    expect(permissive.placed).toHaveLength(1);
+    expect(permissive.settled).toHaveLength(1);
     expect(await ctx.db.query('SELECT 1 FROM credit.flows')).toHaveLength(0);
     expect(await seam.personFlows('00000000-0000-4000-8000-000000000001')).toEqual({ items: [], nextCursor: null });
   });

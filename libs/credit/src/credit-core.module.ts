@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
-import { ConsumptionService } from './consumption.service';
 import { CreditNotices } from './credit-notices';
 import { CreditSettings } from './credit-settings';
 import { GrantsService } from './grants.service';
@@ -38,10 +37,9 @@ import { TiersService } from './tiers.service';
     OracleService,
     TiersService,
     GrantsService,
-    ConsumptionService,
     LifecycleService,
     TierModelsCheck,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, ConsumptionService, TierModelsCheck],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck],
 })
 export class CreditCoreModule {}

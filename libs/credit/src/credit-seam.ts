@@ -2,7 +2,6 @@ import type { PageRequest } from '@loomworks/common';
 import type { Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 // Plain types only (domain/): a caller of the seam never loads credit's implementation.
-import type { ConsumptionResult, RecordConsumptionCommand } from './domain/consumption';
 import type { ClaimGrantCommand, ClaimResult, EligibilityResult, Grant, IssueGrantCommand, IssuedGrant } from './domain/grant';
 import type { CreditSummary, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import type { Flow, Page, PersonFlow, ReferralCommand } from './domain/ledger';
@@ -15,7 +14,7 @@ export const CREDIT_SEAM = Symbol('CREDIT_SEAM');
  * What the rest of the system may ask of credit. Plain data in and out, so an out-of-process
  * binding (an HTTP client to a credit service) can replace the in-process one without touching
  * callers. The optional `tx` joins the caller's transaction where atomicity with it is required
- * (claim at signup, consumption with the turn, delete with ending sessions); without it each call
+ * (claim at signup, settling a hold with the turn, delete with ending sessions); without it each call
  * runs in its own transaction.
  */
 export interface CreditSeam {
@@ -30,7 +29,6 @@ export interface CreditSeam {
   creditSummary(personId: string): Promise<CreditSummary>;
   /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
   personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
-  recordConsumption(command: RecordConsumptionCommand, tx?: Tx): Promise<ConsumptionResult>;
   /**
    * Before a system-key turn's LLM calls: gate on the account, pick the tier, reserve a proven
    * upper bound of the turn's cost (lowering the respond stage's max_tokens to what the credit

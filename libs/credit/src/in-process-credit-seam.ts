@@ -2,8 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import type { CreditSeam } from './credit-seam';
-import { ConsumptionService } from './consumption.service';
-import type { RecordConsumptionCommand } from './domain/consumption';
 import type { ClaimGrantCommand, IssueGrantCommand } from './domain/grant';
 import type { PlaceHoldCommand, SettleHoldCommand } from './domain/holds';
 import type { ReferralCommand } from './domain/ledger';
@@ -21,7 +19,6 @@ export class InProcessCreditSeam implements CreditSeam {
     private readonly grants: GrantsService,
     private readonly ledger: LedgerService,
     private readonly tiers: TiersService,
-    private readonly consumption: ConsumptionService,
     private readonly lifecycle: LifecycleService,
     private readonly holds: HoldsService,
   ) {}
@@ -56,10 +53,6 @@ export class InProcessCreditSeam implements CreditSeam {
 
   personFlows(personId: string, page?: PageRequest) {
     return this.ledger.flows(personId, page);
-  }
-
-  recordConsumption(command: RecordConsumptionCommand, tx?: Tx) {
-    return this.consumption.record(command, tx);
   }
 
   placeHold(command: PlaceHoldCommand) {

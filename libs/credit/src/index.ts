@@ -3,7 +3,6 @@
 export { CreditModule } from './credit.module';
 export { CREDIT_FUNCTIONS_DIR } from './persistence/sql';
 export { CREDIT_SEAM, type CreditSeam } from './credit-seam';
-export type { ConsumptionResult, RecordConsumptionCommand, StageUsage, PipelineStage } from './domain/consumption';
 export {
   HOLD_STATUSES,
   type Hold,
@@ -36,7 +35,6 @@ export {
   SYSTEM_CONSUMED,
   SYSTEM_ISSUER,
   SYSTEM_VOID,
-  SYSTEM_HELD,
   personParty,
   asPersonFlow,
   type Flow,
@@ -47,7 +45,7 @@ export {
   type LedgerDrift,
   type ReferralCommand,
 } from './domain/ledger';
-export { TOKEN_KINDS, creditsFor, type TokenKind, type Rate, type RateRow } from './domain/oracle';
+export { TOKEN_KINDS, type TokenKind, type Rate, type RateRow } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
 export { jsonAmount, balanceView, holdView, creditSummaryView, flowView, grantView } from './views';
 export { BalanceSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './views';

@@ -1,18 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, isCompleteUsage, type Clock, type Usage } from '@loomworks/common';
+import { CLOCK, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
-import { InvalidRateError, MissingRateError } from './domain/errors';
-import { creditsFor, TOKEN_KINDS, type RateRow, type TokenKind } from './domain/oracle';
-import { InvalidAmountError } from './domain/errors';
+import { InvalidRateError } from './domain/errors';
+import { TOKEN_KINDS, type RateRow, type TokenKind } from './domain/oracle';
 import { RatesRepository } from './persistence/rates.repository';
-
-export interface Charge {
-  model: string;
-  credits: bigint;
-  usage: Usage;
-  /** the rate rows applied, so the charge can be recomputed and audited later */
-  rates: { id: string; tokenKind: TokenKind; creditsPerMillion: string }[];
-}
 
 export interface SetRateCommand {
   model: string;
@@ -22,7 +13,10 @@ export interface SetRateCommand {
   denominator?: bigint;
 }
 
-/** Prices token usage in credits from versioned, per-model rates. */
+/**
+ * The versioned, per-model rates. Pricing itself is the ledger's SQL (sql/stage_charge.sql,
+ * ceil_credits.sql): one rule, applied under the person's lock when a hold settles.
+ */
 @Injectable()
 export class OracleService {
   constructor(
@@ -30,33 +24,6 @@ export class OracleService {
     private readonly rates: RatesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
-
-  /** The rate of each token kind for `model` in force at `at` (the newest row effective by then). */
-  async ratesAt(model: string, at: Date, tx?: Tx): Promise<Map<TokenKind, RateRow>> {
-    const rows = await this.rates.ratesAt(tx ?? this.transactions.manager, model, at);
-    return new Map(rows.map((r) => [r.tokenKind, r]));
-  }
-
-  /**
-   * Credits for one LLM call's usage at the current rates, rounded up. A missing rate for any
-   * kind that has tokens (or no rates at all for the model) raises MissingRateError: never free.
-   */
-  async charge(model: string, usage: Usage, tx?: Tx): Promise<Charge> {
-    if (!isCompleteUsage(usage)) throw new InvalidAmountError('token counts must be non-negative integers');
-    const rates = await this.ratesAt(model, this.clock.now(), tx);
-    if (rates.size === 0) throw new MissingRateError(model, 'any');
-    const used = TOKEN_KINDS.filter((kind) => usage[kind] > 0);
-    for (const kind of used) if (!rates.has(kind)) throw new MissingRateError(model, kind);
-    return {
-      model,
-      credits: creditsFor(usage, rates),
-      usage,
-      rates: used.map((kind) => {
-        const r = rates.get(kind)!;
-        return { id: r.id, tokenKind: kind, creditsPerMillion: r.denominator === 1n ? `${r.numerator}` : `${r.numerator}/${r.denominator}` };
-      }),
-    };
-  }
 
   /** Adds a rate version effective from now; past charges keep the rows they recorded. */
   async setRate(command: SetRateCommand, tx?: Tx): Promise<RateRow> {

@@ -5,8 +5,6 @@ export type FlowKind = (typeof FLOW_KINDS)[number];
 export const SYSTEM_ISSUER = 'system:issuer';
 export const SYSTEM_CONSUMED = 'system:consumed';
 export const SYSTEM_VOID = 'system:void';
-/** credit reserved by turns in flight (see holds) */
-export const SYSTEM_HELD = 'system:held';
 
 export const personParty = (personId: string) => `person:${personId}`;
 

@@ -26,18 +26,6 @@ const RATE_COLUMNS =
 /** credit.oracle_rate_config: versioned rates, never updated (a new version is a new row). */
 @Injectable()
 export class RatesRepository {
-  /** The newest version of each token kind for `model` effective by `at`. */
-  async ratesAt(tx: Tx, model: string, at: Date): Promise<RateRow[]> {
-    const rows: RateSqlRow[] = await tx.query(
-      `SELECT DISTINCT ON (token_kind) ${RATE_COLUMNS}
-         FROM credit.oracle_rate_config
-        WHERE model = $1 AND effective_from <= $2
-        ORDER BY token_kind, effective_from DESC, id DESC`,
-      [model, at],
-    );
-    return rows.map(toRate);
-  }
-
   /** The newest version of every model and kind effective by `at`. */
   async allAt(tx: Tx, at: Date): Promise<RateRow[]> {
     const rows: RateSqlRow[] = await tx.query(

@@ -2,9 +2,8 @@
 export { CreditStaffModule } from './credit-staff.module';
 export { GrantsService } from '../grants.service';
 export { LedgerService, type AdjustmentCommand } from '../ledger.service';
-export { OracleService, type Charge, type SetRateCommand } from '../oracle.service';
+export { OracleService, type SetRateCommand } from '../oracle.service';
 export { TiersService } from '../tiers.service';
-export { ConsumptionService } from '../consumption.service';
 export { LifecycleService } from '../lifecycle.service';
 export { HoldsService } from '../holds.service';
 export { TierModelsCheck } from '../tier-models-check.service';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
-import type { ConsumptionResult, RecordConsumptionCommand } from '../domain/consumption';
 import type { Page, PersonFlow } from '../domain/ledger';
 import type { TierResolution } from '../domain/tiers';
 import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from '../domain/holds';
@@ -12,7 +11,6 @@ import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementRe
  * loudly (a suite that needs them should use the real seam). Calls are kept for assertions.
  */
 export class PermissiveCreditSeam implements CreditSeam {
-  readonly consumptions: RecordConsumptionCommand[] = [];
   readonly placed: PlaceHoldCommand[] = [];
   readonly settled: SettleHoldCommand[] = [];
   readonly released: string[] = [];
@@ -39,16 +37,6 @@ export class PermissiveCreditSeam implements CreditSeam {
 
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };
-  }
-
-  async recordConsumption(command: RecordConsumptionCommand): Promise<ConsumptionResult> {
-    this.consumptions.push(command);
-    return {
-      asset: command.asset,
-      charged: 0n,
-      balanceAfter: 0n,
-      stages: command.stages.map((s) => ({ stage: s.stage, credits: 0n, flowId: null })),
-    };
   }
 
   /** Every turn gets the lowest tier and its full max_tokens; the "hold" reserves nothing. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { creditsFor, TOKEN_KINDS, type Rate, type TokenKind } from './oracle';
-import type { Usage } from '@loomworks/common';
+import { TOKEN_KINDS, type TokenKind, type Usage } from '@loomworks/common';
+import type { Rate } from '@loomworks/credit';
+import { creditsFor } from '../support/oracle';
 
 const rates = (r: Partial<Record<TokenKind, [bigint, bigint]>>) =>
   new Map(Object.entries(r).map(([kind, [n, d]]) => [kind as TokenKind, { id: kind, tokenKind: kind as TokenKind, numerator: n, denominator: d } satisfies Rate]));
