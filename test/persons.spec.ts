@@ -37,7 +37,7 @@ describe('persons', () => {
     expect(await persons.listEngagements(person.id)).toEqual([
       { id: person.personalEngagementId, name: "Ada's engagement", personal: true, role: 'owner' },
     ]);
-    expect(await persons.membership(person.personalEngagementId, person.id)).toBe('owner');
+    expect(await persons.membership(person.personalEngagementId, person.id)).toEqual({ role: 'owner', personal: true });
     expect(await persons.findLiveByEmail('ADA.LOVELACE@example.com')).toMatchObject({ id: person.id });
   });
 

@@ -4,6 +4,7 @@ import { CLOCK, isCompleteUsage, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { InvalidAmountError, TurnsInFlightError } from './domain/errors';
+import { personParty, poolParty } from './domain/ledger';
 import type { Hold, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import { CreditNotices } from './credit-notices';
 import { HoldsRepository } from './persistence/holds.repository';
@@ -55,6 +56,7 @@ export class HoldsService {
       // A single statement commits on its own: no transaction round trips around it.
       const row = await this.holds.place(this.transactions.manager, {
         personId: command.personId,
+        payer: payerParty(command),
         holdId,
         turnId: command.turnId,
         at: this.clock.now(),
@@ -72,7 +74,8 @@ export class HoldsService {
         continue;
       }
       if (row.outcome === 'turns_in_flight') throw new TurnsInFlightError(maxInFlight);
-      if (row.outcome === 'credit_exhausted') await this.notices.exhausted(command.personId, tiers.map((t) => t.asset));
+      // credit.exhausted is the person's notice about their own credit, not about a team's pool
+      if (row.outcome === 'credit_exhausted' && !command.poolEngagementId) await this.notices.exhausted(command.personId, tiers.map((t) => t.asset));
       if (row.outcome !== 'placed') return { status: row.outcome };
       return {
         status: 'placed',
@@ -154,4 +157,9 @@ export class HoldsService {
   byId(holdId: string): Promise<Hold | null> {
     return this.holds.byId(this.transactions.manager, holdId);
   }
+}
+
+/** The ledger party that pays for a hold: a team pool, or the person's own credit. */
+export function payerParty(command: { personId: string; poolEngagementId?: string }): string {
+  return command.poolEngagementId ? poolParty(command.poolEngagementId) : personParty(command.personId);
 }

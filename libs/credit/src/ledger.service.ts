@@ -6,6 +6,7 @@ import { AccountDeletedError, InvalidAmountError } from './domain/errors';
 import {
   asPersonFlow,
   personParty,
+  poolParty,
   SYSTEM_ISSUER,
   type Flow,
   type FlowInput,
@@ -61,9 +62,18 @@ export class LedgerService {
   }
 
   /** Spendable and held credit per asset, the active holds and the tier they buy (the credit views). */
-  async creditSummary(personId: string): Promise<CreditSummary> {
+  creditSummary(personId: string): Promise<CreditSummary> {
+    return this.creditSummaryOf(personParty(personId));
+  }
+
+  /** A team pool's credit view: the same as a person's, for the engagement's party. */
+  poolCreditSummary(engagementId: string): Promise<CreditSummary> {
+    return this.creditSummaryOf(poolParty(engagementId));
+  }
+
+  private async creditSummaryOf(party: string): Promise<CreditSummary> {
     // One query: the settings come from memory when still of the version it read.
-    const { settingsVersion, rows } = await this.ledger.creditOf(this.transactions.manager, personId);
+    const { settingsVersion, rows } = await this.ledger.creditOf(this.transactions.manager, party);
     const config = await this.settings.tierConfigAt(settingsVersion);
     return {
       balances: rows.map(({ asset, amount, held }) => ({ asset, amount, held })),

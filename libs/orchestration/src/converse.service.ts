@@ -31,6 +31,8 @@ export interface ConverseCommand {
   message: string;
   conversationId?: string;
   idempotencyKey?: string;
+  /** set for a team engagement: its pool pays the turn's hold */
+  poolEngagementId?: string;
 }
 
 export type { ConverseStatus };
@@ -137,8 +139,10 @@ export class ConverseService {
    * One turn. With a `sink` the reply streams: `started` once the turn is under way (hold
    * placed), then each delta; everything thrown before `started` is an ordinary refusal.
    */
-  async converse(command: ConverseCommand, sink?: TurnSink): Promise<ConverseResponse> {
-    await this.membership.requireMember(command.engagementId, command.person.id);
+  async converse(turn: ConverseCommand, sink?: TurnSink): Promise<ConverseResponse> {
+    const { personal } = await this.membership.requireMember(turn.engagementId, turn.person.id);
+    // A system-key turn in a team engagement is paid by its pool, never by the member's own credit.
+    const command = personal ? turn : { ...turn, poolEngagementId: turn.engagementId };
     const { idempotencyKey } = command;
     if (idempotencyKey === undefined) return this.counted(await this.run(command, undefined, sink));
     const scope = `converse:${command.person.id}:${command.engagementId}`;
@@ -161,11 +165,11 @@ export class ConverseService {
   }
 
   private async run(command: ConverseCommand, remember?: Remember, sink?: TurnSink): Promise<ConverseResponse> {
-    const { person, engagementId, message } = command;
+    const { person, engagementId } = command;
     const history = command.conversationId ? await this.history(engagementId, command.conversationId) : [];
     const key = await this.keys.resolve(engagementId, person.id);
     const assistantTurnId = randomUUID();
-    const route = await this.route(person, key.source, assistantTurnId, history, message);
+    const route = await this.route(command, key.source, assistantTurnId, history);
     if ('refused' in route) {
       const response: ConverseResponse = { status: route.refused, conversationId: command.conversationId ?? null, keySource: key.source, tokenUsage: noUsage() };
       if (remember) await this.transactions.run((tx) => remember(tx, response));
@@ -196,11 +200,10 @@ export class ConverseService {
    * one statement under the person's lock, before any LLM call.
    */
   private async route(
-    person: Person,
+    { person, message, poolEngagementId }: ConverseCommand,
     keySource: KeySource,
     turnId: string,
     history: LlmMessage[],
-    message: string,
   ): Promise<{ refused: ConverseStatus } | { models: Models; hold: TurnHold | null }> {
     if (keySource !== 'system') {
       const [classifier, responder] = await this.settings.requireMany(['converse_default_classifier_model', 'converse_default_responder_model'] as const);
@@ -209,6 +212,7 @@ export class ConverseService {
     const respondInputTokens = textInputBound(LONGEST_RESPONDER_SYSTEM, [...history, { role: 'user', content: message }]);
     const placed = await this.credit.placeHold({
       personId: person.id,
+      poolEngagementId,
       turnId,
       classify: { inputTokens: textInputBound(CLASSIFIER_SYSTEM, [{ role: 'user', content: message }]), maxTokens: CLASSIFIER_MAX_TOKENS },
       respond: { inputTokens: respondInputTokens, maxTokens: RESPONDER_MAX_TOKENS },

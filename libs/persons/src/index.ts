@@ -12,6 +12,7 @@ export {
   type AccountStatus,
   type EngagementRole,
   type EngagementSummary,
+  type Membership,
   type Role,
   type Person,
 } from './domain/person';

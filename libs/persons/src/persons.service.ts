@@ -10,7 +10,7 @@ import {
   InvalidAccountTransitionError,
   PersonNotFoundError,
   type AccountStatus,
-  type EngagementRole,
+  type Membership,
   type EngagementSummary,
   type Person,
   type Role,
@@ -146,11 +146,11 @@ export class PersonsService {
     return this.decrypted(await this.repository.llmKey('engagement', engagementId));
   }
 
-  /** The person's role in the engagement; EngagementNotFoundError when it does not exist, null when not a member. */
-  async membership(engagementId: string, personId: string): Promise<EngagementRole | null> {
-    const role = await this.repository.membership(engagementId, personId);
-    if (role === undefined) throw new EngagementNotFoundError(engagementId);
-    return role;
+  /** The person's role in the engagement and its kind; EngagementNotFoundError when it does not exist, null when not a member. */
+  async membership(engagementId: string, personId: string): Promise<Membership | null> {
+    const membership = await this.repository.membership(engagementId, personId);
+    if (membership === undefined) throw new EngagementNotFoundError(engagementId);
+    return membership;
   }
 
   listEngagements(personId: string): Promise<EngagementSummary[]> {

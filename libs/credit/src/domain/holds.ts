@@ -26,6 +26,8 @@ export interface StageBound {
 
 export interface PlaceHoldCommand {
   personId: string;
+  /** a team engagement whose pool pays (DESIGN.md "Spend limits and team pools"); absent: the person's own credit */
+  poolEngagementId?: string;
   /** the assistant turn's id the hold is for; its consumption flows are keyed by it */
   turnId: string;
   classify: StageBound;

@@ -7,6 +7,8 @@ export const SYSTEM_CONSUMED = 'system:consumed';
 export const SYSTEM_VOID = 'system:void';
 
 export const personParty = (personId: string) => `person:${personId}`;
+/** A team engagement's pool (DESIGN.md "Spend limits and team pools"): a party like a person's. */
+export const poolParty = (engagementId: string) => `engagement:${engagementId}`;
 
 export interface FlowInput {
   kind: FlowKind;

@@ -16,6 +16,8 @@ export interface PlaceHoldRow {
 
 export interface PlaceHoldParams {
   personId: string;
+  /** the party that pays: person:<id> or engagement:<id> (a team pool) */
+  payer: string;
   holdId: string;
   turnId: string;
   at: Date;
@@ -100,11 +102,12 @@ export class HoldsRepository {
            FROM credit.place_hold(
                   p_person => $1, p_hold => $2, p_turn => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
                   p_min_tokens => $7, p_classifier => $8, p_classify_input => $9, p_classify_max => $10,
-                  p_respond_input => $11, p_respond_max => $12, p_assets => $13, p_models => $14, p_settings_version => $15)`,
+                  p_respond_input => $11, p_respond_max => $12, p_assets => $13, p_models => $14, p_settings_version => $15,
+                  p_payer => $16)`,
         [
           p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
           p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
-          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion,
+          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion, p.payer,
         ],
       ),
       p.personId,

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { PersonNotFoundError } from '@loomworks/persons';
+import { EngagementNotFoundError, PersonNotFoundError } from '@loomworks/persons';
 import { InvalidAmountError, LedgerKeyReusedError, MissingRateError } from '../domain/errors';
 
 /** Maps the fixed messages the ledger's SQL functions raise (persistence/sql) to typed errors. */
@@ -15,6 +15,7 @@ export async function mapLedgerErrors<T>(query: Promise<T>, personId?: string): 
       }
       if (message === 'ledger_key_reused') throw new LedgerKeyReusedError(detail ?? '');
       if (message === 'person_not_found') throw new PersonNotFoundError(personId ?? '');
+      if (message === 'engagement_not_found') throw new EngagementNotFoundError(detail ?? '');
       if (message === 'amount_out_of_range') throw new InvalidAmountError('a balance would leave ±(2^53−1)');
     }
     throw error;

@@ -7,6 +7,7 @@ import type { Hold, HoldStatus } from '../domain/holds';
 
 interface HoldJson {
   id: string;
+  personId: string;
   amount: string;
   turnId: string;
   status: HoldStatus;
@@ -91,16 +92,16 @@ export class LedgerRepository {
   }
 
   /**
-   * A person's balances and active holds per asset, and the system_config version (so the
+   * A payer's (a person's or a team pool's) balances and the active holds it pays, per asset, and the system_config version (so the
    * caller can use settings cached at that version without reading them), in one call
    * (sql/credit_view.sql).
    */
-  async creditOf(tx: Tx, personId: string): Promise<{ settingsVersion: string; rows: { asset: string; amount: bigint; held: bigint; holds: Hold[] }[] }> {
+  async creditOf(tx: Tx, party: string): Promise<{ settingsVersion: string; rows: { asset: string; amount: bigint; held: bigint; holds: Hold[] }[] }> {
     const rows = await queryPrepared<{ version: string; asset: string | null; amount: string; held: string; holds: HoldJson[] | null }>(
       tx,
       'credit_view',
-      'SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view(p_person => $1)',
-      [personId],
+      'SELECT settings_version::text AS version, asset, amount::text AS amount, held::text AS held, holds FROM credit.credit_view(p_party => $1)',
+      [party],
     );
     return {
       settingsVersion: rows[0].version,
@@ -114,7 +115,7 @@ export class LedgerRepository {
                 held: BigInt(r.held),
                 holds: (r.holds ?? []).map((h) => ({
                   id: h.id,
-                  personId,
+                  personId: h.personId,
                   asset: r.asset!,
                   amount: BigInt(h.amount),
                   turnId: h.turnId,

@@ -22,6 +22,12 @@ export interface Person {
 
 export type EngagementRole = 'owner' | 'member';
 
+/** A person's place in an engagement: their role, and whether it is a personal one or a team's (with a pool). */
+export interface Membership {
+  role: EngagementRole;
+  personal: boolean;
+}
+
 export interface EngagementSummary {
   id: string;
   name: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { Transactions, type Tx } from '@loomworks/database';
-import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type Person, type Role } from '../domain/person';
+import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type Membership, type Person, type Role } from '../domain/person';
 import { EngagementEntity, EngagementMemberEntity } from './engagement.entity';
 import { PersonEntity, toPerson } from './person.entity';
 
@@ -128,15 +128,16 @@ export class PersonsRepository {
   }
 
   /** undefined: no such engagement; null: it exists and the person is not a member. */
-  async membership(engagementId: string, personId: string): Promise<EngagementRole | null | undefined> {
-    // One round trip: the engagement row tells "exists", the joined member row the role (checked on every turn).
-    const [row]: { role: EngagementRole | null }[] = await this.transactions.manager.query(
-      `SELECT m.role FROM engagements e
+  async membership(engagementId: string, personId: string): Promise<Membership | null | undefined> {
+    // One round trip: the engagement row tells "exists" and "personal", the joined member row the role (checked on every turn).
+    const [row]: { role: EngagementRole | null; personal: boolean }[] = await this.transactions.manager.query(
+      `SELECT m.role, e.personal FROM engagements e
          LEFT JOIN engagement_members m ON m.engagement_id = e.id AND m.person_id = $2
         WHERE e.id = $1`,
       [engagementId, personId],
     );
-    return row ? row.role : undefined;
+    if (!row) return undefined;
+    return row.role ? { role: row.role, personal: row.personal } : null;
   }
 
   async listEngagements(personId: string): Promise<EngagementSummary[]> {

@@ -1,9 +1,9 @@
 -- The gate before any hold (DESIGN.md "Reservations"), for a turn's hold and a one-stage request
 -- hold alike: locks the person's row (the lock every ledger write for a person takes, held to the
--- end of the transaction), answers 'account_suspended' / 'account_deleted', expires the person's
+-- end of the transaction) and then the payer's (lock_payer: a team pool's engagement row), answers 'account_suspended' / 'account_deleted', expires the person's
 -- own stale holds (their turn died), and answers 'turns_in_flight' at p_max_in_flight active
 -- holds; else 'open'. 'person_not_found' is raised for an unknown person.
-CREATE OR REPLACE FUNCTION credit.hold_gate(p_person uuid, p_at timestamptz, p_max_in_flight integer)
+CREATE OR REPLACE FUNCTION credit.hold_gate(p_person uuid, p_payer text, p_at timestamptz, p_max_in_flight integer)
 RETURNS text
 LANGUAGE plpgsql
 AS $$
@@ -16,6 +16,7 @@ BEGIN
   SELECT account_status INTO v_status FROM persons WHERE id = p_person FOR NO KEY UPDATE;
   IF NOT FOUND THEN RAISE EXCEPTION 'person_not_found'; END IF;
   IF v_status <> 'active' THEN RETURN 'account_' || v_status; END IF;
+  PERFORM credit.lock_payer(p_payer);
   -- The person's active holds, read once: the live ones count, the stale ones are released here.
   SELECT count(*) FILTER (WHERE h.expires_at > p_at), array_agg(h.id) FILTER (WHERE h.expires_at <= p_at)
     INTO v_in_flight, v_stale

@@ -1,5 +1,6 @@
 -- Place a turn's hold (DESIGN.md "Reservations"), one call before any LLM call: gate the person
--- (hold_gate), pick the tier, size the hold, write it.
+-- and lock the payer (hold_gate), pick the tier from the payer's balances, size the hold, write it.
+--   p_payer: who pays — 'person:<id>' (the person's own credit) or 'engagement:<id>' (a team pool).
 --   p_assets / p_models: the tiers in priority order and their responder models.
 --   Sizing: the classify stage's bound is its input bound and max_tokens (bound_credits); the
 --   respond stage gets the largest max_tokens ≤ p_respond_max the rest of the tier's balance
@@ -8,7 +9,7 @@
 --   'stale_settings' and nothing written.
 -- Outcomes: placed | account_suspended | account_deleted | turns_in_flight | credit_exhausted | stale_settings.
 CREATE OR REPLACE FUNCTION credit.place_hold(
-  p_person uuid, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
+  p_person uuid, p_payer text, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
   p_max_in_flight integer, p_min_tokens integer, p_classifier text,
   p_classify_input bigint, p_classify_max bigint, p_respond_input bigint, p_respond_max bigint,
   p_assets text[], p_models text[], p_settings_version bigint)
@@ -19,7 +20,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
   v_gate text;
-  v_party text := 'person:' || p_person;
   c record;
   r record;
   v_classify bigint;
@@ -34,13 +34,13 @@ BEGIN
     RETURN QUERY SELECT 'stale_settings'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
     RETURN;
   END IF;
-  v_gate := credit.hold_gate(p_person, p_at, p_max_in_flight);
+  v_gate := credit.hold_gate(p_person, p_payer, p_at, p_max_in_flight);
   IF v_gate <> 'open' THEN
     RETURN QUERY SELECT v_gate, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
     RETURN;
   END IF;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
-    v_balance := credit.party_balance(v_party, p_assets[i]);
+    v_balance := credit.party_balance(p_payer, p_assets[i]);
     CONTINUE WHEN v_balance <= 0;
     IF v_classify IS NULL THEN
       SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
@@ -56,7 +56,7 @@ BEGIN
     CONTINUE WHEN v_tokens < p_min_tokens;
     v_respond := credit.bound_credits(r.in_num, r.in_den, r.out_num, r.out_den, p_respond_input, v_tokens);
     PERFORM credit.write_hold(
-      p_hold => p_hold, p_person => p_person, p_asset => p_assets[i], p_amount => v_classify + v_respond, p_turn => p_turn,
+      p_hold => p_hold, p_person => p_person, p_payer => p_payer, p_asset => p_assets[i], p_amount => v_classify + v_respond, p_turn => p_turn,
       p_at => p_at, p_expires_at => v_expires, p_rate_ids => c.rate_ids || r.rate_ids,
       p_metadata => jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
         'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),

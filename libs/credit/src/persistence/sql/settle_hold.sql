@@ -1,10 +1,11 @@
 -- Settle a turn's hold (DESIGN.md "Reservations"), inside the transaction that records the turns:
--- release the whole hold (system:held → person, key 'release:<hold>'), charge each stage
--- (person → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
+-- release the whole hold (system:held → payer, key 'release:<hold>'), charge each stage
+-- (payer → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
 -- settled, and zero a deleted person's remainder again (rezero).
 --   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
 --   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
---   A hold the sweeper already expired is a late settlement: the person is charged directly,
+--   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer).
+--   A hold the sweeper already expired is a late settlement: the payer is charged directly,
 --   under the same keys (metadata 'overdraft': 'late_settlement' when it goes below zero).
 --   Usage above the hold (a provider that misreports) is still charged and recorded
 --   (metadata 'holdExceeded'), so verify can name the flow that caused a deficit.
@@ -47,9 +48,10 @@ BEGIN
   SELECT h0.person_id INTO v_person FROM credit.holds h0 WHERE h0.id = p_hold;
   IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
   SELECT account_status, p.email INTO v_status, v_email FROM persons p WHERE p.id = v_person FOR NO KEY UPDATE;
+  PERFORM credit.lock_payer((SELECT h0.payer FROM credit.holds h0 WHERE h0.id = p_hold));
   SELECT * INTO h FROM credit.holds h1 WHERE h1.id = p_hold FOR UPDATE;
   IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
-  v_party := 'person:' || h.person_id;
+  v_party := h.payer;
   v_balance := credit.party_balance(v_party, h.asset);
   late := h.status <> 'active';
   IF NOT late THEN
@@ -92,16 +94,17 @@ BEGIN
    WHERE h2.id = p_hold;
   v_after := v_balance - v_total;
   low_crossed := false;
-  IF v_status = 'deleted' THEN
+  IF v_status = 'deleted' AND v_party = 'person:' || h.person_id THEN
     PERFORM credit.rezero(h.person_id, h.asset, h.id, p_at);
     v_after := 0;
   ELSE
     -- A crossing is possible only when the spendable balance ended below the threshold; only
     -- then are the person's other active holds added up.
     v_threshold := (p_low_thresholds ->> h.asset)::bigint;
-    IF v_threshold IS NOT NULL AND v_after < v_threshold THEN
+    -- (credit.low is a person's notice; a pool's balance is the pool owners' concern, not the member's)
+    IF v_threshold IS NOT NULL AND v_after < v_threshold AND v_party = 'person:' || h.person_id THEN
       SELECT coalesce(sum(h3.amount), 0)::bigint INTO v_other_held
-        FROM credit.holds h3 WHERE h3.person_id = h.person_id AND h3.asset = h.asset AND h3.status = 'active';
+        FROM credit.holds h3 WHERE h3.payer = v_party AND h3.asset = h.asset AND h3.status = 'active';
       low_crossed := v_balance + v_other_held >= v_threshold AND v_after + v_other_held < v_threshold;
       IF low_crossed THEN
         credit_after := v_after + v_other_held;

@@ -1,17 +1,17 @@
 -- Writes a hold (DESIGN.md "Reservations", ledger form): its row in credit.holds and its flow
--- person → system:held (kind 'hold', key 'hold:<id>'), so the person's balance is what they can
--- still spend. The caller passed hold_gate and checked the amount against the balance.
+-- payer → system:held (kind 'hold', key 'hold:<id>'), so the payer's balance (the person's, or a
+-- team pool's) is what can still be spent. The caller passed hold_gate and checked the amount against the balance.
 -- p_rate_ids: the rate rows the hold was sized at (bound_rates), its stages are priced at them.
-CREATE OR REPLACE FUNCTION credit.write_hold(p_hold uuid, p_person uuid, p_asset text, p_amount bigint, p_turn uuid,
+CREATE OR REPLACE FUNCTION credit.write_hold(p_hold uuid, p_person uuid, p_payer text, p_asset text, p_amount bigint, p_turn uuid,
                                              p_at timestamptz, p_expires_at timestamptz, p_rate_ids bigint[], p_metadata jsonb)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
-  INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, rate_ids, metadata)
-  VALUES (p_hold, p_person, p_asset, p_amount, p_turn, 'active', p_expires_at, p_at, p_rate_ids, p_metadata);
+  INSERT INTO credit.holds (id, person_id, payer, asset, amount, turn_id, status, expires_at, created_at, rate_ids, metadata)
+  VALUES (p_hold, p_person, p_payer, p_asset, p_amount, p_turn, 'active', p_expires_at, p_at, p_rate_ids, p_metadata);
   PERFORM credit.write_flow(
-    p_kind => 'hold', p_asset => p_asset, p_amount => p_amount, p_from => 'person:' || p_person, p_to => 'system:held',
+    p_kind => 'hold', p_asset => p_asset, p_amount => p_amount, p_from => p_payer, p_to => 'system:held',
     p_person => p_person, p_key => 'hold:' || p_hold,
     p_metadata => jsonb_build_object('holdId', p_hold, 'turnId', p_turn), p_at => p_at);
 END
