@@ -42,7 +42,7 @@ describe('a turn cannot outlive its hold', () => {
   it('refuses hold_ttl_seconds below the worst-case turn, naming the least it accepts', async () => {
     const least = worstCaseTurnSeconds(config().anthropic);
     const refused = await putTtl(least - 1).expect(400);
-    expect(refused.body).toEqual({ statusCode: 400, error: 'invalid_setting', message: expect.stringContaining(`≥ ${least}`), key: 'hold_ttl_seconds' });
+    expect(refused.body).toEqual({ statusCode: 400, error: 'invalid_setting', message: expect.stringContaining(`from ${least} to`), key: 'hold_ttl_seconds' });
     expect(await ctx.get(SystemConfigService).get('hold_ttl_seconds')).toBe(600);
     await putTtl(2).expect(400);
     await putTtl(least).expect(200);

@@ -1501,6 +1501,10 @@ export interface components {
             /** @description credits per million tokens */
             creditsPerMillion: number;
         };
+        SettingRangeSchema: {
+            min: number;
+            max: number;
+        };
         SettingSchema: {
             /** @example hold_ttl_seconds */
             key: string;
@@ -1515,6 +1519,13 @@ export interface components {
             source?: "environment" | "config";
             /** @description the typed value; not for secrets */
             value?: number | string | unknown[] | Record<string, never>;
+            /**
+             * @description what the key takes; a PUT outside it is refused with this text
+             * @example an integer from 1 to 3650
+             */
+            allowed: string;
+            /** @description numeric keys: the inclusive range */
+            range?: components["schemas"]["SettingRangeSchema"];
         };
         SettingsSchema: {
             items: components["schemas"]["SettingSchema"][];

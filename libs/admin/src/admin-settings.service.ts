@@ -4,7 +4,7 @@ import { jsonAmount, type TokenKind } from '@loomworks/credit';
 import { OracleService, TierModelsCheck } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
-import { InvalidSettingError, isSecretSetting, settingKey, SystemConfigService, type SettingKey } from '@loomworks/system-config';
+import { InvalidSettingError, isSecretSetting, settingBounds, settingKey, SystemConfigService, type SettingKey, type SettingRange } from '@loomworks/system-config';
 import { AuditService } from './audit.service';
 import type { RateTableSchema, SettingSchema, SettingsSchema } from './views';
 
@@ -45,15 +45,19 @@ export class AdminSettingsService {
     const views = await this.settings.list();
     // The system LLM key from the environment wins over the setting (key-resolver.service.ts): say so.
     const fromEnvironment = (key: string) => key === 'anthropic_api_key' && Boolean(this.config.anthropic.apiKey);
-    const secret = (key: string, isSet: boolean): SettingSchema =>
+    const secret = (key: string, isSet: boolean): Omit<SettingSchema, 'allowed'> =>
       fromEnvironment(key) ? { key, secret: true, isSet: true, source: 'environment' } : isSet ? { key, secret: true, isSet, source: 'config' } : { key, secret: true, isSet };
-    return { items: views.map((v) => (v.secret ? secret(v.key, v.isSet) : { key: v.key, secret: false, value: v.value })) };
+    return {
+      items: views.map((v): SettingSchema => ({ ...(v.secret ? secret(v.key, v.isSet) : { key: v.key, secret: false, value: v.value }), ...this.bounds(v.key) })),
+    };
   }
 
   /** A change that would leave a tier unroutable or a model unpriced is refused and rolled back (credit's invariant). */
   async setConfig(actor: Person, key: string, value: unknown): Promise<SettingsSchema> {
     const name = settingKey(key);
-    this.assertHoldOutlivesTurn(name, value);
+    const { range, allowed } = this.bounds(name);
+    // The range as this server sees it (settings.set checks the key's type and its own range again).
+    if (range && typeof value === 'number' && !(value >= range.min && value <= range.max)) throw new InvalidSettingError(name, allowed);
     const secret = isSecretSetting(name);
     await this.transactions.run(async (tx) => {
       await this.settings.set(name, value, tx);
@@ -65,15 +69,15 @@ export class AdminSettingsService {
   }
 
   /**
-   * A hold must outlive the longest turn this server's LLM client can take (its timeouts, retries
-   * and capped Retry-After pauses), or a slow turn could settle after its hold expired and
-   * charge credit the hold no longer covers (DESIGN.md "Converse pipeline" item 6).
+   * What a key takes, as this server sees it: the key's own range, except that a hold must
+   * outlive the longest turn this server's LLM client can take (timeouts, retries, capped
+   * Retry-After pauses — libs/config's worst case), or a slow turn could settle after its hold
+   * expired and charge credit the hold no longer covers.
    */
-  private assertHoldOutlivesTurn(name: SettingKey, value: unknown): void {
-    if (name !== 'hold_ttl_seconds') return;
-    const least = worstCaseTurnSeconds(this.config.anthropic);
-    if (typeof value === 'number' && value < least) {
-      throw new InvalidSettingError(name, `an integer ≥ ${least} (the worst-case turn with this server's LLM timeout, retries and retry pauses)`);
-    }
+  private bounds(key: SettingKey): { allowed: string; range?: SettingRange } {
+    const { expected, range } = settingBounds(key);
+    if (key !== 'hold_ttl_seconds' || !range) return range ? { allowed: expected, range } : { allowed: expected };
+    const min = Math.max(range.min, worstCaseTurnSeconds(this.config.anthropic));
+    return { allowed: `an integer from ${min} to ${range.max} (at least the worst-case turn with this server's LLM timeout, retries and retry pauses)`, range: { min, max: range.max } };
   }
 }

@@ -105,6 +105,11 @@ export class RateTableSchema {
   @ApiProperty({ type: [RateSchema], description: 'the rates in force, one per model and token kind' }) items!: RateSchema[];
 }
 
+export class SettingRangeSchema {
+  @ApiProperty() min!: number;
+  @ApiProperty() max!: number;
+}
+
 export class SettingSchema {
   @ApiProperty({ example: 'hold_ttl_seconds' }) key!: string;
   @ApiProperty({ description: 'a secret is shown as set/unset, never in clear' }) secret!: boolean;
@@ -116,6 +121,8 @@ export class SettingSchema {
   source?: 'environment' | 'config';
   @ApiPropertyOptional({ oneOf: [{ type: 'number' }, { type: 'string' }, { type: 'array' }, { type: 'object' }], description: 'the typed value; not for secrets' })
   value?: unknown;
+  @ApiProperty({ example: 'an integer from 1 to 3650', description: 'what the key takes; a PUT outside it is refused with this text' }) allowed!: string;
+  @ApiPropertyOptional({ type: SettingRangeSchema, description: 'numeric keys: the inclusive range' }) range?: SettingRangeSchema;
 }
 
 export class SettingsSchema {

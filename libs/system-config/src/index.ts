@@ -6,9 +6,11 @@ export {
   settingKey,
   isSettingKey,
   isSecretSetting,
+  settingBounds,
   UnknownSettingError,
   InvalidSettingError,
   type SettingKey,
   type SettingValue,
+  type SettingRange,
 } from './domain/settings';
 export { fernetEncrypt, fernetDecrypt, parseFernetKey, generateFernetKey, FernetError } from './domain/fernet';

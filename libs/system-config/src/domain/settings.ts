@@ -20,58 +20,79 @@ export class InvalidSettingError extends DomainError {
   }
 }
 
+/** The bounds of a numeric setting (inclusive). */
+export interface SettingRange {
+  min: number;
+  max: number;
+}
+
 interface Setting<T> {
   /** validates an untrusted JSON value; returns undefined when it does not fit */
   parse(value: unknown): T | undefined;
+  /** what the key takes, range included: the 400's message and GET /admin/config show it */
   expected: string;
+  /** numeric settings: the values that keep the system working */
+  range?: SettingRange;
   fallback?: T;
   secret?: boolean;
 }
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+/** Lists and maps name assets, tiers or models: a handful each. */
+const MAX_ENTRIES = 32;
+const MAX_TEXT = 4096;
 
 const text = (fallback?: string, secret = false): Setting<string> => ({
-  parse: (v) => (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 ? v : undefined),
-  expected: 'a non-empty string',
+  parse: (v) => (typeof v === 'string' && v.trim() !== '' && v.length <= MAX_TEXT ? v : undefined),
+  expected: `a non-empty string of at most ${MAX_TEXT} characters`,
   fallback,
   secret,
 });
 
-const count = (fallback: number, min: number): Setting<number> => ({
-  parse: (v) => (Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : undefined),
-  expected: `an integer ≥ ${min}`,
+/**
+ * A whole number within [min, max]. Every count has an upper bound too (DESIGN: Bounded
+ * everything): beyond it a value overflows SQL integers or date arithmetic, or stops the system
+ * working (a session that never ends, a turn limit that limits nothing).
+ */
+const count = (fallback: number, min: number, max: number): Setting<number> => ({
+  parse: (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined),
+  expected: `an integer from ${min} to ${max}`,
+  range: { min, max },
   fallback,
 });
 
 const nameList = (fallback: string[]): Setting<string[]> => ({
   parse: (v) =>
-    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && NAME.test(x)) && new Set(v).size === v.length
+    Array.isArray(v) && v.length > 0 && v.length <= MAX_ENTRIES && v.every((x) => typeof x === 'string' && NAME.test(x)) && new Set(v).size === v.length
       ? (v as string[])
       : undefined,
-  expected: 'a non-empty list of distinct lower-case names',
+  expected: `a list of 1 to ${MAX_ENTRIES} distinct lower-case names`,
   fallback,
 });
 
 const nameMap = (fallback: Record<string, string>): Setting<Record<string, string>> => ({
   parse: (v) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) &&
-    Object.entries(v).length > 0 &&
+    Object.entries(v).length > 0 && Object.entries(v).length <= MAX_ENTRIES &&
     Object.entries(v).every(([k, m]) => NAME.test(k) && typeof m === 'string' && NAME.test(m))
       ? (v as Record<string, string>)
       : undefined,
-  expected: 'an object mapping names to model names',
+  expected: `an object mapping 1 to ${MAX_ENTRIES} names to model names`,
   fallback,
 });
 
 const creditMap = (fallback: Record<string, number>): Setting<Record<string, number>> => ({
   parse: (v) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) &&
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).length <= MAX_ENTRIES &&
     Object.entries(v).every(([k, n]) => NAME.test(k) && Number.isSafeInteger(n) && (n as number) >= 0)
       ? (v as Record<string, number>)
       : undefined,
-  expected: 'an object mapping asset names to whole credits ≥ 0',
+  expected: `an object mapping at most ${MAX_ENTRIES} asset names to whole credits from 0 to ${Number.MAX_SAFE_INTEGER}`,
   fallback,
 });
+
+const DAYS_IN_TEN_YEARS = 3650;
+const SECONDS_IN_A_DAY = 86_400;
 
 export const SETTINGS = {
   converse_default_classifier_model: text('claude-haiku-4-5-20251001'),
@@ -82,18 +103,19 @@ export const SETTINGS = {
     sonnet: 'claude-sonnet-4-6',
     opus: 'claude-opus-4-7',
   }),
-  grant_default_expiry_days: count(30, 1),
-  email_eligibility_cooling_days: count(90, 0),
+  grant_default_expiry_days: count(30, 1, DAYS_IN_TEN_YEARS),
+  email_eligibility_cooling_days: count(90, 0, DAYS_IN_TEN_YEARS),
   referral_credit_asset: text('haiku'),
-  referral_credit_amount: count(500, 1),
-  session_ttl_hours: count(24 * 14, 1),
+  referral_credit_amount: count(500, 1, 1_000_000_000),
+  session_ttl_hours: count(24 * 14, 1, 24 * 365),
   // Reservations (DESIGN.md): how long an unsettled hold lives, holds per person at once, and
   // the smallest responder max_tokens a tier must afford to carry a turn.
-  hold_ttl_seconds: count(600, 1),
-  max_turns_in_flight: count(4, 1),
-  converse_min_response_tokens: count(256, 1),
+  // hold_ttl_seconds: PUT /admin/config also refuses values below the worst-case turn (libs/config).
+  hold_ttl_seconds: count(600, 1, SECONDS_IN_A_DAY),
+  max_turns_in_flight: count(4, 1, 1000),
+  converse_min_response_tokens: count(256, 1, 128_000),
   anthropic_api_key: text(undefined, true),
-  reconcile_interval_seconds: count(300, 1),
+  reconcile_interval_seconds: count(300, 1, SECONDS_IN_A_DAY),
   /** credit.low fires when a balance crosses below its asset's threshold */
   low_balance_threshold: creditMap({ haiku: 100, sonnet: 100, opus: 100 }),
 } satisfies Record<string, Setting<unknown>>;
@@ -123,4 +145,10 @@ export function settingFallback<K extends SettingKey>(key: K): SettingValue<K> |
 
 export function isSecretSetting(key: SettingKey): boolean {
   return (SETTINGS[key] as Setting<unknown>).secret === true;
+}
+
+/** What the key takes (the refusal's wording) and, for a number, its range. */
+export function settingBounds(key: SettingKey): { expected: string; range?: SettingRange } {
+  const { expected, range } = SETTINGS[key] as Setting<unknown>;
+  return range ? { expected, range } : { expected };
 }
