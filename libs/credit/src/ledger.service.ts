@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, type Clock, type PageRequest } from '@loomworks/common';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AccountDeletedError, InvalidAmountError } from './domain/errors';
 import {
@@ -43,6 +43,7 @@ const FOLD_AFTER_FLOWS = 10_000;
 export class LedgerService {
   constructor(
     private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
     private readonly ledger: LedgerRepository,
     private readonly verification: LedgerVerificationRepository,
     private readonly holds: HoldsRepository,
@@ -90,7 +91,8 @@ export class LedgerService {
   flows(personId: string, request: PageRequest = {}): Promise<Page<PersonFlow>> {
     return paginate(request, {
       cursor: FLOW_CURSOR,
-      fetch: (take, before) => this.ledger.flowsOfPerson(this.transactions.manager, personId, take, before?.id),
+      // History tolerates lag: from the read replica when one is configured.
+      fetch: (take, before) => this.ledger.flowsOfPerson(this.replica.readOnly(), personId, take, before?.id),
       position: (f) => ({ id: f.id }),
       item: (f) => asPersonFlow(f, personId),
     });
