@@ -11,6 +11,9 @@ const check = (...file: string[]) => run(process.execPath, ['-r', '@swc-node/reg
 
 // The pages' API types come from the OpenAPI document; a schema changed without regenerating them
 // would let the pages and the server drift apart unnoticed.
+// Booting the app's module graph in a child process takes seconds, more under load.
+jest.setTimeout(180_000);
+
 describe('the pages’ generated API types', () => {
   it('match the OpenAPI document the server serves (else: npm run api:types)', async () => {
     await expect(check()).resolves.toBeDefined();
