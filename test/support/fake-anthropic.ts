@@ -133,6 +133,8 @@ export class FakeAnthropic {
     const full = usage && { cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...usage };
     const send = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    // The opening and closing events leave in one write each, as a provider's often share a packet.
+    res.cork();
     send('message_start', {
       message: {
         id: `msg_fake_${this.requests.length}`, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null,
@@ -141,6 +143,7 @@ export class FakeAnthropic {
     });
     send('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     send('ping', {});
+    res.uncork();
     const chars = Array.from(b.text(request));
     const chunks: string[] = [];
     for (let i = 0; i < chars.length; i += b.chunkChars) chunks.push(chars.slice(i, i + b.chunkChars).join(''));
@@ -156,6 +159,7 @@ export class FakeAnthropic {
       res.socket?.destroy();
       return;
     }
+    res.cork();
     send('content_block_stop', { index: 0 });
     send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(full && !b.omitFinalUsage && { usage: full }) });
     send('message_stop', {});
