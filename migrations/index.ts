@@ -34,6 +34,7 @@ import { CreateFunctionFiles1764600000000 } from './1764600000000-CreateFunction
 import { CreateScheduledJobs1764600500000 } from './1764600500000-CreateScheduledJobs';
 import { HoldRates1764600600000 } from './1764600600000-HoldRates';
 import { CreateApiKeys1764610000000 } from './1764610000000-CreateApiKeys';
+import { SeedCreditAssetModels1764610001000 } from './1764610001000-SeedCreditAssetModels';
 import { PoolPayers1764700000000 } from './1764700000000-PoolPayers';
 import { SignupClaimLinks1764700100000 } from './1764700100000-SignupClaimLinks';
 import { CreateLlmCalls1764700713100 } from './1764700713100-CreateLlmCalls';
@@ -68,6 +69,7 @@ export const allMigrations = [
   CreateScheduledJobs1764600500000,
   HoldRates1764600600000,
   CreateApiKeys1764610000000,
+  SeedCreditAssetModels1764610001000,
   PoolPayers1764700000000,
   SignupClaimLinks1764700100000,
   CreateLlmCalls1764700713100,

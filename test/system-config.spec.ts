@@ -35,6 +35,7 @@ describe('system config', () => {
         'converse_default_classifier_model',
         'converse_default_responder_model',
         'converse_min_response_tokens',
+        'credit_asset_models',
         'credit_tier_priority',
         'credit_tier_responder_models',
         'email_eligibility_cooling_days',
@@ -54,6 +55,11 @@ describe('system config', () => {
       haiku: 'claude-haiku-4-5-20251001',
       sonnet: 'claude-sonnet-4-6',
       opus: 'claude-opus-4-7',
+    });
+    expect(await storedValue('credit_asset_models')).toEqual({
+      haiku: ['claude-haiku-4-5-20251001'],
+      sonnet: ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6'],
+      opus: ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4-7'],
     });
     expect(await storedValue('reconcile_interval_seconds')).toBe(300);
     expect(await storedValue('low_balance_threshold')).toEqual({ haiku: 100, sonnet: 100, opus: 100 });
@@ -90,6 +96,8 @@ describe('system config', () => {
     ['credit_tier_priority', []],
     ['credit_tier_priority', ['opus', 'opus']],
     ['credit_tier_responder_models', ['x']],
+    ['credit_asset_models', { haiku: [] }],
+    ['credit_asset_models', { haiku: 'claude-haiku-4-5-20251001' }],
     ['converse_default_responder_model', ''],
   ] as const)('refuses %s = %j and keeps the old value', async (name, value) => {
     const before = await storedValue(name);

@@ -50,6 +50,8 @@ const TABLE = {
   invalid_request: 400,
   invalid_api_key: 401,
   account_inactive: 403,
+  model_not_bought: 403,
+  credit_exhausted: 402,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

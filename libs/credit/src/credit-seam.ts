@@ -3,7 +3,15 @@ import type { Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 // Plain types only (domain/): a caller of the seam never loads credit's implementation.
 import type { ClaimGrantCommand, ClaimResult, EligibilityResult, Grant, IssueGrantCommand, IssuedGrant } from './domain/grant';
-import type { CreditSummary, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
+import type {
+  CreditSummary,
+  PlaceHoldCommand,
+  PlaceHoldResult,
+  PlaceRequestHoldCommand,
+  PlaceRequestHoldResult,
+  SettleHoldCommand,
+  SettlementResult,
+} from './domain/holds';
 import type { Flow, Page, PersonFlow, ReferralCommand } from './domain/ledger';
 import type { Balance, TierResolution } from './domain/tiers';
 
@@ -35,6 +43,13 @@ export interface CreditSeam {
    * covers). Throws TurnsInFlightError at max_turns_in_flight.
    */
   placeHold(command: PlaceHoldCommand): Promise<PlaceHoldResult>;
+  /**
+   * Before a Messages API request is forwarded: gate the payer, reserve the request's proven bound
+   * whole (max_tokens is never lowered) on the first asset that buys the model and covers it.
+   * Settled with settleHold (one stage, 'request'), released with releaseHold. Throws
+   * TurnsInFlightError at max_turns_in_flight.
+   */
+  placeRequestHold(command: PlaceRequestHoldCommand): Promise<PlaceRequestHoldResult>;
   /** Release the hold and charge the turn's stages, in the caller's transaction (the one recording the turns). */
   settleHold(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult>;
   /** Returns an unsettled hold's credit now (the turn's LLM call failed). */

@@ -3,7 +3,7 @@ import type { PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import type { CreditSeam } from './credit-seam';
 import type { ClaimGrantCommand, IssueGrantCommand } from './domain/grant';
-import type { PlaceHoldCommand, SettleHoldCommand } from './domain/holds';
+import type { PlaceHoldCommand, PlaceRequestHoldCommand, SettleHoldCommand } from './domain/holds';
 import type { ReferralCommand } from './domain/ledger';
 import { GrantsService } from './grants.service';
 import { HoldsService } from './holds.service';
@@ -57,6 +57,10 @@ export class InProcessCreditSeam implements CreditSeam {
 
   placeHold(command: PlaceHoldCommand) {
     return this.holds.place(command);
+  }
+
+  placeRequestHold(command: PlaceRequestHoldCommand) {
+    return this.holds.placeRequest(command);
   }
 
   settleHold(command: SettleHoldCommand, tx?: Tx) {

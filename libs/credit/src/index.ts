@@ -10,6 +10,8 @@ export {
   type StageBound,
   type PlaceHoldCommand,
   type PlaceHoldResult,
+  type PlaceRequestHoldCommand,
+  type PlaceRequestHoldResult,
   type SettleHoldCommand,
   type SettleStage,
   type SettlementResult,

@@ -1,6 +1,7 @@
 export { LlmModule } from './llm.module';
 export { LLM_CLIENT, type LlmClient, type LlmRequest, type LlmAnswer, type LlmMessage, type LlmStreamResult } from './llm-client';
 export { LlmError } from './domain/errors';
+export { MessagesForwarder, type ForwardedRequest, type UpstreamAnswer } from './messages-forwarder';
 export {
   messagesInputBound,
   FRAMING_TOKENS_PER_REQUEST,

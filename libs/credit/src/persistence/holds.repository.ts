@@ -33,6 +33,33 @@ export interface PlaceHoldParams {
   settingsVersion: string;
 }
 
+export interface PlaceRequestHoldRow {
+  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'turns_in_flight' | 'stale_settings' | 'model_not_bought' | 'credit_exhausted';
+  asset: string | null;
+  amount: string | null;
+  balance_before: string | null;
+  expires_at: Date | null;
+  available: string | null;
+  available_asset: string | null;
+}
+
+export interface PlaceRequestHoldParams {
+  personId: string;
+  /** the ledger party that pays: 'person:<id>' or 'engagement:<id>' */
+  payer: string;
+  holdId: string;
+  requestId: string;
+  at: Date;
+  ttlSeconds: number;
+  maxInFlight: number;
+  model: string;
+  inputTokens: number;
+  maxTokens: number;
+  /** every tier asset in priority order, and whether it pays for the model */
+  assets: { asset: string; buys: boolean }[];
+  settingsVersion: string;
+}
+
 export interface SettleHoldParams {
   holdId: string;
   turnId: string;
@@ -108,6 +135,25 @@ export class HoldsRepository {
           p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
           p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
           p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion, p.payer,
+        ],
+      ),
+      p.personId,
+    );
+    return row;
+  }
+
+  async placeRequest(tx: Tx, p: PlaceRequestHoldParams): Promise<PlaceRequestHoldRow> {
+    const [row]: PlaceRequestHoldRow[] = await mapLedgerErrors(
+      tx.query(
+        `SELECT outcome, asset, amount::text AS amount, balance_before::text AS balance_before, expires_at,
+                available::text AS available, available_asset
+           FROM credit.place_request_hold(
+                  p_person => $1, p_hold => $2, p_request => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
+                  p_model => $7, p_input_tokens => $8, p_max_tokens => $9, p_assets => $10, p_buys => $11, p_settings_version => $12,
+                  p_payer => $13)`,
+        [
+          p.personId, p.holdId, p.requestId, p.at, p.ttlSeconds, p.maxInFlight, p.model, p.inputTokens, p.maxTokens,
+          p.assets.map((a) => a.asset), p.assets.map((a) => a.buys), p.settingsVersion, p.payer,
         ],
       ),
       p.personId,

@@ -31,10 +31,37 @@ export class ApiKeyAccountInactiveError extends DomainError {
   }
 }
 
-/** Temporary: the Messages API checks keys and bodies but forwards nothing until its hold exists. */
-export class MessagesNotOpenError extends DomainError {
+/** The credit of the payer buys no such model (system config credit_asset_models). */
+export class ModelNotBoughtError extends DomainError {
+  readonly code = 'model_not_bought';
+  constructor(model: string) {
+    super(`The credit of this key buys no ${model} calls`);
+  }
+}
+
+/** The request's proven bound is more than any asset that buys its model holds; max_tokens is never lowered. */
+export class RequestNotCoveredError extends DomainError {
+  readonly code = 'credit_exhausted';
+  constructor(bound: bigint, available: { asset: string; amount: bigint } | null) {
+    super(
+      `This request may cost up to ${bound} credits (its proven bound: input as sent, output up to max_tokens); ` +
+        (available ? `${available.amount} ${available.asset} credits are available` : 'no credit is available'),
+    );
+  }
+}
+
+/** No system LLM key is configured: nothing can be forwarded. */
+export class NoSystemKeyError extends DomainError {
   readonly code = 'no_llm_key';
   constructor() {
-    super('The Messages API is not open yet');
+    super('The Messages API has no provider key configured');
+  }
+}
+
+/** The provider answered an error of its own (5xx) or none at all; nothing was charged. */
+export class ProviderFailedError extends DomainError {
+  readonly code = 'llm_error';
+  constructor() {
+    super('The provider failed to answer; nothing was charged');
   }
 }

@@ -10,6 +10,8 @@ export interface AnthropicErrorBody {
   error: { type: string; message: string };
 }
 
+const TURNS_IN_FLIGHT_RETRY_SECONDS = 1;
+
 /** Anthropic's error type for each status the Messages API answers (its "Errors" page). */
 const ANTHROPIC_TYPE: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',
@@ -41,7 +43,9 @@ export class AnthropicErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (reply.sent) return;
     const { status, message, retryAfterSeconds } = this.describe(exception, request);
-    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
+    // Anthropic's SDKs wait for Retry-After on a 429; too many requests in flight clear within seconds.
+    const retryAfter = retryAfterSeconds ?? (status === 429 ? TURNS_IN_FLIGHT_RETRY_SECONDS : undefined);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send(anthropicError(status, message));
   }
 

@@ -81,6 +81,17 @@ const nameMap = (fallback: Record<string, string>): Setting<Record<string, strin
   fallback,
 });
 
+const modelLists = (fallback: Record<string, string[]>): Setting<Record<string, string[]>> => ({
+  parse: (v) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) &&
+    Object.entries(v).length > 0 &&
+    Object.entries(v).every(([k, models]) => NAME.test(k) && nameList([]).parse(models) !== undefined)
+      ? (v as Record<string, string[]>)
+      : undefined,
+  expected: 'an object mapping asset names to non-empty lists of distinct model names',
+  fallback,
+});
+
 const creditMap = (fallback: Record<string, number>): Setting<Record<string, number>> => ({
   parse: (v) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).length <= MAX_ENTRIES &&
@@ -102,6 +113,12 @@ export const SETTINGS = {
     haiku: 'claude-haiku-4-5-20251001',
     sonnet: 'claude-sonnet-4-6',
     opus: 'claude-opus-4-7',
+  }),
+  // The Messages API: which models each asset may pay for (opus every model, haiku only haiku).
+  credit_asset_models: modelLists({
+    haiku: ['claude-haiku-4-5-20251001'],
+    sonnet: ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6'],
+    opus: ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4-7'],
   }),
   grant_default_expiry_days: count(30, 1, DAYS_IN_TEN_YEARS),
   email_eligibility_cooling_days: count(90, 0, DAYS_IN_TEN_YEARS),

@@ -1,0 +1,217 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { LedgerService } from '@loomworks/credit/staff';
+import { ApiKeysService } from '@loomworks/gateway';
+import { messagesInputBound } from '@loomworks/llm';
+import { SystemConfigService } from '@loomworks/system-config';
+import { FakeAnthropic } from '../support/fake-anthropic';
+import { statementsOf } from '../support/statements';
+import { TestContext, waitFor } from '../support/test-context';
+
+const HAIKU = 'claude-haiku-4-5-20251001';
+const OPUS = 'claude-opus-4-7';
+// Seeded haiku rates, credits per million tokens (cache write is the highest input-side rate).
+const RATE = { input: 1000, output: 5000, cacheRead: 100, cacheWrite: 1250 };
+const ceilDiv = (n: bigint, d: bigint) => (n + d - 1n) / d;
+/** The independent oracle: each kind × its rate, summed, rounded up once. */
+const charge = (u: { input: number; output: number; cacheRead?: number; cacheWrite?: number }) =>
+  ceilDiv(BigInt(u.input * RATE.input + u.output * RATE.output + (u.cacheRead ?? 0) * RATE.cacheRead + (u.cacheWrite ?? 0) * RATE.cacheWrite), 1_000_000n);
+const held = (params: MessageCreateParamsNonStreaming) => {
+  const bound = messagesInputBound(params as never) as { inputTokens: number };
+  return ceilDiv(BigInt(bound.inputTokens * RATE.cacheWrite + params.max_tokens * RATE.output), 1_000_000n);
+};
+
+const ask = (text: string, maxTokens = 1000): MessageCreateParamsNonStreaming => ({ model: HAIKU, max_tokens: maxTokens, messages: [{ role: 'user', content: text }] });
+
+describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
+  const fake = new FakeAnthropic();
+  let ctx: TestContext;
+  let baseURL: string;
+
+  beforeAll(async () => {
+    await fake.start();
+    ctx = await TestContext.create({
+      realClock: true,
+      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '20000' },
+    });
+    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    baseURL = `http://127.0.0.1:${(ctx.app.getHttpServer().address() as { port: number }).port}`;
+  });
+  beforeEach(() => fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 }) }));
+  afterEach(() => ctx.expectLedgerConsistent());
+  afterAll(async () => {
+    await ctx.close();
+    await fake.stop();
+  });
+
+  /** A funded person and an SDK client with a key of theirs. */
+  async function member(amount = 1000n, asset = 'haiku') {
+    const person = await ctx.fundedPerson(asset, amount);
+    const { key, apiKey } = await ctx.get(ApiKeysService).create({ personId: person.id, name: 'sdk' });
+    return { person, key, apiKeyId: apiKey.id, sdk: new Anthropic({ apiKey: key, baseURL, maxRetries: 0 }) };
+  }
+  const balance = (personId: string, asset = 'haiku') => ctx.get(LedgerService).balance(personId, asset);
+  const holdsOf = (personId: string) => ctx.db.query<{ status: string; amount: string; charged: string | null }>(
+    'SELECT status, amount::text, charged::text FROM credit.holds WHERE person_id = $1 ORDER BY created_at', [personId]);
+  const flowsOf = async (personId: string) =>
+    (await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [personId])).map((f) => `${f.kind} ${f.amount}`);
+
+  it('charges a whole answer exactly, answers it unchanged, with the credit headers', async () => {
+    const { person, sdk } = await member();
+    const params = ask('hello there');
+    const { data, response } = await sdk.messages.create(params).withResponse();
+    const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
+    expect(data).toMatchObject({ type: 'message', content: [{ type: 'text', text: 'Echo: hello there' }], usage: { input_tokens: 20, output_tokens: 30 } });
+    expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('loomworks-')))).toEqual({
+      'loomworks-request-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'loomworks-credit-asset': 'haiku',
+      'loomworks-credit-held': String(held(params)),
+      'loomworks-credit-charged': String(exact),
+      'loomworks-credit-balance': String(1000n - exact),
+    });
+    expect(fake.requests).toEqual([expect.objectContaining({ apiKey: 'system-key', model: HAIKU, maxTokens: 1000, stream: false })]);
+    expect(await balance(person.id)).toBe(1000n - exact);
+    expect(await holdsOf(person.id)).toEqual([{ status: 'settled', amount: String(held(params)), charged: String(exact) }]);
+  });
+
+  it('relays a stream byte for byte and charges its final usage exactly', async () => {
+    const { person, key } = await member();
+    const body = JSON.stringify({ ...ask('stream me a long enough answer'), stream: true });
+    const ours = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body });
+    expect(ours.status).toBe(200);
+    expect(ours.headers.get('content-type')).toBe('text/event-stream');
+    expect(ours.headers.get('loomworks-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ours.headers.get('loomworks-credit-charged')).toBeNull();
+    const relayed = await ours.text();
+    const direct = await (await fetch(`${fake.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+    expect(relayed.replace(/msg_fake_\d+/, 'msg')).toBe(direct.replace(/msg_fake_\d+/, 'msg'));
+    const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
+    await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
+    expect(await balance(person.id)).toBe(1000n - exact);
+
+    // The SDK reads the same stream.
+    const { sdk } = await member();
+    const text = await sdk.messages.stream(ask('and through the SDK')).finalText();
+    expect(text).toBe('Echo: and through the SDK');
+  });
+
+  it('spends credit for 3 requests once among 20 parallel streams, never more', async () => {
+    await ctx.get(SystemConfigService).set('max_turns_in_flight', 50);
+    try {
+      const params = ask('parallel', 2000);
+      const { person, sdk } = await member(held(params) * 3n);
+      fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), chunkChars: 1, chunkDelayMs: 50 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => sdk.messages.stream(params).finalText().then(() => 'ok', (e: unknown) => (e instanceof Anthropic.APIError ? e.status : String(e)))),
+      );
+      // A stream that ends returns the rest of its hold, so a late request may fit again: at least 3 succeed,
+      // every other is a 402, and what was held at any instant never exceeded the credit.
+      const ok = results.filter((r) => r === 'ok').length;
+      expect(ok).toBeGreaterThanOrEqual(3);
+      expect(results.filter((r) => r !== 'ok')).toEqual(Array(20 - ok).fill(402));
+      await waitFor(async () => (await holdsOf(person.id)).every((h) => h.status === 'settled'));
+      const [{ peak }] = await ctx.db.query<{ peak: string }>(
+        `SELECT max((SELECT sum(o.amount) FROM credit.holds o WHERE o.person_id = h.person_id AND o.created_at <= h.created_at AND o.ended_at > h.created_at))::text AS peak
+           FROM credit.holds h WHERE h.person_id = $1`, [person.id]);
+      expect(BigInt(peak)).toBeLessThanOrEqual(held(params) * 3n);
+      expect(await balance(person.id)).toBe(held(params) * 3n - BigInt(ok) * charge({ input: 20, output: 30 }));
+    } finally {
+      await ctx.get(SystemConfigService).set('max_turns_in_flight', 4);
+    }
+  });
+
+  it('charges exactly when the client goes mid-stream: the upstream is read to its end', async () => {
+    const { person, sdk } = await member();
+    const abort = new AbortController();
+    fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), chunkChars: 1, chunkDelayMs: 30, onChunk: (_req, i) => i === 2 && abort.abort() });
+    const stream = sdk.messages.stream(ask('a client that leaves early'), { signal: abort.signal });
+    await expect(stream.finalText()).rejects.toThrow();
+    expect((await holdsOf(person.id))[0].status).toBe('active');
+    await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
+    expect(await balance(person.id)).toBe(1000n - charge({ input: 20, output: 30 }));
+  });
+
+  it('charges a broken upstream stream within its bound: the input it announced and the bytes delivered', async () => {
+    const { person, key } = await member();
+    fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), chunkChars: 4, dropAfterChunks: 2 });
+    const res = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ ...ask('break it'), stream: true }) });
+    await res.text().catch(() => 'cut');
+    await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
+    const delivered = Buffer.byteLength('Echo: br'); // two deltas of four characters
+    const [hold] = await holdsOf(person.id);
+    expect(BigInt(hold.charged!)).toBe(charge({ input: 20, output: delivered }));
+    expect(BigInt(hold.charged!)).toBeLessThanOrEqual(BigInt(hold.amount));
+  });
+
+  it('releases the hold of a stream that broke before any usage: nothing charged', async () => {
+    const { person, key } = await member();
+    fake.reset({ omitUsage: true, chunkChars: 4, dropAfterChunks: 1 });
+    const res = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ ...ask('no usage'), stream: true }) });
+    await res.text().catch(() => 'cut');
+    await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'released');
+    expect(await balance(person.id)).toBe(1000n);
+  });
+
+  it('passes a provider 4xx through unchanged and charges nothing; a provider failure is 502 api_error, hold released', async () => {
+    const { person, sdk } = await member();
+    fake.reset({ failWith: 429, retryAfter: '7' });
+    const limited = await sdk.messages.create(ask('x')).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((limited as InstanceType<typeof Anthropic.RateLimitError>).error).toEqual({ type: 'error', error: { type: 'api_error', message: 'fake upstream failure' } });
+    expect((limited as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('7');
+    fake.reset({ failWith: 500 });
+    const failed = await sdk.messages.create(ask('x')).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+    expect((failed as InstanceType<typeof Anthropic.InternalServerError>).status).toBe(502);
+    expect((failed as InstanceType<typeof Anthropic.InternalServerError>).error).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+    expect((await holdsOf(person.id)).map((h) => h.status)).toEqual(['released', 'released']);
+    expect(await balance(person.id)).toBe(1000n);
+  });
+
+  it('answers 402 naming the bound and the credit, 403 for a model the credit does not buy, as the SDK parses them', async () => {
+    const { person, sdk } = await member(3n);
+    const params = ask('too big', 4000);
+    const poor = await sdk.messages.create(params).catch((e: unknown) => e);
+    expect(poor).toBeInstanceOf(Anthropic.PaymentRequiredError);
+    expect((poor as InstanceType<typeof Anthropic.APIError>).error).toEqual({
+      type: 'error',
+      error: { type: 'billing_error', message: `This request may cost up to ${held(params)} credits (its proven bound: input as sent, output up to max_tokens); 3 haiku credits are available` },
+    });
+    const opus = await sdk.messages.create({ ...params, model: OPUS }).catch((e: unknown) => e);
+    expect(opus).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect((opus as InstanceType<typeof Anthropic.APIError>).error).toEqual({ type: 'error', error: { type: 'permission_error', message: `The credit of this key buys no ${OPUS} calls` } });
+    // opus credit buys haiku calls too
+    const rich = await member(1000n, 'opus');
+    await rich.sdk.messages.create(ask('on opus credit'));
+    expect(await balance(rich.person.id, 'opus')).toBe(1000n - charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 }));
+    expect(fake.requests).toHaveLength(1);
+    expect(await flowsOf(person.id)).toEqual(['issuance 3']);
+  });
+
+  it('answers 429 rate_limit_error with Retry-After at max_turns_in_flight', async () => {
+    const { sdk } = await member();
+    fake.reset({ chunkChars: 1, chunkDelayMs: 50 });
+    const running = Array.from({ length: 4 }, () => sdk.messages.stream(ask('slow')).finalText());
+    await waitFor(() => fake.requests.length === 4);
+    const refused = await sdk.messages.create(ask('one too many')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((refused as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('1');
+    await Promise.all(running);
+  });
+
+  it('does a streamed call’s credit work in the same two statements as a whole one', async () => {
+    const { key, person } = await member();
+    const credit = async (stream: boolean) => {
+      const seen = await statementsOf(async () => {
+        const res = await ctx.app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: { ...ask('count'), stream } });
+        expect(res.statusCode).toBe(200);
+        // a stream settles after its last byte went out
+        await waitFor(async () => (await holdsOf(person.id)).every((h) => h.status === 'settled'));
+      });
+      // the statements that call the ledger's functions (the polling above reads a table)
+      return seen.flatMap((sql) => [...sql.matchAll(/credit\.(\w+)\(/g)].map((m) => m[1]));
+    };
+    expect(await credit(false)).toEqual(['place_request_hold', 'settle_hold']);
+    expect(await credit(true)).toEqual(['place_request_hold', 'settle_hold']);
+  });
+});
