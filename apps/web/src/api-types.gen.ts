@@ -940,7 +940,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Anthropic's Messages API (stream too), paid from the key's credit with the same guarantee as a turn */
-        post: operations["MessagesController_messages"];
+        post: operations["MessagesController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5123,7 +5123,7 @@ export interface operations {
             };
         };
     };
-    MessagesController_messages: {
+    MessagesController_create: {
         parameters: {
             query?: never;
             header?: {
@@ -5135,7 +5135,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the provider's answer, unchanged (JSON, or its SSE stream) */
+            /** @description the provider's answer, unchanged (JSON, or its SSE stream), with loomworks-request-id and, when not streaming, loomworks-credit-asset/-held/-charged/-balance */
             200: {
                 headers: {
                     [name: string]: unknown;
