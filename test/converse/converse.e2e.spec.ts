@@ -190,6 +190,33 @@ describe('converse over HTTP against a fake Messages API', () => {
     expect(fake.requests.map((r) => r.apiKey)).toEqual(['operator-key', 'operator-key']);
   });
 
+  it('lets the owner remove the operator key (DELETE), and account deletion clears it', async () => {
+    const owner = await ctx.signedInPerson();
+    const engagement = owner.person.personalEngagementId;
+    const operatorKey = async () =>
+      (await ctx.db.query<{ llm_key_encrypted: string | null }>('SELECT llm_key_encrypted FROM engagements WHERE id = $1', [engagement]))[0].llm_key_encrypted;
+    await ctx.http().put('/me/llm-key').set(ctx.as(owner)).send({ provider: 'anthropic', apiKey: 'person-key' }).expect(204);
+    await ctx.http().put(`/engagements/${engagement}/llm-key`).set(ctx.as(owner)).send({ provider: 'anthropic', apiKey: 'operator-key' }).expect(204);
+
+    const stranger = await ctx.signedInPerson();
+    await ctx.http().delete(`/engagements/${engagement}/llm-key`).set(ctx.as(stranger)).expect(403);
+    await ctx.http().delete('/engagements/not-a-uuid/llm-key').set(ctx.as(owner)).expect(400);
+    await ctx.http().delete(`/engagements/${engagement}/llm-key`).expect(401);
+    expect(await operatorKey()).not.toBeNull();
+
+    await ctx.http().delete(`/engagements/${engagement}/llm-key`).set(ctx.as(owner)).expect(204);
+    expect(await operatorKey()).toBeNull();
+    const res = await converse(owner, { message: 'who pays now?' }).expect(200);
+    expect(res.body.keySource).toBe('person');
+    // removing again is fine
+    await ctx.http().delete(`/engagements/${engagement}/llm-key`).set(ctx.as(owner)).expect(204);
+
+    await ctx.http().put(`/engagements/${engagement}/llm-key`).set(ctx.as(owner)).send({ provider: 'anthropic', apiKey: 'operator-key-2' }).expect(204);
+    const admin = await ctx.admin();
+    await ctx.http().post(`/admin/persons/${owner.person.id}/delete`).set(ctx.as(admin)).send({}).expect(200);
+    expect(await operatorKey()).toBeNull();
+  });
+
   it('answers 503 no_llm_key when no key exists at any level', async () => {
     const who = await funded('haiku', 100n);
     await ctx.get(SystemConfigService).unset('anthropic_api_key');

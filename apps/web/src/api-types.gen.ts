@@ -855,7 +855,8 @@ export interface paths {
         /** Set the engagement's operator LLM key (owner only; stored encrypted, never returned) */
         put: operations["EngagementsController_setOperatorKey"];
         post?: never;
-        delete?: never;
+        /** Remove the engagement's operator LLM key (owner only) */
+        delete: operations["EngagementsController_removeOperatorKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4862,6 +4863,61 @@ export interface operations {
                 "application/json": components["schemas"]["LlmKeyDto"];
             };
         };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description engagement_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    EngagementsController_removeOperatorKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                engagementId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             204: {
                 headers: {

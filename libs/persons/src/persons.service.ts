@@ -98,7 +98,8 @@ export class PersonsService {
 
   /**
    * Moves the account along the state machine, recording when and from what. Deleting also
-   * replaces the email with its deterministic anonymised form and drops the person's LLM key.
+   * replaces the email with its deterministic anonymised form and drops the person's LLM keys
+   * (their own and their personal engagement's operator key).
    */
   async transitionStatus(tx: Tx, personId: string, to: AccountStatus): Promise<StatusTransition> {
     const current = await this.lockById(tx, personId);

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, Meters, PageQueryDto, ValidationFailedError } from '@loomworks/common';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, Meters, PageQueryDto, uuidParam } from '@loomworks/common';
 import type { Person } from '@loomworks/persons';
 import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
@@ -24,8 +24,6 @@ class ConverseDto {
   conversationId?: string;
 }
 
-const uuid = (field: string) =>
-  new ParseUUIDPipe({ exceptionFactory: () => new ValidationFailedError([{ field, message: `${field} must be a UUID` }]) });
 
 @ApiTags('converse')
 @ApiBearerAuth()
@@ -66,7 +64,7 @@ export class EngagementsController {
   )
   async converse(
     @CurrentPerson() person: Person,
-    @Param('engagementId', uuid('engagementId')) engagementId: string,
+    @Param('engagementId', uuidParam('engagementId')) engagementId: string,
     @Body() body: ConverseDto,
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -84,7 +82,7 @@ export class EngagementsController {
   @Get('conversations')
   @ApiOperation({ summary: "The engagement's conversations, most recent first" })
   @ApiOkResponse({ type: ConversationPageSchema })
-  list(@CurrentPerson() person: Person, @Param('engagementId', uuid('engagementId')) engagementId: string, @Query() query: PageQueryDto): Promise<ConversationPageSchema> {
+  list(@CurrentPerson() person: Person, @Param('engagementId', uuidParam('engagementId')) engagementId: string, @Query() query: PageQueryDto): Promise<ConversationPageSchema> {
     return this.conversations.list(engagementId, person.id, query);
   }
 
@@ -94,8 +92,8 @@ export class EngagementsController {
   @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found', 'conversation_not_found')
   turns(
     @CurrentPerson() person: Person,
-    @Param('engagementId', uuid('engagementId')) engagementId: string,
-    @Param('conversationId', uuid('conversationId')) conversationId: string,
+    @Param('engagementId', uuidParam('engagementId')) engagementId: string,
+    @Param('conversationId', uuidParam('conversationId')) conversationId: string,
   ): Promise<TurnListSchema> {
     return this.conversations.turns(engagementId, conversationId, person.id);
   }
@@ -104,7 +102,15 @@ export class EngagementsController {
   @HttpCode(204)
   @ApiOperation({ summary: "Set the engagement's operator LLM key (owner only; stored encrypted, never returned)" })
   @ApiNoContentResponse()
-  async setOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuid('engagementId')) engagementId: string, @Body() body: LlmKeyDto) {
+  async setOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuidParam('engagementId')) engagementId: string, @Body() body: LlmKeyDto) {
     await this.operatorKey.set({ engagementId, personId: person.id, apiKey: body.apiKey });
+  }
+
+  @Delete('llm-key')
+  @HttpCode(204)
+  @ApiOperation({ summary: "Remove the engagement's operator LLM key (owner only)" })
+  @ApiNoContentResponse()
+  async removeOperatorKey(@CurrentPerson() person: Person, @Param('engagementId', uuidParam('engagementId')) engagementId: string) {
+    await this.operatorKey.set({ engagementId, personId: person.id, apiKey: null });
   }
 }

@@ -102,6 +102,8 @@ export class PersonsRepository {
   async updateStatus(tx: Tx, personId: string, change: StatusChange): Promise<void> {
     const { clearLlmKey, ...columns } = change;
     await tx.update(PersonEntity, { id: personId }, clearLlmKey ? { ...columns, llmKeyEncrypted: null } : columns);
+    // The operator key of the person's personal engagement is theirs too: it goes with the account.
+    if (clearLlmKey) await tx.update(EngagementEntity, { ownerPersonId: personId, personal: true }, { llmKeyEncrypted: null });
   }
 
   async setReferredBy(tx: Tx, personId: string, referrerId: string): Promise<void> {
