@@ -39,6 +39,8 @@ import { PoolPayers1764700000000 } from './1764700000000-PoolPayers';
 import { SignupClaimLinks1764700100000 } from './1764700100000-SignupClaimLinks';
 import { CreateLlmCalls1764700713100 } from './1764700713100-CreateLlmCalls';
 import { TurnStatus1764700713200 } from './1764700713200-TurnStatus';
+import { CreateSeals1764730000000 } from './1764730000000-CreateSeals';
+import { SeedSealInterval1764730001000 } from './1764730001000-SeedSealInterval';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -74,4 +76,6 @@ export const allMigrations = [
   SignupClaimLinks1764700100000,
   CreateLlmCalls1764700713100,
   TurnStatus1764700713200,
+  CreateSeals1764730000000,
+  SeedSealInterval1764730001000,
 ];

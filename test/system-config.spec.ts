@@ -46,6 +46,7 @@ describe('system config', () => {
         'reconcile_interval_seconds',
         'referral_credit_amount',
         'referral_credit_asset',
+        'seal_interval_seconds',
         'session_ttl_hours',
       ],
     );
@@ -62,6 +63,7 @@ describe('system config', () => {
       opus: ['claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4-7'],
     });
     expect(await storedValue('reconcile_interval_seconds')).toBe(300);
+    expect(await storedValue('seal_interval_seconds')).toBe(60);
     expect(await storedValue('low_balance_threshold')).toEqual({ haiku: 100, sonnet: 100, opus: 100 });
   });
 

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { Transactions } from '@loomworks/database';
 import { InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/credit';
-import { HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/staff';
 import { chargeTurn } from '../support/charge-turn';
 import { PersonNotFoundError } from '@loomworks/persons';
 import { TestContext } from '../support/test-context';
@@ -129,8 +129,9 @@ describe('ledger', () => {
       (await ctx.db.query<{ through: string; flows: number }>('SELECT through_flow_id::text AS through, flows::int AS flows FROM credit.verification_checkpoint'))[0];
     const flowCount = async () => (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.flows'))[0].n;
 
-    it('folds final flows into the verified sums and still counts and checks every flow', async () => {
+    it('folds sealed flows into the verified sums and still counts and checks every flow', async () => {
       await ctx.fundedPerson('haiku', 40n);
+      await ctx.get(SealerService).sealOnce();
       await ledger.checkpoint();
       const report = await ledger.verify();
       expect(report).toMatchObject({ ok: true, checkedFlows: await flowCount() });
@@ -140,6 +141,7 @@ describe('ledger', () => {
 
     it('finds a corrupted balance whose flows are all behind the checkpoint', async () => {
       const person = await ctx.fundedPerson('sonnet', 120n);
+      await ctx.get(SealerService).sealOnce();
       await ledger.checkpoint(); // the issuance is now folded
       const party = personParty(person.id);
       await ctx.db.query("UPDATE credit.balances SET amount = amount - 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
@@ -165,6 +167,7 @@ describe('ledger', () => {
           )
         ).rows;
         await ledger.adjust({ personId: late.id, asset: 'haiku', amount: -5n, reason: 'after', actorPersonId: null });
+        await ctx.get(SealerService).sealOnce();
         await ledger.checkpoint();
         const whileOpen = await ledger.verify();
         expect(whileOpen.ok).toBe(true);
@@ -173,6 +176,7 @@ describe('ledger', () => {
       } finally {
         await open.end();
       }
+      await ctx.get(SealerService).sealOnce();
       await ledger.checkpoint();
       const after = await ledger.verify();
       expect(after).toMatchObject({ ok: true, checkedFlows: await flowCount() });

@@ -556,7 +556,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check the ledger invariants */
+        /** Check the ledger invariants (full=true: recompute everything from the flows and every seal) */
         get: operations["AdminController_verifyLedger"];
         put?: never;
         post?: never;
@@ -679,7 +679,7 @@ export interface paths {
         /** The reconciler's latest run */
         get: operations["ReconciliationController_latest"];
         put?: never;
-        /** Run the reconciler now (waits for a run in progress elsewhere) */
+        /** Run the reconciler now (waits for a run in progress elsewhere); full: also recompute every seal */
         post: operations["ReconciliationController_run"];
         delete?: never;
         options?: never;
@@ -1446,6 +1446,20 @@ export interface components {
             asset: string;
             balance: number;
         };
+        SealBrokenSchema: {
+            /** @example 3 */
+            sealId: string;
+            /**
+             * @description exclusive
+             * @example 200
+             */
+            fromFlowId: string;
+            /**
+             * @description inclusive
+             * @example 300
+             */
+            toFlowId: string;
+        };
         LedgerVerificationSchema: {
             ok: boolean;
             checkedFlows: number;
@@ -1453,8 +1467,15 @@ export interface components {
             unbalancedAssets: components["schemas"]["UnbalancedAssetSchema"][];
             duplicateIdempotencyKeys: string[];
             heldMismatch: components["schemas"]["HeldMismatchSchema"][];
-            /** @description persons below zero without a recorded hold_exceeded, late settlement or staff adjustment */
+            /** @description persons below zero whose deficit the flows that caused it don't explain (hold_exceeded, overdraft, a debiting adjustment) */
             unexplainedNegativeBalances: components["schemas"]["NegativeBalanceSchema"][];
+            /** @description seals whose hash, recomputed over the stored previous hash and their flows, differs from the stored one */
+            sealBroken: components["schemas"]["SealBrokenSchema"][];
+            /**
+             * @description the last flow id the seals cover (decimal; "0" before the first seal)
+             * @example 1200
+             */
+            sealedThrough: string;
         };
         AuditEntrySchema: {
             /** @description decimal */
@@ -1571,7 +1592,7 @@ export interface components {
         };
         FindingSchema: {
             /** @enum {string} */
-            kind: "balance_drift" | "unbalanced_asset" | "duplicate_idempotency_key" | "held_mismatch" | "unexplained_negative_balance" | "expired_holds_released" | "turn_without_consumption" | "outbox_overdue";
+            kind: "balance_drift" | "unbalanced_asset" | "duplicate_idempotency_key" | "held_mismatch" | "unexplained_negative_balance" | "expired_holds_released" | "turn_without_consumption" | "outbox_overdue" | "seal_broken";
             /** @description ids and amounts (amounts as decimal strings) */
             detail: {
                 [key: string]: unknown;
@@ -1588,6 +1609,13 @@ export interface components {
             finishedAt: string;
             ok: boolean;
             findings: components["schemas"]["FindingSchema"][];
+        };
+        ReconcileDto: {
+            /**
+             * @description also recompute every balance and every seal from the flows
+             * @enum {boolean}
+             */
+            full?: true;
         };
         CreateWebhookDto: {
             /**
@@ -3805,7 +3833,10 @@ export interface operations {
     };
     AdminController_verifyLedger: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true: recompute balances, the held account and every seal from the flows */
+                full?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3818,6 +3849,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LedgerVerificationSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */
@@ -4232,7 +4272,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReconcileDto"];
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -4240,6 +4284,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconciliationRunSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */

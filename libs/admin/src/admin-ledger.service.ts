@@ -39,8 +39,8 @@ export class AdminLedgerService {
     return { balances, holds, flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
   }
 
-  async verifyLedger(): Promise<LedgerVerificationSchema> {
-    const report = await this.ledger.verify();
+  async verifyLedger(full = false): Promise<LedgerVerificationSchema> {
+    const report = await this.ledger.verify({ full });
     return {
       ok: report.ok,
       checkedFlows: report.checkedFlows,
@@ -49,6 +49,8 @@ export class AdminLedgerService {
       duplicateIdempotencyKeys: report.duplicateIdempotencyKeys,
       heldMismatch: report.heldMismatch.map((h) => ({ asset: h.asset, held: jsonAmount(h.held), activeHolds: jsonAmount(h.activeHolds) })),
       unexplainedNegativeBalances: report.unexplainedNegativeBalances.map((n) => ({ personId: n.personId, asset: n.asset, balance: jsonAmount(n.balance) })),
+      sealBroken: report.sealBroken,
+      sealedThrough: report.sealedThrough,
     };
   }
 }

@@ -12,7 +12,8 @@ export class AdminReconciliationService {
   }
 
   /** Waits for a run in progress anywhere to finish first. */
-  async runNow(): Promise<ReconciliationRunSchema> {
-    return runView(await this.reconciler.runNow());
+  /** `full`: also recompute every balance and every seal from the flows. */
+  async runNow(full = false): Promise<ReconciliationRunSchema> {
+    return runView(await this.reconciler.runNow({ full }));
   }
 }

@@ -48,6 +48,12 @@ class NegativeBalanceSchema {
   @ApiProperty() balance!: number;
 }
 
+export class SealBrokenSchema {
+  @ApiProperty({ example: '3' }) sealId!: string;
+  @ApiProperty({ example: '200', description: 'exclusive' }) fromFlowId!: string;
+  @ApiProperty({ example: '300', description: 'inclusive' }) toFlowId!: string;
+}
+
 export class LedgerVerificationSchema {
   @ApiProperty() ok!: boolean;
   @ApiProperty() checkedFlows!: number;
@@ -55,8 +61,14 @@ export class LedgerVerificationSchema {
   @ApiProperty({ type: [UnbalancedAssetSchema] }) unbalancedAssets!: UnbalancedAssetSchema[];
   @ApiProperty({ type: [String] }) duplicateIdempotencyKeys!: string[];
   @ApiProperty({ type: [HeldMismatchSchema] }) heldMismatch!: HeldMismatchSchema[];
-  @ApiProperty({ type: [NegativeBalanceSchema], description: 'persons below zero without a recorded hold_exceeded, late settlement or staff adjustment' })
+  @ApiProperty({
+    type: [NegativeBalanceSchema],
+    description: "persons below zero whose deficit the flows that caused it don't explain (hold_exceeded, overdraft, a debiting adjustment)",
+  })
   unexplainedNegativeBalances!: NegativeBalanceSchema[];
+  @ApiProperty({ type: [SealBrokenSchema], description: 'seals whose hash, recomputed over the stored previous hash and their flows, differs from the stored one' })
+  sealBroken!: SealBrokenSchema[];
+  @ApiProperty({ example: '1200', description: 'the last flow id the seals cover (decimal; "0" before the first seal)' }) sealedThrough!: string;
 }
 
 export class MailLogItemSchema {

@@ -14,6 +14,8 @@ import { HoldsRepository } from './persistence/holds.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { RatesRepository } from './persistence/rates.repository';
+import { SealsRepository } from './persistence/seals.repository';
+import { SealerService } from './sealer.service';
 import { TierModelsCheck } from './tier-models-check.service';
 import { TiersService } from './tiers.service';
 
@@ -30,6 +32,8 @@ import { TiersService } from './tiers.service';
     GrantsRepository,
     HoldsRepository,
     RatesRepository,
+    SealsRepository,
+    SealerService,
     HoldsService,
     CreditNotices,
     CreditSettings,
@@ -40,6 +44,6 @@ import { TiersService } from './tiers.service';
     LifecycleService,
     TierModelsCheck,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService],
 })
 export class CreditCoreModule {}

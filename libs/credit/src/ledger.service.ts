@@ -19,7 +19,6 @@ import type { CreditSummary } from './domain/holds';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
-import { HoldsRepository } from './persistence/holds.repository';
 
 export interface AdjustmentCommand {
   personId: string;
@@ -46,7 +45,6 @@ export class LedgerService {
     private readonly replica: ReadReplica,
     private readonly ledger: LedgerRepository,
     private readonly verification: LedgerVerificationRepository,
-    private readonly holds: HoldsRepository,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -125,38 +123,47 @@ export class LedgerService {
   /**
    * The ledger's invariants, read in one snapshot: every balance equals the sum of its flows,
    * each asset's balances sum to zero, no idempotency key has two flows, system:held equals the
-   * active holds, and no person is below zero without a recorded cause. The sums of flows up to
-   * the last final flow id are kept (see LedgerVerificationRepository), so a verification reads
-   * the balances and only the flows written since, however long the ledger grows.
+   * active holds, no person is below zero without the cause recorded on the flows that took them
+   * there, and every seal still matches its flows. Incremental (the default) trusts only sealed
+   * checkpoints: the sums of the sealed flows are kept (see LedgerVerificationRepository), so it
+   * reads the balances, the flows past the checkpoint and the seals over them, however long the
+   * ledger grows. `full` recomputes everything from the flows and every seal, trusting nothing kept.
    */
-  async verify(): Promise<LedgerVerification> {
-    if ((await this.verification.flowsPastCheckpoint(this.transactions.manager)) >= FOLD_AFTER_FLOWS) await this.checkpoint();
+  async verify(options: { full?: boolean } = {}): Promise<LedgerVerification> {
+    const full = options.full === true;
+    if (!full && (await this.verification.flowsPastCheckpoint(this.transactions.manager)) >= FOLD_AFTER_FLOWS) await this.checkpoint();
     return this.transactions.run(async (tx) => {
-      const checkpoint = await this.verification.checkpoint(tx);
-      const [drift, unbalancedAssets, duplicateIdempotencyKeys, newFlows] = [
-        await this.verification.drift(tx, checkpoint.throughFlowId),
-        await this.ledger.unbalancedAssets(tx),
-        await this.verification.duplicateIdempotencyKeys(tx),
-        await this.verification.countFlowsAfter(tx, checkpoint.throughFlowId),
-      ];
-      const heldMismatch = await this.holds.heldMismatch(tx);
-      const unexplainedNegativeBalances = await this.holds.unexplainedNegativeBalances(tx);
-      const ok = [drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances].every((list) => list.length === 0);
-      return { ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances };
+      const v = this.verification;
+      const checkpoint = full ? { throughFlowId: '0', flows: 0 } : await v.checkpoint(tx);
+      const lastSeal = await v.lastSealId(tx);
+      const firstSeal = full ? '1' : await v.firstSealAfter(tx, checkpoint.throughFlowId);
+      const drift = await v.drift(tx, full ? null : checkpoint.throughFlowId);
+      const unbalancedAssets = await v.unbalancedAssets(tx);
+      const duplicateIdempotencyKeys = await v.duplicateIdempotencyKeys(tx);
+      const newFlows = await v.countFlowsAfter(tx, checkpoint.throughFlowId);
+      const heldMismatch = await v.heldMismatch(tx);
+      const unexplainedNegativeBalances = await v.unexplainedNegativeBalances(tx);
+      const sealBroken = await v.brokenSeals(tx, firstSeal, lastSeal);
+      const sealedThrough = await v.sealedThrough(tx);
+      const ok = [drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances, sealBroken].every((list) => list.length === 0);
+      return {
+        ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch,
+        unexplainedNegativeBalances, sealBroken, sealedThrough,
+      };
     }, 'REPEATABLE READ');
   }
 
   /**
-   * Folds the flows that became final since the last checkpoint into the verified sums. verify()
-   * does it once enough flows piled up (a short tail is cheaper to sum than to fold); the
-   * reconciler does it on every run.
+   * Folds the sealed flows not yet folded into the verified sums: a sealed flow is final (no
+   * lower id can still commit), and a later rewrite of it breaks its seal. verify() does it once
+   * enough flows piled up (a short tail is cheaper to sum than to fold); the reconciler does it on
+   * every run.
    */
   async checkpoint(): Promise<void> {
-    const finalId = await this.transactions.run((tx) => this.verification.finalFlowId(tx));
-    if (finalId === null) return;
     await this.transactions.run(async (tx) => {
       const checkpoint = await this.verification.checkpoint(tx, true);
-      if (BigInt(finalId) > BigInt(checkpoint.throughFlowId)) await this.verification.fold(tx, checkpoint.throughFlowId, finalId);
+      const sealed = await this.verification.sealedThrough(tx);
+      if (BigInt(sealed) > BigInt(checkpoint.throughFlowId)) await this.verification.fold(tx, checkpoint.throughFlowId, sealed);
     });
   }
 }

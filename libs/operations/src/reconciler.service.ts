@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { CLOCK, Meters, type Clock } from '@loomworks/common';
-import { HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { HoldsService, LedgerService, SealerService, type BrokenSeal } from '@loomworks/credit/staff';
 import { Scheduler, Transactions } from '@loomworks/database';
 import { Outbox, OutboxQueue } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
@@ -32,6 +32,7 @@ export class ReconcilerService implements OnModuleInit {
     private readonly transactions: Transactions,
     private readonly ledger: LedgerService,
     private readonly holds: HoldsService,
+    private readonly sealer: SealerService,
     private readonly outbox: Outbox,
     private readonly outboxQueue: OutboxQueue,
     private readonly settings: SystemConfigService,
@@ -55,17 +56,17 @@ export class ReconcilerService implements OnModuleInit {
     return run;
   }
 
-  /** A run now; waits for a run in progress anywhere to finish first. */
-  runNow(): Promise<ReconciliationRun> {
-    return this.scheduler.exclusive(JOB, () => this.reconcile('manual'));
+  /** A run now; waits for a run in progress anywhere to finish first. `full`: every balance and seal recomputed from the flows. */
+  runNow(options: { full?: boolean } = {}): Promise<ReconciliationRun> {
+    return this.scheduler.exclusive(JOB, () => this.reconcile('manual', options.full === true));
   }
 
-  private async reconcile(trigger: RunTrigger): Promise<ReconciliationRun> {
+  private async reconcile(trigger: RunTrigger, full = false): Promise<ReconciliationRun> {
     const startedAt = this.clock.now();
     // Expired holds first, so the ledger checks see them released.
     const findings = [
       ...(await this.expiredHoldFindings()),
-      ...(await this.ledgerFindings()),
+      ...(await this.ledgerFindings(full)),
       ...(await this.turnFindings()),
       ...(await this.outboxFindings()),
     ];
@@ -93,9 +94,15 @@ export class ReconcilerService implements OnModuleInit {
     return released > 0 ? [{ kind: 'expired_holds_released', detail: { released } }] : [];
   }
 
-  private async ledgerFindings(): Promise<Finding[]> {
+  /**
+   * The ledger invariants. Seals: those written since the last run plus a rotating slice of
+   * older ones (the whole chain at least daily), or all of them in a full run.
+   */
+  private async ledgerFindings(full: boolean): Promise<Finding[]> {
     await this.ledger.checkpoint();
-    const report = await this.ledger.verify();
+    const report = await this.ledger.verify({ full });
+    const recent = full ? [] : await this.sealer.checkRecent(await this.settings.require('reconcile_interval_seconds'));
+    const sealBroken = new Map<string, BrokenSeal>([...report.sealBroken, ...recent].map((s) => [s.sealId, s]));
     const findings: Finding[][] = [
       report.drift.map((d) => ({
         kind: 'balance_drift',
@@ -111,6 +118,7 @@ export class ReconcilerService implements OnModuleInit {
         kind: 'unexplained_negative_balance',
         detail: { personId: n.personId, asset: n.asset, balance: n.balance.toString() },
       })),
+      [...sealBroken.values()].map((b) => ({ kind: 'seal_broken', detail: { sealId: b.sealId, fromFlowId: b.fromFlowId, toFlowId: b.toFlowId } })),
     ];
     return findings.flatMap((list) => list.slice(0, FINDINGS_PER_CHECK));
   }

@@ -11,7 +11,7 @@ import { AdminSettingsService } from '../admin-settings.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
-import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, PersonQueryDto, RateDto, ReissueGrantDto, SendEmailDto } from './dto';
+import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, PersonQueryDto, RateDto, ReissueGrantDto, SendEmailDto, VerifyQueryDto } from './dto';
 import {
   AuditPageSchema,
   EligibilitySchema,
@@ -184,10 +184,11 @@ export class AdminController {
   }
 
   @Get('ledger/verify')
-  @ApiOperation({ summary: 'Check the ledger invariants' })
+  @ApiOperation({ summary: 'Check the ledger invariants (full=true: recompute everything from the flows and every seal)' })
   @ApiOkResponse({ type: LedgerVerificationSchema })
-  verifyLedger(): Promise<LedgerVerificationSchema> {
-    return this.ledger.verifyLedger();
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  verifyLedger(@Query() query: VerifyQueryDto): Promise<LedgerVerificationSchema> {
+    return this.ledger.verifyLedger(query.full === 'true');
   }
 
   @Get('audit')

@@ -197,3 +197,18 @@ export class EventQueryDto extends PageQueryDto {
   @IsIn(EVENT_TYPES)
   type?: string;
 }
+
+/** `?full=true|false`: a query string carries text, so the two words are the only booleans taken. */
+export class VerifyQueryDto {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: recompute balances, the held account and every seal from the flows' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  full?: 'true' | 'false';
+}
+
+export class ReconcileDto {
+  @ApiPropertyOptional({ enum: [true], description: 'also recompute every balance and every seal from the flows' })
+  @IsOptional()
+  @IsIn([true])
+  full?: true;
+}

@@ -1,9 +1,10 @@
-import { Controller, Get, Post } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@loomworks/auth';
 import { ApiErrors } from '@loomworks/common';
 import { AdminReconciliationService } from '../admin-reconciliation.service';
 import { ReconciliationRunSchema } from '../operations-views';
+import { ReconcileDto } from './dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -22,9 +23,10 @@ export class ReconciliationController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Run the reconciler now (waits for a run in progress elsewhere)' })
+  @ApiOperation({ summary: 'Run the reconciler now (waits for a run in progress elsewhere); full: also recompute every seal' })
   @ApiCreatedResponse({ type: ReconciliationRunSchema })
-  run(): Promise<ReconciliationRunSchema> {
-    return this.reconciliation.runNow();
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  run(@Body() body: ReconcileDto = {}): Promise<ReconciliationRunSchema> {
+    return this.reconciliation.runNow(body?.full === true);
   }
 }

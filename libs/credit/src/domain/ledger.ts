@@ -1,4 +1,6 @@
 /** Ledger vocabulary: parties, flow kinds, and the plain shapes services return. */
+import type { BrokenSeal } from './seals';
+
 export const FLOW_KINDS = ['issuance', 'consumption', 'zeroing', 'referral', 'adjustment', 'reversal', 'hold', 'release'] as const;
 export type FlowKind = (typeof FLOW_KINDS)[number];
 
@@ -83,8 +85,12 @@ export interface LedgerVerification {
   duplicateIdempotencyKeys: string[];
   /** assets whose system:held balance differs from the sum of their active holds */
   heldMismatch: { asset: string; held: bigint; activeHolds: bigint }[];
-  /** person balances below zero that no recorded hold_exceeded, late settlement or staff adjustment explains */
+  /** person balances below zero that the flows which caused them don't explain (hold_exceeded, overdraft, a debiting adjustment) */
   unexplainedNegativeBalances: { personId: string; asset: string; balance: bigint }[];
+  /** seals that no longer match their flows (Tamper evidence) */
+  sealBroken: BrokenSeal[];
+  /** the last flow id the seals cover ('0' before the first seal) */
+  sealedThrough: string;
 }
 
 export interface ReferralCommand {

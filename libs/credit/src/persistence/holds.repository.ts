@@ -224,35 +224,4 @@ export class HoldsRepository {
     const rows: HoldRow[] = await tx.query(`SELECT ${HOLD_COLUMNS} FROM credit.holds WHERE id = $1`, [holdId]);
     return rows[0] ? toHold(rows[0]) : null;
   }
-
-  /** Per asset: system:held's balance beside the sum of active holds, where they differ. */
-  async heldMismatch(tx: Tx): Promise<{ asset: string; held: bigint; activeHolds: bigint }[]> {
-    const rows: { asset: string; held: string; active: string }[] = await tx.query(`
-      WITH held AS (SELECT asset, sum(amount) AS total FROM credit.balances WHERE party = 'system:held' GROUP BY asset),
-           active AS (SELECT asset, sum(amount) AS total FROM credit.holds WHERE status = 'active' GROUP BY asset)
-      SELECT asset, coalesce(held.total, 0)::text AS held, coalesce(active.total, 0)::text AS active
-        FROM held FULL JOIN active USING (asset)
-       WHERE coalesce(held.total, 0) <> coalesce(active.total, 0)
-       ORDER BY asset`);
-    return rows.map((r) => ({ asset: r.asset, held: BigInt(r.held), activeHolds: BigInt(r.active) }));
-  }
-
-  /**
-   * Persons below zero in an asset with no recorded cause: a hold_exceeded or a late settlement
-   * (consumption metadata), or a staff adjustment.
-   */
-  async unexplainedNegativeBalances(tx: Tx): Promise<{ personId: string; asset: string; balance: bigint }[]> {
-    const rows: { person_id: string; asset: string; balance: string }[] = await tx.query(`
-      SELECT substr(b.party, 8) AS person_id, b.asset, sum(b.amount)::text AS balance
-        FROM credit.balances b
-       WHERE b.party LIKE 'person:%'
-       GROUP BY b.party, b.asset
-      HAVING sum(b.amount) < 0
-         AND NOT EXISTS (
-           SELECT 1 FROM credit.flows f
-            WHERE f.person_id = substr(b.party, 8)::uuid AND f.asset = b.asset
-              AND (f.kind = 'adjustment' OR f.metadata ? 'holdExceeded' OR f.metadata ? 'overdraft'))
-       ORDER BY 1, 2`);
-    return rows.map((r) => ({ personId: r.person_id, asset: r.asset, balance: BigInt(r.balance) }));
-  }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
 import type { LedgerDrift } from '../domain/ledger';
+import { GENESIS_HASH, type BrokenSeal } from '../domain/seals';
+import { chainHash } from './seals.repository';
 
 export interface Checkpoint {
   /** every flow with an id up to this one is folded into credit.verified_sums */
@@ -9,38 +11,15 @@ export interface Checkpoint {
   flows: number;
 }
 
-/** Postgres' code when `lock_timeout` expires. */
-const LOCK_NOT_AVAILABLE = '55P03';
-
 /**
- * The SQL of incremental verification. Flows are append-only (the database refuses UPDATE,
- * DELETE and TRUNCATE), so once no flow with an id ≤ W can still appear, the per-(party, asset)
- * sums of the flows up to W are fixed forever; a verification then reads those sums and only the
- * flows after W, instead of every flow.
+ * Every query of ledger verification. Incremental: flows are append-only (the database refuses
+ * UPDATE, DELETE and TRUNCATE), and a sealed flow can no longer gain a lower-numbered neighbour,
+ * so the per-(party, asset) sums of the sealed flows are kept (verified_sums) and a verification
+ * reads those sums and only the flows after them. Full: everything from the flows, every seal
+ * recomputed — which is what catches a table owner who rewrote sealed flows.
  */
 @Injectable()
 export class LedgerVerificationRepository {
-  /**
-   * The highest flow id that can no longer gain a lower-numbered neighbour, or null when the
-   * ledger is too busy right now. Identity values are taken before commit, so a visible flow 7
-   * does not prove that flow 6 (of a transaction still running) won't appear later. A SHARE lock
-   * waits for every transaction that is inserting flows and keeps new ones out, so the max id read
-   * under it is final. It is held for one index lookup, with a short lock_timeout, so writers are
-   * never held up for long; on a timeout the previous checkpoint is used.
-   */
-  async finalFlowId(tx: Tx): Promise<string | null> {
-    try {
-      await tx.query("SET LOCAL lock_timeout = '200ms'");
-      // LOCK TABLE credit.flows IN SHARE MODE, as the table's owner: the API's role may not take it itself.
-      await tx.query('SELECT credit.lock_flows_share()');
-      const [row]: { id: string }[] = await tx.query('SELECT coalesce(max(id), 0)::text AS id FROM credit.flows');
-      return row.id;
-    } catch (error) {
-      if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) return null;
-      throw error;
-    }
-  }
-
   /** How many flow ids lie past the checkpoint (an upper bound on the flows there: ids have gaps). */
   async flowsPastCheckpoint(tx: Tx): Promise<number> {
     const [row]: { n: string }[] = await tx.query(
@@ -81,20 +60,20 @@ export class LedgerVerificationRepository {
 
   /**
    * Pairs (party, asset) whose balance differs from the sum of their flows: the verified sums up
-   * to the checkpoint plus the flows after it. Flows are grouped by (from, to, asset) first, so
-   * the big table is aggregated once, on its own columns.
+   * to the checkpoint plus the flows after it (`throughFlowId` null: every flow, no verified sums).
+   * Flows are grouped by (from, to, asset) first, so the big table is aggregated once, on its own columns.
    */
-  async drift(tx: Tx, throughFlowId: string): Promise<LedgerDrift[]> {
+  async drift(tx: Tx, throughFlowId: string | null): Promise<LedgerDrift[]> {
     const rows: { party: string; asset: string; balance: string; sum_of_flows: string }[] = await tx.query(
       `WITH pairs AS (
          SELECT from_party, to_party, asset, sum(amount) AS total
-           FROM credit.flows WHERE id > $1 GROUP BY from_party, to_party, asset
+           FROM credit.flows WHERE id > coalesce($1::bigint, 0) GROUP BY from_party, to_party, asset
        ),
        moves AS (
          SELECT party, asset, delta
            FROM pairs, LATERAL (VALUES (from_party, -total), (to_party, total)) AS side (party, delta)
          UNION ALL
-         SELECT party, asset, total FROM credit.verified_sums
+         SELECT party, asset, total FROM credit.verified_sums WHERE $1::bigint IS NOT NULL
        ),
        flow_sums AS (SELECT party, asset, sum(delta) AS total FROM moves GROUP BY party, asset),
        balance_sums AS (SELECT party, asset, sum(amount) AS total FROM credit.balances GROUP BY party, asset)
@@ -105,6 +84,50 @@ export class LedgerVerificationRepository {
       [throughFlowId],
     );
     return rows.map((r) => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) }));
+  }
+
+  /** The last flow id the seals cover ('0' before the first seal). */
+  async sealedThrough(tx: Tx): Promise<string> {
+    const [row]: { id: string | null }[] = await tx.query('SELECT max(to_flow_id)::text AS id FROM credit.seals');
+    return row.id ?? '0';
+  }
+
+  /** The id of the newest seal ('0' before the first). */
+  async lastSealId(tx: Tx): Promise<string> {
+    const [row]: { id: string | null }[] = await tx.query('SELECT max(id)::text AS id FROM credit.seals');
+    return row.id ?? '0';
+  }
+
+  /** The id of the first seal whose range ends after `flowId` (past the last: lastSealId + 1). */
+  async firstSealAfter(tx: Tx, flowId: string): Promise<string> {
+    const [row]: { id: string }[] = await tx.query(
+      'SELECT coalesce(min(id) FILTER (WHERE to_flow_id > $1), max(id) + 1, 1)::text AS id FROM credit.seals',
+      [flowId],
+    );
+    return row.id;
+  }
+
+  /**
+   * The seals with ids in [from, to] that no longer match their flows: the hash recomputed over
+   * the stored previous seal's hash differs from the stored one, the flow count differs, or the
+   * chain link is gone (the previous seal is missing or ends elsewhere).
+   */
+  async brokenSeals(tx: Tx, fromSealId: string, toSealId: string): Promise<BrokenSeal[]> {
+    const rows: { id: string; from_flow_id: string; to_flow_id: string }[] = await tx.query(
+      `SELECT s.id::text AS id, s.from_flow_id::text AS from_flow_id, s.to_flow_id::text AS to_flow_id
+         FROM credit.seals s
+         LEFT JOIN credit.seals p ON p.id = s.id - 1
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS n, ${chainHash(`CASE WHEN s.id = 1 THEN '${GENESIS_HASH}' ELSE p.hash END`)} AS hash
+            FROM credit.flows f WHERE f.id > s.from_flow_id AND f.id <= s.to_flow_id
+        ) r
+        WHERE s.id BETWEEN $1 AND $2
+          AND (r.hash IS DISTINCT FROM s.hash OR r.n <> s.flows
+               OR s.from_flow_id IS DISTINCT FROM CASE WHEN s.id = 1 THEN 0 ELSE p.to_flow_id END)
+        ORDER BY s.id`,
+      [fromSealId, toSealId],
+    );
+    return rows.map((r) => ({ sealId: r.id, fromFlowId: r.from_flow_id, toFlowId: r.to_flow_id }));
   }
 
   async countFlowsAfter(tx: Tx, throughFlowId: string): Promise<number> {
@@ -127,5 +150,67 @@ export class LedgerVerificationRepository {
       'SELECT idempotency_key AS key FROM credit.flows WHERE idempotency_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1',
     );
     return rows.map((r) => r.key);
+  }
+
+  async unbalancedAssets(tx: Tx): Promise<{ asset: string; sum: bigint }[]> {
+    const rows: { asset: string; sum: string }[] = await tx.query(
+      'SELECT asset, sum(amount)::text AS sum FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0 ORDER BY asset',
+    );
+    return rows.map((r) => ({ asset: r.asset, sum: BigInt(r.sum) }));
+  }
+
+  /** Per asset: system:held's balance beside the sum of active holds, where they differ. */
+  async heldMismatch(tx: Tx): Promise<{ asset: string; held: bigint; activeHolds: bigint }[]> {
+    const rows: { asset: string; held: string; active: string }[] = await tx.query(`
+      WITH held AS (SELECT asset, sum(amount) AS total FROM credit.balances WHERE party = 'system:held' GROUP BY asset),
+           active AS (SELECT asset, sum(amount) AS total FROM credit.holds WHERE status = 'active' GROUP BY asset)
+      SELECT asset, coalesce(held.total, 0)::text AS held, coalesce(active.total, 0)::text AS active
+        FROM held FULL JOIN active USING (asset)
+       WHERE coalesce(held.total, 0) <> coalesce(active.total, 0)
+       ORDER BY asset`);
+    return rows.map((r) => ({ asset: r.asset, held: BigInt(r.held), activeHolds: BigInt(r.active) }));
+  }
+
+  /**
+   * Persons below zero in an asset whose deficit the flows that caused it don't explain. The
+   * person's flows in that asset are taken as operations (a settlement's release and charges
+   * share their hold and time, so a settlement within its hold counts as the net it was), with
+   * the running balance after each; every operation since the balance was last ≥ 0 that lowered
+   * it must carry its own cause: a settlement's recorded hold_exceeded (`holdExceeded`), a late
+   * settlement or a charge without a hold (`overdraft`), or a staff adjustment debiting the person
+   * (which, being in the deficit, itself went below zero). An adjustment from before the deficit
+   * explains nothing.
+   */
+  async unexplainedNegativeBalances(tx: Tx): Promise<{ personId: string; asset: string; balance: bigint }[]> {
+    const rows: { party: string; asset: string; balance: string }[] = await tx.query(`
+      WITH negative AS (
+        SELECT party, asset, sum(amount) AS balance FROM credit.balances
+         WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0
+      ),
+      moves AS (
+        SELECT n.party, n.asset, f.id, f.created_at, f.metadata ->> 'holdId' AS hold_id,
+               CASE WHEN f.to_party = n.party THEN f.amount ELSE -f.amount END AS delta,
+               (f.metadata ? 'holdExceeded' OR f.metadata ? 'overdraft' OR (f.kind = 'adjustment' AND f.from_party = n.party)) AS explains
+          FROM negative n
+          JOIN credit.flows f ON f.person_id = substr(n.party, 8)::uuid AND f.asset = n.asset
+                             AND n.party IN (f.from_party, f.to_party)
+      ),
+      operations AS (
+        SELECT party, asset, min(id) AS first_id, sum(delta) AS delta, bool_or(explains) AS explained
+          FROM moves GROUP BY party, asset, coalesce(hold_id, id::text), created_at
+      ),
+      running AS (
+        SELECT *, sum(delta) OVER (PARTITION BY party, asset ORDER BY first_id) AS after FROM operations
+      ),
+      deficit_start AS (
+        SELECT party, asset, coalesce(max(first_id) FILTER (WHERE after >= 0), 0) AS after_id FROM running GROUP BY party, asset
+      )
+      SELECT n.party, n.asset, n.balance::text AS balance
+        FROM negative n
+       WHERE EXISTS (
+         SELECT 1 FROM running r JOIN deficit_start d USING (party, asset)
+          WHERE r.party = n.party AND r.asset = n.asset AND r.first_id > d.after_id AND r.delta < 0 AND NOT r.explained)
+       ORDER BY 1, 2`);
+    return rows.map((r) => ({ personId: r.party.slice('person:'.length), asset: r.asset, balance: BigInt(r.balance) }));
   }
 }

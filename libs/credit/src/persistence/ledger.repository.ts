@@ -149,11 +149,4 @@ export class LedgerRepository {
     );
     return rows.map(toFlow);
   }
-
-  async unbalancedAssets(tx: Tx): Promise<{ asset: string; sum: bigint }[]> {
-    const rows: { asset: string; sum: string }[] = await tx.query(
-      'SELECT asset, sum(amount)::text AS sum FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0 ORDER BY asset',
-    );
-    return rows.map((r) => ({ asset: r.asset, sum: BigInt(r.sum) }));
-  }
 }

@@ -7,3 +7,5 @@ export { TiersService } from '../tiers.service';
 export { LifecycleService } from '../lifecycle.service';
 export { HoldsService } from '../holds.service';
 export { TierModelsCheck } from '../tier-models-check.service';
+export { SealerService } from '../sealer.service';
+export type { Seal, BrokenSeal } from '../domain/seals';

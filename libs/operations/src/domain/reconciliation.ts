@@ -10,6 +10,7 @@ export const FINDING_KINDS = [
   'expired_holds_released',
   'turn_without_consumption',
   'outbox_overdue',
+  'seal_broken',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

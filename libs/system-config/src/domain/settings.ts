@@ -133,6 +133,8 @@ export const SETTINGS = {
   converse_min_response_tokens: count(256, 1, 128_000),
   anthropic_api_key: text(undefined, true),
   reconcile_interval_seconds: count(300, 1, SECONDS_IN_A_DAY),
+  /** the sealer covers every flow older than this (DESIGN.md "Tamper evidence") */
+  seal_interval_seconds: count(60, 1, SECONDS_IN_A_DAY),
   /** credit.low fires when a balance crosses below its asset's threshold */
   low_balance_threshold: creditMap({ haiku: 100, sonnet: 100, opus: 100 }),
 } satisfies Record<string, Setting<unknown>>;
