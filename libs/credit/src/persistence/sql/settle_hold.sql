@@ -82,10 +82,10 @@ BEGIN
       IF late AND v_balance - v_total < 0 THEN
         v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
       END IF;
-      SELECT w.flow_id INTO v_flow FROM credit.write_flow(
+      v_flow := (credit.write_flow(
         p_kind => 'consumption', p_asset => h.asset, p_amount => (v_charges -> i ->> 'credits')::bigint,
         p_from => v_party, p_to => 'system:consumed', p_person => h.person_id,
-        p_key => 'turn:' || p_turn || ':' || (s ->> 'stage'), p_metadata => v_meta, p_at => p_at) w;
+        p_key => 'turn:' || p_turn || ':' || (s ->> 'stage'), p_metadata => v_meta, p_at => p_at)).flow_id;
     END IF;
     v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
   END LOOP;
