@@ -20,7 +20,7 @@ describe('the one scheduler, two instances on one database', () => {
   let schedulers: Scheduler[];
 
   beforeAll(async () => {
-    ctx = await TestContext.create({ env: { SCHEDULER_TICK_MS: '0', LOG_LEVEL: 'error' }, logStream: logs });
+    ctx = await TestContext.create({ env: { SCHEDULER_TICK_MS: '0', LOG_LEVEL: 'debug' }, logStream: logs });
     second = await createTestApp(ctx.db.url, { env: { SCHEDULER_TICK_MS: '0' } });
     schedulers = [ctx.get(Scheduler), second.get(Scheduler)];
   });
@@ -119,6 +119,17 @@ describe('the one scheduler, two instances on one database', () => {
     const scrape = new Scrape((await ctx.http().get('/metrics').expect(200)).text);
     expect(scrape.value('loomworks_scheduled_runs_total', { job: name, result: 'failed' })).toBe(2);
     expect(scrape.value('loomworks_scheduled_runs_total', { job: name, result: 'ok' })).toBe(0);
+  });
+
+  it('logs every run by name (at debug level: the outbox is polled every second)', async () => {
+    const name = unique('quiet');
+    schedulers[0].every(name, HOUR_MS, async () => undefined);
+    await tick(0, name);
+    await anHourPasses(name);
+    logs.lines.length = 0;
+    expect(await tick(0, name)).toEqual([name]);
+    const lines = logs.entries().filter((e) => String(e.msg).startsWith(`scheduled job ${name} `));
+    expect(lines.map((e) => [e.level, String(e.msg).replace(/\d+ ms$/, 'N ms')])).toEqual([[20, `scheduled job ${name} ran in N ms`]]);
   });
 
   it('runs an on-demand run after the scheduled one in progress, and postpones the next scheduled run', async () => {

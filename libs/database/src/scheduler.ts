@@ -38,8 +38,9 @@ interface Job {
  * UPDATE of the job's row in `scheduled_jobs` (due by the database's clock, lease free), which
  * hands out a lease the running instance renews; a crashed instance's lease lapses after a minute.
  * No session state (no session advisory lock, no LISTEN), so it works through a transaction-mode
- * pooler. A failing run is logged with the job's name and counted (loomworks_scheduled_runs_total);
- * the next run comes one interval after the failed one started, as after a success.
+ * pooler. Every run logs its name (debug level: outbox.poll runs every second); a failing run is
+ * logged as an error with the job's name and counted (loomworks_scheduled_runs_total); the next
+ * run comes one interval after the failed one started, as after a success.
  *
  * One timer per instance asks the database every SCHEDULER_TICK_MS (or the shortest fixed interval,
  * if shorter); 0 starts no timer (tests call runDue()). A job's first run is one interval after the
@@ -153,8 +154,11 @@ export class Scheduler implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private async execute(job: Job, token: string): Promise<void> {
     try {
+      const started = Date.now();
       await job.work(this.shutdown.signal);
       this.meters.scheduledRuns.inc({ job: job.name, result: 'ok' });
+      // debug: outbox.poll runs every second on some instance; failures are errors (below)
+      this.logger.debug(`scheduled job ${job.name} ran in ${Date.now() - started} ms`);
     } catch (error) {
       this.meters.scheduledRuns.inc({ job: job.name, result: 'failed' });
       this.logger.error(`scheduled job ${job.name} failed: ${describe(error)}`);
