@@ -5,14 +5,18 @@ import { CREDIT_FUNCTIONS_DIR } from '@loomworks/credit';
 import { dataSourceOptions, Migrator } from '@loomworks/database';
 import { allMigrations } from '../migrations';
 
-/** Runs `work` against a freshly migrated database on the configured server, dropped afterwards. */
+/**
+ * Runs `work` against a freshly migrated database on the configured server, dropped afterwards.
+ * As the owner (DATABASE_MIGRATION_URL: with-db's embedded cluster gives the runtime role as
+ * DATABASE_URL, which may not create databases); the benches run as that one role.
+ */
 export async function withScratchDatabase(work: (databaseUrl: string) => Promise<void>): Promise<void> {
   const base = loadConfig(process.env);
   const name = `loomworks_bench_${process.pid}`;
-  const admin = new Client({ connectionString: base.databaseUrl });
+  const admin = new Client({ connectionString: base.databaseMigrationUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(base.databaseUrl);
+  const url = new URL(base.databaseMigrationUrl);
   url.pathname = `/${name}`;
   try {
     const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();

@@ -21,13 +21,15 @@ export class PgBouncer {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(target: { host: string; port: number }, roles: string[], poolSize = 10): Promise<PgBouncer> {
+  /** `roles`: who may log in; a password is what PgBouncer uses to log in to the server (trust needs none). */
+  static async start(target: { host: string; port: number }, roles: Array<string | { role: string; password: string }>, poolSize = 10): Promise<PgBouncer> {
     if (!existsSync(PGBOUNCER)) throw new Error(`PgBouncer not found at ${PGBOUNCER} (apt-get install pgbouncer)`);
     const dir = mkdtempSync(join(tmpdir(), 'lw-pgbouncer-'));
     chmodSync(dir, 0o755);
     const port = await freePort();
     // trust: the server behind it checks nothing either (the test cluster); roles must be listed.
-    writeFileSync(join(dir, 'users.txt'), roles.map((role) => `"${role}" ""`).join('\n') + '\n');
+    const users = roles.map((r) => (typeof r === 'string' ? `"${r}" ""` : `"${r.role}" "${r.password}"`));
+    writeFileSync(join(dir, 'users.txt'), users.join('\n') + '\n');
     writeFileSync(
       join(dir, 'pgbouncer.ini'),
       [
