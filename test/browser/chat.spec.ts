@@ -26,9 +26,15 @@ describe('the chat page in Chromium', () => {
     await page.getByRole('link', { name: 'Conversations' }).click();
     await page.locator('#send').waitFor();
     await page.getByLabel('Message').fill('hello there');
+    const streamed = page.waitForResponse((r) => r.url().endsWith('/converse'));
     await page.getByRole('button', { name: 'Send' }).click();
+    // The reply comes as server-sent events (turn.started, reply.delta …, turn.completed).
+    const response = await streamed;
+    expect(response.request().headers().accept).toBe('text/event-stream');
+    expect(response.headers()['content-type']).toMatch(/^text\/event-stream/);
     const replies = page.locator('#thread .turn-line.assistant');
-    await replies.first().waitFor();
+    // The turn is done (and charged) when its cost shows; the text may stream in before that.
+    await replies.first().locator('.turn-cost').waitFor();
     expect(await replies.first().locator('.content').textContent()).toBe('Echo: hello there');
 
     // What the page says the turn cost is what the ledger charged.
@@ -41,7 +47,7 @@ describe('the chat page in Chromium', () => {
 
     await page.getByLabel('Message').fill('and again');
     await page.getByRole('button', { name: 'Send' }).click();
-    await replies.nth(1).waitFor();
+    await replies.nth(1).locator('.turn-cost').waitFor();
     expect(await replies.nth(1).locator('.content').textContent()).toBe('Echo: and again');
     // One conversation holds both turns.
     await page.locator('#conversations li').first().waitFor();

@@ -47,6 +47,11 @@ export async function api<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' 
   } catch {
     throw new ApiError('The server could not be reached. Check your connection and try again.', 0, 'network_error');
   }
+  return answerOf<T>(res);
+}
+
+/** A JSON answer's body, or its error (API.md shape) thrown as an ApiError in plain words. */
+export async function answerOf<T>(res: Response): Promise<T> {
   const text = res.status === 204 ? '' : await res.text();
   let data: unknown;
   try {

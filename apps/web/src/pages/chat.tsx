@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, newIdempotencyKey, type PersonView } from '../api';
+import { converseStreaming, type ConverseResponse } from '../turn-stream';
 import type { components } from '../api-types.gen';
 import { fmtAmount, fmtDate, LoadError, mount, Select, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
 
@@ -7,7 +8,6 @@ type Schemas = components['schemas'];
 type Engagement = Schemas['EngagementSchema'];
 type Conversation = Schemas['ConversationSchema'];
 type Turn = Schemas['TurnSchema'];
-type ConverseResponse = Schemas['ConverseResponseSchema'];
 
 /** One line of the conversation as shown: a turn from the server, or the answer to a message just sent. */
 interface Line {
@@ -108,21 +108,29 @@ function ChatView({ engagement }: { engagement: Engagement }) {
             const text = message.trim();
             if (!text) return;
             send.run(async () => {
-              const answer = await api<ConverseResponse>('POST', `${base}/converse`, {
-                body: { message: text, ...(conversationId && { conversationId }) },
-                idempotencyKey: newIdempotencyKey(),
-              });
-              if (answer.status !== 'ok') throw new Error(REFUSED[answer.status] ?? answer.status);
               const at = new Date().toISOString();
-              setLines((l) => [
-                ...l,
-                { id: `${at}-u`, role: 'user', content: text, createdAt: at },
-                { id: `${at}-a`, role: 'assistant', content: answer.reply ?? '', createdAt: at, credit: answer.credit, models: answer.models, keySource: answer.keySource },
-              ]);
+              const pending: Line = { id: `${at}-a`, role: 'assistant', content: '', createdAt: at };
+              setLines((l) => [...l, { id: `${at}-u`, role: 'user', content: text, createdAt: at }, pending]);
               setMessage('');
-              if (!conversationId && answer.conversationId) {
-                setConversationId(answer.conversationId);
-                conversations.reload();
+              const update = (change: Partial<Line>) => setLines((l) => l.map((line) => (line.id === pending.id ? { ...line, ...change } : line)));
+              let streamed = '';
+              try {
+                // The reply streams in as it is written (reply.delta); the final answer carries what the turn cost.
+                const answer = await converseStreaming(`${base}/converse`, { message: text, ...(conversationId && { conversationId }) }, newIdempotencyKey(), (delta) => {
+                  streamed += delta;
+                  update({ content: streamed });
+                });
+                if (answer.status !== 'ok') throw new Error(REFUSED[answer.status] ?? answer.status);
+                update({ content: answer.reply ?? streamed, credit: answer.credit, models: answer.models, keySource: answer.keySource });
+                if (!conversationId && answer.conversationId) {
+                  setConversationId(answer.conversationId);
+                  conversations.reload();
+                }
+              } catch (error) {
+                // Nothing was kept: the message goes back into the box to send again.
+                setLines((l) => l.filter((line) => line.id !== pending.id && line.id !== `${at}-u`));
+                setMessage(text);
+                throw error;
               }
             });
           }}
