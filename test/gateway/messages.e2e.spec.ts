@@ -57,7 +57,7 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     (await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [personId])).map((f) => `${f.kind} ${f.amount}`);
 
   it('charges a whole answer exactly, answers it unchanged, with the credit headers', async () => {
-    const { person, sdk } = await member();
+    const { person, sdk, apiKeyId } = await member();
     const params = ask('hello there');
     const { data, response } = await sdk.messages.create(params).withResponse();
     const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
@@ -72,6 +72,9 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     expect(fake.requests).toEqual([expect.objectContaining({ apiKey: 'system-key', model: HAIKU, maxTokens: 1000, stream: false })]);
     expect(await balance(person.id)).toBe(1000n - exact);
     expect(await holdsOf(person.id)).toEqual([{ status: 'settled', amount: String(held(params)), charged: String(exact) }]);
+    expect(await ctx.db.query('SELECT source, status, api_key_id, charged::text FROM llm_calls WHERE id = $1', [response.headers.get('loomworks-request-id')])).toEqual([
+      { source: 'messages', status: 'ok', api_key_id: apiKeyId, charged: String(exact) },
+    ]);
   });
 
   it('relays a stream byte for byte and charges its final usage exactly', async () => {
@@ -141,6 +144,7 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     const [hold] = await holdsOf(person.id);
     expect(BigInt(hold.charged!)).toBe(charge({ input: 20, output: delivered }));
     expect(BigInt(hold.charged!)).toBeLessThanOrEqual(BigInt(hold.amount));
+    expect(await ctx.db.query('SELECT status, charged::text FROM llm_calls WHERE person_id = $1', [person.id])).toEqual([{ status: 'interrupted', charged: hold.charged }]);
   });
 
   it('releases the hold of a stream that broke before any usage: nothing charged', async () => {

@@ -6,7 +6,7 @@ import { isCompleteUsage, type Usage } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { CREDIT_SEAM, type CreditSeam, type SettlementResult } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
-import { interruptedUsage, messagesInputBound, MessagesForwarder, type UpstreamAnswer } from '@loomworks/llm';
+import { interruptedUsage, LlmCallLog, messagesInputBound, MessagesForwarder, type LlmCallStatus, type UpstreamAnswer } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
 import type { ApiKeyCaller } from './domain/api-key';
 import {
@@ -53,6 +53,8 @@ async function readAll(body: IncomingMessage): Promise<Buffer> {
 
 interface OpenRequest {
   callId: string;
+  caller: ApiKeyCaller;
+  startedAt: Date;
   model: string;
   hold: { id: string; asset: string; amount: bigint };
   bound: { inputTokens: number; maxTokens: number };
@@ -71,6 +73,7 @@ export class MessagesService {
     private readonly forwarder: MessagesForwarder,
     private readonly settings: SystemConfigService,
     private readonly transactions: Transactions,
+    private readonly callLog: LlmCallLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectPinoLogger('gateway') private readonly logger: PinoLogger,
   ) {}
@@ -131,7 +134,7 @@ export class MessagesService {
     });
     switch (placed.status) {
       case 'placed':
-        return { callId, model: request.model, hold: placed.hold, bound: { inputTokens, maxTokens: request.maxTokens } };
+        return { callId, caller, startedAt: new Date(), model: request.model, hold: placed.hold, bound: { inputTokens, maxTokens: request.maxTokens } };
       case 'model_not_bought':
         throw new ModelNotBoughtError(request.model);
       case 'credit_exhausted':
@@ -161,7 +164,7 @@ export class MessagesService {
     const outcome = reader.outcome();
     try {
       if (outcome.status === 'ok') await this.settle(open, outcome.usage);
-      else if (outcome.reported) await this.settle(open, interruptedUsage(outcome.reported, outcome.delivered, open.bound));
+      else if (outcome.reported) await this.settle(open, interruptedUsage(outcome.reported, outcome.delivered, open.bound), 'interrupted');
       else await this.release(open);
     } catch (error) {
       // The answer is gone already; an unsettled hold expires (hold_ttl_seconds) and nothing is charged twice.
@@ -178,13 +181,39 @@ export class MessagesService {
     }
   }
 
-  private settle(open: OpenRequest, usage: Usage): Promise<SettlementResult> {
-    return this.transactions.run((tx) =>
-      this.credit.settleHold({ holdId: open.hold.id, turnId: open.callId, stages: [{ stage: 'request', model: open.model, usage }] }, tx),
-    );
+  /** The charge and the call's row of the call log, in one transaction. */
+  private settle(open: OpenRequest, usage: Usage, status: LlmCallStatus = 'ok'): Promise<SettlementResult> {
+    return this.transactions.run(async (tx) => {
+      const settled = await this.credit.settleHold({ holdId: open.hold.id, turnId: open.callId, stages: [{ stage: 'request', model: open.model, usage }] }, tx);
+      await this.callLog.record(this.callRecord(open, status, usage, settled.charged), tx);
+      return settled;
+    });
   }
 
-  private release(open: OpenRequest): Promise<void> {
-    return this.credit.releaseHold(open.hold.id);
+  /** Nothing charged: the hold goes back whole, the call is logged as failed. */
+  private async release(open: OpenRequest): Promise<void> {
+    await this.credit.releaseHold(open.hold.id);
+    await this.callLog.record(this.callRecord(open, 'failed', null, 0n));
+  }
+
+  private callRecord(open: OpenRequest, status: LlmCallStatus, usage: Usage | null, charged: bigint) {
+    return {
+      id: open.callId,
+      source: 'messages' as const,
+      keySource: 'system' as const,
+      payer: `person:${open.caller.personId}`,
+      personId: open.caller.personId,
+      engagementId: open.caller.engagementId,
+      apiKeyId: open.caller.apiKeyId,
+      model: open.model,
+      status,
+      usage,
+      asset: open.hold.asset,
+      holdId: open.hold.id,
+      held: open.hold.amount,
+      charged,
+      startedAt: open.startedAt,
+      finishedAt: new Date(),
+    };
   }
 }
