@@ -187,6 +187,12 @@ describe('admin surface over HTTP', () => {
       const debited = await post(`/admin/persons/${target.person.id}/adjustments`, { asset: 'haiku', amount: -15, reason: 'correction' }).expect(201);
       expect(debited.body).toMatchObject({ amount: 15, direction: 'out' });
       expect((await get(`/admin/persons/${target.person.id}/credit`).expect(200)).body.balances).toEqual([{ asset: 'haiku', amount: 25, held: 0 }]);
+      // the member sees the adjustments, never staff's note or id
+      const own = await ctx.http().get('/me/flows').set(ctx.as(target)).expect(200);
+      const adjustments = own.body.items.filter((f: { kind: string }) => f.kind === 'adjustment');
+      expect(adjustments.map((f: { amount: number; metadata: object }) => [f.amount, f.metadata])).toEqual([[15, {}], [40, {}]]);
+      expect(JSON.stringify(own.body)).not.toContain(admin.person.id);
+      expect(JSON.stringify(own.body)).not.toContain('goodwill');
       for (const bad of [{ asset: 'haiku', amount: 0, reason: 'x' }, { asset: 'haiku', amount: 5 }, { asset: 'haiku', amount: 5, reason: '' }]) {
         expect((await post(`/admin/persons/${target.person.id}/adjustments`, bad).expect(400)).body.error).toBe('validation_failed');
       }

@@ -53,6 +53,8 @@ describe('flow history over HTTP across flow ids 9→10 and 99→100', () => {
 
   it('shows the newest charges first on page 1', async () => {
     const res = await ctx.http().get('/me/flows?limit=3').set('authorization', `Bearer ${member.sessionToken}`).expect(200);
-    expect(res.body.items.map((f: { metadata: { reason: string } }) => f.metadata.reason)).toEqual(['step 109', 'step 108', 'step 107']);
+    // (a member never sees staff's reasons: the flows are told apart by id)
+    expect(res.body.items.map((f: { id: string }) => f.id)).toEqual(ids.slice(0, 3));
+    expect(res.body.items.map((f: { metadata: object }) => f.metadata)).toEqual([{}, {}, {}]);
   });
 });

@@ -195,7 +195,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ledger flows, newest first */
+        /** Ledger flows, newest first (metadata: only references to the own holds, turns and grants; never staff notes or ids) */
         get: operations["MeController_flows"];
         put?: never;
         post?: never;
@@ -969,11 +969,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ReplicaHealthSchema: {
+            /** @description replay lag in seconds; null when the replica is unreachable */
+            lagSeconds: number | null;
+        };
         HealthSchema: {
             /** @enum {string} */
             status: "ok";
             /** @enum {string} */
             db: "up";
+            /** @description present when DATABASE_REPLICA_URL is set */
+            replica?: components["schemas"]["ReplicaHealthSchema"];
         };
         FieldErrorSchema: {
             /**

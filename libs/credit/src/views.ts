@@ -119,6 +119,19 @@ export function flowView(f: PersonFlow): FlowViewSchema {
   };
 }
 
+/**
+ * Metadata a member may see on their own flows: references to their own holds, turns and grants
+ * and which model a charge was for. Staff's notes (an adjustment's reason) and staff ids never
+ * reach a member (DESIGN: What members see).
+ */
+const MEMBER_METADATA = ['holdId', 'turnId', 'grantId', 'stage', 'model', 'classifier', 'responder'];
+
+/** A flow as its member sees it (/me/flows): flowView with only MEMBER_METADATA kept. */
+export function memberFlowView(f: PersonFlow): FlowViewSchema {
+  const metadata = Object.fromEntries(Object.entries(f.metadata).filter(([key]) => MEMBER_METADATA.includes(key)));
+  return { ...flowView(f), metadata };
+}
+
 export function grantView(g: Grant): GrantViewSchema {
   return {
     id: g.id,

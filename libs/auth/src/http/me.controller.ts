@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, mapPage, PageQueryDto } from '@loomworks/common';
-import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, flowView } from '@loomworks/credit';
+import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, memberFlowView } from '@loomworks/credit';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { ClaimsService } from '../claims.service';
 import { CurrentPerson } from './decorators';
@@ -34,11 +34,11 @@ export class MeController {
   }
 
   @Get('flows')
-  @ApiOperation({ summary: 'Ledger flows, newest first' })
+  @ApiOperation({ summary: 'Ledger flows, newest first (metadata: only references to the own holds, turns and grants; never staff notes or ids)' })
   @ApiOkResponse({ type: FlowPageSchema })
   @ApiErrors('unauthenticated', 'validation_failed')
   async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto): Promise<FlowPageSchema> {
-    return mapPage(await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor }), flowView);
+    return mapPage(await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor }), memberFlowView);
   }
 
   @Get('engagements')
