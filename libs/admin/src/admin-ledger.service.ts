@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { asPersonFlow, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
+import { asPartyFlow, asPersonFlow, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
 import { LedgerService } from '@loomworks/credit/staff';
 import { IdempotencyService } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
@@ -29,6 +29,21 @@ export class AdminLedgerService {
         details: { asset: input.asset, amount: input.amount, reason: input.reason, flowId: flow.id },
       });
       return flowView(asPersonFlow(flow, personId));
+    });
+  }
+
+  /** Funds (or debits) a team pool, audited; with an Idempotency-Key a retry answers the first flow. */
+  adjustPool(actor: Person, engagementId: string, input: { asset: string; amount: number; reason: string }, idempotencyKey?: string) {
+    return this.idempotency.run(`admin.pool-adjustments:${actor.id}:${engagementId}`, idempotencyKey, input, async (tx) => {
+      const flow = await this.ledger.adjustPool({ engagementId, asset: input.asset, amount: BigInt(input.amount), reason: input.reason, actorPersonId: actor.id }, tx);
+      await this.audit.record(tx, {
+        actorPersonId: actor.id,
+        action: 'pool.adjust',
+        subjectType: 'engagement',
+        subjectId: engagementId,
+        details: { asset: input.asset, amount: input.amount, reason: input.reason, flowId: flow.id },
+      });
+      return flowView(asPartyFlow(flow, `engagement:${engagementId}`));
     });
   }
 

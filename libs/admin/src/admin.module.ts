@@ -20,6 +20,7 @@ import { AuditService } from './audit.service';
 import { AuditRepository } from './persistence/audit.repository';
 import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
+import { PoolsController } from './http/pools.controller';
 import { AdminController } from './http/admin.controller';
 import { AdminApiKeysController } from './http/admin-api-keys.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
@@ -29,7 +30,7 @@ import { WebhooksController } from './http/webhooks.controller';
 
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
-  controllers: [AdminController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController],
+  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController],
   providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService],
 })
 export class AdminModule {}

@@ -33,6 +33,7 @@ const TABLE = {
   registration_not_found: 404,
   not_found: 404,
   email_taken: 409,
+  already_member: 409,
   invalid_account_transition: 409,
   account_deleted: 409,
   ineligible_email: 409,

@@ -35,6 +35,8 @@ export interface CreditSeam {
   balances(personId: string): Promise<Balance[]>;
   /** Spendable and held credit per asset, the active holds and the tier (the credit views). */
   creditSummary(personId: string): Promise<CreditSummary>;
+  /** A team pool's credit view: the same shape, for the engagement's party. */
+  poolCreditSummary(engagementId: string): Promise<CreditSummary>;
   /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
   personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
   /**

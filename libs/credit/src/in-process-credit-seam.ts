@@ -51,6 +51,10 @@ export class InProcessCreditSeam implements CreditSeam {
     return this.ledger.creditSummary(personId);
   }
 
+  poolCreditSummary(engagementId: string) {
+    return this.ledger.poolCreditSummary(engagementId);
+  }
+
   personFlows(personId: string, page?: PageRequest) {
     return this.ledger.flows(personId, page);
   }

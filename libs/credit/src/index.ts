@@ -38,6 +38,7 @@ export {
   SYSTEM_ISSUER,
   SYSTEM_VOID,
   personParty,
+  asPartyFlow,
   asPersonFlow,
   type Flow,
   type FlowKind,

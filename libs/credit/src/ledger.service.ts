@@ -20,6 +20,10 @@ import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 
+export interface PoolAdjustmentCommand extends Omit<AdjustmentCommand, 'personId'> {
+  engagementId: string;
+}
+
 export interface AdjustmentCommand {
   personId: string;
   asset: string;
@@ -98,26 +102,38 @@ export class LedgerService {
 
   /** A staff correction: credits from, or debits to, system:issuer, with the reason recorded. */
   async adjust(command: AdjustmentCommand, tx?: Tx): Promise<Flow> {
-    if (command.amount === 0n) throw new InvalidAmountError('an adjustment must not be zero');
-    if (command.reason.trim() === '') throw new InvalidAmountError('an adjustment needs a reason');
     return this.transactions.join(tx, async (t) => {
-      await this.settings.requireAsset(command.asset, t);
       const person = await this.persons.lockById(t, command.personId);
       if (person.accountStatus === 'deleted') throw new AccountDeletedError();
-      const party = personParty(command.personId);
-      const credit = command.amount > 0n;
-      const { flow } = await this.writeFlow(t, {
-        kind: 'adjustment',
-        asset: command.asset,
-        amount: credit ? command.amount : -command.amount,
-        from: credit ? SYSTEM_ISSUER : party,
-        to: credit ? party : SYSTEM_ISSUER,
-        personId: command.personId,
-        idempotencyKey: command.idempotencyKey ?? null,
-        metadata: { reason: command.reason.trim(), actorPersonId: command.actorPersonId },
-      });
-      return flow;
+      return this.writeAdjustment(t, personParty(command.personId), command.personId, command);
     });
+  }
+
+  /** Staff fund (or debit) a team pool: the same adjustment, to the engagement's party, under its row lock. */
+  async adjustPool(command: PoolAdjustmentCommand, tx?: Tx): Promise<Flow> {
+    return this.transactions.join(tx, async (t) => {
+      const party = poolParty(command.engagementId);
+      await this.ledger.lockPayer(t, party);
+      return this.writeAdjustment(t, party, null, command);
+    });
+  }
+
+  private async writeAdjustment(t: Tx, party: string, personId: string | null, command: Omit<AdjustmentCommand, 'personId'>): Promise<Flow> {
+    if (command.amount === 0n) throw new InvalidAmountError('an adjustment must not be zero');
+    if (command.reason.trim() === '') throw new InvalidAmountError('an adjustment needs a reason');
+    await this.settings.requireAsset(command.asset, t);
+    const credit = command.amount > 0n;
+    const { flow } = await this.writeFlow(t, {
+      kind: 'adjustment',
+      asset: command.asset,
+      amount: credit ? command.amount : -command.amount,
+      from: credit ? SYSTEM_ISSUER : party,
+      to: credit ? party : SYSTEM_ISSUER,
+      personId,
+      idempotencyKey: command.idempotencyKey ?? null,
+      metadata: { reason: command.reason.trim(), actorPersonId: command.actorPersonId },
+    });
+    return flow;
   }
 
   /**

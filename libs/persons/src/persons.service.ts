@@ -11,6 +11,7 @@ import {
   PersonNotFoundError,
   type AccountStatus,
   type Membership,
+  type EngagementRole,
   type EngagementSummary,
   type Person,
   type Role,
@@ -152,6 +153,18 @@ export class PersonsService {
     const membership = await this.repository.membership(engagementId, personId);
     if (membership === undefined) throw new EngagementNotFoundError(engagementId);
     return membership;
+  }
+
+  /** Creates a team engagement owned by its creator; its pool starts empty. */
+  async createTeamEngagement(ownerPersonId: string, name: string): Promise<EngagementSummary> {
+    const team = { id: randomUUID(), name, ownerPersonId, createdAt: this.clock.now() };
+    await this.repository.insertTeamEngagement(team);
+    return { id: team.id, name, personal: false, role: 'owner' };
+  }
+
+  /** Adds a person to an engagement; false when they already are a member. */
+  addMember(engagementId: string, personId: string, role: EngagementRole): Promise<boolean> {
+    return this.repository.insertMember({ engagementId, personId, role, createdAt: this.clock.now() });
   }
 
   listEngagements(personId: string): Promise<EngagementSummary[]> {

@@ -2,7 +2,7 @@
 export interface AuditEntry {
   actorPersonId: string;
   action: string;
-  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key';
+  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key' | 'engagement';
   subjectId: string;
   details?: Record<string, unknown>;
 }

@@ -19,7 +19,8 @@ export interface FlowInput {
   amount: bigint;
   from: string;
   to: string;
-  personId: string;
+  /** the person the flow concerns; null for a team pool's own flows (its funding) */
+  personId: string | null;
   grantId?: string | null;
   idempotencyKey?: string | null;
   metadata?: Record<string, unknown>;
@@ -53,7 +54,12 @@ export interface PersonFlow {
 }
 
 export function asPersonFlow(flow: Flow, personId: string): PersonFlow {
-  const incoming = flow.to === personParty(personId);
+  return asPartyFlow(flow, personParty(personId));
+}
+
+/** A flow as one of its parties (a person, a team pool) sees it: in or out, and from or to whom. */
+export function asPartyFlow(flow: Flow, party: string): PersonFlow {
+  const incoming = flow.to === party;
   return {
     id: flow.id,
     kind: flow.kind,

@@ -129,6 +129,11 @@ export class LedgerRepository {
     };
   }
 
+  /** Takes a payer's row lock (sql/lock_payer.sql): EngagementNotFoundError for an unknown team pool. */
+  async lockPayer(tx: Tx, party: string): Promise<void> {
+    await mapLedgerErrors(tx.query('SELECT credit.lock_payer(p_payer => $1)', [party]));
+  }
+
   async balanceOf(tx: Tx, party: string, asset: string): Promise<bigint> {
     const [row]: { amount: string }[] = await tx.query(
       'SELECT coalesce(sum(amount), 0)::text AS amount FROM credit.balances WHERE party = $1 AND asset = $2',

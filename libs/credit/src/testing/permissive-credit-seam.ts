@@ -36,6 +36,10 @@ export class PermissiveCreditSeam implements CreditSeam {
     return { balances: [], holds: [], tier: this.tier };
   }
 
+  async poolCreditSummary() {
+    return { balances: [], holds: [], tier: this.tier };
+  }
+
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };
   }

@@ -13,3 +13,10 @@ export class ConversationNotFoundError extends DomainError {
     super('No such conversation in this engagement');
   }
 }
+
+export class AlreadyMemberError extends DomainError {
+  readonly code = 'already_member';
+  constructor() {
+    super('That person is already a member of this engagement');
+  }
+}

@@ -41,6 +41,24 @@ export class PersonsRepository {
     await tx.insert(EngagementMemberEntity, { engagementId, personId: person.id, role: 'owner', createdAt: person.createdAt });
   }
 
+  /** A team engagement (not personal: it has a pool) with its creator as its owner. */
+  async insertTeamEngagement(team: { id: string; name: string; ownerPersonId: string; createdAt: Date }): Promise<void> {
+    await this.transactions.run(async (tx) => {
+      await tx.insert(EngagementEntity, { ...team, personal: false, llmKeyEncrypted: null });
+      await tx.insert(EngagementMemberEntity, { engagementId: team.id, personId: team.ownerPersonId, role: 'owner', createdAt: team.createdAt });
+    });
+  }
+
+  /** Adds a member; false when the person already is one. */
+  async insertMember(member: { engagementId: string; personId: string; role: EngagementRole; createdAt: Date }): Promise<boolean> {
+    const rows: unknown[] = await this.transactions.manager.query(
+      `INSERT INTO engagement_members (engagement_id, person_id, role, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING person_id`,
+      [member.engagementId, member.personId, member.role, member.createdAt],
+    );
+    return rows.length === 1;
+  }
+
   async findById(personId: string, tx?: Tx): Promise<Person | null> {
     const row = await (tx ?? this.transactions.manager).findOneBy(PersonEntity, { id: personId });
     return row && toPerson(row);
