@@ -253,7 +253,7 @@ describe('the OpenAPI document matches API.md, route by route', () => {
   });
 
   it('lists the Idempotency-Key header once, optional, where API.md accepts it', () => {
-    const takesKey = ['post /admin/grants', 'post /admin/persons/{id}/adjustments', 'post /me/claims', 'post /engagements/{engagementId}/converse'];
+    const takesKey = ['post /admin/grants', 'post /admin/persons/{id}/adjustments', 'post /admin/engagements/{id}/adjustments', 'post /me/claims', 'post /engagements/{engagementId}/converse'];
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations) as [string, { parameters?: { in: string; name: string; required?: boolean }[] }][]) {
         const headers = (operation.parameters ?? []).filter((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');

@@ -35,7 +35,7 @@ describe('team pools: a turn in a team engagement is paid by its pool (DESIGN.md
     const id = await team(owner);
     const added = await http().post(`/engagements/${id}/members`).set(suite.ctx.as(owner)).send({ email: member.person.email });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ personId: member.person.id, email: member.person.email, displayName: member.person.displayName, role: 'member' });
+    expect(added.body).toEqual({ personId: member.person.id, email: member.person.email, displayName: expect.any(String), role: 'member' });
 
     // An empty pool: the member's own 500 credits are never used in the team's engagement.
     const refused = await http().post(`/engagements/${id}/converse`).set(suite.ctx.as(member)).send({ message: 'hello' });
@@ -55,6 +55,9 @@ describe('team pools: a turn in a team engagement is paid by its pool (DESIGN.md
     expect(await poolBalance(id)).toBe(100n - BigInt(turn.body.credit.charged));
     expect(turn.body.credit.balanceAfter).toBe(100 - turn.body.credit.charged);
     expect(await suite.ctx.get(LedgerService).balance(member.person.id, 'haiku')).toBe(500n);
+    // the call log names the pool as the payer of both stages
+    const calls = await suite.ctx.db.query<{ payer: string }>('SELECT payer FROM llm_calls WHERE turn_id = $1', [turn.body.turnId]);
+    expect(calls.map((c) => c.payer)).toEqual([`engagement:${id}`, `engagement:${id}`]);
 
     const view = await http().get(`/engagements/${id}/credit`).set(suite.ctx.as(member));
     expect(view.status).toBe(200);

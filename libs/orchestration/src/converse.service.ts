@@ -343,11 +343,11 @@ export class ConverseService {
 
   /** The turn's provider calls as call-log rows; `charged` per stage (absent: nobody paid). */
   private callRows(turn: Turn, charged: ReadonlyMap<string, bigint>): LlmCallRecord[] {
-    const { person, engagementId } = turn.command;
+    const { person, engagementId, poolEngagementId } = turn.command;
     return turn.calls.map((call) => ({
       source: 'converse',
       keySource: turn.keySource,
-      payer: turn.hold ? `person:${person.id}` : null,
+      payer: turn.hold ? (poolEngagementId ? `engagement:${poolEngagementId}` : `person:${person.id}`) : null,
       personId: person.id,
       engagementId,
       turnId: turn.assistantTurnId,
