@@ -80,12 +80,6 @@ export interface RecoveryTokenRow {
   expires_at: Date;
 }
 
-export interface SessionRow {
-  id: string;
-  person_id: string;
-  expires_at: Date;
-}
-
 /** TypeORM answers UPDATE … RETURNING with [rows, count]; SELECT and INSERT with rows. */
 const updatedRows = <T>(result: [T[], number]): T[] => result[0];
 
@@ -374,11 +368,6 @@ export class AuthRepository {
     return rows[0] ?? null;
   }
 
-  async loginChallengeEmail(tx: Tx, id: string): Promise<string | null> {
-    const rows: { email: string }[] = await tx.query('SELECT email FROM login_challenges WHERE id = $1', [id]);
-    return rows[0]?.email ?? null;
-  }
-
   // sessions
 
   async insertSession(tx: Tx, s: { id: string; hash: Buffer; personId: string; expiresAt: Date; now: Date }): Promise<void> {
@@ -386,14 +375,6 @@ export class AuthRepository {
       'INSERT INTO sessions (id, token_hash, person_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)',
       [s.id, s.hash, s.personId, s.expiresAt, s.now],
     );
-  }
-
-  async liveSession(tx: Tx, hash: Buffer, now: Date): Promise<SessionRow | null> {
-    const rows: SessionRow[] = await tx.query(
-      'SELECT id, person_id, expires_at FROM sessions WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2',
-      [hash, now],
-    );
-    return rows[0] ?? null;
   }
 
   /** A live session and its person (not deleted), in one query: every authenticated request runs it. */
