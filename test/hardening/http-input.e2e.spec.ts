@@ -63,7 +63,9 @@ describe('malformed requests: always a 4xx in the error shape, never a 5xx', () 
       expect({ route: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
         route: `${method} ${path}`,
         status: 400,
-        body: { statusCode: 400, error: 'bad_request', message: 'JSON nested deeper than 32 levels' },
+        body: path.startsWith('/v1/')
+          ? { type: 'error', error: { type: 'invalid_request_error', message: 'JSON nested deeper than 32 levels' } } // Anthropic's shape
+          : { statusCode: 400, error: 'bad_request', message: 'JSON nested deeper than 32 levels' },
       });
     }
   });

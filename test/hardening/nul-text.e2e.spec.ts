@@ -30,7 +30,7 @@ describe('the NUL character in a JSON body', () => {
   });
 
   const as = (who: SignedIn) => ({ authorization: `Bearer ${who.sessionToken}` });
-  const refused = { statusCode: 400, error: 'bad_request', message: 'Text may not contain the NUL character (U+0000)' };
+  const refused = { statusCode: 400, error: 'bad_request', message: 'Text may not contain the NUL character (U+0000) or an unpaired surrogate' };
 
   it('is refused with 400 on every route that would store it, before any work (no LLM call, nothing written)', async () => {
     const passkeys = await ctx.http().get('/me/passkeys').set(as(member)).expect(200);
@@ -50,6 +50,19 @@ describe('the NUL character in a JSON body', () => {
     }
     expect(fake.requests).toHaveLength(0);
     expect(await ctx.db.query('SELECT count(*)::int AS n FROM credit.flows')).toEqual(flowsBefore);
+  });
+
+  it('refuses an unpaired surrogate (not Unicode) with the same 400, found by the fuzz suite as a 500 on login/begin', async () => {
+    for (const [path, raw] of [
+      ['/auth/login/begin', '{"email":"\\ud800"}'],
+      ['/auth/signup/begin', `{"email":"${uniqueEmail('surrogate')}","displayName":"x\\udc00y"}`],
+    ]) {
+      const res = await ctx.http().post(path).set('content-type', 'application/json').send(raw);
+      expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 400, body: refused });
+    }
+    // a surrogate pair is an ordinary character (😀)
+    await ctx.http().post('/auth/signup/begin').set('content-type', 'application/json')
+      .send(`{"email": "${uniqueEmail('pair')}", "displayName": "x\\ud83d\\ude00y"}`).expect(201);
   });
 
   it('accepts text that merely spells it out (an escaped backslash, then u0000)', async () => {

@@ -27,7 +27,7 @@ export function jsonNestedDeeperThan(text: string, max: number): boolean {
 /**
  * The one body parser: JSON only (any other media type is a 415 from Fastify), at most
  * `bodyLimit` bytes (413), nested at most MAX_JSON_DEPTH deep (400), `__proto__`/`constructor`
- * keys refused (400), no NUL character in any string (400). An empty body with a JSON content type is "no body", so bodiless actions
+ * keys refused (400), no NUL character and no unpaired surrogate in any string (400). An empty body with a JSON content type is "no body", so bodiless actions
  * may send the JSON content type the CSRF rule asks of cookie-authenticated writes.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: number): void {
@@ -42,22 +42,26 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
     // The default parser answers through done; its type also allows the promise form it doesn't use here.
     void parse(request, text, (error, value) => {
       if (error) return done(error, undefined);
-      if (hasNulCharacter(value)) return done(new BadRequestException('Text may not contain the NUL character (U+0000)'), undefined);
+      if (hasUnstorableText(value)) return done(new BadRequestException('Text may not contain the NUL character (U+0000) or an unpaired surrogate'), undefined);
       done(null, value);
     });
   });
 }
 
+/** U+0000, or a UTF-16 surrogate that is not part of a pair (JSON's "\ud800" escape): not text. */
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
 /**
- * True when a string or key anywhere in a parsed body holds U+0000, which no Postgres text or
- * jsonb value can store: refused here as malformed input rather than failing later as a 500
+ * True when a string or key anywhere in a parsed body holds U+0000 (no Postgres text or jsonb
+ * value can store it) or an unpaired surrogate (not Unicode: it can't be encoded as UTF-8, hashed
+ * or compared reliably): refused here as malformed input rather than failing later as a 500
  * (after an LLM call, for a converse message). Nesting is already bounded by MAX_JSON_DEPTH.
  */
-export function hasNulCharacter(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNulCharacter);
+export function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, v]) => key.includes('\u0000') || hasNulCharacter(v));
+    return Object.entries(value).some(([key, v]) => UNSTORABLE.test(key) || hasUnstorableText(v));
   }
   return false;
 }
