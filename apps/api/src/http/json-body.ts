@@ -49,6 +49,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
 }
 
 /** U+0000, or a UTF-16 surrogate that is not part of a pair (JSON's "\ud800" escape): not text. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what is refused
 const UNSTORABLE = /\u0000|\p{Cs}/u;
 
 /**
