@@ -163,6 +163,8 @@ export class FakeAnthropic {
     send('content_block_stop', { index: 0 });
     send('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(full && !b.omitFinalUsage && { usage: full }) });
     send('message_stop', {});
+    // uncork before end: Node 24 ends a corked response without flushing what was corked
+    res.uncork();
     res.end(() => b.onAnswered?.(request));
   }
 }
