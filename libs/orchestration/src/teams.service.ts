@@ -24,7 +24,7 @@ export class TeamsService {
   /** Owners only; the member is an existing live account, found by its address. */
   async addMember(engagementId: string, actorPersonId: string, member: { email: string; role?: EngagementRole }) {
     await this.membership.requireOwner(engagementId, actorPersonId);
-    const person = await this.persons.findLiveByEmail(member.email.trim().toLowerCase());
+    const person = await this.persons.findLiveByEmail(member.email);
     if (!person) throw new PersonNotFoundError(member.email);
     const role = member.role ?? 'member';
     if (!(await this.persons.addMember(engagementId, person.id, role))) throw new AlreadyMemberError();
