@@ -1,8 +1,9 @@
+import { Client } from 'pg';
 import { LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
 import { TestContext, type SignedIn } from '../support/test-context';
-import { asRuntimeRole, runtimeRole } from '../support/test-database';
+import { asRuntimeRole } from '../support/test-database';
 import { PgBouncer } from './support/pgbouncer';
 
 jest.setTimeout(300_000);
@@ -27,8 +28,13 @@ describe('behind PgBouncer in transaction mode', () => {
   beforeAll(async () => {
     await fake.start();
     const server = new URL(process.env.LW_TEST_ADMIN_URL!);
-    // A small server pool, so transactions of different clients really share server connections.
-    bouncer = await PgBouncer.start({ host: server.hostname, port: Number(server.port || 5432) }, [runtimeRole(), server.username || 'postgres'], 5);
+    // The runtime role logs in with its password (SCRAM to PgBouncer, and from PgBouncer to the
+    // embedded cluster). A small server pool, so transactions of different clients really share
+    // server connections.
+    const runtime = new URL(asRuntimeRole(server.toString()));
+    bouncer = await PgBouncer.start({ host: server.hostname, port: Number(server.port || 5432) }, [
+      { role: decodeURIComponent(runtime.username), password: decodeURIComponent(runtime.password) },
+    ], 5);
     ctx = await TestContext.create({
       env: (db) => ({
         DATABASE_URL: bouncer.wrap(asRuntimeRole(db.url)),
@@ -79,6 +85,14 @@ describe('behind PgBouncer in transaction mode', () => {
     expect(await balance(who)).toBe(21n - BigInt(charged));
     expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
     await ctx.expectLedgerConsistent();
+  });
+
+  it('checks the password itself: a wrong one is refused before any server connection', async () => {
+    const wrong = new URL(bouncer.wrap(asRuntimeRole(ctx.db.url)));
+    wrong.password = 'not-the-password';
+    const client = new Client({ connectionString: wrong.toString() });
+    await expect(client.connect()).rejects.toThrow(/password authentication failed|SASL authentication failed/);
+    await client.end().catch(() => undefined);
   });
 
   it('really goes through the pooler: without it the API answers 503 db_unavailable', async () => {

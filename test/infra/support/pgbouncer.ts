@@ -21,15 +21,21 @@ export class PgBouncer {
     private readonly child: ChildProcess,
   ) {}
 
-  /** `roles`: who may log in; a password is what PgBouncer uses to log in to the server (trust needs none). */
-  static async start(target: { host: string; port: number }, roles: Array<string | { role: string; password: string }>, poolSize = 10): Promise<PgBouncer> {
+  /**
+   * `roles`: who may log in, each with its password in plain text. PgBouncer checks a client's
+   * password itself (SCRAM-SHA-256, as the server would) and logs in to the server as that role
+   * with the same password, whatever the server asks for (SCRAM on the embedded cluster, nothing
+   * on a trust server): so the auth file needs the plain text, not a hash. A role without a
+   * password (a trust server's superuser) makes the pooler trust every client instead.
+   */
+  static async start(target: { host: string; port: number }, roles: Array<{ role: string; password: string }>, poolSize = 10): Promise<PgBouncer> {
     if (!existsSync(PGBOUNCER)) throw new Error(`PgBouncer not found at ${PGBOUNCER} (apt-get install pgbouncer)`);
     const dir = mkdtempSync(join(tmpdir(), 'lw-pgbouncer-'));
     chmodSync(dir, 0o755);
     const port = await freePort();
-    // trust: the server behind it checks nothing either (the test cluster); roles must be listed.
-    const users = roles.map((r) => (typeof r === 'string' ? `"${r}" ""` : `"${r.role}" "${r.password}"`));
-    writeFileSync(join(dir, 'users.txt'), users.join('\n') + '\n');
+    const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+    writeFileSync(join(dir, 'users.txt'), roles.map((r) => `${quote(r.role)} ${quote(r.password)}`).join('\n') + '\n', { mode: 0o600 });
+    const authType = roles.every((r) => r.password !== '') ? 'scram-sha-256' : 'trust';
     writeFileSync(
       join(dir, 'pgbouncer.ini'),
       [
@@ -39,7 +45,7 @@ export class PgBouncer {
         'listen_addr = 127.0.0.1',
         `listen_port = ${port}`,
         "unix_socket_dir = ''",
-        'auth_type = trust',
+        `auth_type = ${authType}`,
         `auth_file = ${join(dir, 'users.txt')}`,
         'pool_mode = transaction',
         `default_pool_size = ${poolSize}`,
