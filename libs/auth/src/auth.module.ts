@@ -17,7 +17,10 @@ import { LoginThrottle } from './login-throttle';
 import { LoginService } from './login.service';
 import { PasskeysService } from './passkeys.service';
 import { RecoveryService } from './recovery.service';
-import { AuthRepository } from './persistence/auth.repository';
+import { CredentialsRepository } from './persistence/credentials.repository';
+import { RecoveryRepository } from './persistence/recovery.repository';
+import { RegistrationsRepository } from './persistence/registrations.repository';
+import { SessionsRepository } from './persistence/sessions.repository';
 import { SessionsService } from './sessions.service';
 import { SignupService } from './signup.service';
 import { TotpService } from './totp.service';
@@ -27,7 +30,10 @@ import { WebAuthnService } from './webauthn.service';
   imports: [CreditModule, PersonsModule, SystemConfigModule, OutboxModule],
   controllers: [AuthController, ClaimController, MeController, PasskeysController],
   providers: [
-    AuthRepository,
+    SessionsRepository,
+    CredentialsRepository,
+    RegistrationsRepository,
+    RecoveryRepository,
     WebAuthnService,
     TotpService,
     LoginThrottle,

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { Scheduler, Transactions } from '@loomworks/database';
-import { AuthRepository } from './persistence/auth.repository';
+import { RegistrationsRepository } from './persistence/registrations.repository';
+import { SessionsRepository } from './persistence/sessions.repository';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
@@ -16,7 +17,8 @@ const SESSION_RETENTION_MS = 30 * DAY_MS;
 export class AuthHousekeeping implements OnModuleInit {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly registrations: RegistrationsRepository,
+    private readonly sessions: SessionsRepository,
     private readonly scheduler: Scheduler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -29,6 +31,8 @@ export class AuthHousekeeping implements OnModuleInit {
     const now = this.clock.now().getTime();
     const dayAgo = new Date(now - DAY_MS);
     const retention = new Date(now - SESSION_RETENTION_MS);
-    return this.auth.deleteExpired(this.transactions.manager, dayAgo, retention);
+    const tx = this.transactions.manager;
+    const registrations = await this.registrations.deleteExpired(tx, dayAgo);
+    return { registrations, ...(await this.sessions.deleteExpired(tx, dayAgo, retention)) };
   }
 }

@@ -10,7 +10,8 @@ import { AccountSuspendedError, LoginFailedError } from './domain/errors';
 import { isCredentialId } from './domain/credential-bounds';
 import { LOGIN_CHALLENGE_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
-import { AuthRepository } from './persistence/auth.repository';
+import { CredentialsRepository } from './persistence/credentials.repository';
+import { SessionsRepository } from './persistence/sessions.repository';
 import { SessionsService, type CompletedLogin } from './sessions.service';
 import { TotpService } from './totp.service';
 import { WebAuthnService } from './webauthn.service';
@@ -33,7 +34,8 @@ export class LoginService {
 
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly credentials: CredentialsRepository,
+    private readonly challenges: SessionsRepository,
     private readonly persons: PersonsService,
     private readonly sessions: SessionsService,
     private readonly webauthn: WebAuthnService,
@@ -53,12 +55,12 @@ export class LoginService {
   async begin(rawEmail: string): Promise<{ loginId: string; options: PublicKeyCredentialRequestOptionsJSON }> {
     const email = canonicalEmail(rawEmail);
     const person = await this.persons.findLiveByEmail(email);
-    const credentials = person ? await this.auth.credentialsOf(this.transactions.manager, person.id) : [];
-    const ids = credentials.length > 0 ? credentials.map((c) => c.id) : await this.decoyCredentialIds(email);
+    const stored = person ? await this.credentials.credentialsOf(this.transactions.manager, person.id) : [];
+    const ids = stored.length > 0 ? stored.map((c) => c.id) : await this.decoyCredentialIds(email);
     const options = await this.webauthn.authenticationOptions(ids);
     const now = this.clock.now();
     const loginId = randomUUID();
-    await this.auth.insertLoginChallenge(this.transactions.manager, loginId, email, options.challenge, new Date(now.getTime() + LOGIN_CHALLENGE_TTL_MS), now);
+    await this.challenges.insertLoginChallenge(this.transactions.manager, loginId, email, options.challenge, new Date(now.getTime() + LOGIN_CHALLENGE_TTL_MS), now);
     return { loginId, options };
   }
 
@@ -68,18 +70,18 @@ export class LoginService {
 
   private async verify(command: FinishLoginCommand): Promise<{ result: CompletedLogin; account: string }> {
     // Taken (and committed) first: a challenge answers one attempt, pass or fail.
-    const challenge = await this.auth.takeLoginChallenge(this.transactions.manager, command.loginId, this.clock.now());
+    const challenge = await this.challenges.takeLoginChallenge(this.transactions.manager, command.loginId, this.clock.now());
     if (!challenge) throw new LoginFailedError();
     return this.transactions.run(async (tx) => {
       const person = await this.persons.findLiveByEmail(challenge.email, tx);
       const credential = person && isCredentialId(command.credential?.id)
-        ? await this.auth.credentialOf(tx, person.id, command.credential.id)
+        ? await this.credentials.credentialOf(tx, person.id, command.credential.id)
         : null;
       if (!person || !credential) throw new LoginFailedError();
 
       const newCounter = await this.webauthn.verifyAuthentication(command.credential, challenge.challenge, {
         id: credential.id,
-        publicKey: credential.public_key,
+        publicKey: credential.publicKey,
         counter: Number(credential.counter),
         transports: credential.transports,
       });
@@ -87,13 +89,13 @@ export class LoginService {
       // Only now does the attempt count against the account: whoever got here holds its passkey.
       await this.throttle.takeAccountAttempt(challenge.email);
 
-      const totp = await this.auth.totpSecret(tx, person.id);
-      const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), command.code, Number(totp.last_time_step)));
-      if (!step || !(await this.auth.advanceTotpStep(tx, person.id, step))) throw new LoginFailedError();
+      const totp = await this.credentials.totpSecret(tx, person.id);
+      const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secretEncrypted), command.code, Number(totp.lastTimeStep)));
+      if (!step || !(await this.credentials.advanceTotpStep(tx, person.id, step))) throw new LoginFailedError();
 
       // Only someone who proved the account learns that it is suspended.
       if (person.accountStatus === 'suspended') throw new AccountSuspendedError();
-      await this.auth.updateCounter(tx, credential.id, newCounter, this.clock.now());
+      await this.credentials.updateCounter(tx, credential.id, newCounter, this.clock.now());
       return { result: { person, ...(await this.sessions.create(tx, person.id)) }, account: challenge.email };
     });
   }
@@ -105,7 +107,7 @@ export class LoginService {
    */
   private async decoyCredentialIds(email: string): Promise<string[]> {
     const probe = this.derive(email, 'probe', 16).toString('base64url');
-    const template = await this.auth.credentialIdsOfPersonNear(this.transactions.manager, probe);
+    const template = await this.credentials.credentialIdsOfPersonNear(this.transactions.manager, probe);
     const lengths = template.length > 0 ? template.map((id) => Buffer.from(id, 'base64url').length) : [DEFAULT_CREDENTIAL_ID_BYTES];
     return lengths.map((length, i) => this.derive(email, `id:${i}`, length).toString('base64url'));
   }

@@ -13,19 +13,21 @@ import {
   PasskeyVerificationFailedError,
   RegistrationNotFoundError,
 } from './domain/errors';
+import type { Passkey } from './domain/credentials';
 import { assertStorableCredential } from './domain/credential-bounds';
 import { REGISTRATION_TTL_MS } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
-import { AuthRepository, type PasskeyRow } from './persistence/auth.repository';
+import { CredentialsRepository } from './persistence/credentials.repository';
+import { RegistrationsRepository } from './persistence/registrations.repository';
 import { TotpService } from './totp.service';
 import type { PasskeyViewSchema } from './views';
 import { WebAuthnService } from './webauthn.service';
 
-const passkeyView = (r: PasskeyRow): PasskeyViewSchema => ({
-  id: r.id,
-  name: r.name,
-  createdAt: r.created_at.toISOString(),
-  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+const passkeyView = (p: Passkey): PasskeyViewSchema => ({
+  id: p.id,
+  name: p.name,
+  createdAt: p.createdAt.toISOString(),
+  lastUsedAt: p.lastUsedAt?.toISOString() ?? null,
 });
 
 /**
@@ -36,7 +38,8 @@ const passkeyView = (r: PasskeyRow): PasskeyViewSchema => ({
 export class PasskeysService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly credentials: CredentialsRepository,
+    private readonly registrations: RegistrationsRepository,
     private readonly webauthn: WebAuthnService,
     private readonly totp: TotpService,
     private readonly secrets: SecretBox,
@@ -45,7 +48,7 @@ export class PasskeysService {
   ) {}
 
   async list(personId: string): Promise<PasskeyViewSchema[]> {
-    return (await this.auth.passkeysOf(this.transactions.manager, personId)).map(passkeyView);
+    return (await this.credentials.passkeysOf(this.transactions.manager, personId)).map(passkeyView);
   }
 
   /** Step-up: a TOTP code not used before (it is spent here), then creation options. */
@@ -55,24 +58,24 @@ export class PasskeysService {
       // The session proves who is asking: the account's attempt is taken before the code is checked.
       await this.throttle.takeAccountAttempt(account);
       const stepUp = await this.transactions.run(async (tx) => {
-        const totp = await this.auth.totpSecret(tx, person.id);
-        const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secret_encrypted), code, Number(totp.last_time_step)));
-        return step !== null && step !== undefined && (await this.auth.advanceTotpStep(tx, person.id, step));
+        const totp = await this.credentials.totpSecret(tx, person.id);
+        const step = totp && (await this.totp.verify(this.secrets.decrypt(totp.secretEncrypted), code, Number(totp.lastTimeStep)));
+        return step !== null && step !== undefined && (await this.credentials.advanceTotpStep(tx, person.id, step));
       });
       if (!stepUp) throw new InvalidTotpError();
       return { result: undefined, account };
     });
     return this.transactions.run(async (tx) => {
-      const existing = await this.auth.passkeysOf(tx, person.id);
+      const existing = await this.credentials.passkeysOf(tx, person.id);
       // Every passkey of a person carries the same WebAuthn user handle.
-      const userHandle = existing[0]?.user_handle ?? randomBytes(32);
+      const userHandle = existing[0]?.userHandle ?? randomBytes(32);
       const options = await this.webauthn.registrationOptions(
         { email: person.email, displayName: person.displayName, userHandle },
         existing.map((p) => p.id),
       );
       const registrationId = randomUUID();
       const now = this.clock.now();
-      await this.auth.insertRegistration(tx, {
+      await this.registrations.insertRegistration(tx, {
         id: registrationId,
         email: person.email,
         displayName: person.displayName,
@@ -90,14 +93,14 @@ export class PasskeysService {
   async finishAdd(person: Person, registrationId: string, credential: RegistrationResponseJSON, name?: string): Promise<PasskeyViewSchema> {
     assertStorableCredential(credential);
     // The challenge is taken (committed) before verifying: one attempt per challenge.
-    const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
+    const registration = await this.transactions.run((tx) => this.registrations.takeRegistrationChallenge(tx, registrationId, this.clock.now(), person.id));
     if (!registration) throw new RegistrationNotFoundError();
     const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge);
     if (!passkey) throw new PasskeyVerificationFailedError();
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
-      const count = (await this.auth.passkeysOf(tx, person.id)).length;
-      const added = await this.auth.insertCredentialIfNew(tx, {
+      const count = (await this.credentials.passkeysOf(tx, person.id)).length;
+      const added = await this.credentials.insertCredentialIfNew(tx, {
         id: passkey.credentialId,
         personId: person.id,
         userHandle: registration.userHandle,
@@ -108,24 +111,24 @@ export class PasskeysService {
         now,
       });
       if (!added) throw new PasskeyExistsError();
-      await this.auth.completeRegistration(tx, registrationId, now);
-      return passkeyView((await this.auth.passkeysOf(tx, person.id)).find((p) => p.id === passkey.credentialId)!);
+      await this.registrations.completeRegistration(tx, registrationId, now);
+      return passkeyView((await this.credentials.passkeysOf(tx, person.id)).find((p) => p.id === passkey.credentialId)!);
     });
   }
 
   async rename(personId: string, id: string, name: string): Promise<PasskeyViewSchema> {
-    const row = await this.auth.renamePasskey(this.transactions.manager, personId, id, name.trim());
-    if (!row) throw new PasskeyNotFoundError();
-    return passkeyView(row);
+    const renamed = await this.credentials.renamePasskey(this.transactions.manager, personId, id, name.trim());
+    if (!renamed) throw new PasskeyNotFoundError();
+    return passkeyView(renamed);
   }
 
   /** Locks all the person's passkeys first, so two removals at once can't leave none. */
   async remove(personId: string, id: string): Promise<void> {
     await this.transactions.run(async (tx) => {
-      const passkeys = await this.auth.passkeysOf(tx, personId, true);
+      const passkeys = await this.credentials.passkeysOf(tx, personId, true);
       if (!passkeys.some((p) => p.id === id)) throw new PasskeyNotFoundError();
       if (passkeys.length === 1) throw new LastPasskeyError();
-      await this.auth.deletePasskey(tx, personId, id);
+      await this.credentials.deletePasskey(tx, personId, id);
     });
   }
 }

@@ -9,7 +9,9 @@ import { InvalidAccountTransitionError, PersonsService, type Person } from '@loo
 import { RecoveryExpiredError, RecoveryNotFoundError } from './domain/errors';
 import { newOpaqueToken, RECOVERY_TTL_MS, REGISTRATION_TTL_MS, tokenHash } from './domain/secrets';
 import type { VerifiedRegistration } from './domain/registration';
-import { AuthRepository } from './persistence/auth.repository';
+import { CredentialsRepository } from './persistence/credentials.repository';
+import { RecoveryRepository } from './persistence/recovery.repository';
+import { RegistrationsRepository } from './persistence/registrations.repository';
 import { SessionsService } from './sessions.service';
 import { WebAuthnService } from './webauthn.service';
 
@@ -36,7 +38,9 @@ export interface StartedRecovery {
 export class RecoveryService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly recoveryTokens: RecoveryRepository,
+    private readonly registrations: RegistrationsRepository,
+    private readonly credentials: CredentialsRepository,
     private readonly persons: PersonsService,
     private readonly sessions: SessionsService,
     private readonly webauthn: WebAuthnService,
@@ -52,7 +56,7 @@ export class RecoveryService {
     const now = this.clock.now();
     const token = newOpaqueToken();
     const expiresAt = new Date(now.getTime() + RECOVERY_TTL_MS);
-    await this.auth.replaceRecoveryToken(tx, { id: randomUUID(), personId: person.id, hash: tokenHash(token), issuedBy: command.issuedBy, expiresAt, now });
+    await this.recoveryTokens.replaceRecoveryToken(tx, { id: randomUUID(), personId: person.id, hash: tokenHash(token), issuedBy: command.issuedBy, expiresAt, now });
     const recoveryUrl = `${this.config.publicOrigin}/recover?token=${encodeURIComponent(token)}`;
     const mail: MailStatus =
       command.sendEmail === false
@@ -64,27 +68,27 @@ export class RecoveryService {
   /** POST /auth/recovery/begin: a registration bound to the link (the link itself is spent only on completion). */
   async begin(recoveryToken: string): Promise<StartedRecovery> {
     const now = this.clock.now();
-    const token = await this.auth.openRecoveryToken(this.transactions.manager, tokenHash(recoveryToken));
+    const token = await this.recoveryTokens.openRecoveryToken(this.transactions.manager, tokenHash(recoveryToken));
     if (!token) throw new RecoveryNotFoundError();
-    if (token.expires_at <= now) throw new RecoveryExpiredError();
-    const person = await this.persons.findById(token.person_id);
+    if (token.expiresAt <= now) throw new RecoveryExpiredError();
+    const person = await this.persons.findById(token.personId);
     if (!person || person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
 
     const registrationId = randomUUID();
     const userHandle = randomBytes(32);
     const options = await this.webauthn.registrationOptions({ email: person.email, displayName: person.displayName, userHandle });
-    await this.auth.insertRegistration(this.transactions.manager, {
+    await this.registrations.insertRegistration(this.transactions.manager, {
       id: registrationId,
       email: person.email,
       displayName: person.displayName,
       userHandle,
       challenge: options.challenge,
       adminTokenId: null,
-      expiresAt: new Date(Math.min(now.getTime() + REGISTRATION_TTL_MS, token.expires_at.getTime())),
+      expiresAt: new Date(Math.min(now.getTime() + REGISTRATION_TTL_MS, token.expiresAt.getTime())),
       now,
       recoveryId: token.id,
     });
-    return { recoveryToken, registrationId, emailHint: emailHint(person.email), expiresAt: token.expires_at, options };
+    return { recoveryToken, registrationId, emailHint: emailHint(person.email), expiresAt: token.expiresAt, options };
   }
 
   /**
@@ -93,17 +97,17 @@ export class RecoveryService {
    * ones, and every session ends.
    */
   async complete(tx: Tx, registration: VerifiedRegistration, recoveryToken: string | undefined, timeStep: number, now: Date): Promise<Person> {
-    const token = recoveryToken === undefined ? null : await this.auth.openRecoveryToken(tx, tokenHash(recoveryToken), true);
+    const token = recoveryToken === undefined ? null : await this.recoveryTokens.openRecoveryToken(tx, tokenHash(recoveryToken), true);
     if (!token || token.id !== registration.recoveryId) throw new RecoveryNotFoundError();
-    if (token.expires_at <= now) throw new RecoveryExpiredError();
-    const person = await this.persons.lockById(tx, token.person_id);
+    if (token.expiresAt <= now) throw new RecoveryExpiredError();
+    const person = await this.persons.lockById(tx, token.personId);
     if (person.accountStatus === 'deleted') throw new RecoveryNotFoundError();
 
-    await this.auth.deletePasskeysOf(tx, person.id);
-    await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
-    await this.auth.replaceTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
+    await this.credentials.deletePasskeysOf(tx, person.id);
+    await this.credentials.insertRegisteredCredential(tx, registration, person.id, now);
+    await this.credentials.replaceTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
     await this.sessions.endAll(tx, person.id);
-    await this.auth.useRecoveryToken(tx, token.id, now);
+    await this.recoveryTokens.useRecoveryToken(tx, token.id, now);
     return person;
   }
 }

@@ -5,7 +5,7 @@ import { Transactions, type Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { newOpaqueToken, tokenHash } from './domain/secrets';
-import { AuthRepository } from './persistence/auth.repository';
+import { SessionsRepository } from './persistence/sessions.repository';
 
 export interface NewSession {
   sessionToken: string;
@@ -26,7 +26,7 @@ export interface Authenticated {
 export class SessionsService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly sessions: SessionsRepository,
     private readonly settings: SystemConfigService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -36,21 +36,21 @@ export class SessionsService {
     const ttlHours = await this.settings.require('session_ttl_hours', tx);
     const sessionToken = newOpaqueToken();
     const expiresAt = new Date(now.getTime() + ttlHours * 3_600_000);
-    await this.auth.insertSession(tx, { id: randomUUID(), hash: tokenHash(sessionToken), personId, expiresAt, now });
+    await this.sessions.insertSession(tx, { id: randomUUID(), hash: tokenHash(sessionToken), personId, expiresAt, now });
     return { sessionToken, expiresAt };
   }
 
   /** The live session's person; null for unknown, expired or ended sessions and deleted persons. */
   async authenticate(sessionToken: string): Promise<Authenticated | null> {
-    return this.auth.liveSessionWithPerson(this.transactions.manager, tokenHash(sessionToken), this.clock.now());
+    return this.sessions.liveSessionWithPerson(this.transactions.manager, tokenHash(sessionToken), this.clock.now());
   }
 
   async end(sessionId: string): Promise<void> {
-    await this.auth.endSession(this.transactions.manager, sessionId, this.clock.now());
+    await this.sessions.endSession(this.transactions.manager, sessionId, this.clock.now());
   }
 
   /** Ends every session of the person, in the caller's transaction (account deletion). */
   endAll(tx: Tx, personId: string): Promise<number> {
-    return this.auth.endAllSessions(tx, personId, this.clock.now());
+    return this.sessions.endAllSessions(tx, personId, this.clock.now());
   }
 }

@@ -13,7 +13,8 @@ import { assertStorableCredential } from './domain/credential-bounds';
 import { emailCodeHash, newEmailCode, REGISTRATION_TTL_MS, sameHash, tokenHash } from './domain/secrets';
 import { LoginThrottle } from './login-throttle';
 import { RecoveryService } from './recovery.service';
-import { AuthRepository } from './persistence/auth.repository';
+import { CredentialsRepository } from './persistence/credentials.repository';
+import { RegistrationsRepository } from './persistence/registrations.repository';
 import { SessionsService, type NewSession } from './sessions.service';
 import { TotpService } from './totp.service';
 import { WebAuthnService } from './webauthn.service';
@@ -58,7 +59,8 @@ export interface CompletedSignup extends NewSession {
 export class SignupService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthRepository,
+    private readonly registrations: RegistrationsRepository,
+    private readonly credentials: CredentialsRepository,
     private readonly persons: PersonsService,
     private readonly sessions: SessionsService,
     private readonly webauthn: WebAuthnService,
@@ -84,7 +86,7 @@ export class SignupService {
     const now = this.clock.now();
     let adminTokenId: string | null = null;
     if (command.adminToken !== undefined) {
-      adminTokenId = await this.auth.usableAdminTokenId(this.transactions.manager, tokenHash(command.adminToken), now);
+      adminTokenId = await this.registrations.usableAdminTokenId(this.transactions.manager, tokenHash(command.adminToken), now);
       if (!adminTokenId) throw new InvalidAdminTokenError();
     }
     const registrationId = randomUUID();
@@ -96,7 +98,7 @@ export class SignupService {
     // DESIGN (Mail abuse): begins can't be used to flood someone's mailbox with codes.
     if (emailCode !== null) await this.throttle.countCodeMail(email);
     await this.transactions.run(async (tx) => {
-      await this.auth.insertRegistration(tx, {
+      await this.registrations.insertRegistration(tx, {
         id: registrationId, email, displayName, userHandle, challenge: options.challenge, adminTokenId, expiresAt, now,
         emailCodeHash: emailCode === null ? null : emailCodeHash(this.config.secretKey, registrationId, emailCode),
         claimTokenHash: claimToken === undefined ? null : tokenHash(claimToken),
@@ -127,13 +129,13 @@ export class SignupService {
   async verifyPasskey(registrationId: string, credential: RegistrationResponseJSON): Promise<{ registrationId: string; totp: { secret: string; otpauthUrl: string; qrSvg: string } }> {
     assertStorableCredential(credential);
     // The challenge is taken (committed) before verifying: one attempt per challenge, pass or fail.
-    const registration = await this.transactions.run((tx) => this.auth.takeRegistrationChallenge(tx, registrationId, this.clock.now()));
+    const registration = await this.transactions.run((tx) => this.registrations.takeRegistrationChallenge(tx, registrationId, this.clock.now()));
     if (!registration) throw new RegistrationNotFoundError();
     const passkey = await this.webauthn.verifyRegistration(credential, registration.challenge);
     if (!passkey) throw new PasskeyVerificationFailedError();
-    if (await this.auth.credentialExists(this.transactions.manager, passkey.credentialId)) throw new PasskeyExistsError();
+    if (await this.credentials.credentialExists(this.transactions.manager, passkey.credentialId)) throw new PasskeyExistsError();
     const secret = this.totp.newSecret();
-    await this.auth.savePasskey(this.transactions.manager, registrationId, { ...passkey, totpSecretEncrypted: this.secrets.encrypt(secret) });
+    await this.registrations.savePasskey(this.transactions.manager, registrationId, { ...passkey, totpSecretEncrypted: this.secrets.encrypt(secret) });
     const otpauthUrl = this.totp.otpauthUrl(secret, registration.email);
     return { registrationId, totp: { secret, otpauthUrl, qrSvg: await this.totp.qrSvg(otpauthUrl) } };
   }
@@ -150,7 +152,7 @@ export class SignupService {
     return this.transactions.run(async (tx) => {
       const now = this.clock.now();
       // Locked: of two parallel completions of one registration, the second finds it completed.
-      const registration = await this.auth.lockOpenRegistration(tx, registrationId, now);
+      const registration = await this.registrations.lockOpenRegistration(tx, registrationId, now);
       if (!registration) throw new RegistrationNotFoundError();
       // Its passkey verified in the previous step: the attempt counts against the recipient address
       // before any code is checked (its own connection: it stays counted when this transaction rolls back).
@@ -171,7 +173,7 @@ export class SignupService {
       if (registration.recoveryId !== null) {
         const person = await this.recovery.complete(tx, registration, recoveryToken, timeStep, now);
         const session = await this.sessions.create(tx, person.id);
-        await this.auth.completeRegistration(tx, registrationId, now);
+        await this.registrations.completeRegistration(tx, registrationId, now);
         return { result: { person, ...session, recovered: true }, account };
       }
       // a recovery token belongs to a recovery's own registration (POST /auth/recovery/begin)
@@ -179,15 +181,15 @@ export class SignupService {
 
       const role = registration.adminTokenId ? 'admin' : 'member';
       const person = await this.persons.createPerson(tx, { email: registration.email, displayName: registration.displayName, role });
-      if (registration.adminTokenId && !(await this.auth.useAdminToken(tx, registration.adminTokenId, person.id, now))) {
+      if (registration.adminTokenId && !(await this.registrations.useAdminToken(tx, registration.adminTokenId, person.id, now))) {
         throw new InvalidAdminTokenError();
       }
-      await this.auth.insertRegisteredCredential(tx, registration, person.id, now);
+      await this.credentials.insertRegisteredCredential(tx, registration, person.id, now);
       // The step used here is spent: the same code cannot also sign in.
-      await this.auth.insertTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
+      await this.credentials.insertTotpSecret(tx, person.id, registration.totpSecretEncrypted, timeStep, now);
       const credit = claimToken === undefined ? undefined : await this.credit.claimGrant({ claimToken, personId: person.id, email: registration.email }, tx);
       const session = await this.sessions.create(tx, person.id);
-      await this.auth.completeRegistration(tx, registrationId, now);
+      await this.registrations.completeRegistration(tx, registrationId, now);
       return { result: { person, ...session, credit, recovered: false }, account };
     });
   }
