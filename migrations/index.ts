@@ -41,6 +41,7 @@ import { CreateLlmCalls1764700713100 } from './1764700713100-CreateLlmCalls';
 import { TurnStatus1764700713200 } from './1764700713200-TurnStatus';
 import { CreateSeals1764730000000 } from './1764730000000-CreateSeals';
 import { SeedSealInterval1764730001000 } from './1764730001000-SeedSealInterval';
+import { SpendLimits1764740000000 } from './1764740000000-SpendLimits';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -78,4 +79,5 @@ export const allMigrations = [
   TurnStatus1764700713200,
   CreateSeals1764730000000,
   SeedSealInterval1764730001000,
+  SpendLimits1764740000000,
 ];

@@ -1,7 +1,8 @@
 -- Settle a turn's hold (DESIGN.md "Reservations"), inside the transaction that records the turns:
 -- release the whole hold (system:held → payer, key 'release:<hold>'), charge each stage
 -- (payer → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
--- settled, and zero a deleted person's remainder again (rezero).
+-- settled, count the charge as spend of the hold's scopes (count_spend: in the periods the hold
+-- was placed in), and zero a deleted person's remainder again (rezero).
 --   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
 --   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
 --   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer).
@@ -89,6 +90,8 @@ BEGIN
     END IF;
     v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
   END LOOP;
+  -- the spend of the hold's scopes, in the periods it was placed in (count_spend's period rule)
+  PERFORM credit.count_spend(credit.spend_scopes(h.person_id, h.payer, h.api_key_id), h.created_at, v_total);
   UPDATE credit.holds h2 SET status = CASE WHEN h2.status = 'active' THEN 'settled' ELSE h2.status END,
                              ended_at = coalesce(h2.ended_at, p_at), charged = v_total
    WHERE h2.id = p_hold;
