@@ -134,26 +134,60 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     expect(await balance(person.id)).toBe(1000n - charge({ input: 20, output: 30 }));
   });
 
-  it('charges a broken upstream stream within its bound: the input it announced and the bytes delivered', async () => {
-    const { person, key } = await member();
+  const unreported = (callId: string) =>
+    ctx.db.query<{ data: Record<string, unknown> }>("SELECT data FROM events WHERE type = 'llm.usage_unreported' AND data->>'callId' = $1", [callId]);
+
+  it('charges a broken upstream stream within its bound (the input it announced, the bytes delivered), logs it interrupted, raises llm.usage_unreported', async () => {
+    const { person, sdk, apiKeyId } = await member();
     fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), chunkChars: 4, dropAfterChunks: 2 });
-    const res = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ ...ask('break it'), stream: true }) });
-    await res.text().catch(() => 'cut');
+    const stream = sdk.messages.stream(ask('break it'));
+    const texts: string[] = [];
+    stream.on('text', (t) => texts.push(t));
+    // The SDK sees the stream end before message_stop: its usual error, after the text that came.
+    await expect(stream.finalMessage()).rejects.toThrow();
+    expect(texts.join('')).toBe('Echo: br');
     await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
     const delivered = Buffer.byteLength('Echo: br'); // two deltas of four characters
     const [hold] = await holdsOf(person.id);
     expect(BigInt(hold.charged!)).toBe(charge({ input: 20, output: delivered }));
     expect(BigInt(hold.charged!)).toBeLessThanOrEqual(BigInt(hold.amount));
-    expect(await ctx.db.query('SELECT status, charged::text FROM llm_calls WHERE person_id = $1', [person.id])).toEqual([{ status: 'interrupted', charged: hold.charged }]);
+    const [call] = await ctx.db.query<{ id: string; status: string; charged: string; output_tokens: string }>(
+      'SELECT id, status, charged::text, output_tokens::text FROM llm_calls WHERE person_id = $1', [person.id]);
+    expect(call).toMatchObject({ status: 'interrupted', charged: hold.charged, output_tokens: String(delivered) });
+    expect(await unreported(call.id)).toEqual([
+      {
+        data: {
+          callId: call.id, source: 'messages', personId: person.id, engagementId: null, apiKeyId, turnId: null, model: HAIKU, holdId: expect.any(String),
+          usage: { input: 20, output: delivered, cacheRead: 0, cacheWrite: 0 }, charged: Number(hold.charged),
+        },
+      },
+    ]);
+    expect(await balance(person.id)).toBe(1000n - BigInt(hold.charged!));
   });
 
-  it('releases the hold of a stream that broke before any usage: nothing charged', async () => {
+  it('charges within the bound a stream whose final usage never comes (message_delta without usage)', async () => {
     const { person, key } = await member();
+    fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), chunkChars: 4, omitFinalUsage: true });
+    // (the SDK itself fails on a message_delta without usage, so a plain client reads this one)
+    const res = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ ...ask('no final count'), stream: true }) });
+    expect(await res.text()).toContain('message_stop');
+    await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
+    const [hold] = await holdsOf(person.id);
+    expect(BigInt(hold.charged!)).toBe(charge({ input: 20, output: Buffer.byteLength('Echo: no final count') }));
+    const [call] = await ctx.db.query<{ id: string; status: string }>('SELECT id, status FROM llm_calls WHERE person_id = $1', [person.id]);
+    expect(call.status).toBe('interrupted');
+    expect(await unreported(call.id)).toHaveLength(1);
+  });
+
+  it('releases the hold of a stream that broke before any usage: nothing charged, logged interrupted, event raised', async () => {
+    const { person, sdk } = await member();
     fake.reset({ omitUsage: true, chunkChars: 4, dropAfterChunks: 1 });
-    const res = await fetch(`${baseURL}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ ...ask('no usage'), stream: true }) });
-    await res.text().catch(() => 'cut');
+    await expect(sdk.messages.stream(ask('no usage')).finalMessage()).rejects.toThrow();
     await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'released');
     expect(await balance(person.id)).toBe(1000n);
+    const [call] = await ctx.db.query<{ id: string; status: string; charged: string }>('SELECT id, status, charged::text FROM llm_calls WHERE person_id = $1', [person.id]);
+    expect(call).toMatchObject({ status: 'interrupted', charged: '0' });
+    expect((await unreported(call.id)).map((e) => e.data)).toEqual([expect.objectContaining({ usage: null, charged: 0 })]);
   });
 
   it('passes a provider 4xx through unchanged and charges nothing; a provider failure is 502 api_error, hold released', async () => {

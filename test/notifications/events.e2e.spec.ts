@@ -170,15 +170,18 @@ describe('events from their causes', () => {
     });
     const completed = JSON.parse(/event: turn\.completed\ndata: (.*)/.exec(res.payload)![1]);
     expect(completed).toMatchObject({ status: 'ok', interrupted: true });
+    const [respond] = await ctx.db.query<{ id: string; hold_id: string; charged: string }>(
+      "SELECT id, hold_id, charged::text FROM llm_calls WHERE turn_id = $1 AND stage = 'respond'", [completed.turnId]);
     expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
       [
         'llm.usage_unreported',
         {
-          personId: member.person.id, engagementId: member.person.personalEngagementId, conversationId: completed.conversationId,
-          turnId: completed.turnId, model: completed.models.responder, holdId: expect.any(String), charged: completed.credit.charged,
+          callId: respond.id, source: 'converse', personId: member.person.id, engagementId: member.person.personalEngagementId, apiKeyId: null,
+          turnId: completed.turnId, model: completed.models.responder, holdId: respond.hold_id, usage: completed.tokenUsage.respond, charged: Number(respond.charged),
         },
       ],
     ]);
+    expect(Number(respond.charged)).toBeGreaterThan(0);
   });
 
   it('ledger.drift for each reconciler finding', async () => {

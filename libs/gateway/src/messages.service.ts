@@ -165,7 +165,7 @@ export class MessagesService {
     try {
       if (outcome.status === 'ok') await this.settle(open, outcome.usage);
       else if (outcome.reported) await this.settle(open, interruptedUsage(outcome.reported, outcome.delivered, open.bound), 'interrupted');
-      else await this.release(open);
+      else await this.release(open, 'interrupted');
     } catch (error) {
       // The answer is gone already; an unsettled hold expires (hold_ttl_seconds) and nothing is charged twice.
       this.logger.error({ err: error, callId: open.callId }, 'settling a streamed Messages API call failed');
@@ -190,10 +190,10 @@ export class MessagesService {
     });
   }
 
-  /** Nothing charged: the hold goes back whole, the call is logged as failed. */
-  private async release(open: OpenRequest): Promise<void> {
+  /** Nothing charged: the hold goes back whole; the call is logged failed (or interrupted: a stream that broke before any usage). */
+  private async release(open: OpenRequest, status: LlmCallStatus = 'failed'): Promise<void> {
     await this.credit.releaseHold(open.hold.id);
-    await this.callLog.record(this.callRecord(open, 'failed', null, 0n));
+    await this.callLog.record(this.callRecord(open, status, null, 0n));
   }
 
   private callRecord(open: OpenRequest, status: LlmCallStatus, usage: Usage | null, charged: bigint) {

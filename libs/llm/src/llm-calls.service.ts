@@ -1,10 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { CursorCodec, Meters, paginate, TOKEN_KINDS, type Page, type PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
+import { Outbox } from '@loomworks/outbox';
 import type { LlmCall, LlmCallFilter, LlmCallRecord, UsageGroup, UsageQuery } from './domain/llm-call';
 import { LlmCallsRepository } from './persistence/llm-calls.repository';
 
 const CURSOR = CursorCodec.keyset('llm-calls');
+
+/** The event's data: which call, whose, and what it was charged (0: nothing kept, the hold released). */
+function usageUnreported(callId: string, call: LlmCallRecord): Record<string, unknown> {
+  return {
+    callId,
+    source: call.source,
+    personId: call.personId,
+    engagementId: call.engagementId ?? null,
+    apiKeyId: call.apiKeyId ?? null,
+    turnId: call.turnId ?? null,
+    model: call.model,
+    holdId: call.holdId ?? null,
+    usage: call.usage,
+    charged: Number(call.charged),
+  };
+}
 
 /**
  * The call log (DESIGN.md "The LLM call log and usage"). Every caller of the provider — the converse
@@ -18,12 +35,24 @@ export class LlmCallLog {
     private readonly transactions: Transactions,
     private readonly calls: LlmCallsRepository,
     private readonly meters: Meters,
+    private readonly outbox: Outbox,
   ) {}
 
-  /** Logs ended calls in one statement (joining `tx` when given); answers their ids. */
+  /**
+   * Logs ended calls in one statement (joining `tx` when given); answers their ids. The one rule
+   * for a provider stream that ended without its final usage (DESIGN.md "Streaming"), whoever made
+   * the call: an `interrupted` call raises `llm.usage_unreported` in the same transaction as its row
+   * (and so as its charge, when the caller settles in `tx`).
+   */
   async record(calls: LlmCallRecord | readonly LlmCallRecord[], tx?: Tx): Promise<string[]> {
     const list = Array.isArray(calls) ? (calls as readonly LlmCallRecord[]) : [calls as LlmCallRecord];
-    const ids = await this.transactions.join(tx, (t) => this.calls.insert(t, list));
+    const ids = await this.transactions.join(tx, async (t) => {
+      const ids = await this.calls.insert(t, list);
+      for (const [i, call] of list.entries()) {
+        if (call.status === 'interrupted') await this.outbox.recordEvent(t, { type: 'llm.usage_unreported', data: usageUnreported(ids[i], call) });
+      }
+      return ids;
+    });
     for (const call of list) {
       this.meters.llmCalls.inc({ model: call.model, status: call.status });
       if (call.usage) {

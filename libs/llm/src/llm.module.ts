@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OutboxModule } from '@loomworks/outbox';
 import { AnthropicLlmClient } from './anthropic-llm-client';
 import { LLM_CLIENT } from './llm-client';
 import { LlmCallLog } from './llm-calls.service';
@@ -10,6 +11,7 @@ import { MessagesForwarder } from './messages-forwarder';
  * server) and the call log every caller of the provider writes to.
  */
 @Module({
+  imports: [OutboxModule],
   providers: [{ provide: LLM_CLIENT, useClass: AnthropicLlmClient }, LlmCallsRepository, LlmCallLog, MessagesForwarder],
   exports: [LLM_CLIENT, LlmCallLog, MessagesForwarder],
 })

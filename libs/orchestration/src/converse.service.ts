@@ -15,7 +15,6 @@ import {
   type LlmMessage,
   type LlmRequest,
 } from '@loomworks/llm';
-import { Outbox } from '@loomworks/outbox';
 import type { Person } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { ConversationNotFoundError } from './domain/errors';
@@ -128,7 +127,6 @@ export class ConverseService {
     private readonly keys: KeyResolver,
     private readonly settings: SystemConfigService,
     private readonly callLog: LlmCallLog,
-    private readonly outbox: Outbox,
     @Inject(LLM_CLIENT) private readonly llm: LlmClient,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -321,21 +319,8 @@ export class ConverseService {
           balanceAfter: jsonAmount(settled.balanceAfter),
         };
       }
+      // an interrupted respond call raises llm.usage_unreported with its row (LlmCallLog's rule)
       await this.callLog.record(this.callRows(turn, charged), tx);
-      if (interrupted) {
-        await this.outbox.recordEvent(tx, {
-          type: 'llm.usage_unreported',
-          data: {
-            personId: person.id,
-            engagementId,
-            conversationId,
-            turnId: turn.assistantTurnId,
-            model: models.responder,
-            holdId: hold?.id ?? null,
-            charged: response.credit?.charged ?? 0,
-          },
-        });
-      }
       if (remember) await remember(tx, response);
       return response;
     });
