@@ -11,7 +11,7 @@ import { DatabaseModule } from '@loomworks/database';
 import { GatewayModule } from '@loomworks/gateway';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
-import { OrchestrationModule } from '@loomworks/orchestration';
+import { ORCHESTRATION_FUNCTIONS_DIR, OrchestrationModule } from '@loomworks/orchestration';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
@@ -41,7 +41,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, options.logStream)),
         ClockModule,
         MetersModule,
-        DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR] }),
+        DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR] }),
         SystemConfigModule,
         OutboxModule,
         PersonsModule,

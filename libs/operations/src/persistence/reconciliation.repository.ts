@@ -40,17 +40,17 @@ export class ReconciliationRepository {
   /**
    * System-key assistant turns with no consumption flow. Every such turn is charged in the
    * transaction that records it (each stage's flow has the key `turn:<id>:<stage>`, and any
-   * usage costs at least one credit), so a turn without one means charges were lost. Whether a
-   * turn was charged is credit's answer (credit.turn_charged); the turns are read here directly,
-   * on purpose: an audit must not go through the code paths it audits.
+   * usage costs at least one credit), so a turn without one means charges were lost. Each
+   * module answers for its own tables in SQL: the turns are orchestration's read
+   * (system_key_assistant_turns), whether one was charged is credit's (credit.turn_charged). Both
+   * are plain reads, not the code paths the audit checks.
    */
   async turnsWithoutConsumption(tx: Tx): Promise<{ turnId: string; personId: string }[]> {
     const rows: { turn_id: string; person_id: string }[] = await tx.query(
-      `SELECT t.id AS turn_id, t.person_id
-         FROM turns t
-        WHERE t.role = 'assistant' AND t.key_source = 'system'
-          AND NOT credit.turn_charged(p_turn => t.id)
-        ORDER BY t.created_at, t.id
+      `SELECT t.turn_id, t.person_id
+         FROM system_key_assistant_turns() t
+        WHERE NOT credit.turn_charged(p_turn => t.turn_id)
+        ORDER BY t.created_at, t.turn_id
         LIMIT $1`,
       [FINDINGS_PER_CHECK],
     );
