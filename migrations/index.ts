@@ -42,6 +42,7 @@ import { TurnStatus1764700713200 } from './1764700713200-TurnStatus';
 import { CreateSeals1764730000000 } from './1764730000000-CreateSeals';
 import { SeedSealInterval1764730001000 } from './1764730001000-SeedSealInterval';
 import { SpendLimits1764740000000 } from './1764740000000-SpendLimits';
+import { AsOfBalanceIndexes1764742300000 } from './1764742300000-AsOfBalanceIndexes';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -80,4 +81,5 @@ export const allMigrations = [
   CreateSeals1764730000000,
   SeedSealInterval1764730001000,
   SpendLimits1764740000000,
+  AsOfBalanceIndexes1764742300000,
 ];

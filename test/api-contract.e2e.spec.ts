@@ -173,6 +173,8 @@ function resolve(doc: Doc, schema: Schema | undefined): Schema | undefined {
   let s = schema;
   while (s?.$ref) s = doc.components.schemas[s.$ref.split('/').pop()!];
   if (s?.allOf) return { ...s, properties: Object.assign({}, ...s.allOf.map((p) => resolve(doc, p)?.properties ?? {}), s.properties) };
+  // A route answering one of two shapes (`?asOf=`): each documented field must be in one of them (the first's wins).
+  if (s?.oneOf && !s.type) return { ...s, type: 'object', properties: Object.assign({}, ...[...s.oneOf].reverse().map((p) => resolve(doc, p)?.properties ?? {})) };
   return s;
 }
 

@@ -178,7 +178,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Balances (spendable and held), the tier they buy, and the active holds */
+        /** Balances (spendable and held), the tier they buy, and the active holds; with asOf, the ledger balances at that past instant */
         get: operations["MeController_credit_"];
         put?: never;
         post?: never;
@@ -539,7 +539,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A person's balances and flows (newest first) */
+        /** A person's balances and flows (newest first); with asOf, the ledger balances at that past instant */
         get: operations["AdminController_personCredit"];
         put?: never;
         post?: never;
@@ -920,7 +920,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team pool's balances, holds and the tier they buy (members and owners) */
+        /** The team pool's balances, holds and the tier they buy (members and owners); with asOf, its ledger balances at that past instant */
         get: operations["TeamsController_credit"];
         put?: never;
         post?: never;
@@ -1266,6 +1266,20 @@ export interface components {
             tier: components["schemas"]["TierSchema"] | null;
             /** @description the active holds */
             holds: components["schemas"]["HoldViewSchema"][];
+        };
+        LedgerBalanceSchema: {
+            /** @example sonnet */
+            asset: string;
+            /** @description integer credits of the ledger balance at that instant (0 before the first flow) */
+            amount: number;
+        };
+        CreditAsOfSchema: {
+            balances: components["schemas"]["LedgerBalanceSchema"][];
+            /**
+             * Format: date-time
+             * @description the instant asked for; flows created at or before it count
+             */
+            asOf: string;
         };
         FlowViewSchema: {
             id: string;
@@ -2540,19 +2554,32 @@ export interface operations {
     };
     MeController_credit_: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the balances at this past instant (flows created at or before it) */
+                asOf?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description with `asOf`: the ledger balances at that instant */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreditViewSchema"];
+                    "application/json": components["schemas"]["CreditViewSchema"] | components["schemas"]["CreditAsOfSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */
@@ -3872,6 +3899,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description the ledger balances at this past instant (flows created at or before it) */
+                asOf?: string;
             };
             header?: never;
             path: {
@@ -3881,12 +3910,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description with `asOf`: the ledger balances at that instant */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PersonCreditSchema"];
+                    "application/json": components["schemas"]["PersonCreditSchema"] | components["schemas"]["CreditAsOfSchema"];
                 };
             };
             /** @description validation_failed */
@@ -5298,7 +5328,10 @@ export interface operations {
     };
     TeamsController_credit: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the balances at this past instant (flows created at or before it) */
+                asOf?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -5307,12 +5340,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description with `asOf`: the ledger balances at that instant */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CreditViewSchema"];
+                    "application/json": components["schemas"]["CreditViewSchema"] | components["schemas"]["CreditAsOfSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { asPartyFlow, asPersonFlow, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
+import { asPartyFlow, asPersonFlow, creditAsOfView, type CreditAsOfSchema, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
 import { LedgerService } from '@loomworks/credit/staff';
 import { IdempotencyService } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
@@ -52,6 +52,12 @@ export class AdminLedgerService {
     const [credit, flows] = await Promise.all([this.ledger.creditSummary(personId), this.ledger.flows(personId, page)]);
     const { balances, holds } = creditSummaryView(credit);
     return { balances, holds, flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
+  }
+
+  /** A person's ledger balances at a past instant (`?asOf=`). */
+  async personCreditAsOf(personId: string, at: Date): Promise<CreditAsOfSchema> {
+    await this.persons.getById(personId);
+    return creditAsOfView(await this.ledger.balancesAsOf(personId, at), at);
   }
 
   async verifyLedger(full = false): Promise<LedgerVerificationSchema> {

@@ -2,6 +2,7 @@ export { DomainError, ValidationFailedError, UnauthenticatedError, ForbiddenErro
 export { CLOCK, type Clock, systemClock } from './clock';
 export { ClockModule } from './clock.module';
 export { PageQueryDto } from './page-query.dto';
+export { AsOfQueryDto } from './as-of-query.dto';
 export {
   CursorCodec,
   paginate,

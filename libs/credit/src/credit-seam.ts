@@ -37,6 +37,10 @@ export interface CreditSeam {
   creditSummary(personId: string): Promise<CreditSummary>;
   /** A team pool's credit view: the same shape, for the engagement's party. */
   poolCreditSummary(engagementId: string): Promise<CreditSummary>;
+  /** The person's ledger balances at a past instant (not in the future: ValidationFailedError). */
+  balancesAsOf(personId: string, at: Date): Promise<Balance[]>;
+  /** A team pool's ledger balances at a past instant. */
+  poolBalancesAsOf(engagementId: string, at: Date): Promise<Balance[]>;
   /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
   personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
   /**

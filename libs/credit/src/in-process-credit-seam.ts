@@ -55,6 +55,14 @@ export class InProcessCreditSeam implements CreditSeam {
     return this.ledger.poolCreditSummary(engagementId);
   }
 
+  balancesAsOf(personId: string, at: Date) {
+    return this.ledger.balancesAsOf(personId, at);
+  }
+
+  poolBalancesAsOf(engagementId: string, at: Date) {
+    return this.ledger.poolBalancesAsOf(engagementId, at);
+  }
+
   personFlows(personId: string, page?: PageRequest) {
     return this.ledger.flows(personId, page);
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, CursorCodec, paginate, type Clock, type PageRequest } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AccountDeletedError, InvalidAmountError } from './domain/errors';
@@ -83,6 +83,22 @@ export class LedgerService {
       holds: rows.flatMap((r) => r.holds),
       tier: chooseTier(rows, config),
     };
+  }
+
+  /** A person's ledger balances at a past instant (`?asOf=`), exactly, from the flows. */
+  balancesAsOf(personId: string, at: Date): Promise<Balance[]> {
+    return this.balancesOfPartyAsOf(personParty(personId), at);
+  }
+
+  /** A team pool's ledger balances at a past instant. */
+  poolBalancesAsOf(engagementId: string, at: Date): Promise<Balance[]> {
+    return this.balancesOfPartyAsOf(poolParty(engagementId), at);
+  }
+
+  private balancesOfPartyAsOf(party: string, at: Date): Promise<Balance[]> {
+    if (Number.isNaN(at.getTime())) throw new ValidationFailedError([{ field: 'asOf', message: 'asOf must be an ISO 8601 instant' }]);
+    if (at.getTime() > this.clock.now().getTime()) throw new ValidationFailedError([{ field: 'asOf', message: 'asOf must not be in the future' }]);
+    return this.ledger.balancesAsOf(this.transactions.manager, party, at);
   }
 
   balance(personId: string, asset: string, tx?: Tx): Promise<bigint> {

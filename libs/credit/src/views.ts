@@ -4,7 +4,8 @@
  * inside and JSON integers outside; writes keep balances within ±(2^53−1), which JSON carries
  * exactly, and a view never fails on a stored value (see jsonAmount).
  */
-import { ApiProperty } from '@nestjs/swagger';
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { PageOf } from '@loomworks/common';
 import { MailStatusSchema } from '@loomworks/outbox';
 import { GRANT_KINDS, GRANT_STATUSES, type Grant, type GrantKind, type GrantStatus } from './domain/grant';
@@ -39,6 +40,29 @@ export class CreditViewSchema {
   @ApiProperty({ type: TierSchema, nullable: true }) tier!: TierSchema | null;
   @ApiProperty({ type: [HoldViewSchema], description: 'the active holds' }) holds!: HoldViewSchema[];
 }
+
+export class LedgerBalanceSchema {
+  @ApiProperty({ example: 'sonnet' }) asset!: string;
+  @ApiProperty({ description: 'integer credits of the ledger balance at that instant (0 before the first flow)' }) amount!: number;
+}
+
+/** `?asOf=`: the ledger balances at a past instant. */
+export class CreditAsOfSchema {
+  @ApiProperty({ type: [LedgerBalanceSchema] }) balances!: LedgerBalanceSchema[];
+  @ApiProperty({ format: 'date-time', description: 'the instant asked for; flows created at or before it count' }) asOf!: string;
+}
+
+export const creditAsOfView = (balances: Balance[], at: Date): CreditAsOfSchema => ({
+  balances: balances.map((b) => ({ asset: b.asset, amount: jsonAmount(b.amount) })),
+  asOf: at.toISOString(),
+});
+
+/** A credit route that answers `now` (its own shape) or, with `?asOf=`, CreditAsOfSchema. */
+export const ApiCreditOrAsOf = (now: Type) =>
+  applyDecorators(
+    ApiExtraModels(now, CreditAsOfSchema),
+    ApiOkResponse({ description: 'with `asOf`: the ledger balances at that instant', schema: { oneOf: [{ $ref: getSchemaPath(now) }, { $ref: getSchemaPath(CreditAsOfSchema) }] } }),
+  );
 
 export class GrantViewSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;

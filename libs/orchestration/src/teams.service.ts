@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { creditSummaryView, CREDIT_SEAM, type CreditSeam, type CreditViewSchema } from '@loomworks/credit';
+import { creditAsOfView, type CreditAsOfSchema, creditSummaryView, CREDIT_SEAM, type CreditSeam, type CreditViewSchema } from '@loomworks/credit';
 import { EngagementNotFoundError, PersonNotFoundError, PersonsService, type EngagementRole, type EngagementSummary } from '@loomworks/persons';
 import { AlreadyMemberError } from './domain/errors';
 import { MembershipService } from './membership.service';
@@ -36,5 +36,12 @@ export class TeamsService {
     const { personal } = await this.membership.requireMember(engagementId, personId);
     if (personal) throw new EngagementNotFoundError(engagementId);
     return creditSummaryView(await this.credit.poolCreditSummary(engagementId));
+  }
+
+  /** The pool's ledger balances at a past instant, for the same people. */
+  async poolCreditAsOf(engagementId: string, personId: string, at: Date): Promise<CreditAsOfSchema> {
+    const { personal } = await this.membership.requireMember(engagementId, personId);
+    if (personal) throw new EngagementNotFoundError(engagementId);
+    return creditAsOfView(await this.credit.poolBalancesAsOf(engagementId, at), at);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestj
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
 import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, uuidParam } from '@loomworks/common';
-import { FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
+import { ApiCreditOrAsOf, type CreditAsOfSchema, FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminAccountsService } from '../admin-accounts.service';
 import { AdminGrantsService } from '../admin-grants.service';
@@ -11,7 +11,7 @@ import { AdminSettingsService } from '../admin-settings.service';
 import { AuditService } from '../audit.service';
 import { MailLogService } from '../mail-log.service';
 import { RecoveryLinksService } from '../recovery-links.service';
-import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, PersonQueryDto, RateDto, ReissueGrantDto, SendEmailDto, VerifyQueryDto } from './dto';
+import { AdjustmentDto, ConfigValueDto, EmailQueryDto, GrantQueryDto, IssueGrantDto, MailQueryDto, PersonCreditQueryDto, PersonQueryDto, RateDto, ReissueGrantDto, SendEmailDto, VerifyQueryDto } from './dto';
 import {
   AuditPageSchema,
   EligibilitySchema,
@@ -176,11 +176,11 @@ export class AdminController {
   }
 
   @Get('persons/:id/credit')
-  @ApiOperation({ summary: "A person's balances and flows (newest first)" })
-  @ApiOkResponse({ type: PersonCreditSchema })
+  @ApiOperation({ summary: "A person's balances and flows (newest first); with asOf, the ledger balances at that past instant" })
+  @ApiCreditOrAsOf(PersonCreditSchema)
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found')
-  personCredit(@Param('id', Uuid) id: string, @Query() query: PageQueryDto): Promise<PersonCreditSchema> {
-    return this.ledger.personCredit(id, query);
+  personCredit(@Param('id', Uuid) id: string, @Query() query: PersonCreditQueryDto): Promise<PersonCreditSchema | CreditAsOfSchema> {
+    return query.asOf === undefined ? this.ledger.personCredit(id, query) : this.ledger.personCreditAsOf(id, new Date(query.asOf));
   }
 
   @Get('ledger/verify')

@@ -8,6 +8,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -211,4 +212,12 @@ export class ReconcileDto {
   @IsOptional()
   @IsIn([true])
   full?: true;
+}
+
+/** `GET /admin/persons/:id/credit?limit=&cursor=&asOf=` */
+export class PersonCreditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'the ledger balances at this past instant (flows created at or before it)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  asOf?: string;
 }

@@ -1,7 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, LlmKeyDto, mapPage, PageQueryDto } from '@loomworks/common';
-import { creditSummaryView, CREDIT_SEAM, type CreditSeam, CreditViewSchema, FlowPageSchema, memberFlowView } from '@loomworks/credit';
+import { ApiErrors, ApiIdempotencyKey, AsOfQueryDto, IdempotencyKey, LlmKeyDto, mapPage, PageQueryDto } from '@loomworks/common';
+import {
+  ApiCreditOrAsOf,
+  creditAsOfView,
+  CreditAsOfSchema,
+  creditSummaryView,
+  CREDIT_SEAM,
+  type CreditSeam,
+  CreditViewSchema,
+  FlowPageSchema,
+  memberFlowView,
+} from '@loomworks/credit';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
 import { ClaimsService } from '../claims.service';
 import { CurrentPerson } from './decorators';
@@ -27,9 +37,14 @@ export class MeController {
   }
 
   @Get('credit')
-  @ApiOperation({ summary: 'Balances (spendable and held), the tier they buy, and the active holds' })
-  @ApiOkResponse({ type: CreditViewSchema })
-  async credit_(@CurrentPerson() person: Person): Promise<CreditViewSchema> {
+  @ApiOperation({ summary: 'Balances (spendable and held), the tier they buy, and the active holds; with asOf, the ledger balances at that past instant' })
+  @ApiCreditOrAsOf(CreditViewSchema)
+  @ApiErrors('unauthenticated', 'validation_failed')
+  async credit_(@CurrentPerson() person: Person, @Query() query: AsOfQueryDto): Promise<CreditViewSchema | CreditAsOfSchema> {
+    if (query.asOf !== undefined) {
+      const at = new Date(query.asOf);
+      return creditAsOfView(await this.credit.balancesAsOf(person.id, at), at);
+    }
     return creditSummaryView(await this.credit.creditSummary(person.id));
   }
 

@@ -129,6 +129,28 @@ export class LedgerRepository {
     };
   }
 
+  /**
+   * A payer's balances at an instant: per asset it ever held, the sum of its flows created at or
+   * before `at` (0 before its first). Each sum is a range read of the partial indexes
+   * flows_to_party_at_idx / flows_from_party_at_idx (index-only, `amount` included), never a scan
+   * of the ledger. Payer parties only (persons, pools): system parties are not indexed.
+   */
+  async balancesAsOf(tx: Tx, party: string, at: Date): Promise<Balance[]> {
+    const rows = await queryPrepared<{ asset: string; amount: string }>(
+      tx,
+      'balances_as_of',
+      `SELECT b.asset,
+              (coalesce((SELECT sum(f.amount) FROM credit.flows f
+                          WHERE f.to_party = $1 AND f.asset = b.asset AND f.created_at <= $2 AND f.to_party NOT LIKE 'system:%'), 0)
+             - coalesce((SELECT sum(f.amount) FROM credit.flows f
+                          WHERE f.from_party = $1 AND f.asset = b.asset AND f.created_at <= $2 AND f.from_party NOT LIKE 'system:%'), 0))::text AS amount
+         FROM (SELECT DISTINCT asset FROM credit.balances WHERE party = $1) b
+        ORDER BY b.asset`,
+      [party, at],
+    );
+    return rows.map((r) => ({ asset: r.asset, amount: BigInt(r.amount) }));
+  }
+
   /** Takes a payer's row lock (sql/lock_payer.sql): EngagementNotFoundError for an unknown team pool. */
   async lockPayer(tx: Tx, party: string): Promise<void> {
     await mapLedgerErrors(tx.query('SELECT credit.lock_payer(p_payer => $1)', [party]));

@@ -40,6 +40,14 @@ export class PermissiveCreditSeam implements CreditSeam {
     return { balances: [], holds: [], tier: this.tier };
   }
 
+  async balancesAsOf() {
+    return [];
+  }
+
+  async poolBalancesAsOf() {
+    return [];
+  }
+
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };
   }

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
-import { ApiErrors, uuidParam } from '@loomworks/common';
-import { CreditViewSchema } from '@loomworks/credit';
+import { ApiErrors, AsOfQueryDto, uuidParam } from '@loomworks/common';
+import { ApiCreditOrAsOf, type CreditAsOfSchema, CreditViewSchema } from '@loomworks/credit';
 import type { Person } from '@loomworks/persons';
 import { TeamsService } from '../teams.service';
 
@@ -63,10 +63,10 @@ export class TeamsController {
   }
 
   @Get(':id/credit')
-  @ApiOperation({ summary: "The team pool's balances, holds and the tier they buy (members and owners)" })
-  @ApiOkResponse({ type: CreditViewSchema })
-  @ApiErrors('unauthenticated', 'forbidden', 'engagement_not_found')
-  credit(@CurrentPerson() person: Person, @Param('id', uuidParam('id')) id: string): Promise<CreditViewSchema> {
-    return this.teams.poolCredit(id, person.id);
+  @ApiOperation({ summary: "The team pool's balances, holds and the tier they buy (members and owners); with asOf, its ledger balances at that past instant" })
+  @ApiCreditOrAsOf(CreditViewSchema)
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'engagement_not_found')
+  credit(@CurrentPerson() person: Person, @Param('id', uuidParam('id')) id: string, @Query() query: AsOfQueryDto): Promise<CreditViewSchema | CreditAsOfSchema> {
+    return query.asOf === undefined ? this.teams.poolCredit(id, person.id) : this.teams.poolCreditAsOf(id, person.id, new Date(query.asOf));
   }
 }
