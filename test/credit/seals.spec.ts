@@ -35,7 +35,7 @@ describe('seals', () => {
   afterAll(() => ctx.close());
 
   const seals = () =>
-    ctx.db.query<SealRow>('SELECT id::text, from_flow_id::text, to_flow_id::text, flows, hash FROM credit.seals ORDER BY id');
+    ctx.db.query<SealRow>('SELECT id::text, from_flow_id::text, to_flow_id::text, flows, hash FROM credit.seals ORDER BY seals.id');
   const maxFlowId = async () => (await ctx.db.query<{ id: string }>('SELECT max(id)::text AS id FROM credit.flows'))[0].id;
   const sealedThrough = async () => (await ledger.verify()).sealedThrough;
 
@@ -65,6 +65,20 @@ describe('seals', () => {
     expect(await sealedThrough()).toBe(await maxFlowId());
     // Nothing new: no new seal.
     expect(await sealer.sealOnce()).toEqual([]);
+  });
+
+  it('keeps sealing past the tenth seal (ids compared as numbers, not as text)', async () => {
+    for (let round = 0; round < 12; round++) {
+      await ctx.fundedPerson('haiku', 10n);
+      await sealer.sealOnce();
+    }
+    const chain = await seals();
+    expect(chain.length).toBeGreaterThanOrEqual(12);
+    chain.forEach((seal, i) => {
+      expect(seal.id).toBe(String(i + 1));
+      expect(seal.from_flow_id).toBe(i === 0 ? '0' : chain[i - 1].to_flow_id);
+    });
+    expect(chain.at(-1)!.to_flow_id).toBe(await maxFlowId());
   });
 
   it('seals a flow that commits late below the horizon exactly once', async () => {

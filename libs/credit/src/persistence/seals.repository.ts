@@ -75,14 +75,17 @@ export class SealsRepository {
   }
 
   async last(tx: Tx): Promise<Seal | null> {
-    const rows: SealRow[] = await tx.query(`SELECT ${SEAL_COLUMNS} FROM credit.seals ORDER BY id DESC LIMIT 1`);
+    // `seals.id`, qualified: a bare `id` in ORDER BY names the SELECT's `id::text AS id` and sorts as
+    // text, so from the tenth seal on the newest looked like seal 9 and every pass failed on seal 10.
+    const rows: SealRow[] = await tx.query(`SELECT ${SEAL_COLUMNS} FROM credit.seals ORDER BY seals.id DESC LIMIT 1`);
     return rows[0] ? toSeal(rows[0]) : null;
   }
 
   /** The id of the `n`th flow after `after` up to `through`, or null when there are fewer. */
   async nthFlowId(tx: Tx, after: string, through: string, n: number): Promise<string | null> {
     const rows: { id: string }[] = await tx.query(
-      'SELECT id::text AS id FROM credit.flows WHERE id > $1 AND id <= $2 ORDER BY id OFFSET $3 LIMIT 1',
+      // `flows.id`, qualified (see last()): by the text alias the nth id was counted in text order.
+      'SELECT id::text AS id FROM credit.flows WHERE id > $1 AND id <= $2 ORDER BY flows.id OFFSET $3 LIMIT 1',
       [after, through, n - 1],
     );
     return rows[0]?.id ?? null;
