@@ -65,6 +65,35 @@ describe('credit-path events and notice mails (credit.low, credit.exhausted, hol
     expect(await mails(person.email, 'low_balance')).toHaveLength(2);
   });
 
+  it('pool.low: a team pool crossing below the threshold mails each active owner (not the member), once per crossing', async () => {
+    const owner = await ctx.fundedPerson('haiku', 10n);
+    const coOwner = await ctx.fundedPerson('haiku', 10n);
+    const member = await ctx.fundedPerson('haiku', 10n);
+    const [{ id: engagementId }] = await ctx.db.query<{ id: string }>(
+      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at) VALUES (gen_random_uuid(), 'Pool team', false, $1, $2) RETURNING id`,
+      [owner.id, ctx.clock.now()],
+    );
+    for (const [p, role] of [[owner, 'owner'], [coOwner, 'owner'], [member, 'member']] as const) {
+      await ctx.db.query(`INSERT INTO engagement_members (engagement_id, person_id, role, created_at) VALUES ($1, $2, $3, $4)`, [engagementId, p.id, role, ctx.clock.now()]);
+    }
+    await ledger.adjustPool({ engagementId, asset: 'haiku', amount: 115n, reason: 'team budget', actorPersonId: null });
+    const poolTurn = async () => {
+      const cmd = { ...command(member.id), poolEngagementId: engagementId };
+      const placed = await holds.place(cmd);
+      if (placed.status !== 'placed') throw new Error(placed.status);
+      return holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'respond', model: HAIKU, usage: tenCredits }] });
+    };
+    await poolTurn(); // 115 → 105
+    await poolTurn(); // 105 → 95: the crossing
+    await poolTurn(); // 95 → 85
+    const pool = await ctx.db.query<{ data: Record<string, unknown> }>(`SELECT data FROM events WHERE type = 'pool.low' AND data->>'engagementId' = $1`, [engagementId]);
+    expect(pool).toEqual([{ data: { engagementId, asset: 'haiku', balance: 95, threshold: 100, turnId: expect.any(String) } }]);
+    expect(await mails(owner.email, 'pool_low')).toHaveLength(1);
+    expect(await mails(coOwner.email, 'pool_low')).toHaveLength(1);
+    expect(await mails(member.email, 'pool_low')).toHaveLength(0);
+    expect(await events(member.id, 'credit.low')).toEqual([]);
+  });
+
   it('judges a crossing on the credit still held by parallel turns too: two turns in flight cross once', async () => {
     const person = await ctx.fundedPerson('haiku', 105n);
     const [a, b] = [command(person.id), command(person.id)];

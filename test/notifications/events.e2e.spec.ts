@@ -157,6 +157,31 @@ describe('events from their causes', () => {
     expect(JSON.stringify(receiver.received.map((r) => r.body))).not.toContain(recipientEmail);
   });
 
+  it('budget.threshold and pool.low from a team turn: the member crossed 80 % of their limit, the pool fell below its threshold', async () => {
+    const owner = await ctx.signedInPerson();
+    const member = await ctx.signedInPerson();
+    const team = await ctx.http().post('/engagements').set(ctx.as(owner)).send({ name: 'Evented team' }).expect(201);
+    const engagementId = team.body.id as string;
+    await ctx.http().post(`/engagements/${engagementId}/members`).set(ctx.as(owner)).send({ email: member.person.email }).expect(201);
+    await ctx.db.query(`UPDATE engagement_members SET limit_amount = 5, limit_period = 'day' WHERE engagement_id = $1 AND person_id = $2`, [engagementId, member.person.id]);
+    await post(`/admin/engagements/${engagementId}/adjustments`, { asset: 'haiku', amount: 102, reason: 'team budget' }).expect(201);
+    await drain();
+    receiver.reset();
+    fake.reset();
+    const turn = await ctx.http().post(`/engagements/${engagementId}/converse`).set(ctx.as(member)).send({ message: 'hello team' }).expect(200);
+    expect(turn.body).toMatchObject({ status: 'ok', credit: { charged: 4 } }); // 1 + 3 of the limit's 5: 80 %
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      [
+        'budget.threshold',
+        {
+          scope: 'member', personId: member.person.id, engagementId, apiKeyId: null, period: 'day',
+          periodStart: ctx.clock.now().toISOString().slice(0, 10), limit: 5, spent: 4, threshold: 80,
+        },
+      ],
+      ['pool.low', { engagementId, asset: 'haiku', balance: 98, threshold: 100, turnId: turn.body.turnId }],
+    ]);
+  });
+
   it('llm.usage_unreported from a streamed turn whose provider stream broke before its final usage', async () => {
     const member = await ctx.signedInPerson({ credit: { asset: 'haiku', amount: 1000n } });
     await drain();

@@ -1400,7 +1400,7 @@ export interface components {
             /** @example ada@example.com */
             to: string;
             /** @enum {string} */
-            template: "claim_link" | "claim_link_reissued" | "signup_code" | "recovery_link" | "low_balance" | "credit_exhausted";
+            template: "claim_link" | "claim_link_reissued" | "signup_code" | "recovery_link" | "low_balance" | "credit_exhausted" | "pool_low";
             /** @enum {string} */
             status: "pending" | "sent" | "failed";
             attempts: number;
@@ -1711,14 +1711,14 @@ export interface components {
              * @example https://hooks.example.com/loomworks
              */
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
             description?: string;
         };
         CreatedWebhookSchema: {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1729,7 +1729,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1763,7 +1763,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift";
+            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low";
             /** @description ids and amounts, never secrets */
             data: {
                 [key: string]: unknown;
@@ -1865,7 +1865,7 @@ export interface components {
              * @description non-ok statuses come without an LLM call
              * @enum {string}
              */
-            status: "ok" | "credit_exhausted" | "account_suspended" | "account_deleted";
+            status: "ok" | "credit_exhausted" | "limit_reached" | "account_suspended" | "account_deleted";
             /** Format: uuid */
             conversationId: string | null;
             /**
@@ -4722,7 +4722,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift";
+                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low";
             };
             header?: never;
             path?: never;

@@ -74,7 +74,7 @@ export class LedgerVerificationSchema {
 export class MailLogItemSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ example: 'ada@example.com' }) to!: string;
-  @ApiProperty({ enum: ['claim_link', 'claim_link_reissued', 'signup_code', 'recovery_link', 'low_balance', 'credit_exhausted'] }) template!: string;
+  @ApiProperty({ enum: ['claim_link', 'claim_link_reissued', 'signup_code', 'recovery_link', 'low_balance', 'credit_exhausted', 'pool_low'] }) template!: string;
   @ApiProperty({ enum: ['pending', 'sent', 'failed'] }) status!: JobStatus;
   @ApiProperty() attempts!: number;
   @ApiProperty({ type: String, nullable: true, description: 'the last failure, e.g. the SMTP reply' }) lastError!: string | null;

@@ -9,8 +9,9 @@ import { jsonAmount } from './views';
 
 /**
  * The credit path's events (DESIGN.md "Events and webhooks") and the person's notice mails,
- * written in the transaction of their cause: `hold.exceeded` and `credit.low` with the
- * settlement, `credit.exhausted` when a turn is refused for credit. Ids and amounts only.
+ * written in the transaction of their cause: `hold.exceeded`, `credit.low` (a person's own
+ * credit) or `pool.low` (a team pool, mailed to its owners) and `budget.threshold` (a spend
+ * limit's 80 % and 100 %, once per scope and period) with the settlement, `credit.exhausted` when a turn is refused for credit. Ids and amounts only.
  * The settlement's SQL already tells whether anything is due, so a turn that crosses nothing
  * costs nothing here.
  */
@@ -37,7 +38,42 @@ export class CreditNotices {
         },
       });
     }
-    if (row.low_crossed && row.credit_after !== null && row.low_threshold !== null) {
+    const engagementId = row.payer.startsWith('engagement:') ? row.payer.slice('engagement:'.length) : null;
+    for (const alert of row.alerts) {
+      await this.outbox.recordEvent(tx, {
+        type: 'budget.threshold',
+        data: {
+          scope: alert.kind,
+          personId: turn.personId,
+          engagementId: alert.kind === 'person' ? null : engagementId,
+          apiKeyId: alert.kind === 'apiKey' ? row.api_key_id : null,
+          period: alert.period,
+          periodStart: alert.periodStart,
+          limit: alert.limit,
+          spent: alert.spent,
+          threshold: alert.threshold,
+        },
+      });
+    }
+    if (row.low_crossed && engagementId !== null && row.credit_after !== null && row.low_threshold !== null) {
+      await this.outbox.recordEvent(tx, {
+        type: 'pool.low',
+        data: {
+          engagementId,
+          asset: settled.asset,
+          balance: jsonAmount(BigInt(row.credit_after)),
+          threshold: jsonAmount(BigInt(row.low_threshold)),
+          turnId: turn.turnId,
+        },
+      });
+      for (const to of row.pool_owner_emails ?? []) {
+        await this.outbox.enqueueMail(tx, {
+          template: 'pool_low',
+          to,
+          params: { engagementName: row.pool_name ?? '', asset: settled.asset, balance: row.credit_after, threshold: row.low_threshold },
+        });
+      }
+    } else if (row.low_crossed && row.credit_after !== null && row.low_threshold !== null) {
       await this.outbox.recordEvent(tx, {
         type: 'credit.low',
         data: {

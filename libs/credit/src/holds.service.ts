@@ -106,6 +106,7 @@ export class HoldsService {
       const row = await this.holds.placeRequest(this.transactions.manager, {
         personId: command.payer.personId,
         payer: payerParty(command.payer),
+        apiKeyId: command.apiKeyId ?? null,
         holdId,
         requestId: command.requestId,
         at: this.clock.now(),
@@ -129,6 +130,7 @@ export class HoldsService {
           available: row.available_asset === null ? null : { asset: row.available_asset, amount: BigInt(row.available!) },
         };
       }
+      if (row.outcome === 'limit_reached') return { status: 'limit_reached', bound: BigInt(row.amount!), retryAt: row.retry_at! };
       if (row.outcome !== 'placed') return { status: row.outcome };
       return {
         status: 'placed',

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { isCompleteUsage, type Usage } from '@loomworks/common';
+import { CLOCK, ForbiddenError, isCompleteUsage, type Clock, type Usage } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { CREDIT_SEAM, type CreditSeam, type SettlementResult } from '@loomworks/credit';
+import { CREDIT_SEAM, LimitReachedError, type CreditSeam, type SettlementResult } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { interruptedUsage, LlmCallLog, messagesInputBound, MessagesForwarder, type LlmCallStatus, type UpstreamAnswer } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
@@ -76,6 +76,7 @@ export class MessagesService {
     private readonly callLog: LlmCallLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectPinoLogger('gateway') private readonly logger: PinoLogger,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async relay(command: MessagesCommand, sink: RelaySink): Promise<void> {
@@ -126,7 +127,9 @@ export class MessagesService {
   private async placeHold(caller: ApiKeyCaller, request: MessagesRequest, inputTokens: number): Promise<OpenRequest> {
     const callId = randomUUID();
     const placed = await this.credit.placeRequestHold({
-      payer: { personId: caller.personId },
+      // a key bound to a team draws its pool (within the member's limit); the key's own limit applies either way
+      payer: { personId: caller.personId, poolEngagementId: caller.engagementId ?? undefined },
+      apiKeyId: caller.apiKeyId,
       requestId: callId,
       model: request.model,
       inputTokens,
@@ -139,6 +142,10 @@ export class MessagesService {
         throw new ModelNotBoughtError(request.model);
       case 'credit_exhausted':
         throw new RequestNotCoveredError(placed.bound, placed.available);
+      case 'limit_reached':
+        throw new LimitReachedError(placed.retryAt, this.clock.now());
+      case 'not_member':
+        throw new ForbiddenError("This key's team no longer counts its person as a member");
       default:
         throw new ApiKeyAccountInactiveError(placed.status === 'account_suspended' ? 'suspended' : 'deleted');
     }
@@ -201,7 +208,7 @@ export class MessagesService {
       id: open.callId,
       source: 'messages' as const,
       keySource: 'system' as const,
-      payer: `person:${open.caller.personId}`,
+      payer: open.caller.engagementId ? `engagement:${open.caller.engagementId}` : `person:${open.caller.personId}`,
       personId: open.caller.personId,
       engagementId: open.caller.engagementId,
       apiKeyId: open.caller.apiKeyId,

@@ -4,7 +4,7 @@ import type { KeySource } from './key-resolver.service';
 
 // API.md's converse answers: each class is both the OpenAPI schema and the type the services return.
 
-export type ConverseStatus = 'ok' | 'credit_exhausted' | 'account_suspended' | 'account_deleted';
+export type ConverseStatus = 'ok' | 'credit_exhausted' | 'limit_reached' | 'account_suspended' | 'account_deleted';
 
 export class UsageSchema {
   @ApiProperty() input!: number;
@@ -32,7 +32,7 @@ class TurnCreditSchema {
 }
 
 export class ConverseResponseSchema {
-  @ApiProperty({ enum: ['ok', 'credit_exhausted', 'account_suspended', 'account_deleted'], description: 'non-ok statuses come without an LLM call' })
+  @ApiProperty({ enum: ['ok', 'credit_exhausted', 'limit_reached', 'account_suspended', 'account_deleted'], description: 'non-ok statuses come without an LLM call' })
   status!: ConverseStatus;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) conversationId!: string | null;
   @ApiPropertyOptional({ format: 'uuid', description: "the assistant turn's id, when one was recorded" }) turnId?: string;

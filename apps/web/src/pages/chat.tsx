@@ -23,6 +23,7 @@ interface Line {
 
 const REFUSED: Record<string, string> = {
   credit_exhausted: 'Not sent: you have no credit left for a turn on the service’s key. Claim a grant on your account page, or set your own key.',
+  limit_reached: 'Not sent: your spend limit for this period is reached. It resets when the period ends.',
   account_suspended: 'Not sent: your account is suspended.',
   account_deleted: 'Not sent: your account is deleted.',
 };

@@ -88,6 +88,20 @@ export class TurnsInFlightError extends CreditError {
   }
 }
 
+/**
+ * A spend limit (DESIGN.md "Spend limits and team pools") has no headroom left for this hold in
+ * its period: 429 with Retry-After = the seconds until the period ends (the latest end among the
+ * periods that are short).
+ */
+export class LimitReachedError extends CreditError {
+  readonly code = 'limit_reached';
+  constructor(retryAt: Date, now: Date) {
+    super(`A spend limit is reached for this period; it resets at ${retryAt.toISOString()}`, {
+      retryAfterSeconds: Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)),
+    });
+  }
+}
+
 /** A ledger write repeated under an idempotency key with another kind, asset, amount or party. */
 export class LedgerKeyReusedError extends CreditError {
   readonly code = 'ledger_key_reused';

@@ -5,7 +5,7 @@ import type { Hold, HoldStatus } from '../domain/holds';
 import type { Usage } from '@loomworks/common';
 
 export interface PlaceHoldRow {
-  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'turns_in_flight' | 'stale_settings';
+  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'limit_reached' | 'turns_in_flight' | 'stale_settings';
   asset: string | null;
   responder_model: string | null;
   amount: string | null;
@@ -34,19 +34,22 @@ export interface PlaceHoldParams {
 }
 
 export interface PlaceRequestHoldRow {
-  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'turns_in_flight' | 'stale_settings' | 'model_not_bought' | 'credit_exhausted';
+  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'turns_in_flight' | 'stale_settings' | 'model_not_bought' | 'credit_exhausted' | 'limit_reached' | 'not_member';
   asset: string | null;
   amount: string | null;
   balance_before: string | null;
   expires_at: Date | null;
   available: string | null;
   available_asset: string | null;
+  /** limit_reached: when the short period ends */
+  retry_at: Date | null;
 }
 
 export interface PlaceRequestHoldParams {
   personId: string;
   /** the ledger party that pays: 'person:<id>' or 'engagement:<id>' */
   payer: string;
+  apiKeyId: string | null;
   holdId: string;
   requestId: string;
   at: Date;
@@ -88,6 +91,24 @@ export interface SettledRow {
   credit_after: string | null;
   low_threshold: string | null;
   email: string | null;
+  /** when low_crossed on a team pool: its active owners' addresses (pool.low) */
+  pool_owner_emails: string[] | null;
+  pool_name: string | null;
+  /** the hold's payer ('person:<id>' or 'engagement:<id>') and API key */
+  payer: string;
+  api_key_id: string | null;
+  /** the budget.threshold crossings this settlement fired */
+  alerts: SpendAlert[];
+}
+
+/** A limit of the hold's scopes whose spend reached a threshold in the period the hold was placed in. */
+export interface SpendAlert {
+  kind: 'person' | 'member' | 'apiKey';
+  period: 'day' | 'week' | 'month';
+  periodStart: string;
+  limit: number;
+  spent: number;
+  threshold: 80 | 100;
 }
 
 interface HoldRow {
@@ -146,14 +167,14 @@ export class HoldsRepository {
     const [row]: PlaceRequestHoldRow[] = await mapLedgerErrors(
       tx.query(
         `SELECT outcome, asset, amount::text AS amount, balance_before::text AS balance_before, expires_at,
-                available::text AS available, available_asset
+                available::text AS available, available_asset, retry_at
            FROM credit.place_request_hold(
                   p_person => $1, p_hold => $2, p_request => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
                   p_model => $7, p_input_tokens => $8, p_max_tokens => $9, p_assets => $10, p_buys => $11, p_settings_version => $12,
-                  p_payer => $13)`,
+                  p_payer => $13, p_api_key => $14)`,
         [
           p.personId, p.holdId, p.requestId, p.at, p.ttlSeconds, p.maxInFlight, p.model, p.inputTokens, p.maxTokens,
-          p.assets.map((a) => a.asset), p.assets.map((a) => a.buys), p.settingsVersion, p.payer,
+          p.assets.map((a) => a.asset), p.assets.map((a) => a.buys), p.settingsVersion, p.payer, p.apiKeyId,
         ],
       ),
       p.personId,
@@ -166,7 +187,7 @@ export class HoldsRepository {
       tx.query(
         `SELECT outcome, person_id, asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
                 balance_after::text AS balance_after, hold_exceeded, late, stages, low_crossed,
-                credit_after::text AS credit_after, low_threshold::text AS low_threshold, email
+                credit_after::text AS credit_after, low_threshold::text AS low_threshold, email, pool_owner_emails, pool_name, payer, api_key_id, alerts
            FROM credit.settle_hold(
                   p_hold => $1, p_turn => $2, p_at => $3, p_stages => $4, p_low_thresholds => $5, p_settings_version => $6)`,
         [p.holdId, p.turnId, p.at, JSON.stringify(p.stages), JSON.stringify(p.lowThresholds), p.settingsVersion],

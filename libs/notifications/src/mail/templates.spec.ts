@@ -8,6 +8,7 @@ const samples: Record<(typeof MAIL_TEMPLATES)[number], MailMessage> = {
   recovery_link: { template: 'recovery_link', to: 'a@x.com', params: { recoveryUrl: 'https://lw.example/recover?token=R1', expiresAt: '2026-07-02T00:00:00.000Z' } },
   low_balance: { template: 'low_balance', to: 'a@x.com', params: { asset: 'opus', balance: '80', threshold: '100' } },
   credit_exhausted: { template: 'credit_exhausted', to: 'a@x.com', params: { asset: 'opus' } },
+  pool_low: { template: 'pool_low', to: 'a@x.com', params: { engagementName: 'Research', asset: 'haiku', balance: '80', threshold: '100' } },
 };
 
 describe('mail templates', () => {

@@ -81,5 +81,10 @@ export function renderMail(mail: MailMessage): RenderedMail {
         { p: `A conversation turn was refused because your ${mail.params.asset} credit has run out.` },
         { p: 'Ask us for more credit to continue.' },
       ]);
+    case 'pool_low':
+      return compose(`Your team ${mail.params.engagementName} is running low on ${mail.params.asset} credit`, [
+        { p: `The ${mail.params.asset} balance of the team ${mail.params.engagementName}'s pool is down to ${credits(mail.params.balance)} credits, below ${credits(mail.params.threshold)}.` },
+        { p: 'When it runs out, the team\'s conversations move to a lower tier or stop. Ask us to fund the pool if the team needs more.' },
+      ]);
   }
 }

@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'hold.exceeded',
   'llm.usage_unreported',
   'ledger.drift',
+  'budget.threshold',
+  'pool.low',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -17,6 +17,8 @@ export interface MailTemplateParams {
   low_balance: { asset: string; balance: string; threshold: string };
   /** a turn was refused because the credit ran out */
   credit_exhausted: { asset: string };
+  /** a team pool's balance fell below its asset's low-balance threshold (to each owner) */
+  pool_low: { engagementName: string; asset: string; balance: string; threshold: string };
 }
 
 export type MailTemplate = keyof MailTemplateParams;
@@ -28,6 +30,7 @@ export const MAIL_TEMPLATES: readonly MailTemplate[] = [
   'recovery_link',
   'low_balance',
   'credit_exhausted',
+  'pool_low',
 ];
 
 export type MailMessage = {

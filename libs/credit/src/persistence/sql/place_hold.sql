@@ -5,9 +5,13 @@
 --   Sizing: the classify stage's bound is its input bound and max_tokens (bound_credits); the
 --   respond stage gets the largest max_tokens ≤ p_respond_max the rest of the tier's balance
 --   covers; below p_min_tokens the next tier is tried; none → 'credit_exhausted'.
+--   Spend limits (spend_limits; DESIGN.md "Spend limits and team pools"): the hold never exceeds
+--   the smallest headroom of the limits that apply (the person's own credit: staff's and the
+--   person's own; in a pool: the member's), so the respond stage's max_tokens is lowered to it as
+--   to the balance; when the balance would carry the turn and the headroom can't → 'limit_reached'.
 --   p_settings_version: the system_config version the caller's settings were read at; stale →
 --   'stale_settings' and nothing written.
--- Outcomes: placed | account_suspended | account_deleted | turns_in_flight | credit_exhausted | stale_settings.
+-- Outcomes: placed | account_suspended | account_deleted | turns_in_flight | credit_exhausted | limit_reached | stale_settings.
 CREATE OR REPLACE FUNCTION credit.place_hold(
   p_person uuid, p_payer text, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
   p_max_in_flight integer, p_min_tokens integer, p_classifier text,
@@ -27,6 +31,8 @@ DECLARE
   v_budget numeric;
   v_tokens numeric;
   v_respond bigint;
+  v_headroom bigint;
+  v_limited boolean := false;
   v_expires timestamptz := p_at + make_interval(secs => p_ttl_seconds);
   i integer;
 BEGIN
@@ -39,6 +45,9 @@ BEGIN
     RETURN QUERY SELECT v_gate, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
     RETURN;
   END IF;
+  -- Spend limits (spend_limits: the person's own, or the member's in the pool): the turn may hold
+  -- at most the smallest headroom left in their periods; NULL when no limit applies.
+  SELECT min(l.limit_amount - l.spent - l.held) INTO v_headroom FROM credit.spend_limits(p_person, p_payer, NULL, p_at) l;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
     v_balance := credit.party_balance(p_payer, p_assets[i]);
     CONTINUE WHEN v_balance <= 0;
@@ -46,14 +55,20 @@ BEGIN
       SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
       v_classify := credit.bound_credits(c.in_num, c.in_den, c.out_num, c.out_den, p_classify_input, p_classify_max);
     END IF;
-    v_budget := v_balance - v_classify; -- whole credits left for the respond stage
-    CONTINUE WHEN v_budget <= 0;
     SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at);
     -- the largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
+    v_budget := least(v_balance, coalesce(v_headroom, v_balance)) - v_classify; -- whole credits left for the respond stage
     v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
-    CONTINUE WHEN v_tokens < 0;
-    v_tokens := least(div(v_tokens, r.out_num * r.in_den), p_respond_max);
-    CONTINUE WHEN v_tokens < p_min_tokens;
+    v_tokens := CASE WHEN v_budget <= 0 OR v_tokens < 0 THEN -1 ELSE least(div(v_tokens, r.out_num * r.in_den), p_respond_max) END;
+    IF v_tokens < p_min_tokens THEN
+      -- Too little: when the balance alone would have carried the turn, the limit refused it.
+      IF v_headroom < v_balance AND NOT v_limited THEN
+        v_tokens := (v_balance - v_classify) * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
+        v_limited := v_balance - v_classify > 0 AND v_tokens >= 0
+                     AND least(div(v_tokens, r.out_num * r.in_den), p_respond_max) >= p_min_tokens;
+      END IF;
+      CONTINUE;
+    END IF;
     v_respond := credit.bound_credits(r.in_num, r.in_den, r.out_num, r.out_den, p_respond_input, v_tokens);
     PERFORM credit.write_hold(
       p_hold => p_hold, p_person => p_person, p_payer => p_payer, p_asset => p_assets[i], p_amount => v_classify + v_respond, p_turn => p_turn,
@@ -64,6 +79,7 @@ BEGIN
     RETURN QUERY SELECT 'placed'::text, p_assets[i], p_models[i], v_classify + v_respond, v_tokens::bigint, v_balance, v_expires;
     RETURN;
   END LOOP;
-  RETURN QUERY SELECT 'credit_exhausted'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
+  RETURN QUERY SELECT CASE WHEN v_limited THEN 'limit_reached' ELSE 'credit_exhausted' END,
+                      NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
 END
 $$;

@@ -11,14 +11,18 @@
 --   Usage above the hold (a provider that misreports) is still charged and recorded
 --   (metadata 'holdExceeded'), so verify can name the flow that caused a deficit.
 --   p_low_thresholds (asset → credits): the answer tells whether this settlement crossed below
---   the asset's low-balance threshold (credit.low), judged on the person's whole credit
---   (spendable plus what their other turns hold), and then the person's address.
+--   the asset's low-balance threshold, judged on the payer's whole credit (spendable plus what
+--   its other holds hold), and then the person's address (credit.low) or, for a team pool, its
+--   active owners' addresses (pool.low).
+--   alerts: the budget.threshold crossings this settlement fired (spend_limits, spend_alerts):
+--   [{kind: person | member | apiKey, period, periodStart, limit, spent, threshold: 80 | 100}].
 --   p_settings_version: stale → 'stale_settings' and nothing written.
 CREATE OR REPLACE FUNCTION credit.settle_hold(p_hold uuid, p_turn uuid, p_at timestamptz, p_stages jsonb,
                                               p_low_thresholds jsonb, p_settings_version bigint)
 RETURNS TABLE (outcome text, person_id uuid, asset text, held bigint, charged bigint, balance_before bigint,
                balance_after bigint, hold_exceeded boolean, late boolean, stages jsonb,
-               low_crossed boolean, credit_after bigint, low_threshold bigint, email text)
+               low_crossed boolean, credit_after bigint, low_threshold bigint, email text,
+               pool_owner_emails text[], pool_name text, payer text, api_key_id uuid, alerts jsonb)
 LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
@@ -96,6 +100,27 @@ BEGIN
                              ended_at = coalesce(h2.ended_at, p_at), charged = v_total
    WHERE h2.id = p_hold;
   v_after := v_balance - v_total;
+  -- budget.threshold: a limit of the hold's scopes (in the periods it was placed in) whose spend
+  -- reached 80 % or 100 % fires once per scope, period and threshold (credit.spend_alerts).
+  alerts := '[]'::jsonb;
+  IF v_total > 0 THEN
+    WITH crossed AS (
+      SELECT l.*, t.threshold FROM credit.spend_limits(h.person_id, h.payer, h.api_key_id, h.created_at) l
+       CROSS JOIN (VALUES (80), (100)) AS t (threshold)
+       WHERE l.spent * 100 >= l.limit_amount * t.threshold
+    ), fired AS (
+      INSERT INTO credit.spend_alerts AS a (scope, period, period_start, threshold, fired_at)
+      SELECT crossed.scope, crossed.period, crossed.period_start, crossed.threshold, p_at FROM crossed
+      ON CONFLICT DO NOTHING
+      RETURNING a.scope, a.period, a.threshold
+    )
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+             'kind', crossed.kind, 'period', crossed.period, 'periodStart', crossed.period_start,
+             'limit', crossed.limit_amount, 'spent', crossed.spent, 'threshold', crossed.threshold)
+             ORDER BY crossed.kind, crossed.period, crossed.threshold), '[]'::jsonb)
+      INTO alerts
+      FROM fired JOIN crossed USING (scope, period, threshold);
+  END IF;
   low_crossed := false;
   IF v_status = 'deleted' AND v_party = 'person:' || h.person_id THEN
     PERFORM credit.rezero(h.person_id, h.asset, h.id, p_at);
@@ -104,15 +129,22 @@ BEGIN
     -- A crossing is possible only when the spendable balance ended below the threshold; only
     -- then are the person's other active holds added up.
     v_threshold := (p_low_thresholds ->> h.asset)::bigint;
-    -- (credit.low is a person's notice; a pool's balance is the pool owners' concern, not the member's)
-    IF v_threshold IS NOT NULL AND v_after < v_threshold AND v_party = 'person:' || h.person_id THEN
+    -- (credit.low for a person's own credit; pool.low, mailed to the owners, for a team pool)
+    IF v_threshold IS NOT NULL AND v_after < v_threshold THEN
       SELECT coalesce(sum(h3.amount), 0)::bigint INTO v_other_held
         FROM credit.holds h3 WHERE h3.payer = v_party AND h3.asset = h.asset AND h3.status = 'active';
       low_crossed := v_balance + v_other_held >= v_threshold AND v_after + v_other_held < v_threshold;
       IF low_crossed THEN
         credit_after := v_after + v_other_held;
         low_threshold := v_threshold;
-        email := v_email;
+        IF v_party = 'person:' || h.person_id THEN
+          email := v_email;
+        ELSE
+          SELECT e.name INTO pool_name FROM engagements e WHERE e.id = substr(v_party, 12)::uuid;
+          SELECT array_agg(p.email ORDER BY p.email) INTO pool_owner_emails
+            FROM engagement_members m JOIN persons p ON p.id = m.person_id
+           WHERE m.engagement_id = substr(v_party, 12)::uuid AND m.role = 'owner' AND p.account_status = 'active';
+        END IF;
       END IF;
     END IF;
   END IF;
@@ -123,6 +155,8 @@ BEGIN
   charged := v_total;
   balance_after := v_after;
   hold_exceeded := v_exceeded;
+  payer := h.payer;
+  api_key_id := h.api_key_id;
   stages := v_out;
   RETURN NEXT;
 END

@@ -1,0 +1,47 @@
+-- The spend limits that apply to a hold (DESIGN.md "Spend limits and team pools"), one row per
+-- limited (scope, period), with what the scope used in the period containing p_at:
+--   a person's own credit (payer 'person:<person>'): staff's limit and the person's own; per
+--     period the lower applies (kind 'person');
+--   a member within a pool (payer 'engagement:<engagement>'): the member's limit (kind 'member');
+--   an API key (p_api_key): the key's limit (kind 'apiKey'), whoever pays.
+-- used = spent (credit.spend_counters: settled charges minus refunds, counted in the period their
+-- hold was placed) + held by the scope's active holds placed in this period. A hold placed in an
+-- earlier period counts there (the period rule of count_spend), never in this one.
+-- Callers hold the person's and the payer's row locks (hold_gate), so the answer holds until commit.
+CREATE OR REPLACE FUNCTION credit.spend_limits(p_person uuid, p_payer text, p_api_key uuid, p_at timestamptz)
+RETURNS TABLE (scope text, kind text, period text, period_start date, period_end timestamptz, limit_amount bigint, spent bigint, held bigint)
+LANGUAGE sql
+STABLE
+AS $$
+  WITH lim AS (
+    SELECT 'person:' || p.id AS scope, 'person' AS kind, l.period, min(l.amount) AS amount
+      FROM persons p
+     CROSS JOIN LATERAL (VALUES (p.staff_limit_period, p.staff_limit_amount), (p.self_limit_period, p.self_limit_amount)) AS l (period, amount)
+     WHERE p.id = p_person AND p_payer = 'person:' || p_person AND l.period IS NOT NULL
+     GROUP BY p.id, l.period
+    UNION ALL
+    SELECT 'member:' || m.engagement_id || ':' || m.person_id, 'member', m.limit_period, m.limit_amount
+      FROM engagement_members m
+     WHERE p_payer LIKE 'engagement:%' AND m.engagement_id = substr(p_payer, 12)::uuid AND m.person_id = p_person
+       AND m.limit_period IS NOT NULL
+    UNION ALL
+    SELECT 'key:' || k.id, 'apiKey', k.limit_period, k.limit_amount
+      FROM api_keys k WHERE k.id = p_api_key AND k.limit_period IS NOT NULL
+  ), bounded AS (
+    SELECT lim.*, date_trunc(lim.period, p_at AT TIME ZONE 'UTC') AS start_ts FROM lim
+  )
+  SELECT b.scope, b.kind, b.period, b.start_ts::date,
+         (b.start_ts + CASE b.period WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END) AT TIME ZONE 'UTC',
+         b.amount,
+         coalesce((SELECT c.amount FROM credit.spend_counters c
+                    WHERE c.scope = b.scope AND c.period = b.period AND c.period_start = b.start_ts::date), 0)::bigint,
+         coalesce(CASE b.kind  -- each kind's active holds through its own index
+           WHEN 'person' THEN (SELECT sum(h.amount) FROM credit.holds h
+                                WHERE h.payer = p_payer AND h.status = 'active' AND h.created_at >= b.start_ts AT TIME ZONE 'UTC')
+           WHEN 'member' THEN (SELECT sum(h.amount) FROM credit.holds h
+                                WHERE h.person_id = p_person AND h.status = 'active' AND h.payer = p_payer
+                                  AND h.created_at >= b.start_ts AT TIME ZONE 'UTC')
+           ELSE (SELECT sum(h.amount) FROM credit.holds h
+                  WHERE h.api_key_id = p_api_key AND h.status = 'active' AND h.created_at >= b.start_ts AT TIME ZONE 'UTC') END, 0)::bigint
+    FROM bounded b
+$$;
