@@ -332,6 +332,28 @@ describe('converse over HTTP against a fake Messages API', () => {
       ]);
       expect(turns.body.items[1].tokenUsage.respond).toEqual({ input: 1200, output: 340, cacheRead: 0, cacheWrite: 0 });
       expect(turns.body.items[0].tokenUsage).toBeUndefined();
+      expect(turns.body.nextCursor).toBeNull();
+
+      // A page at a time with the shared cursor, oldest first; the pages add up to the whole list.
+      const path = `/engagements/${engagement}/conversations/${conversationId}/turns`;
+      const paged: unknown[] = [];
+      let cursor: string | null = null;
+      for (let pages = 1; ; pages++) {
+        const page: { items: unknown[]; nextCursor: string | null } = (await ctx.http().get(path).query(cursor ? { limit: 3, cursor } : { limit: 3 }).set(ctx.as(who)).expect(200)).body;
+        expect(page.items.length).toBe(pages === 1 ? 3 : 1);
+        paged.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      expect(paged).toEqual(turns.body.items);
+      // A cursor is one this list issued: another list's, garbage or a bad limit is a 400; a far position an empty page.
+      const refused = async (query: Record<string, string | number>) => (await ctx.http().get(path).query(query).set(ctx.as(who)).expect(400)).body.fields[0].field;
+      expect(await refused({ cursor: Buffer.from(JSON.stringify({ s: 'conversations', at: new Date(0).toISOString(), id: conversationId })).toString('base64url') })).toBe('cursor');
+      expect(await refused({ cursor: 'not a cursor' })).toBe('cursor');
+      expect(await refused({ limit: 0 })).toBe('limit');
+      expect(await refused({ limit: 201 })).toBe('limit');
+      const far = Buffer.from(JSON.stringify({ s: 'turns', id: '9223372036854775807' })).toString('base64url');
+      expect((await ctx.http().get(path).query({ cursor: far }).set(ctx.as(who)).expect(200)).body).toEqual({ items: [], nextCursor: null });
     });
 
     it('answers the documented errors', async () => {

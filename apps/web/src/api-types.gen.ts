@@ -851,7 +851,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The turns of a conversation, oldest first */
+        /** The turns of a conversation, oldest first, a page at a time */
         get: operations["EngagementsController_turns"];
         put?: never;
         post?: never;
@@ -1917,8 +1917,10 @@ export interface components {
                 [key: string]: components["schemas"]["UsageSchema"];
             };
         };
-        TurnListSchema: {
+        TurnPageSchema: {
             items: components["schemas"]["TurnSchema"][];
+            /** @description pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
         };
         CreateTeamDto: {
             name: string;
@@ -5045,7 +5047,10 @@ export interface operations {
     };
     EngagementsController_turns: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 engagementId: string;
@@ -5060,7 +5065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TurnListSchema"];
+                    "application/json": components["schemas"]["TurnPageSchema"];
                 };
             };
             /** @description validation_failed */

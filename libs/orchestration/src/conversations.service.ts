@@ -4,9 +4,11 @@ import { Transactions } from '@loomworks/database';
 import { ConversationNotFoundError } from './domain/errors';
 import { MembershipService } from './membership.service';
 import { ConversationsRepository } from './persistence/conversations.repository';
-import type { ConversationPageSchema, TurnListSchema } from './views';
+import type { ConversationPageSchema, TurnPageSchema } from './views';
 
 const CONVERSATION_CURSOR = CursorCodec.keyset('conversations');
+/** A conversation's turns, oldest first: the position is the last turn's place in it (its seq). */
+const TURN_CURSOR = CursorCodec.sequence('turns');
 
 /** Reading an engagement's conversation history (members only). */
 @Injectable()
@@ -27,20 +29,22 @@ export class ConversationsService {
     });
   }
 
-  async turns(engagementId: string, conversationId: string, personId: string): Promise<TurnListSchema> {
+  async turns(engagementId: string, conversationId: string, personId: string, request: PageRequest): Promise<TurnPageSchema> {
     await this.membership.requireMember(engagementId, personId);
     const manager = this.transactions.manager;
     if (!(await this.conversations.inEngagement(manager, engagementId, conversationId))) throw new ConversationNotFoundError();
-    const turns = await this.conversations.turns(manager, conversationId);
-    return {
-      items: turns.map((t) => ({
+    return paginate(request, {
+      cursor: TURN_CURSOR,
+      fetch: (take, after) => this.conversations.turns(manager, conversationId, take, after?.id),
+      position: (t) => ({ id: String(t.seq) }),
+      item: (t) => ({
         id: t.id,
         role: t.role,
         content: t.content,
         status: t.status,
         createdAt: t.created_at.toISOString(),
         ...(t.token_usage && { tokenUsage: t.token_usage }),
-      })),
-    };
+      }),
+    });
   }
 }

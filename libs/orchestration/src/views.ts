@@ -65,6 +65,4 @@ export class TurnSchema {
   tokenUsage?: Record<string, UsageSchema>;
 }
 
-export class TurnListSchema {
-  @ApiProperty({ type: [TurnSchema] }) items!: TurnSchema[];
-}
+export class TurnPageSchema extends PageOf(TurnSchema) {}

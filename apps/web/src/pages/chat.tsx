@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, newIdempotencyKey, type PersonView } from '../api';
+import { api, ApiError, newIdempotencyKey, type Page, type PersonView } from '../api';
 import { converseStreaming, type ConverseResponse } from '../turn-stream';
 import type { components } from '../api-types.gen';
 import { fmtAmount, fmtDate, LoadError, mount, Select, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
@@ -56,9 +56,16 @@ function ChatView({ engagement }: { engagement: Engagement }) {
 
   function openConversation(id: string) {
     open.run(async () => {
-      const turns = await api<{ items: Turn[] }>('GET', `${base}/conversations/${id}/turns`);
+      // The turns come a page at a time, oldest first: follow the cursor to the latest.
+      const turns: Turn[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Page<Turn> = await api<Page<Turn>>('GET', `${base}/conversations/${id}/turns?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        turns.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
       setConversationId(id);
-      setLines(turns.items.map((t) => ({ id: t.id, role: t.role, content: t.content, createdAt: t.createdAt })));
+      setLines(turns.map((t) => ({ id: t.id, role: t.role, content: t.content, createdAt: t.createdAt })));
     });
   }
 

@@ -10,7 +10,7 @@ import { ConversationsService } from '../conversations.service';
 import { ConverseService } from '../converse.service';
 import { OperatorKeyService } from '../operator-key.service';
 import { streamTurn, wantsEventStream } from './turn-events';
-import { ConversationPageSchema, ConverseResponseSchema, TurnListSchema } from '../views';
+import { ConversationPageSchema, ConverseResponseSchema, TurnPageSchema } from '../views';
 
 class ConverseDto {
   @ApiProperty()
@@ -87,15 +87,16 @@ export class EngagementsController {
   }
 
   @Get('conversations/:conversationId/turns')
-  @ApiOperation({ summary: 'The turns of a conversation, oldest first' })
-  @ApiOkResponse({ type: TurnListSchema })
+  @ApiOperation({ summary: 'The turns of a conversation, oldest first, a page at a time' })
+  @ApiOkResponse({ type: TurnPageSchema })
   @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found', 'conversation_not_found')
   turns(
     @CurrentPerson() person: Person,
     @Param('engagementId', uuidParam('engagementId')) engagementId: string,
     @Param('conversationId', uuidParam('conversationId')) conversationId: string,
-  ): Promise<TurnListSchema> {
-    return this.conversations.turns(engagementId, conversationId, person.id);
+    @Query() query: PageQueryDto,
+  ): Promise<TurnPageSchema> {
+    return this.conversations.turns(engagementId, conversationId, person.id, query);
   }
 
   @Put('llm-key')

@@ -79,8 +79,13 @@ export class ConversationsRepository {
     return rows.reverse();
   }
 
-  async turns(tx: Tx, conversationId: string): Promise<TurnRow[]> {
-    return tx.query('SELECT id, role, content, token_usage, status, created_at FROM turns WHERE conversation_id = $1 ORDER BY seq', [conversationId]);
+  /** Up to `limit` turns after position `afterSeq` (the start when absent), oldest first, through the (conversation_id, seq) key. */
+  async turns(tx: Tx, conversationId: string, limit: number, afterSeq?: string): Promise<(TurnRow & { seq: number })[]> {
+    return tx.query(
+      `SELECT id, seq, role, content, token_usage, status, created_at FROM turns
+        WHERE conversation_id = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3`,
+      [conversationId, afterSeq ?? 0, limit],
+    );
   }
 
   async list(tx: Tx, engagementId: string, limit: number, after?: { lastTurnAt: Date; id: string }): Promise<ConversationRow[]> {
