@@ -116,6 +116,11 @@ export type ClaimStarted = Schemas['ClaimStartedSchema'];
 export type RecoveryStarted = Schemas['RecoveryStartedSchema'];
 export type LlmKeyStatus = Schemas['LlmKeyStatusSchema'];
 export type MailLogPage = Schemas['MailLogPageSchema'];
+export type ApiKeyView = Schemas['ApiKeyViewSchema'];
+export type CreatedApiKey = Schemas['CreatedApiKeySchema'];
+export type Engagement = Schemas['EngagementSchema'];
+export type LlmCallView = Schemas['LlmCallViewSchema'];
+export type UsageGroup = Schemas['UsageGroupSchema'];
 
 /** API.md: every list is `{items, nextCursor}`. */
 export interface Page<T> {

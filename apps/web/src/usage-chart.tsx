@@ -1,23 +1,21 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import type { FlowView } from './api';
+import type { UsageGroup } from './api';
 import { fmtAmount } from './ui';
 
 const DAY = 86_400;
 
-/** Credits charged per day (UTC), from consumption flows, with every day in the span present. */
-export function dailyUsage(flows: FlowView[], now = Date.now()): Array<{ day: number; credits: number }> {
+/**
+ * Credits charged per UTC day from the server's aggregates (`GET /me/usage?groupBy=day`, keys
+ * `YYYY-MM-DD`), with every day of the span present: at least the last `minDays` days.
+ */
+export function dailyUsage(groups: UsageGroup[], now = Date.now(), minDays = 14): Array<{ day: number; credits: number }> {
   const totals = new Map<number, number>();
-  for (const f of flows) {
-    if (f.kind !== 'consumption' || f.direction !== 'out') continue;
-    const day = Math.floor(Date.parse(f.createdAt) / 1000 / DAY) * DAY;
-    totals.set(day, (totals.get(day) ?? 0) + f.amount);
-  }
-  if (totals.size === 0) return [];
-  // At least the last two weeks, so one busy day still reads as a point in time.
+  for (const g of groups) totals.set(Date.parse(`${g.key}T00:00:00Z`) / 1000, g.credits);
+  if (totals.size === 0 || [...totals.values()].every((c) => c === 0)) return [];
   const today = Math.floor(now / 1000 / DAY) * DAY;
   const days = [...totals.keys()];
-  const first = Math.min(...days, today - 13 * DAY);
+  const first = Math.min(...days, today - (minDays - 1) * DAY);
   const last = Math.max(...days, today);
   const out = [];
   for (let day = first; day <= last; day += DAY) out.push({ day, credits: totals.get(day) ?? 0 });
@@ -25,9 +23,9 @@ export function dailyUsage(flows: FlowView[], now = Date.now()): Array<{ day: nu
 }
 
 /** The usage chart (uPlot, a small canvas chart library) with a text equivalent for screen readers. */
-export function UsageChart({ flows }: { flows: FlowView[] }) {
+export function UsageChart({ groups }: { groups: UsageGroup[] }) {
   const box = useRef<HTMLDivElement>(null);
-  const usage = dailyUsage(flows);
+  const usage = dailyUsage(groups);
   useEffect(() => {
     const el = box.current;
     if (!el || usage.length === 0) return;
@@ -52,7 +50,7 @@ export function UsageChart({ flows }: { flows: FlowView[] }) {
       chart.destroy();
     };
   }, [JSON.stringify(usage)]);
-  if (usage.length === 0) return <p class="muted">No credits used yet: the chart appears after your first charged turn.</p>;
+  if (usage.length === 0) return <p class="muted">No credits used yet: the chart appears after your first charged turn or API call.</p>;
   const total = usage.reduce((s, u) => s + u.credits, 0);
   return (
     <figure class="chart">

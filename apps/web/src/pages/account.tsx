@@ -4,7 +4,9 @@ import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { createPasskey } from '../passkeys';
 import { Confirm, Field, fmtAmount, fmtDate, LoadError, mount, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
-import { UsageChart } from '../usage-chart';
+import { ApiKeysSection } from '../account/api-keys';
+import { LlmCallsSection } from '../account/llm-calls';
+import { UsageSection } from '../account/usage';
 
 function CreditSection() {
   const credit = useLoad(() => api<CreditView>('GET', '/me/credit'));
@@ -30,7 +32,7 @@ function CreditSection() {
   );
 }
 
-/** Flows newest first, a page at a time; the chart covers what is loaded. */
+/** Flows newest first, a page at a time. */
 function HistorySection() {
   const [flows, setFlows] = useState<FlowView[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -43,8 +45,7 @@ function HistorySection() {
   const more = useAction();
   return (
     <section aria-labelledby="history-title" class="card">
-      <h2 id="history-title">Usage and charges</h2>
-      {first.data && <UsageChart flows={flows} />}
+      <h2 id="history-title">Charges</h2>
       {first.data && <HistoryTable flows={flows} caption="Recent charges, by turn" />}
       {cursor && (
         <button
@@ -290,7 +291,10 @@ function AccountPage() {
             <CreditSection key={version} />
             <ClaimSection onClaimed={() => setVersion((v) => v + 1)} />
           </div>
+          <UsageSection key={`u${version}`} />
           <HistorySection key={`h${version}`} />
+          <LlmCallsSection />
+          <ApiKeysSection />
           <div class="grid">
             <PasskeysSection />
             <LlmKeySection />
