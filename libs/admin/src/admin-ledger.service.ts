@@ -60,6 +60,11 @@ export class AdminLedgerService {
     return creditAsOfView(await this.ledger.balancesAsOf(personId, at), at);
   }
 
+  /** Every flow in the range as export rows (LEDGER_CSV_COLUMNS), streamed. */
+  exportLedger(range: { from?: Date; to?: Date }) {
+    return this.ledger.exportLedger(range);
+  }
+
   async verifyLedger(full = false): Promise<LedgerVerificationSchema> {
     const report = await this.ledger.verify({ full });
     return {

@@ -13,6 +13,7 @@ import { GrantsRepository } from './persistence/grants.repository';
 import { HoldsRepository } from './persistence/holds.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { LedgerRepository } from './persistence/ledger.repository';
+import { LedgerExportRepository } from './persistence/ledger-export.repository';
 import { RatesRepository } from './persistence/rates.repository';
 import { SealsRepository } from './persistence/seals.repository';
 import { SealerService } from './sealer.service';
@@ -29,6 +30,7 @@ import { TiersService } from './tiers.service';
   providers: [
     LedgerRepository,
     LedgerVerificationRepository,
+    LedgerExportRepository,
     GrantsRepository,
     HoldsRepository,
     RatesRepository,

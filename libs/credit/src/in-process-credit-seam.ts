@@ -63,6 +63,10 @@ export class InProcessCreditSeam implements CreditSeam {
     return this.ledger.poolBalancesAsOf(engagementId, at);
   }
 
+  personFlowRows(personId: string, range: { from?: Date; to?: Date }) {
+    return this.ledger.exportPersonFlows(personId, range);
+  }
+
   personFlows(personId: string, page?: PageRequest) {
     return this.ledger.flows(personId, page);
   }

@@ -50,5 +50,5 @@ export {
 } from './domain/ledger';
 export { TOKEN_KINDS, type TokenKind, type Rate, type RateRow } from './domain/oracle';
 export { chooseTier, type Balance, type TierResolution, type TierConfig } from './domain/tiers';
-export { jsonAmount, balanceView, holdView, creditSummaryView, creditAsOfView, flowView, memberFlowView, grantView, ApiCreditOrAsOf } from './views';
+export { jsonAmount, balanceView, holdView, creditSummaryView, creditAsOfView, flowView, memberFlowView, grantView, ApiCreditOrAsOf, LEDGER_CSV_COLUMNS, MEMBER_FLOW_CSV_COLUMNS } from './views';
 export { BalanceSchema, LedgerBalanceSchema, CreditAsOfSchema, HoldViewSchema, TierSchema, CreditViewSchema, GrantViewSchema, FlowViewSchema, FlowPageSchema, GrantPageSchema, IssuedGrantSchema } from './views';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type CsvCell, type PageRequest } from '@loomworks/common';
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AccountDeletedError, InvalidAmountError } from './domain/errors';
@@ -19,6 +19,7 @@ import type { CreditSummary } from './domain/holds';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
+import { LedgerExportRepository, type FlowRange } from './persistence/ledger-export.repository';
 
 export interface PoolAdjustmentCommand extends Omit<AdjustmentCommand, 'personId'> {
   engagementId: string;
@@ -49,6 +50,7 @@ export class LedgerService {
     private readonly replica: ReadReplica,
     private readonly ledger: LedgerRepository,
     private readonly verification: LedgerVerificationRepository,
+    private readonly exports: LedgerExportRepository,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -114,6 +116,16 @@ export class LedgerService {
       position: (f) => ({ id: f.id }),
       item: (f) => asPersonFlow(f, personId),
     });
+  }
+
+  /** Every flow in the range, in id order, as API.md's ledger export rows (a server-side cursor; constant memory). */
+  exportLedger(range: FlowRange): AsyncGenerator<CsvCell[]> {
+    return this.exports.ledgerRows(this.replica.readOnly(), range);
+  }
+
+  /** A person's own flows in the range, in id order, as the rows of /me/flows.csv. */
+  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<CsvCell[]> {
+    return this.exports.personRows(this.replica.readOnly(), personId, range);
   }
 
   /** A staff correction: credits from, or debits to, system:issuer, with the reason recorded. */

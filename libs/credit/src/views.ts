@@ -64,6 +64,11 @@ export const ApiCreditOrAsOf = (now: Type) =>
     ApiOkResponse({ description: 'with `asOf`: the ledger balances at that instant', schema: { oneOf: [{ $ref: getSchemaPath(now) }, { $ref: getSchemaPath(CreditAsOfSchema) }] } }),
   );
 
+/** API.md `/admin/ledger/export`'s columns. */
+export const LEDGER_CSV_COLUMNS = ['id', 'created_at', 'kind', 'asset', 'amount', 'from_party', 'to_party', 'person_id', 'grant_id', 'idempotency_key', 'seal_id'] as const;
+/** API.md `/me/flows.csv`'s columns (`reference`: the flow's idempotency key). */
+export const MEMBER_FLOW_CSV_COLUMNS = ['id', 'created_at', 'kind', 'asset', 'amount', 'direction', 'counterparty', 'reference'] as const;
+
 export class GrantViewSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() asset!: string;

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, uuidParam } from '@loomworks/common';
-import { ApiCreditOrAsOf, type CreditAsOfSchema, FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
+import { ApiCsvResponse, ApiErrors, ApiIdempotencyKey, csvFile, dateRange, IdempotencyKey, PageQueryDto, TimeRangeQueryDto, uuidParam } from '@loomworks/common';
+import { ApiCreditOrAsOf, type CreditAsOfSchema, FlowViewSchema, LEDGER_CSV_COLUMNS, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminAccountsService } from '../admin-accounts.service';
 import { AdminGrantsService } from '../admin-grants.service';
@@ -189,6 +189,14 @@ export class AdminController {
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
   verifyLedger(@Query() query: VerifyQueryDto): Promise<LedgerVerificationSchema> {
     return this.ledger.verifyLedger(query.full === 'true');
+  }
+
+  @Get('ledger/export')
+  @ApiOperation({ summary: 'Every flow in a time range as CSV, in id order, streamed from a server-side cursor (seal_id: the seal covering the flow)' })
+  @ApiCsvResponse('id,created_at,kind,asset,amount,from_party,to_party,person_id,grant_id,idempotency_key,seal_id')
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
+  exportLedger(@Query() query: TimeRangeQueryDto): StreamableFile {
+    return csvFile('ledger.csv', LEDGER_CSV_COLUMNS, this.ledger.exportLedger(dateRange(query)));
   }
 
   @Get('audit')

@@ -1,6 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiIdempotencyKey, AsOfQueryDto, IdempotencyKey, LlmKeyDto, mapPage, PageQueryDto } from '@loomworks/common';
+import {
+  ApiCsvResponse,
+  ApiErrors,
+  ApiIdempotencyKey,
+  AsOfQueryDto,
+  csvFile,
+  dateRange,
+  IdempotencyKey,
+  LlmKeyDto,
+  mapPage,
+  PageQueryDto,
+  TimeRangeQueryDto,
+} from '@loomworks/common';
 import {
   ApiCreditOrAsOf,
   creditAsOfView,
@@ -10,6 +22,7 @@ import {
   type CreditSeam,
   CreditViewSchema,
   FlowPageSchema,
+  MEMBER_FLOW_CSV_COLUMNS,
   memberFlowView,
 } from '@loomworks/credit';
 import { type Person, PersonsService, PersonViewSchema, toPersonView } from '@loomworks/persons';
@@ -54,6 +67,14 @@ export class MeController {
   @ApiErrors('unauthenticated', 'validation_failed')
   async flows(@CurrentPerson() person: Person, @Query() query: PageQueryDto): Promise<FlowPageSchema> {
     return mapPage(await this.credit.personFlows(person.id, { limit: query.limit, cursor: query.cursor }), memberFlowView);
+  }
+
+  @Get('flows.csv')
+  @ApiOperation({ summary: 'The own flows in a time range as CSV, oldest first, streamed (reference: the idempotency key; formula-like cells neutralised)' })
+  @ApiCsvResponse('id,created_at,kind,asset,amount,direction,counterparty,reference')
+  @ApiErrors('unauthenticated', 'validation_failed')
+  flowsCsv(@CurrentPerson() person: Person, @Query() query: TimeRangeQueryDto): StreamableFile {
+    return csvFile('flows.csv', MEMBER_FLOW_CSV_COLUMNS, this.credit.personFlowRows(person.id, dateRange(query)));
   }
 
   @Get('engagements')

@@ -48,6 +48,8 @@ export class PermissiveCreditSeam implements CreditSeam {
     return [];
   }
 
+  async *personFlowRows(): AsyncGenerator<(string | null)[]> {}
+
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };
   }
