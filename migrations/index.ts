@@ -43,6 +43,9 @@ import { CreateSeals1764730000000 } from './1764730000000-CreateSeals';
 import { SeedSealInterval1764730001000 } from './1764730001000-SeedSealInterval';
 import { SpendLimits1764740000000 } from './1764740000000-SpendLimits';
 import { AsOfBalanceIndexes1764742300000 } from './1764742300000-AsOfBalanceIndexes';
+import { CreateServiceKeys1764820000000 } from './1764820000000-CreateServiceKeys';
+import { CreateAuthorizations1764820001000 } from './1764820001000-CreateAuthorizations';
+import { SeedAuthorizationMaxSeconds1764820002000 } from './1764820002000-SeedAuthorizationMaxSeconds';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -82,4 +85,7 @@ export const allMigrations = [
   SeedSealInterval1764730001000,
   SpendLimits1764740000000,
   AsOfBalanceIndexes1764742300000,
+  CreateServiceKeys1764820000000,
+  CreateAuthorizations1764820001000,
+  SeedAuthorizationMaxSeconds1764820002000,
 ];

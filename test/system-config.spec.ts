@@ -32,6 +32,7 @@ describe('system config', () => {
     const rows = await ctx.db.query<{ key: string; value: string }>('SELECT key, value FROM system_config ORDER BY key');
     expect(rows.map((r) => r.key)).toEqual(
       [
+        'authorization_max_seconds',
         'converse_default_classifier_model',
         'converse_default_responder_model',
         'converse_min_response_tokens',

@@ -841,6 +841,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/service-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live service keys (never the keys themselves) */
+        get: operations["ServiceKeysController_list"];
+        put?: never;
+        /** A new service key (scope credit:authorize); the key (lk_…) is answered this once */
+        post: operations["ServiceKeysController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/service-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a service key (audited); its authorizations stay as they are */
+        delete: operations["ServiceKeysController_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/engagements/{engagementId}/converse": {
         parameters: {
             query?: never;
@@ -1044,6 +1079,74 @@ export interface paths {
         put?: never;
         /** Anthropic's Messages API (stream too), paid from the key's credit with the same guarantee as a turn */
         post: operations["MessagesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Holds credit of a person or a team pool for the calling service's work (limits and account status apply) */
+        post: operations["AuthorizationsController_authorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit/authorizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An authorization */
+        get: operations["AuthorizationsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit/authorizations/{id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Charges up to the authorized amount; the rest goes back to the payer */
+        post: operations["AuthorizationsController_capture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit/authorizations/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Returns the whole authorized amount to the payer */
+        post: operations["AuthorizationsController_void"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1607,7 +1710,7 @@ export interface components {
             /** @example grant.issue */
             action: string;
             /** @enum {string} */
-            subjectType: "grant" | "person" | "rate" | "config" | "webhook" | "api_key" | "engagement";
+            subjectType: "grant" | "person" | "rate" | "config" | "webhook" | "api_key" | "engagement" | "service_key" | "turn" | "llm_call" | "authorization";
             subjectId: string;
             /** @description what changed (never a secret) */
             details: {
@@ -1745,14 +1848,14 @@ export interface components {
              * @example https://hooks.example.com/loomworks
              */
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low" | "authorization.expired" | "credit.refunded")[];
             description?: string;
         };
         CreatedWebhookSchema: {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low" | "authorization.expired" | "credit.refunded")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1763,7 +1866,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             url: string;
-            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low")[];
+            events: ("grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low" | "authorization.expired" | "credit.refunded")[];
             description: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -1797,7 +1900,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low";
+            type: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low" | "authorization.expired" | "credit.refunded";
             /** @description ids and amounts, never secrets */
             data: {
                 [key: string]: unknown;
@@ -1866,6 +1969,43 @@ export interface components {
         };
         StaffUsageReportSchema: {
             items: components["schemas"]["StaffUsageGroupSchema"][];
+        };
+        CreateServiceKeyDto: {
+            /** @description which service uses it */
+            name: string;
+        };
+        CreatedServiceKeySchema: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the first characters of the key (lk_…), to tell keys apart */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description to the minute
+             */
+            lastUsedAt: string | null;
+            /** @description the key (lk_…), shown this once: only its SHA-256 is kept */
+            key: string;
+        };
+        ServiceKeyViewSchema: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description the first characters of the key (lk_…), to tell keys apart */
+            prefix: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description to the minute
+             */
+            lastUsedAt: string | null;
+        };
+        ServiceKeyListSchema: {
+            items: components["schemas"]["ServiceKeyViewSchema"][];
         };
         ConverseDto: {
             message: string;
@@ -2074,6 +2214,59 @@ export interface components {
             /** @enum {string} */
             type: "error";
             error: components["schemas"]["AnthropicErrorDetail"];
+        };
+        AuthorizeDto: {
+            /**
+             * Format: uuid
+             * @description the person whose own credit is held (or engagementId: a team pool's)
+             */
+            personId?: string;
+            /**
+             * Format: uuid
+             * @description a team engagement whose pool's credit is held
+             */
+            engagementId?: string;
+            amount: number;
+            /** @description the asset to hold; absent: the first in tier priority whose balance covers the amount */
+            asset?: string;
+            /** @description from 1 to authorization_max_seconds (its default) */
+            expiresInSeconds?: number;
+            /** @description the caller's references, at most 4096 characters as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        AuthorizationViewSchema: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description the person whose credit is held; null for a pool
+             */
+            personId: string | null;
+            /**
+             * Format: uuid
+             * @description the team engagement whose pool is held; null for a person
+             */
+            engagementId: string | null;
+            asset: string;
+            /** @description credits held */
+            amount: number;
+            /** @description credits charged by the capture; null until captured */
+            captured: number | null;
+            /** @enum {string} */
+            status: "active" | "captured" | "voided" | "expired";
+            /** Format: date-time */
+            expiresAt: string;
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+        };
+        CaptureDto: {
+            /** @description at most the authorized amount; the rest goes back to the payer */
+            amount: number;
         };
     };
     responses: never;
@@ -4853,7 +5046,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
-                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low";
+                type?: "grant.issued" | "grant.claimed" | "grant.revoked" | "credit.low" | "credit.exhausted" | "account.suspended" | "account.reactivated" | "account.deleted" | "hold.exceeded" | "llm.usage_unreported" | "ledger.drift" | "budget.threshold" | "pool.low" | "authorization.expired" | "credit.refunded";
             };
             header?: never;
             path?: never;
@@ -4996,6 +5189,148 @@ export interface operations {
             };
             /** @description forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServiceKeysController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceKeyListSchema"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServiceKeysController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServiceKeyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedServiceKeySchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    ServiceKeysController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description service_key_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5817,6 +6152,255 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnthropicErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthorizationsController_authorize: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description required: the same key and body return the first answer again (24 h) */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizeDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationViewSchema"];
+                };
+            };
+            /** @description validation_failed | idempotency_key_required | unknown_asset | invalid_amount */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid_service_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description credit_exhausted */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description person_not_found | engagement_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description account_suspended | account_deleted | idempotency_key_reused | idempotency_key_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthorizationsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationViewSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid_service_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description authorization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthorizationsController_capture: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key and body return the first response again (24 h); another body → 409 idempotency_key_reused */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptureDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationViewSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid_service_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description authorization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description capture_exceeds_authorization | authorization_not_active | idempotency_key_reused | idempotency_key_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description authorization_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AuthorizationsController_void: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationViewSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid_service_key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description authorization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description authorization_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

@@ -27,10 +27,11 @@ import { ReconciliationController } from './http/reconciliation.controller';
 import { EventsController } from './http/events.controller';
 import { LlmCallsController } from './http/llm-calls.controller';
 import { WebhooksController } from './http/webhooks.controller';
+import { ServiceKeysController } from './http/service-keys.controller';
 
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
-  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController],
+  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController],
   providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService],
 })
 export class AdminModule {}

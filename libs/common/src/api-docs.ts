@@ -14,9 +14,13 @@ const EXAMPLE_DETAILS: Partial<Record<ErrorCode, Record<string, unknown>>> = {
  * Documents the errors a route (or every route of a controller) can answer, from the one
  * ERROR_STATUS table: one response per status, listing its codes, with one example per code.
  */
-export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+export function ApiErrors(...codes: (ErrorCode | [ErrorCode, number])[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const entry of codes) {
+    // [code, status]: a route that answers the code with another status than the table's (DomainError.status)
+    const [code, status] = Array.isArray(entry) ? entry : [entry, ERROR_STATUS[entry]];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   return applyDecorators(
     ...[...byStatus].map(([status, list]) =>
       ApiResponse({

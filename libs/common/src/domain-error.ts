@@ -5,6 +5,8 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
+  /** where API.md answers this code with another status on one route than ERROR_STATUS's (document it with `[code, status]` in @ApiErrors) */
+  readonly status?: number;
 
   constructor(
     message: string,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OutboxModule } from '@loomworks/outbox';
 import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
+import { AuthorizationsService } from './authorizations.service';
 import { CreditNotices } from './credit-notices';
 import { CreditSettings } from './credit-settings';
 import { GrantsService } from './grants.service';
@@ -9,6 +10,7 @@ import { HoldsService } from './holds.service';
 import { LedgerService } from './ledger.service';
 import { LifecycleService } from './lifecycle.service';
 import { OracleService } from './oracle.service';
+import { AuthorizationsRepository } from './persistence/authorizations.repository';
 import { GrantsRepository } from './persistence/grants.repository';
 import { HoldsRepository } from './persistence/holds.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
@@ -45,7 +47,9 @@ import { TiersService } from './tiers.service';
     GrantsService,
     LifecycleService,
     TierModelsCheck,
+    AuthorizationsRepository,
+    AuthorizationsService,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService, AuthorizationsService],
 })
 export class CreditCoreModule {}

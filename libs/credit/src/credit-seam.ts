@@ -2,6 +2,7 @@ import type { PageRequest } from '@loomworks/common';
 import type { Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
 // Plain types only (domain/): a caller of the seam never loads credit's implementation.
+import type { Authorization, AuthorizeCommand } from './domain/authorizations';
 import type { ClaimGrantCommand, ClaimResult, EligibilityResult, Grant, IssueGrantCommand, IssuedGrant } from './domain/grant';
 import type {
   CreditSummary,
@@ -66,4 +67,15 @@ export interface CreditSeam {
   reactivateAccount(personId: string, tx?: Tx): Promise<Person>;
   deleteAccount(personId: string, tx?: Tx): Promise<Person>;
   writeReferralCredit(command: ReferralCommand, tx?: Tx): Promise<{ flow: Flow; created: boolean }>;
+  /**
+   * Another service's hold on a person's or a pool's credit (DESIGN.md "Authorizations and
+   * refunds"): account status and limits apply as for a turn. Throws the refusal (credit_exhausted,
+   * account_suspended …); `tx` joins the caller's transaction (its Idempotency-Key record).
+   */
+  authorize(command: AuthorizeCommand, tx?: Tx): Promise<Authorization>;
+  /** Charges up to the authorized amount; the rest goes back to the payer. */
+  captureAuthorization(id: string, amount: bigint, tx?: Tx): Promise<Authorization>;
+  /** Returns the whole authorized amount to the payer. */
+  voidAuthorization(id: string, tx?: Tx): Promise<Authorization>;
+  getAuthorization(id: string): Promise<Authorization>;
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { PageRequest } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
+import { AuthorizationsService } from './authorizations.service';
 import type { CreditSeam } from './credit-seam';
+import type { AuthorizeCommand } from './domain/authorizations';
 import type { ClaimGrantCommand, IssueGrantCommand } from './domain/grant';
 import type { PlaceHoldCommand, PlaceRequestHoldCommand, SettleHoldCommand } from './domain/holds';
 import type { ReferralCommand } from './domain/ledger';
@@ -21,6 +23,7 @@ export class InProcessCreditSeam implements CreditSeam {
     private readonly tiers: TiersService,
     private readonly lifecycle: LifecycleService,
     private readonly holds: HoldsService,
+    private readonly authorizations: AuthorizationsService,
   ) {}
 
   checkEligibility(email: string) {
@@ -101,5 +104,21 @@ export class InProcessCreditSeam implements CreditSeam {
 
   writeReferralCredit(command: ReferralCommand, tx?: Tx) {
     return this.lifecycle.writeReferralCredit(command, tx);
+  }
+
+  authorize(command: AuthorizeCommand, tx?: Tx) {
+    return this.authorizations.authorize(command, tx);
+  }
+
+  captureAuthorization(id: string, amount: bigint, tx?: Tx) {
+    return this.authorizations.capture(id, amount, tx);
+  }
+
+  voidAuthorization(id: string, tx?: Tx) {
+    return this.authorizations.void(id, tx);
+  }
+
+  getAuthorization(id: string) {
+    return this.authorizations.get(id);
   }
 }

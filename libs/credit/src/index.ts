@@ -18,6 +18,7 @@ export {
   type CreditSummary,
 } from './domain/holds';
 export * from './domain/errors';
+export { AUTHORIZATION_STATUSES, authorizationStatusAt, type Authorization, type AuthorizationStatus, type AuthorizeCommand } from './domain/authorizations';
 export { emailHashes, normalizedMailbox, type EmailHashes } from './domain/email';
 export {
   GRANT_KINDS,

@@ -37,7 +37,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   describe(exception: unknown, request: FastifyRequest): { body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof DomainError && ERROR_STATUS[exception.code] !== undefined) {
-      const statusCode = ERROR_STATUS[exception.code];
+      const statusCode = exception.status ?? ERROR_STATUS[exception.code];
       const headers: Record<string, string> = {};
       const { retryAfterSeconds, ...details } = exception.details;
       if (typeof retryAfterSeconds === 'number') headers['retry-after'] = String(retryAfterSeconds);

@@ -117,3 +117,53 @@ export class AccountDeletedError extends CreditError {
     super('This account was deleted; it takes no credit');
   }
 }
+
+export class AuthorizationNotFoundError extends CreditError {
+  readonly code = 'authorization_not_found';
+  constructor() {
+    super('No such authorization');
+  }
+}
+
+/** A capture or void of an authorization already captured, voided or expired (HTTP 409). */
+export class AuthorizationNotActiveError extends CreditError {
+  readonly code = 'authorization_not_active';
+  constructor(status: string) {
+    super(`This authorization is ${status}, no longer active`);
+  }
+}
+
+/** A capture after the authorization's expiry (HTTP 410): its hold is (or is about to be) released. */
+export class AuthorizationExpiredError extends CreditError {
+  readonly code = 'authorization_expired';
+  constructor() {
+    super('This authorization expired; its credit went back to the payer');
+  }
+}
+
+export class CaptureExceedsAuthorizationError extends CreditError {
+  readonly code = 'capture_exceeds_authorization';
+  constructor(authorized: bigint) {
+    super(`A capture takes at most the authorized ${authorized} credits`);
+  }
+}
+
+/** The payer's balance of the asset(s) that may pay doesn't cover the authorization (HTTP 402). */
+export class AuthorizationNotCoveredError extends CreditError {
+  readonly code = 'credit_exhausted';
+  constructor(amount: bigint) {
+    super(`The payer's credit does not cover ${amount} credits`);
+  }
+}
+
+/**
+ * An authorization on a suspended person's credit. API.md answers it with 409 (a state conflict of
+ * the payer, beside account_deleted), where a suspended person's own login answers 403.
+ */
+export class AuthorizationPayerSuspendedError extends CreditError {
+  readonly code = 'account_suspended';
+  override readonly status = 409;
+  constructor() {
+    super("This person's account is suspended; their credit can't be authorized");
+  }
+}

@@ -9,3 +9,4 @@ export { HoldsService } from '../holds.service';
 export { TierModelsCheck } from '../tier-models-check.service';
 export { SealerService } from '../sealer.service';
 export type { Seal, BrokenSeal } from '../domain/seals';
+export { AuthorizationsService } from '../authorizations.service';

@@ -114,6 +114,18 @@ export class PermissiveCreditSeam implements CreditSeam {
   writeReferralCredit(): never {
     return unsupported('writeReferralCredit');
   }
+  authorize(): never {
+    return unsupported('authorize');
+  }
+  captureAuthorization(): never {
+    return unsupported('captureAuthorization');
+  }
+  voidAuthorization(): never {
+    return unsupported('voidAuthorization');
+  }
+  getAuthorization(): never {
+    return unsupported('getAuthorization');
+  }
 }
 
 function unsupported(operation: string): never {

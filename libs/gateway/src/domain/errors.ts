@@ -65,3 +65,25 @@ export class ProviderFailedError extends DomainError {
     super('The provider failed to answer; nothing was charged');
   }
 }
+
+export class ServiceKeyNotFoundError extends DomainError {
+  readonly code = 'service_key_not_found';
+  constructor() {
+    super('No such service key');
+  }
+}
+
+/** No service key, an unknown or revoked one: one answer for every cause. */
+export class InvalidServiceKeyError extends DomainError {
+  readonly code = 'invalid_service_key';
+  constructor() {
+    super('A live service key (Authorization: Bearer lk_…) is required');
+  }
+}
+
+export class IdempotencyKeyRequiredError extends DomainError {
+  readonly code = 'idempotency_key_required';
+  constructor() {
+    super('This request needs an Idempotency-Key header');
+  }
+}

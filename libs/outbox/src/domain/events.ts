@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'ledger.drift',
   'budget.threshold',
   'pool.low',
+  'authorization.expired',
+  'credit.refunded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -135,6 +135,8 @@ export const SETTINGS = {
   reconcile_interval_seconds: count(300, 1, SECONDS_IN_A_DAY),
   /** the sealer covers every flow older than this (DESIGN.md "Tamper evidence") */
   seal_interval_seconds: count(60, 1, SECONDS_IN_A_DAY),
+  /** the longest an authorization stays open (DESIGN.md "Authorizations and refunds"); a week at most */
+  authorization_max_seconds: count(3600, 1, 7 * SECONDS_IN_A_DAY),
   /** credit.low fires when a balance crosses below its asset's threshold */
   low_balance_threshold: creditMap({ haiku: 100, sonnet: 100, opus: 100 }),
 } satisfies Record<string, Setting<unknown>>;
