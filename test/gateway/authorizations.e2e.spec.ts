@@ -123,6 +123,10 @@ describe('service keys and authorizations', () => {
       expect({ status: twice.status, error: twice.body.error }).toEqual({ status: 409, error: 'authorization_not_active' });
       expect((await voidIt(res.body.id)).body.error).toBe('authorization_not_active');
       expect((await ctx.http().get(`/credit/authorizations/${res.body.id}`).set(bearer())).body).toEqual(captured.body);
+      // the capture counts in the person's spend of the periods it was placed in (day, week, month)
+      const spent = await ctx.db.query<{ period: string; amount: string }>(
+        "SELECT period, amount::text AS amount FROM credit.spend_counters WHERE scope = $1 ORDER BY period", [`person:${person.id}`]);
+      expect(spent).toEqual([{ period: 'day', amount: '25' }, { period: 'month', amount: '25' }, { period: 'week', amount: '25' }]);
       // the person's own flow list shows the authorization's flows
       const mine = await ctx.get(LedgerService).flows(person.id);
       expect(mine.items.slice(0, 3).map((f) => f.kind)).toEqual(['consumption', 'release', 'hold']);

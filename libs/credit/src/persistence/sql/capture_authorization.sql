@@ -2,7 +2,9 @@
 -- the whole hold is released (system:held → payer, key 'release:<id>'), the captured amount is
 -- charged (payer → system:consumed, kind 'consumption', key 'authorization:<id>:capture'), the
 -- hold is marked settled; what was not captured stays with the payer. A deleted person's
--- remainder is zeroed again (rezero), as for a turn's settlement.
+-- remainder is zeroed again (rezero), as for a turn's settlement. The captured amount counts in
+-- the person's spend (credit.count_hold_spend: the periods the authorization was placed in); a
+-- pool's authorization has no member, so no scope of it is counted.
 --   A capture after the expiry is refused even before the sweep released the hold.
 -- Outcomes: captured | authorization_not_found | authorization_not_active |
 -- authorization_expired | capture_exceeds_authorization.
@@ -49,6 +51,8 @@ BEGIN
       p_person => a.person_id, p_key => 'authorization:' || a.id || ':capture',
       p_metadata => jsonb_build_object('holdId', a.id, 'authorizationId', a.id), p_at => p_at)).flow_id;
   END IF;
+  -- the capture counts in the payer's spend of the periods the authorization was placed in
+  PERFORM credit.count_hold_spend(p_id, p_amount);
   UPDATE credit.holds h SET status = 'settled', ended_at = p_at, charged = p_amount WHERE h.id = p_id;
   UPDATE credit.authorizations x SET status = 'captured', captured = p_amount, ended_at = p_at WHERE x.id = p_id;
   IF a.person_id IS NOT NULL THEN
