@@ -245,6 +245,22 @@ describe('service keys and authorizations', () => {
       expect(await ctx.db.query('SELECT 1 FROM credit.authorizations WHERE person_id = $1', [person.id])).toEqual([]);
     });
 
+    it('applies the person’s spend limit as a turn’s hold does: 429 limit_reached with Retry-After to the period’s end', async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      await ctx.db.query("UPDATE persons SET staff_limit_amount = 5, staff_limit_period = 'day' WHERE id = $1", [person.id]);
+      const a = (await authorize({ personId: person.id, amount: 3 }).expect(201)).body;
+      const refused = await authorize({ personId: person.id, amount: 3 });
+      expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 429, error: 'limit_reached' });
+      const now = ctx.clock.now();
+      const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+      expect(refused.headers['retry-after']).toBe(String(Math.ceil((midnight - now.getTime()) / 1000)));
+      // a capture of 2 counts 2 as spent, the rest of the hold no longer counts: 3 more fit, then nothing
+      await capture(a.id, 2).expect(200);
+      expect((await authorize({ personId: person.id, amount: 3 })).status).toBe(201);
+      expect((await authorize({ personId: person.id, amount: 1 })).status).toBe(429);
+      expect(await balance(person.id)).toBe(95n);
+    });
+
     it('lets an authorization placed before a suspension be captured; a deleted person’s remainder is zeroed again', async () => {
       const person = await ctx.fundedPerson('haiku', 10n);
       const a = (await authorize({ personId: person.id, amount: 6 }).expect(201)).body;

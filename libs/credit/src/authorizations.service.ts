@@ -15,6 +15,7 @@ import {
   AuthorizationPayerSuspendedError,
   CaptureExceedsAuthorizationError,
   InvalidAmountError,
+  LimitReachedError,
   UnknownAssetError,
 } from './domain/errors';
 import { AuthorizationsRepository } from './persistence/authorizations.repository';
@@ -66,7 +67,7 @@ export class AuthorizationsService implements OnModuleInit {
         }
         if (command.asset !== undefined && !priority.includes(command.asset)) throw new UnknownAssetError(command.asset);
         const at = this.clock.now();
-        const outcome = await this.authorizations.authorize(t, {
+        const { outcome, retryAt } = await this.authorizations.authorize(t, {
           id,
           serviceKeyId: command.serviceKeyId,
           personId: command.personId ?? null,
@@ -95,6 +96,8 @@ export class AuthorizationsService implements OnModuleInit {
             throw new AccountDeletedError();
           case 'credit_exhausted':
             throw new AuthorizationNotCoveredError(command.amount);
+          case 'limit_reached':
+            throw new LimitReachedError(retryAt!, at);
         }
       }
     });

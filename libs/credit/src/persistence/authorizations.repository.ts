@@ -55,6 +55,7 @@ export type AuthorizeOutcome =
   | 'account_suspended'
   | 'account_deleted'
   | 'credit_exhausted'
+  | 'limit_reached'
   | 'stale_settings';
 
 /**
@@ -63,17 +64,18 @@ export type AuthorizeOutcome =
  */
 @Injectable()
 export class AuthorizationsRepository {
-  async authorize(tx: Tx, p: AuthorizeParams): Promise<AuthorizeOutcome> {
-    const [row]: { outcome: AuthorizeOutcome }[] = await mapLedgerErrors(
+  /** The outcome, and for limit_reached when the short period ends. */
+  async authorize(tx: Tx, p: AuthorizeParams): Promise<{ outcome: AuthorizeOutcome; retryAt: Date | null }> {
+    const [row]: { outcome: AuthorizeOutcome; retry_at: Date | null }[] = await mapLedgerErrors(
       tx.query(
-        `SELECT outcome FROM credit.authorize(
+        `SELECT outcome, retry_at FROM credit.authorize(
            p_id => $1, p_person => $2, p_engagement => $3, p_amount => $4, p_assets => $5, p_at => $6,
            p_expires_at => $7, p_metadata => $8, p_service_key => $9, p_settings_version => $10)`,
         [p.id, p.personId, p.engagementId, p.amount.toString(), p.assets, p.at, p.expiresAt, JSON.stringify(p.metadata), p.serviceKeyId, p.settingsVersion],
       ),
       p.personId ?? undefined,
     );
-    return row.outcome;
+    return { outcome: row.outcome, retryAt: row.retry_at };
   }
 
   async capture(tx: Tx, id: string, amount: bigint, at: Date): Promise<{ outcome: string; chargeFlowId: string | null }> {

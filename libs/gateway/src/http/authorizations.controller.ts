@@ -72,7 +72,7 @@ export class AuthorizationsController {
   @ApiCreatedResponse({ type: AuthorizationViewSchema })
   @ApiErrors(
     'validation_failed', 'idempotency_key_required', 'unknown_asset', 'invalid_amount', 'credit_exhausted', 'person_not_found', 'engagement_not_found',
-    ['account_suspended', 409], 'account_deleted', 'idempotency_key_reused', 'idempotency_key_in_progress',
+    ['account_suspended', 409], 'account_deleted', 'limit_reached', 'idempotency_key_reused', 'idempotency_key_in_progress',
   )
   authorize(@ServiceKeyId() serviceKeyId: string, @Body() body: AuthorizeDto, @IdempotencyKey() key?: string): Promise<AuthorizationViewSchema> {
     if (key === undefined) throw new IdempotencyKeyRequiredError();
