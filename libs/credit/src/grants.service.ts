@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { Outbox } from '@loomworks/outbox';
 import { PersonNotFoundError, PersonsService } from '@loomworks/persons';
 import { emailHashes, type EmailHashes } from './domain/email';
@@ -42,6 +42,7 @@ const MAX_AMOUNT = BigInt(Number.MAX_SAFE_INTEGER);
 export class GrantsService {
   constructor(
     private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
     private readonly grants: GrantsRepository,
     private readonly ledger: LedgerService,
     private readonly persons: PersonsService,
@@ -254,7 +255,8 @@ export class GrantsService {
       cursor: GRANT_CURSOR,
       fetch: (take, after) =>
         this.grants.list(
-          this.transactions.manager,
+          // An admin list: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+          this.replica.readOnly(),
           {
             status: filter.status,
             emailHashes: hashes && { exact: hashes.exactHash, normalized: hashes.normalizedHash },

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CursorCodec, Meters, paginate, TOKEN_KINDS, type Page, type PageRequest } from '@loomworks/common';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { Outbox } from '@loomworks/outbox';
 import type { LlmCall, LlmCallFilter, LlmCallRecord, UsageGroup, UsageQuery } from './domain/llm-call';
 import { LlmCallsRepository } from './persistence/llm-calls.repository';
@@ -33,6 +33,7 @@ function usageUnreported(callId: string, call: LlmCallRecord): Record<string, un
 export class LlmCallLog {
   constructor(
     private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
     private readonly calls: LlmCallsRepository,
     private readonly meters: Meters,
     private readonly outbox: Outbox,
@@ -66,13 +67,15 @@ export class LlmCallLog {
   list(filter: LlmCallFilter, page: PageRequest): Promise<Page<LlmCall>> {
     return paginate(page, {
       cursor: CURSOR,
-      fetch: (take, after) => this.calls.list(this.transactions.manager, filter, take, after),
+      // History: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+      fetch: (take, after) => this.calls.list(this.replica.readOnly(), filter, take, after),
       position: (call) => ({ at: call.startedAt, id: call.id }),
       item: (call) => call,
     });
   }
 
   usage(query: UsageQuery): Promise<UsageGroup[]> {
-    return this.calls.usage(this.transactions.manager, query);
+    // Usage aggregates: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    return this.calls.usage(this.replica.readOnly(), query);
   }
 }

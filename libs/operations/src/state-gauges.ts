@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { Meters } from '@loomworks/common';
-import { Transactions } from '@loomworks/database';
+import { ReadReplica } from '@loomworks/database';
 import { EVENT_JOB_KIND, MAIL_JOB_KIND, OutboxQueue, WEBHOOK_JOB_KIND, type KindBacklog } from '@loomworks/outbox';
 import { SystemConfigService } from '@loomworks/system-config';
 import { GaugesRepository, type HoldsGauge } from './persistence/gauges.repository';
@@ -31,7 +31,7 @@ export class StateGauges {
     private readonly repository: GaugesRepository,
     private readonly outbox: OutboxQueue,
     private readonly settings: SystemConfigService,
-    private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
   ) {
     const registers = [meters.registry];
     this.activeHolds = new Gauge({ name: 'loomworks_holds_active', help: 'Active holds (turns in flight on the system key), by asset', labelNames: ['asset'], registers });
@@ -61,7 +61,8 @@ export class StateGauges {
     let assets: string[];
     try {
       [holds, backlog, { values: [assets] }] = await Promise.all([
-        this.repository.activeHolds(this.transactions.manager),
+        // Gauges are lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+        this.repository.activeHolds(this.replica.readOnly()),
         this.outbox.backlogByKind(),
         this.settings.cached(['credit_tier_priority'] as const),
       ]);

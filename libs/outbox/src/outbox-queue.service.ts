@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
-import { Transactions } from '@loomworks/database';
+import { ReadReplica, Transactions } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
 import type { ClaimedJob, JobStatus, JobView, KindBacklog, OutboxBacklog } from './domain/jobs';
 import { OutboxRepository } from './persistence/outbox.repository';
@@ -20,6 +20,7 @@ export class OutboxQueue {
   constructor(
     private readonly repository: OutboxRepository,
     private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
     private readonly secretBox: SecretBox,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -56,7 +57,8 @@ export class OutboxQueue {
 
   /** Jobs of one kind, newest first (keyset on created_at, id); never their payloads. */
   list(q: { kind: string; status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } }): Promise<JobView[]> {
-    return this.repository.listJobs(this.transactions.manager, q);
+    // An admin list (the mail log): lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    return this.repository.listJobs(this.replica.readOnly(), q);
   }
 
   backlog(): Promise<OutboxBacklog> {
@@ -65,6 +67,7 @@ export class OutboxQueue {
 
   /** The backlog of each kind that has pending jobs. */
   backlogByKind(): Promise<KindBacklog[]> {
-    return this.repository.backlogByKind(this.transactions.manager, this.clock.now());
+    // A metrics gauge: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    return this.repository.backlogByKind(this.replica.readOnly(), this.clock.now());
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, type Tx } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
 import { EVENT_JOB_KIND, type EventType } from './domain/events';
 import type { OutboxEvent } from './domain/jobs';
@@ -35,7 +35,7 @@ export interface RecordEventCommand {
 export class Outbox {
   constructor(
     private readonly repository: OutboxRepository,
-    private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
     private readonly secretBox: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -80,6 +80,7 @@ export class Outbox {
 
   /** Events, newest first (keyset on timestamp, id); `type` filters. */
   listEvents(q: { type?: string; limit: number; after?: { timestamp: Date; id: string } }): Promise<OutboxEvent[]> {
-    return this.repository.listEvents(this.transactions.manager, q);
+    // An admin list: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    return this.repository.listEvents(this.replica.readOnly(), q);
   }
 }

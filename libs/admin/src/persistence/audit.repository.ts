@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, type Tx } from '@loomworks/database';
 import type { AuditEntry, StoredAuditEntry } from '../domain/audit';
 
 interface AuditRow {
@@ -15,7 +15,7 @@ interface AuditRow {
 /** admin_audit: append-only. */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly transactions: Transactions) {}
+  constructor(private readonly replica: ReadReplica) {}
 
   async insert(tx: Tx, entry: AuditEntry, at: Date): Promise<void> {
     await tx.query(
@@ -27,7 +27,8 @@ export class AuditRepository {
 
   /** Newest first, `take` entries with an id below `beforeId` (all when null). */
   async newest(take: number, beforeId: string | null): Promise<StoredAuditEntry[]> {
-    const rows: AuditRow[] = await this.transactions.manager.query(
+    // An admin list: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    const rows: AuditRow[] = await this.replica.readOnly().query(
       `SELECT id::text, actor_person_id, action, subject_type, subject_id, details, created_at FROM admin_audit
         WHERE ($1::bigint IS NULL OR admin_audit.id < $1::bigint) ORDER BY admin_audit.id DESC LIMIT $2`,
       [beforeId, take],

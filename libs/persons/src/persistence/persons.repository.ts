@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { Transactions, type Tx } from '@loomworks/database';
+import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type Membership, type Person, type Role } from '../domain/person';
 import { EngagementEntity, EngagementMemberEntity } from './engagement.entity';
 import { PersonEntity, toPerson } from './person.entity';
@@ -24,7 +24,10 @@ const LLM_KEY_TABLE = { person: PersonEntity, engagement: EngagementEntity } as 
 /** persons, engagements and engagement_members; answers domain types, never entities. */
 @Injectable()
 export class PersonsRepository {
-  constructor(private readonly transactions: Transactions) {}
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly replica: ReadReplica,
+  ) {}
 
   /** Inserts the person with their personal engagement (owner); EmailTakenError when a live person has the address. */
   async insertWithPersonalEngagement(tx: Tx, person: Person, engagementName: string): Promise<void> {
@@ -88,7 +91,8 @@ export class PersonsRepository {
    * of thousands, not for millions (a trigram index would be the next step).
    */
   async search(text: string | undefined, take: number, after?: { createdAt: Date; id: string }): Promise<Person[]> {
-    const query = this.transactions.manager.createQueryBuilder(PersonEntity, 'p');
+    // The console's people list: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
+    const query = this.replica.readOnly().createQueryBuilder(PersonEntity, 'p');
     if (text) {
       const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere('(p.email ILIKE :pattern OR p.display_name ILIKE :pattern)', { pattern });
