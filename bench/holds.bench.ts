@@ -1,13 +1,19 @@
 /**
- * A system-key turn's credit work — place the hold (one statement), settle two stages (one
- * statement inside the turn's transaction) — at 16 persons in parallel, against a baseline of
- * bare INSERTs of the same four flows (hold, release, two consumptions), one transaction each,
- * in the same run. Then balance reads and hold placement with 10 k flows in the ledger against
- * 1 M flows, to show both stay flat in ledger size.
+ * A system-key turn's credit work — place the hold (one statement, one commit), settle two stages
+ * (one statement inside the turn's transaction, one commit) — at 16 persons in parallel, against
+ * a baseline of bare INSERTs of the same four flows (hold, release, two consumptions), one
+ * transaction each, and against the public ledger pgledger (one plpgsql call and commit per
+ * transfer, 16 clients) on the same Postgres, in the same run: rounds of the three, interleaved,
+ * medians reported. pgledger's SQL is loaded from PGLEDGER_DIR at bench time (see pgledger.ts);
+ * without it that comparison is skipped and the bench says why.
+ * Then balance reads and hold placement with 10 k flows in the ledger against 1 M flows, to show
+ * both stay flat in ledger size.
  * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
+ *      PGLEDGER_DIR=/path/to/pgledger BENCH_ROUNDS=3 node -r @swc-node/register bench/holds.bench.ts
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
 import { type PlaceHoldCommand } from '@loomworks/credit';
@@ -16,10 +22,19 @@ import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { fundedPersons, SECONDS, serverVersion, throughput } from './bench-kit';
+import { openPgledger, pgledgerSource } from './pgledger';
 import { withScratchDatabase } from './scratch-database';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PERSONS = 16;
+/** A turn's credit work commits twice (the placement, the turn's transaction) and writes four flows. */
+const COMMITS_PER_TURN = 2;
+const FLOWS_PER_TURN = 4;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main() {
   await withScratchDatabase(run);
@@ -32,7 +47,7 @@ async function run(databaseUrl: string) {
   const holds = app.get(HoldsService);
   const ledger = app.get(LedgerService);
   await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
-  const people = await fundedPersons(app, 16);
+  const people = await fundedPersons(app, PERSONS);
 
   const command = (personId: string): PlaceHoldCommand => ({
     personId,
@@ -67,15 +82,41 @@ async function run(databaseUrl: string) {
     await insert(personId, 'consumption', party, 'system:consumed');
   };
 
+  const source = pgledgerSource();
+  const peer = 'missing' in source ? null : await openPgledger(databaseUrl, `${new URL(databaseUrl).pathname.slice(1)}_pgledger`, source, PERSONS);
+  const started = { at: new Date().toISOString(), load: load() };
   await throughput([turnCreditWork(people[0])], 1); // warm up
-  const service = await throughput(people.map(turnCreditWork));
-  const baseline = await throughput(people.map(bareInserts));
-  console.log(`\nA turn's credit work at 16 persons in parallel, turns/s over ${SECONDS}s (Postgres ${await serverVersion(transactions)})`);
-  console.table([
-    { what: 'place hold + settle 2 stages (4 flows)', 'turns/s': service.toFixed(0) },
-    { what: 'baseline: the same 4 flows as bare INSERTs, one transaction each', 'turns/s': baseline.toFixed(0) },
-  ]);
-  console.log(`service / baseline: ${(service / baseline).toFixed(2)}  (target ≥ 0.5)`);
+  const runs: { service: number[]; baseline: number[]; pgledger: number[] } = { service: [], baseline: [], pgledger: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    runs.service.push(await throughput(people.map(turnCreditWork)));
+    runs.baseline.push(await throughput(people.map(bareInserts)));
+    if (peer) runs.pgledger.push(await peer.measure());
+  }
+  await peer?.close();
+  const service = median(runs.service);
+  const baseline = median(runs.baseline);
+  console.log(
+    `\nA turn's credit work at ${PERSONS} persons in parallel, medians of ${ROUNDS} interleaved rounds of ${SECONDS}s ` +
+      `(Postgres ${await serverVersion(transactions)}; ${started.at}, load average ${started.load} at the start, ${load()} at the end)`,
+  );
+  const rows = [
+    { what: 'place hold + settle 2 stages (2 commits, 4 flows)', 'turns/s': service.toFixed(0), 'commits/s': (service * COMMITS_PER_TURN).toFixed(0), 'flows/s': (service * FLOWS_PER_TURN).toFixed(0), rounds: runs.service.map((x) => x.toFixed(0)).join(' ') },
+    { what: 'baseline: the same 4 flows as bare INSERTs, one transaction each', 'turns/s': baseline.toFixed(0), 'commits/s': (baseline * FLOWS_PER_TURN).toFixed(0), 'flows/s': (baseline * FLOWS_PER_TURN).toFixed(0), rounds: runs.baseline.map((x) => x.toFixed(0)).join(' ') },
+  ];
+  if (peer && 'commit' in source) {
+    const transfers = median(runs.pgledger);
+    rows.push({ what: `pgledger ${source.commit}: pgledger_create_transfer, 1 commit = 1 transfer`, 'turns/s': '—', 'commits/s': transfers.toFixed(0), 'flows/s': transfers.toFixed(0), rounds: runs.pgledger.map((x) => x.toFixed(0)).join(' ') });
+  }
+  console.table(rows);
+  console.log(`service / baseline: ${(service / baseline).toFixed(2)}  (target ≥ 0.9)`);
+  if ('missing' in source) {
+    console.log(`pgledger comparison skipped: ${source.missing}`);
+  } else {
+    const transfers = median(runs.pgledger);
+    console.log(`per commit, ours / pgledger: ${((service * COMMITS_PER_TURN) / transfers).toFixed(2)}  (goal ≥ 1.5); per flow written: ${((service * FLOWS_PER_TURN) / transfers).toFixed(2)}`);
+  }
+
+  if (process.env.BENCH_FLAT === '0') return app.close(); // the comparison alone
 
   // Flat in ledger size: the same reads and placements with 10 k, then 1 M flows in the ledger.
   const balanceRead = (personId: string) => () => ledger.creditSummary(personId);
