@@ -197,10 +197,14 @@ export class MessagesService {
     });
   }
 
-  /** Nothing charged: the hold goes back whole; the call is logged failed (or interrupted: a stream that broke before any usage). */
+  /**
+   * Nothing charged: the hold goes back whole; the call is logged failed (or interrupted: a stream
+   * that broke before any usage). Logged first: should the release fail, the hold expires as after
+   * a crash (nothing charged either way), and whoever sees the hold released finds the call's row.
+   */
   private async release(open: OpenRequest, status: LlmCallStatus = 'failed'): Promise<void> {
-    await this.credit.releaseHold(open.hold.id);
     await this.callLog.record(this.callRecord(open, status, null, 0n));
+    await this.credit.releaseHold(open.hold.id);
   }
 
   private callRecord(open: OpenRequest, status: LlmCallStatus, usage: Usage | null, charged: bigint) {
