@@ -185,6 +185,8 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     await expect(sdk.messages.stream(ask('no usage')).finalMessage()).rejects.toThrow();
     await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'released');
     expect(await balance(person.id)).toBe(1000n);
+    // the release and the call's row are two writes: the row comes just after
+    await waitFor(async () => (await ctx.db.query('SELECT 1 FROM llm_calls WHERE person_id = $1', [person.id])).length === 1);
     const [call] = await ctx.db.query<{ id: string; status: string; charged: string }>('SELECT id, status, charged::text FROM llm_calls WHERE person_id = $1', [person.id]);
     expect(call).toMatchObject({ status: 'interrupted', charged: '0' });
     expect((await unreported(call.id)).map((e) => e.data)).toEqual([expect.objectContaining({ usage: null, charged: 0 })]);
