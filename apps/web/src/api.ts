@@ -121,6 +121,8 @@ export type CreatedApiKey = Schemas['CreatedApiKeySchema'];
 export type Engagement = Schemas['EngagementSchema'];
 export type LlmCallView = Schemas['LlmCallViewSchema'];
 export type UsageGroup = Schemas['UsageGroupSchema'];
+export type ServiceKeyView = Schemas['ServiceKeyViewSchema'];
+export type CreatedServiceKey = Schemas['CreatedServiceKeySchema'];
 
 /** API.md: every list is `{items, nextCursor}`. */
 export interface Page<T> {

@@ -36,3 +36,11 @@ export function fmtRate(value: number | string): string {
 
 /** When a rate or setting took effect; the seeded ones carry the epoch, which means "always". */
 export const fmtSince = (iso: string) => (Date.parse(iso) <= 0 ? 'from the start' : fmtDate(iso));
+
+/** A limit's period as a reader says it: "a day", "a week", "a month". */
+const PER: Record<string, string> = { day: 'a day', week: 'a week', month: 'a month' };
+/** The current period of a limit: "today", "this week", "this month" (UTC calendar periods). */
+export const THIS_PERIOD: Record<string, string> = { day: 'today', week: 'this week', month: 'this month' };
+
+/** A spend limit: "1,000 credits a day", or "No limit". */
+export const fmtLimit = (limit: { amount: number; period: string } | null | undefined) => (limit ? `${fmtAmount(limit.amount)} credits ${PER[limit.period] ?? `a ${limit.period}`}` : 'No limit');

@@ -8,7 +8,7 @@ export function mount(page: () => JSX.Element): void {
   render(page(), document.getElementById('app')!);
 }
 
-export { fmtAmount, fmtDate, fmtSigned, fmtWait } from './format';
+export { fmtAmount, fmtDate, fmtLimit, fmtSigned, fmtWait, THIS_PERIOD } from './format';
 
 export type Message = { kind: 'error' | 'ok' | 'info'; text: string } | null;
 

@@ -5,12 +5,14 @@ import { GrantsView } from '../admin/grants';
 import { LedgerView } from '../admin/ledger';
 import { OpsView } from '../admin/ops';
 import { PeopleView } from '../admin/people';
+import { ServiceKeysView } from '../admin/service-keys';
 import { SettingsView } from '../admin/settings';
 import { mount, Shell, SignInFirst, useLoad } from '../ui';
 
 const SECTIONS = [
   ['grants', 'Grants'],
   ['people', 'People'],
+  ['keys', 'Service keys'],
   ['settings', 'Settings'],
   ['audit', 'Audit'],
   ['ops', 'Webhooks & mail'],
@@ -74,6 +76,7 @@ function AdminPage() {
         <div id="console">
           {section === 'grants' && <GrantsView assets={assets} />}
           {section === 'people' && <PeopleView assets={assets} />}
+          {section === 'keys' && <ServiceKeysView />}
           {section === 'settings' && <SettingsView />}
           {section === 'audit' && <AuditView />}
           {section === 'ops' && <OpsView />}
