@@ -46,6 +46,8 @@ import { AsOfBalanceIndexes1764742300000 } from './1764742300000-AsOfBalanceInde
 import { CreateServiceKeys1764820000000 } from './1764820000000-CreateServiceKeys';
 import { CreateAuthorizations1764820001000 } from './1764820001000-CreateAuthorizations';
 import { SeedAuthorizationMaxSeconds1764820002000 } from './1764820002000-SeedAuthorizationMaxSeconds';
+import { CreateRefunds1764820003000 } from './1764820003000-CreateRefunds';
+import { LlmCallRefunds1764820004000 } from './1764820004000-LlmCallRefunds';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -88,4 +90,6 @@ export const allMigrations = [
   CreateServiceKeys1764820000000,
   CreateAuthorizations1764820001000,
   SeedAuthorizationMaxSeconds1764820002000,
+  CreateRefunds1764820003000,
+  LlmCallRefunds1764820004000,
 ];

@@ -876,6 +876,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refunds a turn, an LLM call or a captured authorization, whole or in part (never more than it charged in total); audited */
+        post: operations["RefundsController_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/engagements/{engagementId}/converse": {
         parameters: {
             query?: never;
@@ -2006,6 +2023,34 @@ export interface components {
         };
         ServiceKeyListSchema: {
             items: components["schemas"]["ServiceKeyViewSchema"][];
+        };
+        RefundDto: {
+            /**
+             * Format: uuid
+             * @description a turn (the assistant turn's id): its stages' charges
+             */
+            turnId?: string;
+            /**
+             * Format: uuid
+             * @description an LLM call: a turn's stage or a Messages API request
+             */
+            callId?: string;
+            /**
+             * Format: uuid
+             * @description a captured authorization
+             */
+            authorizationId?: string;
+            /** @description credits; absent: all that is left of the charge */
+            amount?: number;
+            reason: string;
+        };
+        RefundSchema: {
+            /** @description credits this refund gave back */
+            refunded: number;
+            /** @description credits given back by every refund of that charge so far */
+            totalRefunded: number;
+            /** @description the reversal flows (system:consumed → the payer), from the payer's side */
+            flows: components["schemas"]["FlowViewSchema"][];
         };
         ConverseDto: {
             message: string;
@@ -5331,6 +5376,77 @@ export interface operations {
             };
             /** @description service_key_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    RefundsController_refund: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description the same key and body return the first response again (24 h); another body → 409 idempotency_key_reused */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundSchema"];
+                };
+            };
+            /** @description validation_failed | invalid_amount */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description turn_not_found | call_not_found | authorization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description refund_exceeds_charge | account_deleted | idempotency_key_reused | idempotency_key_in_progress */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,10 +28,12 @@ import { EventsController } from './http/events.controller';
 import { LlmCallsController } from './http/llm-calls.controller';
 import { WebhooksController } from './http/webhooks.controller';
 import { ServiceKeysController } from './http/service-keys.controller';
+import { RefundsController } from './http/refunds.controller';
+import { AdminRefundsService } from './admin-refunds.service';
 
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
-  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController],
-  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService],
+  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController, RefundsController],
+  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService, AdminRefundsService],
 })
 export class AdminModule {}

@@ -140,3 +140,9 @@ export class SettingSchema {
 export class SettingsSchema {
   @ApiProperty({ type: [SettingSchema] }) items!: SettingSchema[];
 }
+
+export class RefundSchema {
+  @ApiProperty({ description: 'credits this refund gave back' }) refunded!: number;
+  @ApiProperty({ description: 'credits given back by every refund of that charge so far' }) totalRefunded!: number;
+  @ApiProperty({ type: [FlowViewSchema], description: "the reversal flows (system:consumed → the payer), from the payer's side" }) flows!: FlowViewSchema[];
+}

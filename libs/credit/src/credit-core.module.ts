@@ -4,6 +4,7 @@ import { PersonsModule } from '@loomworks/persons';
 import { SystemConfigModule } from '@loomworks/system-config';
 import { AuthorizationsService } from './authorizations.service';
 import { CreditNotices } from './credit-notices';
+import { RefundsService } from './refunds.service';
 import { CreditSettings } from './credit-settings';
 import { GrantsService } from './grants.service';
 import { HoldsService } from './holds.service';
@@ -49,7 +50,8 @@ import { TiersService } from './tiers.service';
     TierModelsCheck,
     AuthorizationsRepository,
     AuthorizationsService,
+    RefundsService,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService, AuthorizationsService],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService, AuthorizationsService, RefundsService],
 })
 export class CreditCoreModule {}

@@ -153,7 +153,7 @@ export function flowView(f: PersonFlow): FlowViewSchema {
  * and which model a charge was for. Staff's notes (an adjustment's reason) and staff ids never
  * reach a member (DESIGN: What members see).
  */
-const MEMBER_METADATA = ['holdId', 'turnId', 'grantId', 'stage', 'model', 'tokens', 'classifier', 'responder'];
+const MEMBER_METADATA = ['holdId', 'turnId', 'grantId', 'stage', 'model', 'tokens', 'classifier', 'responder', 'authorizationId', 'refundId'];
 
 /** A flow as its member sees it (/me/flows): flowView with only MEMBER_METADATA kept. */
 export function memberFlowView(f: PersonFlow): FlowViewSchema {

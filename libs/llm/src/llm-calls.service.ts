@@ -74,6 +74,15 @@ export class LlmCallLog {
     });
   }
 
+  byId(id: string, tx?: Tx): Promise<LlmCall | null> {
+    return this.calls.byId(tx ?? this.transactions.manager, id);
+  }
+
+  /** Records a refund of a call's charge (a turn's stage, or a Messages API call), so usage counts credits charged minus refunds. */
+  addRefund(tx: Tx, call: { id: string } | { turnId: string; stage: string }, amount: bigint): Promise<void> {
+    return this.calls.addRefund(tx, call, amount);
+  }
+
   usage(query: UsageQuery): Promise<UsageGroup[]> {
     // Usage aggregates: lag-tolerant: from the read replica when one is configured (DESIGN.md "Scaling and failover").
     return this.calls.usage(this.replica.readOnly(), query);

@@ -167,3 +167,14 @@ export class AuthorizationPayerSuspendedError extends CreditError {
     super("This person's account is suspended; their credit can't be authorized");
   }
 }
+
+/** A refund of more than is left of what the charge took (HTTP 409); `refundable` says how much is. */
+export class RefundExceedsChargeError extends CreditError {
+  readonly code = 'refund_exceeds_charge';
+  constructor(charged: bigint, refunded: bigint) {
+    super(`This charge took ${charged} credits and ${refunded} were refunded already; at most ${charged - refunded} can be refunded`, {
+      charged: Number(charged),
+      totalRefunded: Number(refunded),
+    });
+  }
+}

@@ -152,6 +152,12 @@ export class LedgerRepository {
   }
 
   /** Takes a payer's row lock (sql/lock_payer.sql): EngagementNotFoundError for an unknown team pool. */
+  /** The flows with these ids, in id order. */
+  async flowsByIds(tx: Tx, ids: string[]): Promise<Flow[]> {
+    const rows: FlowRow[] = await tx.query(`SELECT ${FLOW_COLUMNS} FROM credit.flows WHERE id = ANY ($1::bigint[]) ORDER BY id`, [ids]);
+    return rows.map(toFlow);
+  }
+
   async lockPayer(tx: Tx, party: string): Promise<void> {
     await mapLedgerErrors(tx.query('SELECT credit.lock_payer(p_payer => $1)', [party]));
   }

@@ -10,3 +10,4 @@ export { TierModelsCheck } from '../tier-models-check.service';
 export { SealerService } from '../sealer.service';
 export type { Seal, BrokenSeal } from '../domain/seals';
 export { AuthorizationsService } from '../authorizations.service';
+export { RefundsService, type RefundCommand, type RefundResult } from '../refunds.service';

@@ -97,14 +97,25 @@ export class LlmCallsRepository {
     return rows.map(toCall);
   }
 
-  /** Calls, tokens and credits per group, summed by the database. */
+  async byId(tx: Tx, id: string): Promise<LlmCall | null> {
+    const rows: CallRow[] = await tx.query(`SELECT ${COLUMNS} FROM llm_calls WHERE id = $1`, [id]);
+    return rows[0] ? toCall(rows[0]) : null;
+  }
+
+  /** Adds a refund of the call's charge: the call itself, or a turn's stage. */
+  async addRefund(tx: Tx, call: { id: string } | { turnId: string; stage: string }, amount: bigint): Promise<void> {
+    if ('id' in call) await tx.query('UPDATE llm_calls SET refunded = refunded + $2 WHERE id = $1', [call.id, amount.toString()]);
+    else await tx.query('UPDATE llm_calls SET refunded = refunded + $3 WHERE turn_id = $1 AND stage = $2', [call.turnId, call.stage, amount.toString()]);
+  }
+
+  /** Calls, tokens and credits (charged minus refunded) per group, summed by the database. */
   async usage(tx: Tx, query: UsageQuery): Promise<UsageGroup[]> {
     const key = GROUP_KEY[query.groupBy];
     const rows: { key: string; calls: string; input_tokens: string; output_tokens: string; credits: string; absorbed: string }[] = await tx.query(
       `SELECT ${key} AS key, count(*) AS calls,
               coalesce(sum(input_tokens + cache_read_tokens + cache_write_tokens), 0) AS input_tokens,
               coalesce(sum(output_tokens), 0) AS output_tokens,
-              sum(charged) AS credits,
+              sum(charged - refunded) AS credits,
               count(*) FILTER (WHERE key_source = 'system' AND input_tokens IS NOT NULL AND charged = 0) AS absorbed
          FROM llm_calls
         WHERE ($1::uuid IS NULL OR person_id = $1) AND ($2::uuid IS NULL OR engagement_id = $2)
