@@ -7,15 +7,17 @@ import { ORCHESTRATION_FUNCTIONS_DIR } from '@loomworks/orchestration';
 import { allMigrations } from '../migrations';
 
 /**
- * Runs `work` against a freshly migrated database on the configured server, dropped afterwards.
+ * Runs `work` against a freshly migrated database on the configured server (`name`, by default one
+ * per process), dropped afterwards.
  * As the owner (DATABASE_MIGRATION_URL: with-db's embedded cluster gives the runtime role as
  * DATABASE_URL, which may not create databases); the benches run as that one role.
  */
-export async function withScratchDatabase(work: (databaseUrl: string) => Promise<void>): Promise<void> {
+export async function withScratchDatabase(work: (databaseUrl: string) => Promise<void>, name = `loomworks_bench_${process.pid}`): Promise<void> {
   const base = loadConfig(process.env);
-  const name = `loomworks_bench_${process.pid}`;
   const admin = new Client({ connectionString: base.databaseMigrationUrl });
   await admin.connect();
+  // A fixed name may be left over from a run that was killed.
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   const url = new URL(base.databaseMigrationUrl);
   url.pathname = `/${name}`;
