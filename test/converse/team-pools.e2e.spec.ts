@@ -35,7 +35,7 @@ describe('team pools: a turn in a team engagement is paid by its pool (DESIGN.md
     const id = await team(owner);
     const added = await http().post(`/engagements/${id}/members`).set(suite.ctx.as(owner)).send({ email: member.person.email });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ personId: member.person.id, email: member.person.email, displayName: expect.any(String), role: 'member' });
+    expect(added.body).toEqual({ personId: member.person.id, email: member.person.email, displayName: expect.any(String), role: 'member', limit: null, spentThisPeriod: 0 });
 
     // An empty pool: the member's own 500 credits are never used in the team's engagement.
     const refused = await http().post(`/engagements/${id}/converse`).set(suite.ctx.as(member)).send({ message: 'hello' });

@@ -162,8 +162,7 @@ describe('events from their causes', () => {
     const member = await ctx.signedInPerson();
     const team = await ctx.http().post('/engagements').set(ctx.as(owner)).send({ name: 'Evented team' }).expect(201);
     const engagementId = team.body.id as string;
-    await ctx.http().post(`/engagements/${engagementId}/members`).set(ctx.as(owner)).send({ email: member.person.email }).expect(201);
-    await ctx.db.query(`UPDATE engagement_members SET limit_amount = 5, limit_period = 'day' WHERE engagement_id = $1 AND person_id = $2`, [engagementId, member.person.id]);
+    await ctx.http().post(`/engagements/${engagementId}/members`).set(ctx.as(owner)).send({ email: member.person.email, limit: { amount: 5, period: 'day' } }).expect(201);
     await post(`/admin/engagements/${engagementId}/adjustments`, { asset: 'haiku', amount: 102, reason: 'team budget' }).expect(201);
     await drain();
     receiver.reset();

@@ -275,6 +275,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The person’s own limit, staff’s, and what their own credit spent this period */
+        get: operations["MeLimitController_show"];
+        /** Sets a limit on what the person’s own credit may spend per period (the lower of it and staff’s applies) */
+        put: operations["MeLimitController_set"];
+        post?: never;
+        /** Removes the person’s own limit (staff’s stays) */
+        delete: operations["MeLimitController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/passkeys": {
         parameters: {
             query?: never;
@@ -686,6 +705,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/persons/{id}/limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets staff's limit on what a person's own credit may spend per period (audited) */
+        put: operations["AdminLimitsController_set"];
+        post?: never;
+        /** Removes staff's limit on a person's own credit (audited) */
+        delete: operations["AdminLimitsController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/persons/{id}/api-keys": {
         parameters: {
             query?: never;
@@ -989,7 +1026,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The team’s members with their limits and spend this period (owners see everyone, a member only themself) */
+        get: operations["TeamsController_members"];
         put?: never;
         /** Add an existing account to the team, by its email (owners only) */
         post: operations["TeamsController_addMember"];
@@ -997,6 +1035,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/engagements/{id}/members/{personId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a member (owners; a member may remove themself); never the last owner */
+        delete: operations["TeamsController_removeMember"];
+        options?: never;
+        head?: never;
+        /** Changes a member’s role or limit within the pool (owners only; never the last owner away) */
+        patch: operations["TeamsController_changeMember"];
         trace?: never;
     };
     "/engagements/{id}/credit": {
@@ -1485,6 +1541,32 @@ export interface components {
             provider: "anthropic";
             apiKey: string;
         };
+        LimitSchema: {
+            /** @description credits of any asset per period */
+            amount: number;
+            /**
+             * @description UTC calendar periods
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+        };
+        MeLimitSchema: {
+            /** @description the person's own limit on their own credit */
+            limit: components["schemas"]["LimitSchema"] | null;
+            /** @description staff's limit; per period the lower of the two applies */
+            staffLimit: components["schemas"]["LimitSchema"] | null;
+            /** @description credits the person's own credit was charged in the current period of their limit (the month when none) */
+            spentThisPeriod: number;
+        };
+        LimitDto: {
+            /** @description credits of any asset per period */
+            amount: number;
+            /**
+             * @description UTC calendar periods: the day, the ISO week from Monday, the month
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+        };
         PasskeyViewSchema: {
             /** @description the credential id (base64url) */
             id: string;
@@ -1798,14 +1880,13 @@ export interface components {
             /** @description the setting's typed value */
             value: Record<string, never>;
         };
-        LimitSchema: {
-            /** @description credits of any asset per period */
-            amount: number;
-            /**
-             * @description UTC calendar periods
-             * @enum {string}
-             */
-            period: "day" | "week" | "month";
+        StaffLimitSchema: {
+            /** @description staff's limit on the person's own credit */
+            limit: components["schemas"]["LimitSchema"] | null;
+            /** @description the person's own limit; per period the lower of the two applies */
+            selfLimit: components["schemas"]["LimitSchema"] | null;
+            /** @description credits the person's own credit was charged in the current period of staff's limit (the month when none) */
+            spentThisPeriod: number;
         };
         ApiKeyViewSchema: {
             /** Format: uuid */
@@ -2155,13 +2236,29 @@ export interface components {
             email: string;
             /** @enum {string} */
             role?: "owner" | "member";
+            /** @description the member's limit within the pool */
+            limit?: components["schemas"]["LimitDto"];
         };
         MemberViewSchema: {
+            /** Format: uuid */
             personId: string;
             email: string;
             displayName: string;
             /** @enum {string} */
             role: "owner" | "member";
+            /** @description the member’s limit within the pool */
+            limit: components["schemas"]["LimitSchema"] | null;
+            /** @description credits the pool was charged for the member’s turns and calls in the current period of their limit (the month when none) */
+            spentThisPeriod: number;
+        };
+        MemberListSchema: {
+            items: components["schemas"]["MemberViewSchema"][];
+        };
+        ChangeMemberDto: {
+            /** @enum {string} */
+            role?: "owner" | "member";
+            /** @description the member's limit within the pool; null removes it */
+            limit?: components["schemas"]["LimitDto"] | null;
         };
         LlmCallViewSchema: {
             /** Format: uuid */
@@ -2208,11 +2305,6 @@ export interface components {
         };
         UsageReportSchema: {
             items: components["schemas"]["UsageGroupSchema"][];
-        };
-        LimitDto: {
-            amount: number;
-            /** @enum {string} */
-            period: "day" | "week" | "month";
         };
         CreateApiKeyDto: {
             name: string;
@@ -3126,6 +3218,101 @@ export interface operations {
         };
     };
     MeController_deleteLlmKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    MeLimitController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeLimitSchema"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    MeLimitController_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeLimitSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    MeLimitController_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -4675,6 +4862,122 @@ export interface operations {
             };
         };
     };
+    AdminLimitsController_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffLimitSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description person_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    AdminLimitsController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description person_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     AdminApiKeysController_list: {
         parameters: {
             query?: never;
@@ -5841,6 +6144,63 @@ export interface operations {
             };
         };
     };
+    TeamsController_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberListSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description engagement_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     TeamsController_addMember: {
         parameters: {
             query?: never;
@@ -5901,6 +6261,142 @@ export interface operations {
                 };
             };
             /** @description already_member */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    TeamsController_removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                personId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description engagement_not_found | member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description last_owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    TeamsController_changeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                personId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeMemberDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberViewSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description engagement_not_found | member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description last_owner */
             409: {
                 headers: {
                     [name: string]: unknown;

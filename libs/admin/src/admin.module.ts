@@ -21,6 +21,7 @@ import { AuditRepository } from './persistence/audit.repository';
 import { MailLogService } from './mail-log.service';
 import { RecoveryLinksService } from './recovery-links.service';
 import { PoolsController } from './http/pools.controller';
+import { AdminLimitsController } from './http/admin-limits.controller';
 import { AdminController } from './http/admin.controller';
 import { AdminApiKeysController } from './http/admin-api-keys.controller';
 import { ReconciliationController } from './http/reconciliation.controller';
@@ -33,7 +34,7 @@ import { AdminRefundsService } from './admin-refunds.service';
 
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
-  controllers: [AdminController, PoolsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController, RefundsController],
+  controllers: [AdminController, PoolsController, AdminLimitsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController, RefundsController],
   providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService, AdminRefundsService],
 })
 export class AdminModule {}

@@ -11,6 +11,7 @@ import { AuthController } from './http/auth.controller';
 import { ClaimController } from './http/claim.controller';
 import { CsrfGuard } from './http/csrf.guard';
 import { RolesGuard, SessionGuard } from './http/guards';
+import { MeLimitController } from './http/me-limit.controller';
 import { MeController } from './http/me.controller';
 import { PasskeysController } from './http/passkeys.controller';
 import { LoginThrottle } from './login-throttle';
@@ -28,7 +29,7 @@ import { WebAuthnService } from './webauthn.service';
 
 @Module({
   imports: [CreditModule, PersonsModule, SystemConfigModule, OutboxModule],
-  controllers: [AuthController, ClaimController, MeController, PasskeysController],
+  controllers: [AuthController, ClaimController, MeController, MeLimitController, PasskeysController],
   providers: [
     SessionsRepository,
     CredentialsRepository,

@@ -20,6 +20,8 @@ import { LedgerExportRepository } from './persistence/ledger-export.repository';
 import { RatesRepository } from './persistence/rates.repository';
 import { SealsRepository } from './persistence/seals.repository';
 import { SealerService } from './sealer.service';
+import { SpendRepository } from './persistence/spend.repository';
+import { SpendLimitsService } from './spend-limits.service';
 import { TierModelsCheck } from './tier-models-check.service';
 import { TiersService } from './tiers.service';
 
@@ -51,7 +53,9 @@ import { TiersService } from './tiers.service';
     AuthorizationsRepository,
     AuthorizationsService,
     RefundsService,
+    SpendRepository,
+    SpendLimitsService,
   ],
-  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService, AuthorizationsService, RefundsService],
+  exports: [GrantsService, LedgerService, OracleService, LifecycleService, TiersService, HoldsService, TierModelsCheck, SealerService, AuthorizationsService, RefundsService, SpendLimitsService],
 })
 export class CreditCoreModule {}

@@ -15,6 +15,7 @@ import type {
 } from './domain/holds';
 import type { Flow, Page, PersonFlow, ReferralCommand } from './domain/ledger';
 import type { Balance, TierResolution } from './domain/tiers';
+import type { LimitPeriod, PersonLimits, SpendLimit, SpendScope } from './domain/limits';
 
 /** Injection token of the CreditSeam; tests swap it with `overrideProvider(CREDIT_SEAM)`. */
 export const CREDIT_SEAM = Symbol('CREDIT_SEAM');
@@ -61,6 +62,12 @@ export interface CreditSeam {
   placeRequestHold(command: PlaceRequestHoldCommand): Promise<PlaceRequestHoldResult>;
   /** Release the hold and charge the turn's stages, in the caller's transaction (the one recording the turns). */
   settleHold(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult>;
+  /** A person's limits on their own credit (staff's and their own); PersonNotFoundError for an unknown person. */
+  personLimits(personId: string): Promise<PersonLimits>;
+  /** Sets (null: removes) staff's or the person's own limit, in the caller's transaction when given; answers both. */
+  setPersonLimit(personId: string, setter: 'staff' | 'self', limit: SpendLimit | null, tx?: Tx): Promise<PersonLimits>;
+  /** What each scope spent (settled charges minus refunds) in the current period of the given kind, in order. */
+  spentThisPeriod(items: { scope: SpendScope; period: LimitPeriod }[]): Promise<bigint[]>;
   /** Returns an unsettled hold's credit now (the turn's LLM call failed). */
   releaseHold(holdId: string): Promise<void>;
   suspendAccount(personId: string, tx?: Tx): Promise<Person>;

@@ -12,6 +12,8 @@ import { HoldsService } from './holds.service';
 import { LedgerService } from './ledger.service';
 import { LifecycleService } from './lifecycle.service';
 import { TiersService } from './tiers.service';
+import { SpendLimitsService } from './spend-limits.service';
+import type { LimitPeriod, SpendLimit, SpendScope } from './domain/limits';
 
 /** The production CreditSeam, backed by this process's Postgres. */
 @Injectable()
@@ -24,6 +26,7 @@ export class InProcessCreditSeam implements CreditSeam {
     private readonly lifecycle: LifecycleService,
     private readonly holds: HoldsService,
     private readonly authorizations: AuthorizationsService,
+    private readonly limits: SpendLimitsService,
   ) {}
 
   checkEligibility(email: string) {
@@ -84,6 +87,18 @@ export class InProcessCreditSeam implements CreditSeam {
 
   settleHold(command: SettleHoldCommand, tx?: Tx) {
     return this.holds.settle(command, tx);
+  }
+
+  personLimits(personId: string) {
+    return this.limits.personLimits(personId);
+  }
+
+  setPersonLimit(personId: string, setter: 'staff' | 'self', limit: SpendLimit | null, tx?: Tx) {
+    return this.limits.setPersonLimit(personId, setter, limit, tx);
+  }
+
+  spentThisPeriod(items: { scope: SpendScope; period: LimitPeriod }[]) {
+    return this.limits.spentThisPeriod(items);
   }
 
   async releaseHold(holdId: string) {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, ForbiddenError, type Clock } from '@loomworks/common';
+import { CREDIT_SEAM, shownPeriod, type CreditSeam } from '@loomworks/credit';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { apiKeySha256, generateApiKey, isApiKeyShaped, sameDigest, type ApiKey, type ApiKeyCaller, type Limit } from './domain/api-key';
 import { ApiKeyNotFoundError } from './domain/errors';
 import { ApiKeysRepository } from './persistence/api-keys.repository';
+import { apiKeyView, type ApiKeyViewSchema } from './views';
 
 export interface CreateApiKeyCommand {
   personId: string;
@@ -25,7 +27,14 @@ export class ApiKeysService {
     private readonly persons: PersonsService,
     private readonly transactions: Transactions,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
   ) {}
+
+  /** ApiKeyViews with what each key's calls were charged in the current period of its limit (the month when none). */
+  async views(keys: ApiKey[]): Promise<ApiKeyViewSchema[]> {
+    const spent = await this.credit.spentThisPeriod(keys.map((k) => ({ scope: { kind: 'apiKey', apiKeyId: k.id }, period: shownPeriod(k.limit) })));
+    return keys.map((k, i) => apiKeyView(k, spent[i]));
+  }
 
   /** A new key bound to the person (or to a team engagement they belong to); `key` is never shown again. */
   async create(command: CreateApiKeyCommand): Promise<{ apiKey: ApiKey; key: string }> {

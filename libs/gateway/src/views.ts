@@ -1,13 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiKey, LimitPeriod } from './domain/api-key';
+import { LimitSchema } from '@loomworks/credit';
+import type { ApiKey } from './domain/api-key';
 import type { ServiceKey } from './domain/service-key';
 
 // API.md's API key answers: each class is both the OpenAPI schema and the type the controllers return.
-
-export class LimitSchema {
-  @ApiProperty({ description: 'credits of any asset per period' }) amount!: number;
-  @ApiProperty({ enum: ['day', 'week', 'month'], description: 'UTC calendar periods' }) period!: LimitPeriod;
-}
 
 export class ApiKeyViewSchema {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -29,15 +25,15 @@ export class ApiKeyListSchema {
   @ApiProperty({ type: [ApiKeyViewSchema] }) items!: ApiKeyViewSchema[];
 }
 
-export function apiKeyView(key: ApiKey): ApiKeyViewSchema {
+/** `spent`: what calls made with the key were charged in the current period of its limit (the month when none). */
+export function apiKeyView(key: ApiKey, spent: bigint): ApiKeyViewSchema {
   return {
     id: key.id,
     name: key.name,
     prefix: key.prefix,
     engagementId: key.engagementId,
     limit: key.limit && { amount: Number(key.limit.amount), period: key.limit.period },
-    // Spend per (scope, period) is counted by the settle statement once the pools issue adds the counter.
-    spentThisPeriod: 0,
+    spentThisPeriod: Number(spent),
     createdAt: key.createdAt.toISOString(),
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
   };

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { canonicalEmail, CLOCK, type Clock } from '@loomworks/common';
-import type { Tx } from '@loomworks/database';
+import { Transactions, type Tx } from '@loomworks/database';
 import { SecretBox } from '@loomworks/system-config';
 import {
   anonymizedEmail,
   canTransition,
   EngagementNotFoundError,
   InvalidAccountTransitionError,
+  LastOwnerError,
+  MemberNotFoundError,
   PersonNotFoundError,
   type AccountStatus,
+  type Member,
+  type MemberChange,
+  type SpendLimit,
   type Membership,
   type EngagementRole,
   type EngagementSummary,
@@ -34,6 +39,7 @@ export class PersonsService {
   constructor(
     private readonly repository: PersonsRepository,
     private readonly secrets: SecretBox,
+    private readonly transactions: Transactions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -162,9 +168,30 @@ export class PersonsService {
     return { id: team.id, name, personal: false, role: 'owner' };
   }
 
-  /** Adds a person to an engagement; false when they already are a member. */
-  addMember(engagementId: string, personId: string, role: EngagementRole): Promise<boolean> {
-    return this.repository.insertMember({ engagementId, personId, role, createdAt: this.clock.now() });
+  /** Adds a person to an engagement (with a limit within its pool); false when they already are a member. */
+  addMember(engagementId: string, personId: string, role: EngagementRole, limit?: SpendLimit | null): Promise<boolean> {
+    return this.repository.insertMember({ engagementId, personId, role, createdAt: this.clock.now(), limit });
+  }
+
+  /** A team's members (owners first), or only `personId` among them. */
+  members(engagementId: string, personId?: string): Promise<Member[]> {
+    return this.repository.members(engagementId, personId);
+  }
+
+  /**
+   * Changes a member's role or limit, or removes them (`'remove'`), never leaving the team
+   * without an owner (LastOwnerError); MemberNotFoundError when they are not a member.
+   */
+  async changeMember(engagementId: string, personId: string, change: MemberChange | 'remove'): Promise<Member | null> {
+    return this.transactions.run(async (tx) => {
+      const outcome = await this.repository.changeMember(tx, engagementId, personId, change);
+      if (outcome === 'no_engagement') throw new EngagementNotFoundError(engagementId);
+      if (outcome === 'not_found') throw new MemberNotFoundError();
+      if (outcome === 'last_owner') throw new LastOwnerError();
+      if (change === 'remove') return null;
+      const [member] = await this.repository.members(engagementId, personId, tx);
+      return member;
+    });
   }
 
   listEngagements(personId: string): Promise<EngagementSummary[]> {

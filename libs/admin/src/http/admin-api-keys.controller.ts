@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTa
 import { CurrentPerson, Roles } from '@loomworks/auth';
 import { ApiErrors, uuidParam } from '@loomworks/common';
 import { Transactions } from '@loomworks/database';
-import { ApiKeyListSchema, ApiKeysService, apiKeyView } from '@loomworks/gateway';
+import { ApiKeyListSchema, ApiKeysService } from '@loomworks/gateway';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { AuditService } from '../audit.service';
 
@@ -28,7 +28,7 @@ export class AdminApiKeysController {
   @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'person_not_found')
   async list(@Param('id', Uuid) personId: string): Promise<ApiKeyListSchema> {
     await this.persons.getById(personId);
-    return { items: (await this.apiKeys.listOf(personId)).map(apiKeyView) };
+    return { items: await this.apiKeys.views(await this.apiKeys.listOf(personId)) };
   }
 
   @Delete('api-keys/:id')

@@ -8,6 +8,7 @@ export { LifecycleService } from '../lifecycle.service';
 export { HoldsService } from '../holds.service';
 export { TierModelsCheck } from '../tier-models-check.service';
 export { SealerService } from '../sealer.service';
+export { SpendLimitsService } from '../spend-limits.service';
 export type { Seal, BrokenSeal } from '../domain/seals';
 export { AuthorizationsService } from '../authorizations.service';
 export { RefundsService, type RefundCommand, type RefundResult } from '../refunds.service';

@@ -1,25 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
 import { ApiErrors, uuidParam } from '@loomworks/common';
 import type { Person } from '@loomworks/persons';
 import { ApiKeysService } from '../api-keys.service';
-import { LIMIT_PERIODS, type LimitPeriod } from '../domain/api-key';
+import { LimitDto } from '@loomworks/credit';
 import { apiKeyView, ApiKeyListSchema, CreatedApiKeySchema } from '../views';
-
-export class LimitDto {
-  @ApiProperty({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  amount!: number;
-
-  @ApiProperty({ enum: LIMIT_PERIODS })
-  @IsIn(LIMIT_PERIODS)
-  period!: LimitPeriod;
-}
 
 class CreateApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
@@ -50,7 +38,7 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyListSchema })
   @ApiErrors('unauthenticated')
   async list(@CurrentPerson() person: Person): Promise<ApiKeyListSchema> {
-    return { items: (await this.apiKeys.listOf(person.id)).map(apiKeyView) };
+    return { items: await this.apiKeys.views(await this.apiKeys.listOf(person.id)) };
   }
 
   @Post()
@@ -64,7 +52,7 @@ export class ApiKeysController {
       engagementId: body.engagementId,
       limit: body.limit && { amount: BigInt(body.limit.amount), period: body.limit.period },
     });
-    return { ...apiKeyView(apiKey), key };
+    return { ...apiKeyView(apiKey, 0n), key };
   }
 
   @Delete(':id')

@@ -1,11 +1,13 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf, ValidateNested } from 'class-validator';
 import { CurrentPerson } from '@loomworks/auth';
 import { ApiErrors, AsOfQueryDto, uuidParam } from '@loomworks/common';
-import { ApiCreditOrAsOf, type CreditAsOfSchema, CreditViewSchema } from '@loomworks/credit';
+import { ApiCreditOrAsOf, type CreditAsOfSchema, CreditViewSchema, LimitDto, limitOf } from '@loomworks/credit';
 import type { Person } from '@loomworks/persons';
 import { TeamsService } from '../teams.service';
+import { MemberListSchema, MemberViewSchema } from '../views';
 
 class CreateTeamDto {
   @ApiProperty()
@@ -24,19 +26,31 @@ class AddMemberDto {
   @IsOptional()
   @IsIn(['owner', 'member'])
   role?: 'owner' | 'member';
+
+  @ApiPropertyOptional({ type: LimitDto, description: "the member's limit within the pool" })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LimitDto)
+  limit?: LimitDto;
+}
+
+class ChangeMemberDto {
+  @ApiPropertyOptional({ enum: ['owner', 'member'] })
+  @IsOptional()
+  @IsIn(['owner', 'member'])
+  role?: 'owner' | 'member';
+
+  @ApiPropertyOptional({ type: LimitDto, nullable: true, description: "the member's limit within the pool; null removes it" })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @ValidateNested()
+  @Type(() => LimitDto)
+  limit?: LimitDto | null;
 }
 
 class TeamSchema {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() personal!: boolean;
-  @ApiProperty({ enum: ['owner', 'member'] }) role!: string;
-}
-
-class MemberViewSchema {
-  @ApiProperty() personId!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() displayName!: string;
   @ApiProperty({ enum: ['owner', 'member'] }) role!: string;
 }
 
@@ -59,7 +73,40 @@ export class TeamsController {
   @ApiCreatedResponse({ type: MemberViewSchema })
   @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found', 'person_not_found', 'already_member')
   addMember(@CurrentPerson() person: Person, @Param('id', uuidParam('id')) id: string, @Body() body: AddMemberDto): Promise<MemberViewSchema> {
-    return this.teams.addMember(id, person.id, body);
+    return this.teams.addMember(id, person.id, { email: body.email, role: body.role, limit: body.limit && limitOf(body.limit) });
+  }
+
+  @Get(':id/members')
+  @ApiOperation({ summary: 'The team’s members with their limits and spend this period (owners see everyone, a member only themself)' })
+  @ApiOkResponse({ type: MemberListSchema })
+  @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found')
+  async members(@CurrentPerson() person: Person, @Param('id', uuidParam('id')) id: string): Promise<MemberListSchema> {
+    return { items: await this.teams.members(id, person.id) };
+  }
+
+  @Patch(':id/members/:personId')
+  @ApiOperation({ summary: 'Changes a member’s role or limit within the pool (owners only; never the last owner away)' })
+  @ApiOkResponse({ type: MemberViewSchema })
+  @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found', 'member_not_found', 'last_owner')
+  changeMember(
+    @CurrentPerson() person: Person,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('personId', uuidParam('personId')) personId: string,
+    @Body() body: ChangeMemberDto,
+  ): Promise<MemberViewSchema> {
+    return this.teams.changeMember(id, person.id, personId, {
+      role: body.role,
+      limit: body.limit === undefined ? undefined : body.limit && limitOf(body.limit),
+    });
+  }
+
+  @Delete(':id/members/:personId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Removes a member (owners; a member may remove themself); never the last owner' })
+  @ApiNoContentResponse()
+  @ApiErrors('validation_failed', 'unauthenticated', 'forbidden', 'engagement_not_found', 'member_not_found', 'last_owner')
+  async removeMember(@CurrentPerson() person: Person, @Param('id', uuidParam('id')) id: string, @Param('personId', uuidParam('personId')) personId: string): Promise<void> {
+    await this.teams.removeMember(id, person.id, personId);
   }
 
   @Get(':id/credit')

@@ -28,6 +28,29 @@ export interface Membership {
   personal: boolean;
 }
 
+export const LIMIT_PERIODS = ['day', 'week', 'month'] as const;
+export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
+/** A spend cap per UTC calendar period (DESIGN.md "Spend limits and team pools"), credits of any asset. */
+export interface SpendLimit {
+  amount: bigint;
+  period: LimitPeriod;
+}
+
+/** A member of a team engagement with their limit within its pool. */
+export interface Member {
+  personId: string;
+  email: string;
+  displayName: string;
+  role: EngagementRole;
+  limit: SpendLimit | null;
+}
+
+/** A change to a member: `limit: null` removes it, absent keeps it. */
+export interface MemberChange {
+  role?: EngagementRole;
+  limit?: SpendLimit | null;
+}
+
 export interface EngagementSummary {
   id: string;
   name: string;
@@ -53,6 +76,21 @@ export function canTransition(from: AccountStatus, to: AccountStatus): boolean {
 export function anonymizedEmail(email: string): string {
   const hash = createHash('sha256').update(canonicalEmail(email)).digest('hex');
   return `deleted_${hash}@deleted.invalid`;
+}
+
+export class MemberNotFoundError extends DomainError {
+  readonly code = 'member_not_found';
+  constructor() {
+    super('That person is not a member of this engagement');
+  }
+}
+
+/** A team keeps at least one owner. */
+export class LastOwnerError extends DomainError {
+  readonly code = 'last_owner';
+  constructor() {
+    super('The last owner of a team can neither leave nor stop being an owner');
+  }
 }
 
 export class PersonNotFoundError extends DomainError {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
-import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type Membership, type Person, type Role } from '../domain/person';
+import { EmailTakenError, type AccountStatus, type EngagementRole, type EngagementSummary, type LimitPeriod, type Member, type MemberChange, type Membership, type Person, type Role, type SpendLimit } from '../domain/person';
 import { EngagementEntity, EngagementMemberEntity } from './engagement.entity';
 import { PersonEntity, toPerson } from './person.entity';
 
@@ -53,11 +53,11 @@ export class PersonsRepository {
   }
 
   /** Adds a member; false when the person already is one. */
-  async insertMember(member: { engagementId: string; personId: string; role: EngagementRole; createdAt: Date }): Promise<boolean> {
+  async insertMember(member: { engagementId: string; personId: string; role: EngagementRole; createdAt: Date; limit?: SpendLimit | null }): Promise<boolean> {
     const rows: unknown[] = await this.transactions.manager.query(
-      `INSERT INTO engagement_members (engagement_id, person_id, role, created_at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO engagement_members (engagement_id, person_id, role, created_at, limit_amount, limit_period) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT DO NOTHING RETURNING person_id`,
-      [member.engagementId, member.personId, member.role, member.createdAt],
+      [member.engagementId, member.personId, member.role, member.createdAt, member.limit?.amount.toString() ?? null, member.limit?.period ?? null],
     );
     return rows.length === 1;
   }
@@ -162,6 +162,55 @@ export class PersonsRepository {
     );
     if (!row) return undefined;
     return row.role ? { role: row.role, personal: row.personal } : null;
+  }
+
+  /** A team's members (or one of them), owners first, with their limits in its pool. */
+  async members(engagementId: string, personId?: string, tx?: Tx): Promise<Member[]> {
+    const rows: { person_id: string; email: string; display_name: string; role: EngagementRole; limit_amount: string | null; limit_period: LimitPeriod | null }[] =
+      await (tx ?? this.transactions.manager).query(
+        `SELECT m.person_id, p.email, p.display_name, m.role, m.limit_amount::text AS limit_amount, m.limit_period
+           FROM engagement_members m JOIN persons p ON p.id = m.person_id
+          WHERE m.engagement_id = $1 AND ($2::uuid IS NULL OR m.person_id = $2)
+          ORDER BY m.role = 'owner' DESC, m.created_at, m.person_id`,
+        [engagementId, personId ?? null],
+      );
+    return rows.map((r) => ({
+      personId: r.person_id,
+      email: r.email,
+      displayName: r.display_name,
+      role: r.role,
+      limit: r.limit_amount === null ? null : { amount: BigInt(r.limit_amount), period: r.limit_period! },
+    }));
+  }
+
+  /**
+   * Changes or removes a member, under the team engagement's row lock (the lock every pool hold
+   * takes too, so owners changing each other's roles at once can't both leave it ownerless).
+   * Answers 'not_found' (no such member; undefined engagement: 'no_engagement'), 'last_owner', or 'done'.
+   */
+  async changeMember(tx: Tx, engagementId: string, personId: string, change: MemberChange | 'remove'): Promise<'done' | 'not_found' | 'no_engagement' | 'last_owner'> {
+    const [team]: { personal: boolean }[] = await tx.query('SELECT personal FROM engagements WHERE id = $1 FOR NO KEY UPDATE', [engagementId]);
+    if (!team || team.personal) return 'no_engagement';
+    const [row]: { role: EngagementRole; owners: number }[] = await tx.query(
+      `SELECT m.role, (SELECT count(*)::int FROM engagement_members o WHERE o.engagement_id = $1 AND o.role = 'owner') AS owners
+         FROM engagement_members m WHERE m.engagement_id = $1 AND m.person_id = $2`,
+      [engagementId, personId],
+    );
+    if (!row) return 'not_found';
+    const losesOwner = row.role === 'owner' && (change === 'remove' || (change.role !== undefined && change.role !== 'owner'));
+    if (losesOwner && row.owners <= 1) return 'last_owner';
+    if (change === 'remove') {
+      await tx.query('DELETE FROM engagement_members WHERE engagement_id = $1 AND person_id = $2', [engagementId, personId]);
+      return 'done';
+    }
+    await tx.query(
+      `UPDATE engagement_members SET role = coalesce($3, role),
+              limit_amount = CASE WHEN $4 THEN $5::bigint ELSE limit_amount END,
+              limit_period = CASE WHEN $4 THEN $6::text ELSE limit_period END
+        WHERE engagement_id = $1 AND person_id = $2`,
+      [engagementId, personId, change.role ?? null, change.limit !== undefined, change.limit ? change.limit.amount.toString() : null, change.limit?.period ?? null],
+    );
+    return 'done';
   }
 
   async listEngagements(personId: string): Promise<EngagementSummary[]> {
