@@ -12,7 +12,8 @@ describe('ERROR_STATUS', () => {
   ).filter((E) => (E as unknown) !== credit.CreditError); // the abstract base has no code
 
   it.each(exported.map((E) => [E.name, E] as const))('maps %s', (_, E) => {
-    const error = new (E as unknown as new (...args: unknown[]) => DomainError)('x', 'y');
+    // Dates serve every constructor: those that take text interpolate them, LimitReachedError reads them as instants.
+    const error = new (E as unknown as new (...args: unknown[]) => DomainError)(new Date(0), new Date(0));
     expect(ERROR_STATUS[error.code]).toEqual(expect.any(Number));
   });
 
