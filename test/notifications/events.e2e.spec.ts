@@ -1,5 +1,5 @@
 import { personParty } from '@loomworks/credit';
-import { GrantsService } from '@loomworks/credit/staff';
+import { AuthorizationsService, GrantsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { OutboxWorker } from '@loomworks/notifications';
 import { EVENT_TYPES } from '@loomworks/outbox';
@@ -178,6 +178,31 @@ describe('events from their causes', () => {
         },
       ],
       ['pool.low', { engagementId, asset: 'haiku', balance: 98, threshold: 100, turnId: turn.body.turnId }],
+    ]);
+  });
+
+  it('authorization.expired from the expiry sweep and credit.refunded from a staff refund of a capture', async () => {
+    const person = await ctx.fundedPerson('haiku', 50n);
+    const service = (await post('/admin/service-keys', { name: 'evented service' }).expect(201)).body.key;
+    const authorize = (amount: number, key: string) =>
+      ctx.http().post('/credit/authorizations').set({ authorization: `Bearer ${service}` }).set('Idempotency-Key', key).send({ personId: person.id, amount, expiresInSeconds: 60 }).expect(201);
+    const captured = (await authorize(10, 'evented-1')).body;
+    await ctx.http().post(`/credit/authorizations/${captured.id}/capture`).set({ authorization: `Bearer ${service}` }).send({ amount: 6 }).expect(200);
+    const left = (await authorize(5, 'evented-2')).body;
+    await drain();
+    receiver.reset();
+    const refund = await post('/admin/refunds', { authorizationId: captured.id, amount: 4, reason: 'duplicate job' }).expect(201);
+    ctx.clock.advanceSeconds(60);
+    expect(await ctx.get(AuthorizationsService).sweepExpired()).toBe(1);
+    expect((await delivered()).map((e) => [e.type, e.data])).toEqual([
+      ['authorization.expired', { authorizationId: left.id, personId: person.id, engagementId: null, asset: 'haiku', amount: 5, expiresAt: left.expiresAt }],
+      [
+        'credit.refunded',
+        {
+          refundId: refund.body.flows[0].metadata.refundId, authorizationId: captured.id, payer: personParty(person.id), personId: person.id, engagementId: null,
+          asset: 'haiku', amount: 4, totalRefunded: 4, charged: 6,
+        },
+      ],
     ]);
   });
 
