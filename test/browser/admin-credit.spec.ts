@@ -24,11 +24,65 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await llm?.stop();
   });
 
+  const poolBalance = async (id: string) => {
+    const [row] = await world.db.query<{ amount: string }>("SELECT coalesce(sum(amount), 0)::text AS amount FROM credit.balances WHERE party = $1 AND asset = 'sonnet'", [`engagement:${id}`]);
+    return Number(row.amount);
+  };
   /** A fresh load of a console section (a hash change alone would keep the page's state). */
   const open = async (hash: string) => {
     await page.goto('about:blank');
     await page.goto(`/admin#${hash}`);
   };
+
+  it('finds a pool by its team page address, funds it, and confirms every debit first', async () => {
+    const owner = await world.person({ displayName: 'Team Owner' });
+    const team = await world.post('/engagements', { name: 'Pool Team' }, owner.sessionToken);
+    await open('pools');
+    await page.getByLabel('Team engagement id or page address').fill('not-an-id');
+    await page.getByRole('button', { name: 'Open pool' }).click();
+    expect(await page.locator('#pool-find-status [role=alert]').textContent()).toContain('Type a team engagement id');
+    await page.getByLabel('Team engagement id or page address').fill(`${world.origin}/teams/${team.id}`);
+    await page.getByRole('button', { name: 'Open pool' }).click();
+    await page.waitForURL(`**/admin#pools/${team.id}`);
+    await page.locator('#fund').waitFor();
+
+    await page.getByLabel('Credit', { exact: true }).selectOption('sonnet');
+    await page.getByLabel('Amount').fill('5000');
+    await page.getByLabel('Reason (recorded in the audit log)').fill('quarterly budget');
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    await page.locator('#fund-status .ok').waitFor();
+    expect(await page.locator('#fund-status').textContent()).toBe('+5,000 sonnet recorded on the pool.');
+    expect(await page.locator('#pool-adjustments tbody tr').first().locator('td[data-label=Credits]').textContent()).toBe('+5,000 sonnet');
+    expect(await poolBalance(team.id)).toBe(5000);
+
+    // −2,000: asked first, with what it does; cancelling records nothing.
+    await page.getByLabel('Amount').fill('-2000');
+    await page.getByLabel('Reason (recorded in the audit log)').fill('moved to another team');
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.locator('h2').textContent()).toBe('Take 2,000 sonnet from this pool?');
+    expect(await page.locator('#pool-debit-effect').textContent()).toContain('The pool loses 2,000 sonnet.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await poolBalance(team.id)).toBe(5000);
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    await dialog.getByRole('button', { name: 'Take the credit' }).click();
+    await page.locator('#fund-status .ok', { hasText: '−2,000 sonnet' }).waitFor();
+    expect(await page.locator('#pool-adjustments tbody tr').first().locator('td[data-label=Credits]').textContent()).toBe('−2,000 sonnet');
+    expect(await poolBalance(team.id)).toBe(3000);
+    const audit = await world.db.query<{ action: string }>('SELECT action FROM admin_audit WHERE subject_id = $1 ORDER BY created_at', [team.id]);
+    expect(audit.map((a) => a.action)).toEqual(['pool.adjust', 'pool.adjust']);
+
+    // An id no team has: the server's reason.
+    await open('pools/00000000-0000-4000-8000-000000000000');
+    await page.getByLabel('Credit', { exact: true }).selectOption('sonnet');
+    await page.getByLabel('Amount').fill('10');
+    await page.getByLabel('Reason (recorded in the audit log)').fill('nowhere');
+    await page.getByRole('button', { name: 'Record adjustment' }).click();
+    await page.locator('#fund-status [role=alert]').waitFor();
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-pool');
+    await world.expectLedgerConsistent();
+  });
 
   it('creates a service key shown once and copyable, lists it, and revokes it from its menu', async () => {
     await open('keys');
@@ -61,12 +115,16 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     expect(refused.status).toBe(401);
   });
 
-  it.each([1280, 390])('fits a %i px screen: service keys', async (width) => {
+  it.each([1280, 390])('fits a %i px screen: service keys, a pool', async (width) => {
     await page.setViewportSize({ width, height: 900 });
     await open('keys');
     await page.locator('#create-service-key').waitFor();
     await world.expectNoHorizontalScroll(page);
     await world.expectAccessible(page);
+    await open('pools/00000000-0000-4000-8000-000000000000');
+    await page.locator('#fund').waitFor();
+    await world.expectNoHorizontalScroll(page);
+    await world.screenshot(page, `admin-pool-${width}`);
     await world.screenshot(page, `admin-service-keys-${width}`);
     await page.setViewportSize({ width: 1280, height: 900 });
   });

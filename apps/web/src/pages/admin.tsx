@@ -5,6 +5,7 @@ import { GrantsView } from '../admin/grants';
 import { LedgerView } from '../admin/ledger';
 import { OpsView } from '../admin/ops';
 import { PeopleView } from '../admin/people';
+import { PoolsView } from '../admin/pools';
 import { ServiceKeysView } from '../admin/service-keys';
 import { SettingsView } from '../admin/settings';
 import { mount, Shell, SignInFirst, useLoad } from '../ui';
@@ -12,6 +13,7 @@ import { mount, Shell, SignInFirst, useLoad } from '../ui';
 const SECTIONS = [
   ['grants', 'Grants'],
   ['people', 'People'],
+  ['pools', 'Pools'],
   ['keys', 'Service keys'],
   ['settings', 'Settings'],
   ['audit', 'Audit'],
@@ -76,6 +78,7 @@ function AdminPage() {
         <div id="console">
           {section === 'grants' && <GrantsView assets={assets} />}
           {section === 'people' && <PeopleView assets={assets} />}
+          {section === 'pools' && <PoolsView assets={assets} />}
           {section === 'keys' && <ServiceKeysView />}
           {section === 'settings' && <SettingsView />}
           {section === 'audit' && <AuditView />}
