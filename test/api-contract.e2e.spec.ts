@@ -257,7 +257,7 @@ describe('the OpenAPI document matches API.md, route by route', () => {
   });
 
   it('lists the Idempotency-Key header once, optional, where API.md accepts it', () => {
-    const takesKey = ['post /admin/grants', 'post /admin/persons/{id}/adjustments', 'post /admin/engagements/{id}/adjustments', 'post /me/claims', 'post /engagements/{engagementId}/converse',
+    const takesKey = ['post /admin/grants', 'post /admin/grants/bulk', 'post /admin/persons/{id}/adjustments', 'post /admin/engagements/{id}/adjustments', 'post /me/claims', 'post /engagements/{engagementId}/converse',
       'post /credit/authorizations/{id}/capture', 'post /admin/refunds'];
     // where API.md requires the key (missing → 400 idempotency_key_required)
     const requiresKey = ['post /credit/authorizations'];

@@ -286,7 +286,7 @@ describe('admin surface over HTTP', () => {
         ['post', '/admin/grants'], ['get', '/admin/grants'], ['post', `/admin/grants/${admin.person.id}/revoke`],
         ['post', `/admin/grants/${admin.person.id}/reissue`], ['get', '/admin/eligibility?email=a@b.co'], ['get', '/admin/persons?email=a@b.co'], ['get', `/admin/persons/${admin.person.id}`],
         ['post', `/admin/persons/${member.person.id}/suspend`], ['post', `/admin/persons/${member.person.id}/adjustments`],
-        ['get', `/admin/persons/${member.person.id}/credit`], ['get', '/admin/ledger/verify'], ['get', '/admin/ledger/export'], ['get', '/admin/audit'],
+        ['get', `/admin/persons/${member.person.id}/credit`], ['get', '/admin/ledger/verify'], ['get', '/admin/ledger/export'], ['post', '/admin/grants/bulk'], ['get', '/admin/audit'],
         ['get', '/admin/rates'], ['put', '/admin/rates'], ['get', '/admin/config'], ['put', '/admin/config/grant_default_expiry_days'],
       ];
       for (const [method, path] of routes) {
@@ -378,7 +378,7 @@ describe('admin surface over HTTP', () => {
     const doc = await ctx.http().get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
-      '/admin/api-keys/{id}', '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/engagements/{id}/adjustments', '/admin/events', '/admin/grants', '/admin/grants/{id}/reissue',
+      '/admin/api-keys/{id}', '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/engagements/{id}/adjustments', '/admin/events', '/admin/grants', '/admin/grants/bulk', '/admin/grants/{id}/reissue',
       '/admin/grants/{id}/revoke', '/admin/ledger/export', '/admin/ledger/verify', '/admin/llm-calls', '/admin/mail', '/admin/persons', '/admin/persons/{id}', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/api-keys', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/limit', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/recovery', '/admin/persons/{id}/suspend', '/admin/rates',
       '/admin/reconciliation', '/admin/refunds', '/admin/service-keys', '/admin/service-keys/{id}', '/admin/usage', '/admin/webhooks', '/admin/webhooks/{id}', '/admin/webhooks/{id}/deliveries',

@@ -11,7 +11,7 @@ import { MAX_CREDENTIAL_ID_LENGTH } from '@loomworks/auth';
 import type { AppConfig } from '@loomworks/config';
 import { AllowedMethods } from './http/allowed-methods';
 import { registerBodyDrain } from './http/body-drain';
-import { registerJsonBodyParser } from './http/json-body';
+import { registerCsvBodyParser, registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-headers';
 import { QuietFrameworkLogger } from './logging';
 
@@ -109,6 +109,7 @@ export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): Fa
   });
   const fastify = adapter.getInstance();
   registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
+  registerCsvBodyParser(fastify);
   registerBodyDrain(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -930,6 +930,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/grants/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue grants from a CSV file (header recipientEmail,asset,kind,amount[,expiresInDays][,note]) or JSON {grants}, at most 10,000 rows: each row issued (claim URL mailed, audited), ineligible or invalid on its own; dryRun=true checks and issues nothing; Idempotency-Key required otherwise */
+        post: operations["BulkGrantsController_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/engagements/{engagementId}/converse": {
         parameters: {
             query?: never;
@@ -2132,6 +2149,42 @@ export interface components {
             totalRefunded: number;
             /** @description the reversal flows (system:consumed → the payer), from the payer's side */
             flows: components["schemas"]["FlowViewSchema"][];
+        };
+        BulkGrantRowDto: {
+            /** @example ada@example.com */
+            recipientEmail: string;
+            /** @example haiku */
+            asset: string;
+            /** @enum {string} */
+            kind: "welcome" | "promo" | "referral" | "manual";
+            amount: number;
+            expiresInDays?: number;
+            note?: string;
+        };
+        BulkGrantsDto: {
+            grants: components["schemas"]["BulkGrantRowDto"][];
+        };
+        BulkGrantItemSchema: {
+            /** @description the data row, numbered from 1 */
+            row: number;
+            /** @enum {string} */
+            status: "issued" | "would_issue" | "ineligible" | "invalid";
+            /** @description issued rows */
+            grant?: components["schemas"]["GrantViewSchema"];
+            /** @description issued rows: the claim URL, also mailed to the recipient */
+            claimUrl?: string;
+            /** @description ineligible and invalid rows: why */
+            error?: string;
+            /**
+             * @description ineligible rows
+             * @enum {string}
+             */
+            eligibility?: "duplicate_exact" | "duplicate_normalized" | "cooling";
+        };
+        BulkGrantResultSchema: {
+            items: components["schemas"]["BulkGrantItemSchema"][];
+            /** @description rows issued (0 in a dry run) */
+            issued: number;
         };
         ConverseDto: {
             message: string;
@@ -5750,6 +5803,80 @@ export interface operations {
             };
             /** @description refund_exceeds_charge | account_deleted | idempotency_key_reused | idempotency_key_in_progress */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    BulkGrantsController_issue: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header?: {
+                /** @description the same key and body return the first response again (24 h); another body → 409 idempotency_key_reused */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkGrantsDto"] | string;
+                "text/csv": components["schemas"]["BulkGrantsDto"] | string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkGrantResultSchema"];
+                };
+            };
+            /** @description validation_failed | idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description idempotency_key_reused | idempotency_key_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

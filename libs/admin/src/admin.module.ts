@@ -31,10 +31,12 @@ import { WebhooksController } from './http/webhooks.controller';
 import { ServiceKeysController } from './http/service-keys.controller';
 import { RefundsController } from './http/refunds.controller';
 import { AdminRefundsService } from './admin-refunds.service';
+import { BulkGrantsController } from './http/bulk-grants.controller';
+import { AdminBulkGrantsService } from './admin-bulk-grants.service';
 
 @Module({
   imports: [AuthModule, CreditModule, CreditStaffModule, PersonsModule, SystemConfigModule, OperationsModule, NotificationsModule, OutboxModule, GatewayModule, LlmModule],
-  controllers: [AdminController, PoolsController, AdminLimitsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController, RefundsController],
-  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService, AdminRefundsService],
+  controllers: [AdminController, PoolsController, AdminLimitsController, AdminApiKeysController, ReconciliationController, WebhooksController, EventsController, LlmCallsController, ServiceKeysController, RefundsController, BulkGrantsController],
+  providers: [MailLogService, RecoveryLinksService, AuditRepository, AuditService, AdminGrantsService, AdminAccountsService, AdminLedgerService, AdminSettingsService, AdminWebhooksService, AdminEventsService, AdminReconciliationService, AdminRefundsService, AdminBulkGrantsService],
 })
 export class AdminModule {}

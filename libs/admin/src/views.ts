@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageOf } from '@loomworks/common';
-import { BalanceSchema, FlowViewSchema, HoldViewSchema, TOKEN_KINDS, type TokenKind } from '@loomworks/credit';
+import { BalanceSchema, FlowViewSchema, GrantViewSchema, HoldViewSchema, TOKEN_KINDS, type TokenKind } from '@loomworks/credit';
 import { MailStatusSchema, type JobStatus } from '@loomworks/outbox';
 import { PersonViewSchema } from '@loomworks/persons';
 
@@ -145,4 +145,21 @@ export class RefundSchema {
   @ApiProperty({ description: 'credits this refund gave back' }) refunded!: number;
   @ApiProperty({ description: 'credits given back by every refund of that charge so far' }) totalRefunded!: number;
   @ApiProperty({ type: [FlowViewSchema], description: "the reversal flows (system:consumed → the payer), from the payer's side" }) flows!: FlowViewSchema[];
+}
+
+export const BULK_GRANT_STATUSES = ['issued', 'would_issue', 'ineligible', 'invalid'] as const;
+export type BulkGrantStatus = (typeof BULK_GRANT_STATUSES)[number];
+
+export class BulkGrantItemSchema {
+  @ApiProperty({ description: 'the data row, numbered from 1' }) row!: number;
+  @ApiProperty({ enum: BULK_GRANT_STATUSES }) status!: BulkGrantStatus;
+  @ApiPropertyOptional({ type: GrantViewSchema, description: 'issued rows' }) grant?: GrantViewSchema;
+  @ApiPropertyOptional({ description: 'issued rows: the claim URL, also mailed to the recipient' }) claimUrl?: string;
+  @ApiPropertyOptional({ description: 'ineligible and invalid rows: why' }) error?: string;
+  @ApiPropertyOptional({ enum: ['duplicate_exact', 'duplicate_normalized', 'cooling'], description: 'ineligible rows' }) eligibility?: string;
+}
+
+export class BulkGrantResultSchema {
+  @ApiProperty({ type: [BulkGrantItemSchema] }) items!: BulkGrantItemSchema[];
+  @ApiProperty({ description: 'rows issued (0 in a dry run)' }) issued!: number;
 }

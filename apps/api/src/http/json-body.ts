@@ -25,7 +25,7 @@ export function jsonNestedDeeperThan(text: string, max: number): boolean {
 }
 
 /**
- * The one body parser: JSON only (any other media type is a 415 from Fastify), at most
+ * The JSON body parser (with registerCsvBodyParser the only ones: any other media type is a 415 from Fastify), at most
  * `bodyLimit` bytes (413), nested at most MAX_JSON_DEPTH deep (400), `__proto__`/`constructor`
  * keys refused (400), no NUL character and no unpaired surrogate in any string (400). An empty body with a JSON content type is "no body", so bodiless actions
  * may send the JSON content type the CSRF rule asks of cookie-authenticated writes.
@@ -65,4 +65,19 @@ export function hasUnstorableText(value: unknown): boolean {
     return Object.entries(value).some(([key, v]) => UNSTORABLE.test(key) || hasUnstorableText(v));
   }
   return false;
+}
+
+/** A CSV upload (bulk grants, 10,000 rows with notes) may be larger than any JSON body. */
+export const CSV_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * `text/csv` bodies (POST /admin/grants/bulk) arrive as text, at most CSV_BODY_LIMIT_BYTES (413),
+ * refused with 400 when they hold the NUL character or an unpaired surrogate; the route parses them.
+ */
+export function registerCsvBodyParser(fastify: FastifyInstance): void {
+  fastify.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_BODY_LIMIT_BYTES }, (_request, body, done) => {
+    const text = body as string;
+    if (UNSTORABLE.test(text)) return done(new BadRequestException('Text may not contain the NUL character (U+0000) or an unpaired surrogate'), undefined);
+    done(null, text);
+  });
 }

@@ -221,3 +221,53 @@ export class PersonCreditQueryDto extends PageQueryDto {
   @IsISO8601({ strict: true })
   asOf?: string;
 }
+
+/** One row of a bulk grant file (API.md: `recipientEmail,asset,kind,amount[,expiresInDays][,note]`), checked row by row. */
+export class BulkGrantRowDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  recipientEmail!: string;
+
+  @ApiProperty({ example: 'haiku' })
+  @IsString()
+  @Length(1, 100)
+  asset!: string;
+
+  @ApiProperty({ enum: GRANT_KINDS })
+  @IsIn(GRANT_KINDS)
+  kind!: GrantKind;
+
+  @ApiProperty({ minimum: 1, maximum: MAX })
+  @IsInt()
+  @Min(1)
+  @Max(MAX)
+  amount!: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 3650 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  expiresInDays?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}
+
+/** The JSON form of a bulk grant upload: `{grants: [...]}` (each row checked on its own). */
+export class BulkGrantsDto {
+  @ApiProperty({ type: [BulkGrantRowDto], maxItems: 10_000 })
+  grants!: unknown[];
+}
+
+/** `?dryRun=true`: check every row, issue nothing. */
+export class BulkGrantsQueryDto {
+  @ApiPropertyOptional({ enum: ['true', 'false'] })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  dryRun?: 'true' | 'false';
+}

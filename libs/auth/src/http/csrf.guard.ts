@@ -46,7 +46,9 @@ export class CsrfGuard implements CanActivate {
   }
 }
 
+/** JSON, or CSV (bulk grants): neither is a CORS-safelisted type, so a cross-site page can't send one without a preflight. */
 function isJson(request: FastifyRequest): boolean {
   const type = request.headers['content-type'];
-  return typeof type === 'string' && type.split(';')[0].trim().toLowerCase() === 'application/json';
+  const media = typeof type === 'string' ? type.split(';')[0].trim().toLowerCase() : '';
+  return media === 'application/json' || media === 'text/csv';
 }
