@@ -24,8 +24,8 @@ export class ConversationsService {
     return paginate(request, {
       cursor: CONVERSATION_CURSOR,
       fetch: (take, after) => this.conversations.list(this.transactions.manager, engagementId, take, after && { lastTurnAt: after.at, id: after.id }),
-      position: (c) => ({ at: c.last_turn_at, id: c.id }),
-      item: (c) => ({ id: c.id, title: c.title, createdAt: c.created_at.toISOString(), lastTurnAt: c.last_turn_at.toISOString() }),
+      position: (c) => ({ at: c.lastTurnAt, id: c.id }),
+      item: (c) => ({ id: c.id, title: c.title, createdAt: c.createdAt.toISOString(), lastTurnAt: c.lastTurnAt.toISOString() }),
     });
   }
 
@@ -42,8 +42,8 @@ export class ConversationsService {
         role: t.role,
         content: t.content,
         status: t.status,
-        createdAt: t.created_at.toISOString(),
-        ...(t.token_usage && { tokenUsage: t.token_usage }),
+        createdAt: t.createdAt.toISOString(),
+        ...(t.tokenUsage && { tokenUsage: t.tokenUsage }),
       }),
     });
   }
