@@ -90,6 +90,7 @@ export type Balance = Schemas['BalanceSchema'];
 export type HoldView = Schemas['HoldViewSchema'];
 export type CreditView = Schemas['CreditViewSchema'];
 export type FlowView = Schemas['FlowViewSchema'];
+export type BulkGrantResult = Schemas['BulkGrantResultSchema'];
 export type PasskeyView = Schemas['PasskeyViewSchema'];
 export type GrantView = Schemas['GrantViewSchema'];
 export type Mail = Schemas['MailStatusSchema'];

@@ -34,6 +34,11 @@ function VerifySection() {
       <button type="button" class="secondary" onClick={verify.reload} disabled={verify.loading}>
         Verify again
       </button>
+      <p>
+        <a href="/admin/ledger/export" download id="ledger-export">
+          Export every flow (CSV, with the seal covering each)
+        </a>
+      </p>
     </section>
   );
 }

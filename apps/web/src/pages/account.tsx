@@ -47,6 +47,7 @@ function HistorySection() {
     <section aria-labelledby="history-title" class="card">
       <h2 id="history-title">Charges</h2>
       {first.data && <HistoryTable flows={flows} caption="Recent charges, by turn" />}
+      <a href="/me/flows.csv" download id="flows-csv">Download all your flows (CSV)</a>
       {cursor && (
         <button
           type="button"

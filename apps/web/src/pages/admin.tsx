@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type PersonView, type Setting } from '../api';
 import { AuditView } from '../admin/audit';
 import { GrantsView } from '../admin/grants';
+import { BulkGrantsView } from '../admin/bulk-grants';
 import { LedgerView } from '../admin/ledger';
 import { OpsView } from '../admin/ops';
 import { PeopleView } from '../admin/people';
@@ -77,6 +78,7 @@ function AdminPage() {
       {isAdmin && (
         <div id="console">
           {section === 'grants' && <GrantsView assets={assets} />}
+          {section === 'grants' && <BulkGrantsView />}
           {section === 'people' && <PeopleView assets={assets} />}
           {section === 'pools' && <PoolsView assets={assets} />}
           {section === 'keys' && <ServiceKeysView />}
