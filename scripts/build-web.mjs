@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'apps', 'web', 'src');
 
-/** page name → its title; each has apps/web/src/pages/<name>.tsx and is served at /<name>. */
+/** page name → its title; each has apps/web/src/pages/<name>.tsx and is served at /<name> (teams: at /teams/:id). */
 export const PAGES = {
   claim: 'Claim your credit',
   signup: 'Create an account',
@@ -18,6 +18,7 @@ export const PAGES = {
   account: 'Your account',
   chat: 'Conversations',
   admin: 'Admin console',
+  teams: 'Team',
 };
 
 function shell(name, title) {

@@ -17,6 +17,7 @@ describe('pages', () => {
     ['/account', 'account'],
     ['/chat', 'chat'],
     ['/admin', 'admin'],
+    ['/teams/7d8f5c2e-2b7e-4d4c-9a51-0f6a3c1b9e21', 'teams'],
   ])('serves %s without a session, locked down', async (path, page) => {
     const res = await ctx.http().get(path).expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');

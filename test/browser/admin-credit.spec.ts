@@ -115,7 +115,62 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     expect(refused.status).toBe(401);
   });
 
-  it.each([1280, 390])('fits a %i px screen: service keys, a pool', async (width) => {
+  it('sets and removes staff’s spend limit on a person’s page', async () => {
+    const person = await world.person({ displayName: 'Limited Person', grant: { asset: 'sonnet', amount: 300 } });
+    await open(`people/${person.id}`);
+    await page.locator('#person-limit').waitFor();
+    await page.getByLabel('Staff’s limit (credits)').fill('1500');
+    await page.locator('#person-limit-input-period').selectOption('day');
+    await page.locator('#person-limit').getByRole('button', { name: 'Save limit' }).click();
+    await page.locator('#person-limit-status .ok').waitFor();
+    expect(await page.locator('#person-staff-limit').textContent()).toBe('1,500 credits a day');
+    expect(await page.locator('#person-self-limit').textContent()).toBe('No limit');
+    expect(await page.locator('#person-limit-spent').textContent()).toBe('0 credits today');
+    const [stored] = await world.db.query<{ row: unknown }>('SELECT to_jsonb(p) AS row FROM persons p WHERE id = $1', [person.id]);
+    expect(JSON.stringify(stored.row)).toContain('1500');
+    await page.getByLabel('Staff’s limit (credits)').fill('');
+    await page.locator('#person-limit').getByRole('button', { name: 'Save limit' }).click();
+    await page.locator('#person-limit-status .ok', { hasText: 'removed' }).waitFor();
+    expect(await page.locator('#person-staff-limit').textContent()).toBe('No limit');
+    const audit = await world.db.query<{ action: string }>('SELECT action FROM admin_audit WHERE subject_id = $1 ORDER BY created_at', [person.id]);
+    expect(audit.map((a) => a.action)).toEqual(['person.limit_set', 'person.limit_removed']);
+  });
+
+  it('refunds part of a turn’s charge, then the rest, never more', async () => {
+    const person = await world.person({ displayName: 'Refunded Person', grant: { asset: 'sonnet', amount: 2000 } });
+    const turn = await world.converse(person, 'please charge me');
+    const charged = turn.credit.charged as number;
+    expect(charged).toBeGreaterThan(1);
+    await open(`people/${person.id}`);
+    const row = page.locator('#charges tbody tr').first();
+    await row.waitFor();
+    expect(await row.locator('td[data-label=Charged]').textContent()).toBe(`−${charged.toLocaleString('en')} sonnet`);
+    await row.getByText('Actions', { exact: true }).click();
+    await page.getByRole('button', { name: /^Refund the charge of/ }).click();
+    const dialog = page.getByRole('dialog');
+    // The reason is required, as in a form.
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    expect(await dialog.isVisible()).toBe(true);
+    await dialog.getByLabel('Credits to refund').fill('1');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('answer was cut off');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#refund-status .ok').waitFor();
+    expect(await page.locator('#refund-status').textContent()).toBe(`Refunded 1 sonnet; 1 of the ${charged.toLocaleString('en')} charged is refunded in total.`);
+    await world.screenshot(page, 'admin-refund');
+
+    // The rest: an empty amount refunds what is left.
+    await row.getByText('Actions', { exact: true }).click();
+    await page.getByRole('button', { name: /^Refund the charge of/ }).click();
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('the rest as well');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#refund-status .ok', { hasText: `${charged.toLocaleString('en')} of the ${charged.toLocaleString('en')}` }).waitFor();
+    const [{ refunded }] = await world.db.query<{ refunded: number }>("SELECT coalesce(sum(amount), 0)::int AS refunded FROM credit.flows WHERE kind = 'reversal' AND person_id = $1", [person.id]);
+    expect(refunded).toBe(charged);
+    await world.expectAccessible(page);
+    await world.expectLedgerConsistent();
+  });
+
+  it.each([1280, 390])('fits a %i px screen: service keys, a pool, a person’s limit and charges', async (width) => {
     await page.setViewportSize({ width, height: 900 });
     await open('keys');
     await page.locator('#create-service-key').waitFor();
@@ -125,6 +180,13 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await page.locator('#fund').waitFor();
     await world.expectNoHorizontalScroll(page);
     await world.screenshot(page, `admin-pool-${width}`);
+    const person = await world.person({ displayName: 'Narrow Person', grant: { asset: 'sonnet', amount: 900 } });
+    await world.converse(person, 'one turn');
+    await open(`people/${person.id}`);
+    await page.locator('#charges tbody tr').first().waitFor();
+    await world.expectNoHorizontalScroll(page);
+    await world.expectAccessible(page);
+    await world.screenshot(page, `admin-person-credit-${width}`);
     await world.screenshot(page, `admin-service-keys-${width}`);
     await page.setViewportSize({ width: 1280, height: 900 });
   });

@@ -124,6 +124,12 @@ export type LlmCallView = Schemas['LlmCallViewSchema'];
 export type UsageGroup = Schemas['UsageGroupSchema'];
 export type ServiceKeyView = Schemas['ServiceKeyViewSchema'];
 export type CreatedServiceKey = Schemas['CreatedServiceKeySchema'];
+export type MemberView = Schemas['MemberViewSchema'];
+export type Limit = Schemas['LimitSchema'];
+export type SelfLimit = Schemas['MeLimitSchema'];
+export type StaffLimit = Schemas['StaffLimitSchema'];
+export type StaffLlmCallView = Schemas['StaffLlmCallViewSchema'];
+export type RefundResult = Schemas['RefundSchema'];
 
 /** API.md: every list is `{items, nextCursor}`. */
 export interface Page<T> {

@@ -83,6 +83,12 @@ export class PagesController {
     return this.send(reply, file);
   }
 
+  /** A team's page: one shell for every team; the page reads the id from its URL and asks the API. */
+  @Get('teams/:id')
+  team(@Res({ passthrough: true }) reply: FastifyReply): Buffer {
+    return this.send(reply, this.pages.get('teams.html'));
+  }
+
   @Get('assets/:name')
   asset(@Param('name') name: string, @Res({ passthrough: true }) reply: FastifyReply): Buffer {
     return this.send(reply, this.assets.get(name));

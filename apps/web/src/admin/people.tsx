@@ -4,6 +4,8 @@ import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { Confirm, CopyButton, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
 import { usePaged } from './paging';
+import { PersonLimit } from './person-limit';
+import { Refunds } from './refunds';
 
 type Lifecycle = 'suspend' | 'reactivate' | 'delete';
 
@@ -157,6 +159,8 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
           <Status message={adjust.message} id="adjust-status" />
         </form>
       </div>
+      <PersonLimit personId={person.id} />
+      {credit.data && <Refunds personId={person.id} flows={flows} onRefunded={() => setVersion((v) => v + 1)} />}
       <section class="card" aria-labelledby="person-history-title">
         <h3 id="person-history-title">History</h3>
         {credit.data && <HistoryTable flows={flows} caption="Charges by turn, grants and adjustments, newest first" />}

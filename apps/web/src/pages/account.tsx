@@ -1,5 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, newIdempotencyKey, type ClaimResult, type CreditView, type LlmKeyStatus, type FlowView, type PasskeyBegin, type Page, type PasskeyView, type PersonView } from '../api';
+import { LimitSection } from '../account/limit';
+import { TeamsSection } from '../account/teams';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { createPasskey } from '../passkeys';
@@ -296,6 +298,10 @@ function AccountPage() {
           <HistorySection key={`h${version}`} />
           <LlmCallsSection />
           <ApiKeysSection />
+          <div class="grid">
+            <TeamsSection />
+            <LimitSection />
+          </div>
           <div class="grid">
             <PasskeysSection />
             <LlmKeySection />

@@ -1,0 +1,166 @@
+import { useState } from 'preact/hooks';
+import { api, newIdempotencyKey, type FlowView, type Page, type RefundResult, type StaffLlmCallView } from '../api';
+import { groupByTurn } from '../history';
+import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Status, useAction, useLoad } from '../ui';
+
+/** What a refund names (POST /admin/refunds): a turn, an API call or a captured authorization. */
+type Ref = { turnId: string } | { callId: string } | { authorizationId: string };
+
+interface Charge {
+  ref: Ref;
+  key: string;
+  when: string;
+  what: string;
+  asset: string;
+  charged: number;
+  refunded: number;
+}
+
+const meta = (f: FlowView) => (f.metadata ?? {}) as Record<string, unknown>;
+const idOf = (ref: Ref) => Object.values(ref)[0] as string;
+
+/** A person's charges that can be refunded: turns and captured authorizations (from their flows), API calls (from the call log). */
+function chargesOf(flows: FlowView[], calls: StaffLlmCallView[]): Charge[] {
+  // What was refunded already, by the id of the charge the reversal names.
+  const refunded = new Map<string, number>();
+  for (const f of flows) {
+    if (f.kind !== 'reversal') continue;
+    const m = meta(f);
+    const id = [m.turnId, m.callId, m.authorizationId].find((v) => typeof v === 'string') as string | undefined;
+    if (id) refunded.set(id, (refunded.get(id) ?? 0) + f.amount);
+  }
+  const charges: Charge[] = [];
+  for (const entry of groupByTurn(flows)) {
+    if (entry.type === 'turn' && entry.charged > 0) {
+      const models = [...new Set(entry.stages.map((s) => s.model))].join(', ');
+      charges.push({ ref: { turnId: entry.turnId }, key: entry.turnId, when: entry.createdAt, what: `Conversation turn · ${models}`, asset: entry.asset, charged: entry.charged, refunded: refunded.get(entry.turnId) ?? 0 });
+    } else if (entry.type === 'flow' && entry.flow.kind === 'consumption' && typeof meta(entry.flow).authorizationId === 'string') {
+      const id = meta(entry.flow).authorizationId as string;
+      charges.push({ ref: { authorizationId: id }, key: id, when: entry.flow.createdAt, what: 'Captured authorization (a service’s charge)', asset: entry.flow.asset, charged: entry.flow.amount, refunded: refunded.get(id) ?? 0 });
+    }
+  }
+  for (const c of calls) {
+    if (c.source !== 'messages' || c.charged <= 0 || !c.asset) continue;
+    charges.push({ ref: { callId: c.id }, key: c.id, when: c.startedAt, what: `API call · ${c.model}`, asset: c.asset, charged: c.charged, refunded: refunded.get(c.id) ?? 0 });
+  }
+  return charges.sort((a, b) => b.when.localeCompare(a.when));
+}
+
+/** Closes the row's action menu a choice was made in (the dialog takes over); always true. */
+function close(event: Event): true {
+  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+  return true;
+}
+
+/** The person's charges (of the history loaded on their page), each with a refund action in its menu. */
+export function Refunds({ personId, flows, onRefunded }: { personId: string; flows: FlowView[]; onRefunded: () => void }) {
+  const calls = useLoad(() => api<Page<StaffLlmCallView>>('GET', `/admin/llm-calls?${new URLSearchParams({ personId, limit: '50' })}`), [personId, flows]);
+  const [refunding, setRefunding] = useState<Charge | null>(null);
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const action = useAction();
+  const charges = chargesOf(flows, calls.data?.items ?? []);
+
+  function refund() {
+    // The dialog's fields are checked as a form's would be (required reason, amount within what is left).
+    const fields = ['refund-amount', 'refund-reason'].map((id) => document.getElementById(id) as HTMLInputElement);
+    if (!fields.every((f) => f.reportValidity())) return;
+    const charge = refunding!;
+    const value = amount.trim() === '' ? undefined : Number(amount);
+    setRefunding(null);
+    action.run(async () => {
+      const result = await api<RefundResult>('POST', '/admin/refunds', { body: { ...charge.ref, ...(value !== undefined && { amount: value }), reason: reason.trim() }, idempotencyKey: newIdempotencyKey() });
+      setAmount('');
+      setReason('');
+      onRefunded();
+      return `Refunded ${fmtAmount(result.refunded)} ${charge.asset}; ${fmtAmount(result.totalRefunded)} of the ${fmtAmount(charge.charged)} charged is refunded in total.`;
+    });
+  }
+
+  return (
+    <section class="card" aria-labelledby="refunds-title" id="refunds">
+      <h3 id="refunds-title">Charges and refunds</h3>
+      <p class="muted">Turns, API calls and services’ captures of the history loaded below. A refund returns credit to whoever paid (the person, or a team’s pool), whole or in part, never more than was charged.</p>
+      <Status message={action.message} id="refund-status" />
+      <LoadError error={calls.error} />
+      {charges.length === 0 ? (
+        <p class="muted">No charges.</p>
+      ) : (
+        <div class="table-wrap">
+          <table id="charges" class="stack">
+            <caption class="visually-hidden">Charges, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col" class="num">
+                  Charged
+                </th>
+                <th scope="col" class="num">
+                  Refunded
+                </th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {charges.map((c) => (
+                <tr>
+                  <td data-label="When">{fmtDate(c.when)}</td>
+                  <td data-label="What">{c.what}</td>
+                  <td data-label="Charged" class="num">
+                    {fmtSigned(-c.charged)} {c.asset}
+                  </td>
+                  <td data-label="Refunded" class="num">
+                    {c.refunded > 0 ? `${fmtSigned(c.refunded)} ${c.asset}` : '—'}
+                  </td>
+                  <td data-label="Actions">
+                    {c.refunded < c.charged && (
+                      <details class="menu">
+                        <summary aria-label={`Actions for the charge of ${fmtDate(c.when)}`}>Actions</summary>
+                        <div class="menu-items">
+                          <button
+                            type="button"
+                            class="secondary"
+                            aria-label={`Refund the charge of ${fmtDate(c.when)} (${idOf(c.ref)})`}
+                            onClick={(e) => {
+                              close(e);
+                              setAmount('');
+                              setRefunding(c);
+                            }}
+                          >
+                            Refund…
+                          </button>
+                        </div>
+                      </details>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Confirm open={refunding !== null} title={`Refund ${refunding ? `${fmtAmount(refunding.charged)} ${refunding.asset} charged ${fmtDate(refunding.when)}` : ''}?`} confirmLabel="Refund" onConfirm={refund} onCancel={() => setRefunding(null)}>
+        {refunding && (
+          <>
+            <p>
+              {refunding.what}. {refunding.refunded > 0 ? `${fmtAmount(refunding.refunded)} refunded already; ` : ''}at most {fmtAmount(refunding.charged - refunding.refunded)} can still be refunded.
+            </p>
+            <Field
+              label="Credits to refund"
+              id="refund-amount"
+              type="number"
+              min={1}
+              max={refunding.charged - refunding.refunded}
+              step={1}
+              value={amount}
+              onInput={(e) => setAmount(e.currentTarget.value)}
+              hint={`Empty: all ${fmtAmount(refunding.charged - refunding.refunded)} that is left.`}
+            />
+            <Field label="Reason (recorded in the audit log)" id="refund-reason" required maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </>
+        )}
+      </Confirm>
+    </section>
+  );
+}
