@@ -5,7 +5,9 @@
 -- Amounts stay in range (DESIGN.md "Bounded everything"): a flow that would leave a person's (or
 -- pool's) balance outside ±(2^53−1), the integers JSON carries exactly, is refused
 -- ('amount_out_of_range', DETAIL the party) and, the statement failing, nothing is written.
--- Such parties use one balance row (slot 0), so the row is the balance.
+-- A person party uses one balance row (slot 0), so the row is the balance; a pool's balance is the
+-- sum over its slots (balance_slot), added up here for the flows without a person (funding and
+-- debits by staff): a member's hold, release or charge can't take it further than it was.
 CREATE OR REPLACE FUNCTION credit.apply_flow()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -15,6 +17,7 @@ DECLARE
   second_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.from_party ELSE NEW.to_party END;
   v_first bigint;
   v_second bigint;
+  v_pool text;
 BEGIN
   INSERT INTO credit.balances AS b (party, asset, slot, amount)
     VALUES (first_party, NEW.asset, credit.balance_slot(first_party, NEW.person_id),
@@ -28,6 +31,13 @@ BEGIN
     RETURNING b.amount INTO v_second;
   IF first_party NOT LIKE 'system:%' AND v_first NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN
     RAISE EXCEPTION 'amount_out_of_range' USING DETAIL = first_party;
+  END IF;
+  -- A pool's slots hold its members' flows; funding and debits (no person: slot 0) are checked on the sum.
+  IF NEW.person_id IS NULL AND (NEW.to_party LIKE 'engagement:%' OR NEW.from_party LIKE 'engagement:%') THEN
+    v_pool := CASE WHEN NEW.to_party LIKE 'engagement:%' THEN NEW.to_party ELSE NEW.from_party END;
+    IF credit.party_balance(v_pool, NEW.asset) NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN
+      RAISE EXCEPTION 'amount_out_of_range' USING DETAIL = v_pool;
+    END IF;
   END IF;
   IF second_party NOT LIKE 'system:%' AND v_second NOT BETWEEN -9007199254740991 AND 9007199254740991 THEN
     RAISE EXCEPTION 'amount_out_of_range' USING DETAIL = second_party;

@@ -1,7 +1,8 @@
 -- Ends an active hold without a charge: 'released' (its LLM call failed) or 'expired' (its turn
 -- never settled: the sweeper, or the person's next place). False when it is no longer active.
 -- Lock order everywhere: the person's row, the payer's (lock_payer), the hold's row, then balance
--- rows (the trigger). The credit goes back to the hold's payer.
+-- rows (the trigger). The credit goes back to the hold's payer; a release only gives back, so a
+-- pool's lock (which placing a hold takes to check its balance) is not needed here.
 CREATE OR REPLACE FUNCTION credit.end_hold(p_hold uuid, p_status text, p_at timestamptz)
 RETURNS boolean
 LANGUAGE plpgsql
@@ -14,7 +15,6 @@ BEGIN
   SELECT person_id INTO v_person FROM credit.holds WHERE id = p_hold;
   IF NOT FOUND THEN RETURN false; END IF;
   SELECT account_status INTO v_status FROM persons WHERE id = v_person FOR NO KEY UPDATE;
-  PERFORM credit.lock_payer((SELECT payer FROM credit.holds WHERE id = p_hold));
   SELECT * INTO h FROM credit.holds WHERE id = p_hold FOR UPDATE;
   IF h.status <> 'active' THEN RETURN false; END IF;
   PERFORM credit.write_flow(

@@ -5,7 +5,8 @@
 -- was placed in), and zero a deleted person's remainder again (rezero).
 --   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
 --   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
---   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer).
+--   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer, only
+--   when the settlement may cross its low-balance threshold; see below).
 --   A hold the sweeper already expired is a late settlement: the payer is charged directly,
 --   under the same keys (metadata 'overdraft': 'late_settlement' when it goes below zero).
 --   Usage above the hold (a provider that misreports) is still charged and recorded
@@ -53,12 +54,32 @@ BEGIN
   SELECT h0.person_id INTO v_person FROM credit.holds h0 WHERE h0.id = p_hold;
   IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
   SELECT account_status, p.email INTO v_status, v_email FROM persons p WHERE p.id = v_person FOR NO KEY UPDATE;
-  PERFORM credit.lock_payer((SELECT h0.payer FROM credit.holds h0 WHERE h0.id = p_hold));
+  -- A pool's lock is not taken here (only placing a hold needs it, to check the pool's balance):
+  -- a settlement only gives back (release) and charges within what the hold already took, and
+  -- its flows go to the member's balance slot (balance_slot), so members settle in parallel.
+  -- It is taken below only when this settlement may cross the pool's low-balance threshold.
   SELECT * INTO h FROM credit.holds h1 WHERE h1.id = p_hold FOR UPDATE;
   IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
   v_party := h.payer;
-  v_balance := credit.party_balance(v_party, h.asset);
   late := h.status <> 'active';
+  FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
+    -- at the rates the hold was sized at: a rate change since applies to holds placed after it
+    SELECT * INTO v_charge FROM credit.stage_charge(
+      p_model => s ->> 'model', p_tokens => s -> 'tokens', p_at => h.created_at, p_rate_ids => h.rate_ids);
+    v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
+    v_total := v_total + v_charge.credits;
+  END LOOP;
+  v_balance := credit.party_balance(v_party, h.asset);
+  -- A team pool this settlement may take below its low-balance threshold: lock it now, before any
+  -- balance row is written (the lock order), so the crossing is judged on its settled balance.
+  -- Above the threshold no crossing is possible whatever the pool's other settlements do: each
+  -- charges at most what its hold, already counted here, took.
+  v_threshold := (p_low_thresholds ->> h.asset)::bigint;
+  v_after := v_balance - v_total + (CASE WHEN late THEN 0 ELSE h.amount END);
+  IF v_party LIKE 'engagement:%' AND v_threshold IS NOT NULL AND v_after < v_threshold THEN
+    PERFORM credit.lock_payer(v_party);
+    v_balance := credit.party_balance(v_party, h.asset);
+  END IF;
   IF NOT late THEN
     PERFORM credit.write_flow(
       p_kind => 'release', p_asset => h.asset, p_amount => h.amount, p_from => 'system:held', p_to => v_party,
@@ -67,13 +88,6 @@ BEGIN
     v_balance := v_balance + h.amount;
   END IF;
   balance_before := v_balance;
-  FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
-    -- at the rates the hold was sized at: a rate change since applies to holds placed after it
-    SELECT * INTO v_charge FROM credit.stage_charge(
-      p_model => s ->> 'model', p_tokens => s -> 'tokens', p_at => h.created_at, p_rate_ids => h.rate_ids);
-    v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
-    v_total := v_total + v_charge.credits;
-  END LOOP;
   v_exceeded := v_total > h.amount;
   FOR i IN 0 .. jsonb_array_length(p_stages) - 1 LOOP
     s := p_stages -> i;
