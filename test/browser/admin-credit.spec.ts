@@ -164,6 +164,8 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await dialog.getByLabel('Reason (recorded in the audit log)').fill('the rest as well');
     await dialog.getByRole('button', { name: 'Refund' }).click();
     await page.locator('#refund-status .ok', { hasText: `${charged.toLocaleString('en')} of the ${charged.toLocaleString('en')}` }).waitFor();
+    // The history names it a refund, with staff's reason.
+    await page.locator('table.history tr', { hasText: 'Refund · the rest as well' }).first().waitFor(); // one reversal per charged stage
     const [{ refunded }] = await world.db.query<{ refunded: number }>("SELECT coalesce(sum(amount), 0)::int AS refunded FROM credit.flows WHERE kind = 'reversal' AND person_id = $1", [person.id]);
     expect(refunded).toBe(charged);
     await world.expectAccessible(page);

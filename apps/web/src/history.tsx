@@ -51,7 +51,7 @@ const KIND_LABEL: Record<string, string> = {
   adjustment: 'Adjustment by staff',
   zeroing: 'Balance zeroed (account deleted)',
   referral: 'Referral credit',
-  reversal: 'Reversal',
+  reversal: 'Refund',
   hold: 'Reserved for a turn',
   release: 'Reservation released',
   consumption: 'Charge',
