@@ -1,0 +1,175 @@
+/**
+ * The auditor's reads at BENCH_AUDIT_FLOWS flows (1,000,000 by default), in one run:
+ * - as-of balance (`?asOf=`, LedgerService.balancesAsOf) vs the current credit view
+ *   (creditSummary), per read, interleaved best of 3. Target: as-of ≤ 2× current.
+ * - the ledger export (csvStream over LedgerService.exportLedger: server-side cursor → csv-stringify)
+ *   of every flow into a discarding sink, rows/s and this process's RSS growth meanwhile.
+ *   Target: ≥ 100k rows/s, < 100 MB. (The HTTP layer is not in this figure.)
+ * - a turn's credit work (place + settle) at 8 persons in parallel with the sealer sealing every
+ *   second vs stopped, interleaved best of 2. Target: running ≥ 0.95× stopped.
+ * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NestFactory } from '@nestjs/core';
+import { csvStream } from '@loomworks/common';
+import { loadConfig } from '@loomworks/config';
+import { LEDGER_CSV_COLUMNS } from '@loomworks/credit';
+import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/staff';
+import { Transactions } from '@loomworks/database';
+import { SystemConfigService } from '@loomworks/system-config';
+import { AppModule } from '../apps/api/src/app.module';
+import { fundedPersons, throughput } from './bench-kit';
+import { withScratchDatabase } from './scratch-database';
+
+const FLOWS = Number(process.env.BENCH_AUDIT_FLOWS ?? 1_000_000);
+const PERSONS = 10_000;
+const HAIKU = 'claude-haiku-4-5-20251001';
+const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+async function run(databaseUrl: string) {
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  const transactions = app.get(Transactions);
+  const ledger = app.get(LedgerService);
+  const sealer = app.get(SealerService);
+  try {
+    const built = Date.now();
+    await fillLedger(transactions);
+    console.log(`\nledger of ${FLOWS.toLocaleString('en')} flows over ${PERSONS.toLocaleString('en')} persons (one flow a second) built in ${((Date.now() - built) / 1000).toFixed(1)}s`);
+    await sealer.sealOnce();
+
+    // As-of vs current, the same persons, interleaved.
+    const persons = Array.from({ length: 200 }, (_, i) => benchPerson(1 + ((i * 7919) % PERSONS)));
+    const mid = new Date(START + (FLOWS / 2) * 1000);
+    const perRead = async (read: (p: string) => Promise<unknown>) => {
+      const start = process.hrtime.bigint();
+      for (const p of persons) await read(p);
+      return Number(process.hrtime.bigint() - start) / 1e6 / persons.length;
+    };
+    let current = Infinity;
+    let asOf = Infinity;
+    for (let round = 0; round < 3; round++) {
+      current = Math.min(current, await perRead((p) => ledger.creditSummary(p)));
+      asOf = Math.min(asOf, await perRead((p) => ledger.balancesAsOf(p, mid)));
+    }
+
+    // The export into a sink, RSS sampled meanwhile.
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+    let bytes = 0;
+    const exportStart = process.hrtime.bigint();
+    await pipeline(
+      csvStream(LEDGER_CSV_COLUMNS, ledger.exportLedger({})),
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          done();
+        },
+      }),
+    );
+    const exportSeconds = Number(process.hrtime.bigint() - exportStart) / 1e9;
+    clearInterval(sampler);
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+
+    // The sealer running vs stopped on a turn's credit work.
+    const holds = app.get(HoldsService);
+    await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
+    const people = await fundedPersons(app, 8);
+    const turn = (personId: string) => async () => {
+      const turnId = randomUUID();
+      const placed = await holds.place({ personId, turnId, classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 600, maxTokens: 1024 } });
+      if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
+      await transactions.run((tx) =>
+        holds.settle({ holdId: placed.hold.id, turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] }, tx),
+      );
+    };
+    await throughput([turn(people[0])], 1); // warm up
+    const withSealer = async () => {
+      let on = true;
+      const loop = (async () => {
+        while (on) {
+          await sealer.sealOnce();
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      })();
+      const rate = await throughput(people.map(turn));
+      on = false;
+      await loop;
+      return rate;
+    };
+    const runs = [await throughput(people.map(turn)), await withSealer(), await throughput(people.map(turn)), await withSealer()];
+    const stopped = Math.max(runs[0], runs[2]);
+    const running = Math.max(runs[1], runs[3]);
+
+    console.log(`\nauditing at ${FLOWS.toLocaleString('en')} flows`);
+    console.table([
+      { what: 'current credit view (creditSummary), ms per read, best of 3', value: current.toFixed(3) },
+      { what: 'as-of balances (balancesAsOf), ms per read, best of 3', value: asOf.toFixed(3) },
+      { what: 'as-of / current (target ≤ 2)', value: (asOf / current).toFixed(2) },
+      { what: `export of every flow: rows/s (${(bytes / 1e6).toFixed(0)} MB of CSV in ${exportSeconds.toFixed(1)}s; target ≥ 100,000)`, value: Math.round(FLOWS / exportSeconds).toLocaleString('en') },
+      { what: 'export: RSS growth of this process, MB (target < 100)', value: ((rssPeak - rssBefore) / 1e6).toFixed(1) },
+      { what: `turn credit work, turns/s, sealer stopped (best of 2: ${runs[0].toFixed(0)}, ${runs[2].toFixed(0)})`, value: stopped.toFixed(0) },
+      { what: `turn credit work, turns/s, sealer every 1s (best of 2: ${runs[1].toFixed(0)}, ${runs[3].toFixed(0)})`, value: running.toFixed(0) },
+      { what: 'sealer running / stopped (target ≥ 0.95)', value: (running / stopped).toFixed(2) },
+    ]);
+  } finally {
+    await app.close();
+  }
+}
+
+const benchPerson = (i: number) => `00000000-0000-4000-9000-${i.toString(16).padStart(12, '0')}`;
+
+/** As verify.bench.ts, with the flows one second apart (so as-of instants fall inside the history). */
+async function fillLedger(transactions: Transactions): Promise<void> {
+  await transactions.run(async (tx) => {
+    await tx.query(
+      `INSERT INTO persons (id, email, display_name, personal_engagement_id, created_at)
+       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench' || i || '@example.com', 'Bench',
+              ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [PERSONS],
+    );
+    await tx.query(
+      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at)
+       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench', true,
+              ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [PERSONS],
+    );
+  });
+  await transactions.run(async (tx) => {
+    await tx.query('ALTER TABLE credit.flows DISABLE TRIGGER flows_apply');
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'issuance', 'haiku', 1000000000, 'system:issuer', 'person:' || p, p, 'grant:' || p, $2::timestamptz
+         FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) persons`,
+      [PERSONS, new Date(START)],
+    );
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'consumption', 'haiku', 1 + i % 97, 'person:' || p, 'system:consumed', p, 'turn:' || i || ':respond', $3::timestamptz + i * interval '1 second'
+         FROM (SELECT i, ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p
+                 FROM generate_series(1, $1) i) consumptions`,
+      [FLOWS - PERSONS, PERSONS, new Date(START)],
+    );
+    await tx.query(`
+      INSERT INTO credit.balances (party, asset, slot, amount)
+      SELECT party, asset, credit.balance_slot(party, person_id), sum(delta)
+        FROM (SELECT from_party AS party, asset, person_id, -amount AS delta FROM credit.flows
+              UNION ALL SELECT to_party, asset, person_id, amount FROM credit.flows) moves
+       GROUP BY party, asset, credit.balance_slot(party, person_id)`);
+    await tx.query('ALTER TABLE credit.flows ENABLE TRIGGER flows_apply');
+  });
+  await transactions.manager.query('VACUUM ANALYZE credit.flows');
+  await transactions.manager.query('VACUUM ANALYZE credit.balances');
+}
+
+withScratchDatabase(run).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
