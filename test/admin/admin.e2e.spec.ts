@@ -378,7 +378,7 @@ describe('admin surface over HTTP', () => {
     const doc = await ctx.http().get('/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths).filter((p) => p.startsWith('/admin'));
     expect(paths.sort()).toEqual([
-      '/admin/api-keys/{id}', '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/engagements/{id}/adjustments', '/admin/events', '/admin/grants', '/admin/grants/bulk', '/admin/grants/{id}/reissue',
+      '/admin/api-keys/{id}', '/admin/audit', '/admin/config', '/admin/config/{key}', '/admin/eligibility', '/admin/engagements/{id}/adjustments', '/admin/engagements/{id}/credit', '/admin/events', '/admin/grants', '/admin/grants/bulk', '/admin/grants/{id}/reissue',
       '/admin/grants/{id}/revoke', '/admin/ledger/export', '/admin/ledger/verify', '/admin/llm-calls', '/admin/mail', '/admin/persons', '/admin/persons/{id}', '/admin/persons/{id}/adjustments', '/admin/persons/{id}/api-keys', '/admin/persons/{id}/credit',
       '/admin/persons/{id}/delete', '/admin/persons/{id}/limit', '/admin/persons/{id}/reactivate', '/admin/persons/{id}/recovery', '/admin/persons/{id}/suspend', '/admin/rates',
       '/admin/reconciliation', '/admin/refunds', '/admin/service-keys', '/admin/service-keys/{id}', '/admin/usage', '/admin/webhooks', '/admin/webhooks/{id}', '/admin/webhooks/{id}/deliveries',

@@ -89,6 +89,10 @@ describe('spend limits over HTTP', () => {
       [owner.person.id, 'owner', 0],
       [member.person.id, 'member', turn.body.credit.charged],
     ]);
+    const staffView = await http().get(`/admin/engagements/${id}/credit`).set(suite.ctx.as(admin)).expect(200);
+    expect(staffView.body).toEqual({ balances: [{ asset: 'haiku', amount: 1000 - turn.body.credit.charged, held: 0 }], holds: [], members: list.body.items });
+    expect((await http().get(`/admin/engagements/${owner.person.personalEngagementId}/credit`).set(suite.ctx.as(admin))).body.error).toBe('engagement_not_found');
+    expect((await http().get(`/admin/engagements/${id}/credit`).set(suite.ctx.as(member))).status).toBe(403);
     const own = await http().get(`/engagements/${id}/members`).set(suite.ctx.as(member)).expect(200);
     expect(own.body.items.map((m: { personId: string }) => m.personId)).toEqual([member.person.id]);
     expect((await http().get(`/engagements/${id}/members`).set(suite.ctx.as(stranger))).status).toBe(403);

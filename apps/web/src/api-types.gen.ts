@@ -688,6 +688,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/engagements/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team pool's balances, active holds and members with their limits and spend this period */
+        get: operations["PoolsController_poolCredit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/engagements/{id}/adjustments": {
         parameters: {
             query?: never;
@@ -1897,6 +1914,24 @@ export interface components {
             /** @description the setting's typed value */
             value: Record<string, never>;
         };
+        MemberViewSchema: {
+            /** Format: uuid */
+            personId: string;
+            email: string;
+            displayName: string;
+            /** @enum {string} */
+            role: "owner" | "member";
+            /** @description the member’s limit within the pool */
+            limit: components["schemas"]["LimitSchema"] | null;
+            /** @description credits the pool was charged for the member’s turns and calls in the current period of their limit (the month when none) */
+            spentThisPeriod: number;
+        };
+        PoolCreditSchema: {
+            balances: components["schemas"]["BalanceSchema"][];
+            /** @description the pool's active holds */
+            holds: components["schemas"]["HoldViewSchema"][];
+            members: components["schemas"]["MemberViewSchema"][];
+        };
         StaffLimitSchema: {
             /** @description staff's limit on the person's own credit */
             limit: components["schemas"]["LimitSchema"] | null;
@@ -2291,18 +2326,6 @@ export interface components {
             role?: "owner" | "member";
             /** @description the member's limit within the pool */
             limit?: components["schemas"]["LimitDto"];
-        };
-        MemberViewSchema: {
-            /** Format: uuid */
-            personId: string;
-            email: string;
-            displayName: string;
-            /** @enum {string} */
-            role: "owner" | "member";
-            /** @description the member’s limit within the pool */
-            limit: components["schemas"]["LimitSchema"] | null;
-            /** @description credits the pool was charged for the member’s turns and calls in the current period of their limit (the month when none) */
-            spentThisPeriod: number;
         };
         MemberListSchema: {
             items: components["schemas"]["MemberViewSchema"][];
@@ -4833,6 +4856,63 @@ export interface operations {
             };
             /** @description forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    PoolsController_poolCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolCreditSchema"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description engagement_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,7 +20,7 @@ export {
 export * from './domain/errors';
 export { AUTHORIZATION_STATUSES, authorizationStatusAt, type Authorization, type AuthorizationStatus, type AuthorizeCommand } from './domain/authorizations';
 export { scopeKey, type LimitPeriod, type PersonLimits, type SpendLimit, type SpendScope } from './domain/limits';
-export { LimitDto, LimitSchema, limitOf, limitView, shownPeriod } from './limit-views';
+export { LimitDto, LimitSchema, limitOf, limitView, shownPeriod, MemberViewSchema, memberViews } from './limit-views';
 export { emailHashes, normalizedMailbox, type EmailHashes } from './domain/email';
 export {
   GRANT_KINDS,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ForbiddenError } from '@loomworks/common';
-import { creditAsOfView, type CreditAsOfSchema, creditSummaryView, CREDIT_SEAM, limitView, shownPeriod, type CreditSeam, type CreditViewSchema } from '@loomworks/credit';
+import { creditAsOfView, type CreditAsOfSchema, creditSummaryView, CREDIT_SEAM, memberViews, type CreditSeam, type CreditViewSchema } from '@loomworks/credit';
 import {
   EngagementNotFoundError,
   PersonNotFoundError,
@@ -84,19 +84,8 @@ export class TeamsService {
     return creditAsOfView(await this.credit.poolBalancesAsOf(engagementId, at), at);
   }
 
-  /** MemberViews with what each member spent from the pool in the current period of their limit (the month when none). */
-  private async memberViews(engagementId: string, members: Member[]): Promise<MemberViewSchema[]> {
-    const spent = await this.credit.spentThisPeriod(
-      members.map((m) => ({ scope: { kind: 'member', engagementId, personId: m.personId }, period: shownPeriod(m.limit) })),
-    );
-    return members.map((m, i) => ({
-      personId: m.personId,
-      email: m.email,
-      displayName: m.displayName,
-      role: m.role,
-      limit: limitView(m.limit),
-      spentThisPeriod: Number(spent[i]),
-    }));
+  private memberViews(engagementId: string, members: Member[]): Promise<MemberViewSchema[]> {
+    return memberViews(this.credit, engagementId, members);
   }
 
   private async requireTeamOwner(engagementId: string, personId: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageOf } from '@loomworks/common';
-import { LimitSchema } from '@loomworks/credit';
+import { MemberViewSchema } from '@loomworks/credit';
 import type { KeySource } from './key-resolver.service';
 
 // API.md's converse answers: each class is both the OpenAPI schema and the type the services return.
@@ -68,16 +68,7 @@ export class TurnSchema {
 
 export class TurnPageSchema extends PageOf(TurnSchema) {}
 
-/** API.md's MemberView: a member of a team with their limit within its pool and what they spent from it this period. */
-export class MemberViewSchema {
-  @ApiProperty({ format: 'uuid' }) personId!: string;
-  @ApiProperty() email!: string;
-  @ApiProperty() displayName!: string;
-  @ApiProperty({ enum: ['owner', 'member'] }) role!: 'owner' | 'member';
-  @ApiProperty({ type: LimitSchema, nullable: true, description: 'the member’s limit within the pool' }) limit!: LimitSchema | null;
-  @ApiProperty({ description: 'credits the pool was charged for the member’s turns and calls in the current period of their limit (the month when none)' })
-  spentThisPeriod!: number;
-}
+export { MemberViewSchema };
 
 export class MemberListSchema {
   @ApiProperty({ type: [MemberViewSchema] }) items!: MemberViewSchema[];

@@ -173,6 +173,11 @@ export class PersonsService {
     return this.repository.insertMember({ engagementId, personId, role, createdAt: this.clock.now(), limit });
   }
 
+  /** EngagementNotFoundError unless the engagement exists and is a team's (not a personal one). */
+  async requireTeam(engagementId: string): Promise<void> {
+    if (!(await this.repository.isTeam(engagementId))) throw new EngagementNotFoundError(engagementId);
+  }
+
   /** A team's members (owners first), or only `personId` among them. */
   members(engagementId: string, personId?: string): Promise<Member[]> {
     return this.repository.members(engagementId, personId);

@@ -164,6 +164,12 @@ export class PersonsRepository {
     return row.role ? { role: row.role, personal: row.personal } : null;
   }
 
+  /** True when the engagement exists and is a team's (with a pool), not a personal one. */
+  async isTeam(engagementId: string): Promise<boolean> {
+    const rows: unknown[] = await this.transactions.manager.query('SELECT 1 FROM engagements WHERE id = $1 AND NOT personal', [engagementId]);
+    return rows.length === 1;
+  }
+
   /** A team's members (or one of them), owners first, with their limits in its pool. */
   async members(engagementId: string, personId?: string, tx?: Tx): Promise<Member[]> {
     const rows: { person_id: string; email: string; display_name: string; role: EngagementRole; limit_amount: string | null; limit_period: LimitPeriod | null }[] =
