@@ -168,6 +168,26 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await page.locator('table.history tr', { hasText: 'Refund · the rest as well' }).first().waitFor(); // one reversal per charged stage
     const [{ refunded }] = await world.db.query<{ refunded: number }>("SELECT coalesce(sum(amount), 0)::int AS refunded FROM credit.flows WHERE kind = 'reversal' AND person_id = $1", [person.id]);
     expect(refunded).toBe(charged);
+
+    // A Messages API call: its own row, refunded by the call's id.
+    const { key } = await world.post('/me/api-keys', { name: 'script' }, person.sessionToken);
+    const call = await fetch(`${world.origin}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-4-5-20251001', max_tokens: 200, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(call.status).toBe(200);
+    const callId = call.headers.get('loomworks-request-id')!;
+    await open(`people/${person.id}`);
+    const callRow = page.locator('#charges tbody tr', { hasText: 'API call' });
+    await callRow.waitFor();
+    await callRow.getByText('Actions', { exact: true }).click();
+    await page.getByRole('button', { name: `Refund the charge of ${await callRow.locator('td[data-label=When]').textContent()} (${callId})` }).click();
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('test call');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#refund-status .ok').waitFor();
+    const [{ n }] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.flows WHERE kind = 'reversal' AND person_id = $1 AND metadata->>'turnId' = $2", [person.id, callId]);
+    expect(n).toBeGreaterThan(0);
     await world.expectAccessible(page);
     await world.expectLedgerConsistent();
   });

@@ -68,7 +68,7 @@ const signed = (direction: 'in' | 'out', amount: number) => fmtSigned(direction 
 
 /** A turn's headline: charged, still running (its hold is all there is yet), or ended without a charge. */
 function turnTitle(entry: Extract<Entry, { type: 'turn' }>): string {
-  if (entry.stages.length > 0) return 'Conversation turn';
+  if (entry.stages.length > 0) return entry.stages.every((s) => s.stage === 'request') ? 'API call' : 'Conversation turn';
   if (!entry.released) return 'Turn in progress';
   return 'Turn without a charge (the reservation was released)';
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, newIdempotencyKey, type FlowView, type Page, type RefundResult, type StaffLlmCallView } from '../api';
+import { api, newIdempotencyKey, type FlowView, type RefundResult } from '../api';
 import { groupByTurn } from '../history';
-import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Status, useAction, useLoad } from '../ui';
+import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, Status, useAction } from '../ui';
 
 /** What a refund names (POST /admin/refunds): a turn, an API call or a captured authorization. */
 type Ref = { turnId: string } | { callId: string } | { authorizationId: string };
@@ -19,8 +19,8 @@ interface Charge {
 const meta = (f: FlowView) => (f.metadata ?? {}) as Record<string, unknown>;
 const idOf = (ref: Ref) => Object.values(ref)[0] as string;
 
-/** A person's charges that can be refunded: turns and captured authorizations (from their flows), API calls (from the call log). */
-function chargesOf(flows: FlowView[], calls: StaffLlmCallView[]): Charge[] {
+/** A person's charges that can be refunded (of their flows): turns, Messages API calls (a "turn" of one `request` stage, whose id is the call's) and captured authorizations. */
+function chargesOf(flows: FlowView[]): Charge[] {
   // What was refunded already, by the id of the charge the reversal names.
   const refunded = new Map<string, number>();
   for (const f of flows) {
@@ -33,17 +33,22 @@ function chargesOf(flows: FlowView[], calls: StaffLlmCallView[]): Charge[] {
   for (const entry of groupByTurn(flows)) {
     if (entry.type === 'turn' && entry.charged > 0) {
       const models = [...new Set(entry.stages.map((s) => s.model))].join(', ');
-      charges.push({ ref: { turnId: entry.turnId }, key: entry.turnId, when: entry.createdAt, what: `Conversation turn · ${models}`, asset: entry.asset, charged: entry.charged, refunded: refunded.get(entry.turnId) ?? 0 });
+      const call = entry.stages.every((s) => s.stage === 'request');
+      charges.push({
+        ref: call ? { callId: entry.turnId } : { turnId: entry.turnId },
+        key: entry.turnId,
+        when: entry.createdAt,
+        what: `${call ? 'API call' : 'Conversation turn'} · ${models}`,
+        asset: entry.asset,
+        charged: entry.charged,
+        refunded: refunded.get(entry.turnId) ?? 0,
+      });
     } else if (entry.type === 'flow' && entry.flow.kind === 'consumption' && typeof meta(entry.flow).authorizationId === 'string') {
       const id = meta(entry.flow).authorizationId as string;
       charges.push({ ref: { authorizationId: id }, key: id, when: entry.flow.createdAt, what: 'Captured authorization (a service’s charge)', asset: entry.flow.asset, charged: entry.flow.amount, refunded: refunded.get(id) ?? 0 });
     }
   }
-  for (const c of calls) {
-    if (c.source !== 'messages' || c.charged <= 0 || !c.asset) continue;
-    charges.push({ ref: { callId: c.id }, key: c.id, when: c.startedAt, what: `API call · ${c.model}`, asset: c.asset, charged: c.charged, refunded: refunded.get(c.id) ?? 0 });
-  }
-  return charges.sort((a, b) => b.when.localeCompare(a.when));
+  return charges;
 }
 
 /** Closes the row's action menu a choice was made in (the dialog takes over); always true. */
@@ -53,13 +58,12 @@ function close(event: Event): true {
 }
 
 /** The person's charges (of the history loaded on their page), each with a refund action in its menu. */
-export function Refunds({ personId, flows, onRefunded }: { personId: string; flows: FlowView[]; onRefunded: () => void }) {
-  const calls = useLoad(() => api<Page<StaffLlmCallView>>('GET', `/admin/llm-calls?${new URLSearchParams({ personId, limit: '50' })}`), [personId, flows]);
+export function Refunds({ flows, onRefunded }: { personId: string; flows: FlowView[]; onRefunded: () => void }) {
   const [refunding, setRefunding] = useState<Charge | null>(null);
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const action = useAction();
-  const charges = chargesOf(flows, calls.data?.items ?? []);
+  const charges = chargesOf(flows);
 
   function refund() {
     // The dialog's fields are checked as a form's would be (required reason, amount within what is left).
@@ -82,7 +86,6 @@ export function Refunds({ personId, flows, onRefunded }: { personId: string; flo
       <h3 id="refunds-title">Charges and refunds</h3>
       <p class="muted">Turns, API calls and services’ captures of the history loaded below. A refund returns credit to whoever paid (the person, or a team’s pool), whole or in part, never more than was charged.</p>
       <Status message={action.message} id="refund-status" />
-      <LoadError error={calls.error} />
       {charges.length === 0 ? (
         <p class="muted">No charges.</p>
       ) : (
