@@ -182,10 +182,17 @@ export class LedgerVerificationRepository {
    * explains nothing.
    */
   async unexplainedNegativeBalances(tx: Tx): Promise<{ personId: string; asset: string; balance: bigint }[]> {
+    // The usual answer is "no person is below zero": found from the balances alone, it ends here.
+    // (Asked inside the query below, the planner can't know the deficits are few and reads every
+    // flow: 1–2 s at 10 M flows with none negative.)
+    const negative: { party: string; asset: string; balance: string }[] = await tx.query(`
+      SELECT party, asset, sum(amount)::text AS balance FROM credit.balances
+       WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0`);
+    if (negative.length === 0) return [];
     const rows: { party: string; asset: string; balance: string }[] = await tx.query(`
       WITH negative AS (
-        SELECT party, asset, sum(amount) AS balance FROM credit.balances
-         WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0
+        SELECT party, asset, balance::numeric AS balance
+          FROM unnest($1::text[], $2::text[], $3::text[]) AS n (party, asset, balance)
       ),
       moves AS (
         SELECT n.party, n.asset, f.id, f.created_at, f.metadata ->> 'holdId' AS hold_id,
@@ -210,7 +217,9 @@ export class LedgerVerificationRepository {
        WHERE EXISTS (
          SELECT 1 FROM running r JOIN deficit_start d USING (party, asset)
           WHERE r.party = n.party AND r.asset = n.asset AND r.first_id > d.after_id AND r.delta < 0 AND NOT r.explained)
-       ORDER BY 1, 2`);
+       ORDER BY 1, 2`,
+      [negative.map((n) => n.party), negative.map((n) => n.asset), negative.map((n) => n.balance)],
+    );
     return rows.map((r) => ({ personId: r.party.slice('person:'.length), asset: r.asset, balance: BigInt(r.balance) }));
   }
 }
