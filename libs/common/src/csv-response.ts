@@ -7,6 +7,6 @@ export const ApiCsvResponse = (description: string) =>
   applyDecorators(ApiProduces('text/csv'), ApiOkResponse({ description, content: { 'text/csv': { schema: { type: 'string' } } } }));
 
 /** A streamed CSV download (csvStream) as the route's answer: text/csv, saved as `filename`. */
-export function csvFile(filename: string, header: readonly string[], rows: AsyncIterable<readonly CsvCell[]>): StreamableFile {
-  return new StreamableFile(csvStream(header, rows), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${filename}"` });
+export function csvFile(filename: string, header: readonly string[], batches: AsyncIterable<readonly (readonly CsvCell[])[]>): StreamableFile {
+  return new StreamableFile(csvStream(header, batches), { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="${filename}"` });
 }

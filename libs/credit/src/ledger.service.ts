@@ -118,13 +118,13 @@ export class LedgerService {
     });
   }
 
-  /** Every flow in the range, in id order, as API.md's ledger export rows (a server-side cursor; constant memory). */
-  exportLedger(range: FlowRange): AsyncGenerator<CsvCell[]> {
+  /** Every flow in the range, in id order, as API.md's ledger export rows, a batch at a time (a server-side cursor; constant memory). */
+  exportLedger(range: FlowRange): AsyncGenerator<CsvCell[][]> {
     return this.exports.ledgerRows(this.replica.readOnly(), range);
   }
 
   /** A person's own flows in the range, in id order, as the rows of /me/flows.csv. */
-  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<CsvCell[]> {
+  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<CsvCell[][]> {
     return this.exports.personRows(this.replica.readOnly(), personId, range);
   }
 

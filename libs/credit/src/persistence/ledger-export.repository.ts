@@ -28,7 +28,7 @@ const RANGE = '($1::timestamptz IS NULL OR f.created_at >= $1) AND ($2::timestam
 @Injectable()
 export class LedgerExportRepository {
   /** Every flow in the range: API.md's ledger export columns, seal_id the seal covering the flow (empty while unsealed). */
-  async *ledgerRows(db: Tx, range: FlowRange): AsyncGenerator<CsvCell[]> {
+  async *ledgerRows(db: Tx, range: FlowRange): AsyncGenerator<CsvCell[][]> {
     const text = `SELECT f.id::text, ${ISO}, f.kind, f.asset, f.amount::text, f.from_party, f.to_party, f.person_id::text, f.grant_id::text, f.idempotency_key
                     FROM credit.flows f WHERE ${RANGE} ORDER BY f.id`;
     yield* this.withCursor(db, text, [range.from ?? null, range.to ?? null], async function* (client, batches) {
@@ -37,21 +37,21 @@ export class LedgerExportRepository {
         for (const row of rows) {
           const seal = seals.covering(BigInt(row[0] as string));
           row.push(typeof seal === 'string' || seal === null ? seal : await seal);
-          yield row;
         }
+        yield rows;
       }
     });
   }
 
   /** A person's own flows (those /me/flows lists), as the person sees them: direction, counterparty, reference. */
-  async *personRows(db: Tx, personId: string, range: FlowRange): AsyncGenerator<CsvCell[]> {
+  async *personRows(db: Tx, personId: string, range: FlowRange): AsyncGenerator<CsvCell[][]> {
     const text = `SELECT f.id::text, ${ISO}, f.kind, f.asset, f.amount::text,
                          CASE WHEN f.to_party = $3 THEN 'in' ELSE 'out' END,
                          CASE WHEN f.to_party = $3 THEN f.from_party ELSE f.to_party END,
                          f.idempotency_key
                     FROM credit.flows f WHERE f.person_id = $4 AND ${RANGE} ORDER BY f.id`;
     yield* this.withCursor(db, text, [range.from ?? null, range.to ?? null, `person:${personId}`, personId], async function* (_client, batches) {
-      for await (const rows of batches) yield* rows;
+      yield* batches;
     });
   }
 
@@ -59,8 +59,8 @@ export class LedgerExportRepository {
     db: Tx,
     text: string,
     values: unknown[],
-    rows: (client: PoolClient, batches: AsyncGenerator<CsvCell[][]>) => AsyncGenerator<CsvCell[]>,
-  ): AsyncGenerator<CsvCell[]> {
+    rows: (client: PoolClient, batches: AsyncGenerator<CsvCell[][]>) => AsyncGenerator<CsvCell[][]>,
+  ): AsyncGenerator<CsvCell[][]> {
     const runner = db.connection.createQueryRunner('slave');
     const client = (await runner.connect()) as PoolClient;
     let open = false;
