@@ -1,5 +1,6 @@
 import { AuthorizationsService, HoldsService, LedgerService, LifecycleService } from '@loomworks/credit/staff';
 import { Scheduler } from '@loomworks/database';
+import { SystemConfigService } from '@loomworks/system-config';
 import { TestContext, type SignedIn } from '../support/test-context';
 
 /**
@@ -95,6 +96,33 @@ describe('service keys and authorizations', () => {
   });
 
   describe('authorize, capture, void', () => {
+    it('does not count open authorizations as turns in flight, nor expire them at a turn’s gate', async () => {
+      const person = await ctx.fundedPerson('haiku', 1000n);
+      const settings = ctx.get(SystemConfigService);
+      await settings.set('max_turns_in_flight', 1);
+      try {
+        const open = [];
+        for (let i = 0; i < 2; i++) open.push((await authorize({ personId: person.id, amount: 5, expiresInSeconds: 60 }).expect(201)).body.id);
+        const turn = { personId: person.id, turnId: '00000000-0000-4000-9000-00000000a001', classify: { inputTokens: 10, maxTokens: 10 }, respond: { inputTokens: 10, maxTokens: 10 } };
+        const placed = await ctx.get(HoldsService).place(turn);
+        expect(placed.status).toBe('placed');
+        if (placed.status === 'placed') await ctx.get(HoldsService).release(placed.hold.id);
+        // Past their expiry, a turn's gate leaves them to the sweep, which raises the event.
+        ctx.clock.advanceSeconds(61);
+        const later = await ctx.get(HoldsService).place({ ...turn, turnId: '00000000-0000-4000-9000-00000000a002' });
+        if (later.status === 'placed') await ctx.get(HoldsService).release(later.hold.id);
+        const heldRows = await ctx.db.query<{ status: string }>('SELECT status FROM credit.holds WHERE id = ANY($1::uuid[])', [open]);
+        expect(heldRows.map((h) => h.status)).toEqual(['active', 'active']);
+        expect(await ctx.get(AuthorizationsService).sweepExpired()).toBeGreaterThanOrEqual(2);
+        for (const id of open) {
+          expect((await ctx.http().get(`/credit/authorizations/${id}`).set(bearer())).body.status).toBe('expired');
+          expect(await expiredEvents(id)).toHaveLength(1);
+        }
+      } finally {
+        await settings.unset('max_turns_in_flight');
+      }
+    });
+
     it('holds a person’s credit, captures part of it and returns the rest (hold, release, consumption flows)', async () => {
       const person = await ctx.fundedPerson('haiku', 100n);
       const res = await authorize({ personId: person.id, amount: 40, metadata: { job: 'render-7' } });

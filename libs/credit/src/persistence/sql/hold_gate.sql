@@ -18,9 +18,14 @@ BEGIN
   IF v_status <> 'active' THEN RETURN 'account_' || v_status; END IF;
   PERFORM credit.lock_payer(p_payer);
   -- The person's active holds, read once: the live ones count, the stale ones are released here.
+  -- An authorization's hold is neither: it is no turn in flight (another service holds credit for
+  -- as long as authorization_max_seconds allows), and its expiry is the sweep's, which also marks
+  -- the authorization expired and raises authorization.expired.
   SELECT count(*) FILTER (WHERE h.expires_at > p_at), array_agg(h.id) FILTER (WHERE h.expires_at <= p_at)
     INTO v_in_flight, v_stale
-    FROM credit.holds h WHERE h.person_id = p_person AND h.status = 'active';
+    FROM credit.holds h
+   WHERE h.person_id = p_person AND h.status = 'active'
+     AND NOT EXISTS (SELECT 1 FROM credit.authorizations a WHERE a.id = h.id);
   IF v_stale IS NOT NULL THEN
     FOREACH v_id IN ARRAY v_stale LOOP PERFORM credit.end_hold(v_id, 'expired', p_at); END LOOP;
   END IF;
