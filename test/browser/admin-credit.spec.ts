@@ -54,6 +54,11 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     expect(await page.locator('#fund-status').textContent()).toBe('+5,000 sonnet recorded on the pool.');
     expect(await page.locator('#pool-adjustments tbody tr').first().locator('td[data-label=Credits]').textContent()).toBe('+5,000 sonnet');
     expect(await poolBalance(team.id)).toBe(5000);
+    // The pool as staff see it (GET /admin/engagements/:id/credit), read again after the adjustment.
+    await page.locator('#pool-credit #balances tbody tr', { hasText: '5,000' }).waitFor();
+    expect(await page.locator('#pool-credit #balances tbody tr').first().locator('th').textContent()).toBe('sonnet');
+    expect(await page.locator('#pool-members tbody tr').first().textContent()).toContain('Team Owner');
+    expect(await page.locator('#pool-members tbody tr td[data-label=Role]').first().textContent()).toBe('owner');
 
     // −2,000: asked first, with what it does; cancelling records nothing.
     await page.getByLabel('Amount').fill('-2000');
@@ -79,6 +84,7 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await page.getByLabel('Reason (recorded in the audit log)').fill('nowhere');
     await page.getByRole('button', { name: 'Record adjustment' }).click();
     await page.locator('#fund-status [role=alert]').waitFor();
+    expect(await page.locator('#pool > [role=alert]').textContent()).toBeTruthy();
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-pool');
     await world.expectLedgerConsistent();

@@ -125,6 +125,7 @@ export type UsageGroup = Schemas['UsageGroupSchema'];
 export type ServiceKeyView = Schemas['ServiceKeyViewSchema'];
 export type CreatedServiceKey = Schemas['CreatedServiceKeySchema'];
 export type MemberView = Schemas['MemberViewSchema'];
+export type PoolCredit = Schemas['PoolCreditSchema'];
 export type Limit = Schemas['LimitSchema'];
 export type SelfLimit = Schemas['MeLimitSchema'];
 export type StaffLimit = Schemas['StaffLimitSchema'];

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, newIdempotencyKey, type FlowView } from '../api';
-import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, Select, Status, useAction } from '../ui';
+import { api, newIdempotencyKey, type FlowView, type PoolCredit } from '../api';
+import { Balances } from '../balances';
+import { Confirm, Field, fmtAmount, fmtDate, fmtLimit, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -16,12 +17,48 @@ function usePoolInUrl(): string | null {
   return id;
 }
 
-/**
- * One team pool: staff fund or debit it (idempotent, audited adjustments). The API has no staff read
- * of a pool yet (API.md's GET /admin/engagements/:id/credit), so its balances, holds and members are
- * not shown here; its owners see them on the team's page.
- */
+/** What staff see of a pool (GET /admin/engagements/:id/credit): balances, active holds, members. */
+function PoolOverview({ pool }: { pool: PoolCredit }) {
+  return (
+    <section class="card" aria-labelledby="pool-credit-title" id="pool-credit">
+      <h3 id="pool-credit-title">Balances and members</h3>
+      <Balances credit={{ ...pool, tier: null }} />
+      <div class="table-wrap">
+        <table id="pool-members" class="stack">
+          <caption>Members</caption>
+          <thead>
+            <tr>
+              <th scope="col">Member</th>
+              <th scope="col">Role</th>
+              <th scope="col">Limit</th>
+              <th scope="col" class="num">
+                Spent this period
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {pool.members.map((m) => (
+              <tr>
+                <td data-label="Member">
+                  {m.displayName} <span class="muted">{m.email}</span>
+                </td>
+                <td data-label="Role">{m.role}</td>
+                <td data-label="Limit">{fmtLimit(m.limit)}</td>
+                <td data-label="Spent this period" class="num">
+                  {fmtAmount(m.spentThisPeriod)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** One team pool: what it holds and who draws on it, and staff fund or debit it (idempotent, audited adjustments). */
 function PoolPage({ id, assets }: { id: string; assets: string[] }) {
+  const pool = useLoad(() => api<PoolCredit>('GET', `/admin/engagements/${id}/credit`), [id]);
   const [asset, setAsset] = useState('');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -35,6 +72,7 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
     adjust.run(async () => {
       const flow = await api<FlowView>('POST', `/admin/engagements/${id}/adjustments`, { body: { asset, amount: delta, reason: reason.trim() }, idempotencyKey: newIdempotencyKey() });
       setRecorded((r) => [flow, ...r]);
+      pool.reload();
       setAmount('');
       setReason('');
       return `${fmtSigned(delta)} ${asset} recorded on the pool.`;
@@ -48,8 +86,10 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
       </p>
       <h2 id="pool-title">Team pool</h2>
       <p class="muted">
-        Team engagement <code>{id}</code>. Its owners see its balance and members on <a href={`/teams/${id}`}>the team’s page</a>.
+        Team engagement <code>{id}</code>. Its owners manage its members on <a href={`/teams/${id}`}>the team’s page</a>.
       </p>
+      <LoadError error={pool.error} />
+      {pool.data && <PoolOverview pool={pool.data} />}
       <div class="grid">
         <form
           class="card"
