@@ -1,6 +1,6 @@
 import type { DataSource, DataSourceOptions, MigrationInterface } from 'typeorm';
 import { parseDatabaseUrl } from './database-url';
-import { PrimaryLocator, primaryClientClass } from './primary-client';
+import { PrimaryLocator, primaryClientClass, survivingClientClass } from './primary-client';
 
 /** A migration class, as the composition root lists them. */
 export type MigrationClass = new () => MigrationInterface;
@@ -39,7 +39,7 @@ export function dataSourceOptions(databaseUrl: string, migrations: MigrationClas
       // Fail fast when the database is unreachable, so /health answers 503 instead of hanging.
       connectionTimeoutMillis,
       application_name: options.applicationName ?? 'loomworks',
-      ...(hosts.length > 1 && { Client: primaryClientClass(new PrimaryLocator(hosts, { connectionString: url, connectionTimeoutMillis })) }),
+      Client: survivingClientClass(hosts.length > 1 ? primaryClientClass(new PrimaryLocator(hosts, { connectionString: url, connectionTimeoutMillis })) : undefined),
       ...(options.poolMode === 'transaction' && { [UNNAMED_STATEMENTS]: true }),
     },
   };

@@ -95,3 +95,19 @@ export function primaryClientClass(locator: PrimaryLocator): typeof Client {
     }
   };
 }
+
+/**
+ * pg reports a connection's death (the primary killed, a failover) as an 'error' event when no
+ * statement is running on it. The pool listens only while a connection is idle, so one checked
+ * out between two statements of a transaction would crash the process with an unhandled 'error'
+ * (the failover suite caught it). With this listener its next statement fails instead (the client
+ * is no longer queryable: 503 db_unavailable) and the pool discards it on release.
+ */
+export function survivingClientClass(base: typeof Client = Client): typeof Client {
+  return class SurvivingClient extends base {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      this.on('error', () => undefined);
+    }
+  };
+}
