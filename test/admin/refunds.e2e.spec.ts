@@ -8,6 +8,8 @@ import type { SignedIn } from '../support/test-context';
  * requests — as `reversal` flows system:consumed → payer, idempotent, audited, `credit.refunded`;
  * the spend counters and the usage aggregates count charges minus refunds. The fake provider
  * reports classify 300 in / 2 out (1 haiku credit) and respond 1,200 / 340 (3): a turn charges 4.
+ * A deleted person's refund is made the same way and zeroed again to system:void (DESIGN.md
+ * "Reservations", Release: a deleted person's returned credit).
  */
 describe('refunds', () => {
   const suite = converseSuite(60_000);
@@ -184,8 +186,56 @@ describe('refunds', () => {
     expectError(await refund({ authorizationId: id, amount: 6 }), 409, 'refund_exceeds_charge');
     const member = await suite.ctx.signedInPerson();
     expectError(await http().post('/admin/refunds').set(suite.ctx.as(member)).send({ authorizationId: id, reason: 'x' }), 403, 'forbidden');
-    await suite.ctx.get(LifecycleService).delete(person.id);
-    expectError(await refund({ authorizationId: id }), 409, 'account_deleted');
     expect(await suite.ctx.db.query("SELECT 1 FROM credit.flows WHERE kind = 'reversal' AND person_id = $1", [person.id])).toEqual([]);
+  });
+
+  it('refunds a deleted person’s charge as any other and zeroes what it gives back to system:void in the same transaction', async () => {
+    const member = await suite.ctx.signedInPerson({ credit: { asset: 'haiku', amount: 1000n } });
+    const turnId = await turn(member);
+    const authorizationId = await authorizeAndCapture(member.person.id, 10, 6);
+    await suite.ctx.get(LifecycleService).delete(member.person.id);
+    expect(await balance(member.person.id)).toBe(0n);
+    const voidBefore = async () =>
+      BigInt((await suite.ctx.db.query<{ amount: string }>("SELECT coalesce(sum(amount), 0)::text AS amount FROM credit.balances WHERE party = 'system:void' AND asset = 'haiku'"))[0].amount);
+    const voided = await voidBefore();
+
+    const res = await refund({ turnId, amount: 3 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ refunded: 3, totalRefunded: 3 });
+    expect(res.body.flows.map((f: { kind: string; amount: number; direction: string; counterparty: string }) => [f.kind, f.amount, f.direction, f.counterparty])).toEqual([
+      ['reversal', 3, 'in', 'system:consumed'],
+      ['zeroing', 3, 'out', 'system:void'],
+    ]);
+    const refundId = res.body.flows[0].metadata.refundId;
+    expect(res.body.flows[1]).toMatchObject({ idempotencyKey: `zeroing:${member.person.id}:haiku:${refundId}`, metadata: { reason: 'account_deleted', refundId } });
+    // the credit went nowhere the deleted account could use; the charge is corrected for usage and spend
+    expect(await balance(member.person.id)).toBe(0n);
+    expect(await voidBefore()).toBe(voided + 3n);
+    expect((await http().get(`/admin/usage?personId=${member.person.id}`).set(suite.ctx.as(admin)).expect(200)).body.items[0].credits).toBe(1);
+    expect(await spent(`person:${member.person.id}`)).toBe('7');
+
+    // the rest of the turn, then the capture: each zeroed under its own refund
+    expect((await refund({ turnId })).body).toMatchObject({ refunded: 1, totalRefunded: 4, flows: [{ kind: 'reversal', amount: 1 }, { kind: 'zeroing', amount: 1 }] });
+    expect((await refund({ turnId })).body.error).toBe('refund_exceeds_charge');
+    expect((await refund({ authorizationId }, 'deleted-refund')).body).toMatchObject({ refunded: 6, flows: [{ kind: 'reversal', amount: 6 }, { kind: 'zeroing', amount: 6 }] });
+    expect((await refund({ authorizationId }, 'deleted-refund')).body).toMatchObject({ refunded: 6 });
+    expect(await balance(member.person.id)).toBe(0n);
+    expect(await voidBefore()).toBe(voided + 10n);
+    expect(await spent(`person:${member.person.id}`)).toBe('0');
+
+    const mine = (await events()).filter((e: { data: { personId?: string } }) => e.data.personId === member.person.id);
+    expect(mine.map((e: { data: { amount: number; voided: number } }) => [e.data.amount, e.data.voided]).sort()).toEqual([[1, 1], [3, 3], [6, 6]]);
+    const audit = (await http().get('/admin/audit?limit=50').set(suite.ctx.as(admin))).body.items.filter((e: { action: string; details: { payer?: string } }) => e.action === 'refund.create' && e.details.payer === `person:${member.person.id}`);
+    expect(audit.map((e: { details: { amount: number; voided: number } }) => [e.details.amount, e.details.voided]).sort()).toEqual([[1, 1], [3, 3], [6, 6]]);
+  });
+
+  it('a live payer’s refund zeroes nothing', async () => {
+    const person = await suite.ctx.fundedPerson('haiku', 100n);
+    const id = await authorizeAndCapture(person.id, 10, 4);
+    const res = await refund({ authorizationId: id });
+    expect(res.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['reversal']);
+    const event = (await events()).find((e: { data: { authorizationId?: string } }) => e.data.authorizationId === id);
+    expect(event.data.voided).toBe(0);
+    expect(await balance(person.id)).toBe(100n);
   });
 });

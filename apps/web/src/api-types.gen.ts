@@ -5881,7 +5881,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description refund_exceeds_charge | account_deleted | idempotency_key_reused | idempotency_key_in_progress */
+            /** @description refund_exceeds_charge | idempotency_key_reused | idempotency_key_in_progress */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -25,7 +25,8 @@ const TURN_STAGE_KEY = /^turn:([0-9a-f-]{36}):(classify|respond|request)$/;
  * first), one LLM call (a turn's stage or a Messages API request) or a captured authorization,
  * whole or in part, never more than it charged in total. One transaction: the reversal flows and
  * `credit.refunded` (credit), the call log's refunded amounts (usage counts charged minus
- * refunds), the audit entry; with an Idempotency-Key a retry answers the first refund.
+ * refunds), the audit entry; with an Idempotency-Key a retry answers the first refund. A deleted
+ * person's refund is made the same way and zeroed again to system:void (its flows answer both).
  */
 @Injectable()
 export class AdminRefundsService {
@@ -66,6 +67,7 @@ export class AdminRefundsService {
           asset: result.asset,
           amount: jsonAmount(result.refunded),
           totalRefunded: jsonAmount(result.totalRefunded),
+          voided: jsonAmount(result.voided),
           reason: input.reason,
           flowIds: result.flows.map((f) => f.id),
         },

@@ -50,7 +50,7 @@ export class RefundsController {
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: RefundSchema })
   @ApiErrors(
-    'validation_failed', 'invalid_amount', 'turn_not_found', 'call_not_found', 'authorization_not_found', 'refund_exceeds_charge', 'account_deleted',
+    'validation_failed', 'invalid_amount', 'turn_not_found', 'call_not_found', 'authorization_not_found', 'refund_exceeds_charge',
     'idempotency_key_reused', 'idempotency_key_in_progress',
   )
   refund(@CurrentPerson() actor: Person, @Body() body: RefundDto, @IdempotencyKey() key?: string): Promise<RefundSchema> {

@@ -8,10 +8,14 @@
 --   Each refunded part is subtracted from the spend counters of the periods its charge counted in
 --   (credit.count_hold_spend on the charge's hold).
 --   p_metadata: the refund's references and staff's reason, kept on each reversal flow.
--- Outcomes: refunded | not_found (no charge flow under the keys) | refund_exceeds_charge |
--- account_deleted (the payer is a deleted person: the credit would go nowhere).
+--   A deleted person's refund flows as any other (the charge is corrected in the ledger and in
+--   usage) and what it gives back is zeroed again to system:void in the same statement (rezero,
+--   as a deleted person's settlement), so no credit lands on an account nobody can use.
+-- Outcomes: refunded | not_found (no charge flow under the keys) | refund_exceeds_charge.
+-- flow_ids: the reversal flows, then the zeroing flows (a deleted person's); voided: what those
+-- zeroed (0 for a live payer).
 CREATE OR REPLACE FUNCTION credit.refund_charges(p_refund uuid, p_keys text[], p_amount bigint, p_metadata jsonb, p_at timestamptz)
-RETURNS TABLE (outcome text, payer text, asset text, charged bigint, refunded bigint, total_refunded bigint, flow_ids bigint[])
+RETURNS TABLE (outcome text, payer text, asset text, charged bigint, refunded bigint, total_refunded bigint, flow_ids bigint[], voided bigint)
 LANGUAGE plpgsql
 AS $$
 #variable_conflict use_column
@@ -24,20 +28,18 @@ DECLARE
   v_take bigint;
   v_flow bigint;
   v_flows bigint[] := '{}';
+  v_zeroings bigint[] := '{}';
+  v_asset text;
   c record;
 BEGIN
   SELECT f.from_party INTO v_payer FROM credit.flows f
    WHERE f.idempotency_key = ANY (p_keys) AND f.kind = 'consumption' LIMIT 1;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint[];
+    RETURN QUERY SELECT 'not_found'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint[], NULL::bigint;
     RETURN;
   END IF;
   IF v_payer LIKE 'person:%' THEN
     SELECT p.account_status INTO v_status FROM persons p WHERE p.id = substr(v_payer, 8)::uuid FOR NO KEY UPDATE;
-    IF v_status = 'deleted' THEN
-      RETURN QUERY SELECT 'account_deleted'::text, v_payer, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint[];
-      RETURN;
-    END IF;
   END IF;
   PERFORM credit.lock_payer(v_payer);
   -- read under the lock: every refund of these charges before this one has committed
@@ -46,7 +48,7 @@ BEGIN
     FROM credit.flows f WHERE f.idempotency_key = ANY (p_keys) AND f.kind = 'consumption';
   v_left := coalesce(p_amount, v_charged - v_before);
   IF v_left <= 0 OR v_left > v_charged - v_before THEN
-    RETURN QUERY SELECT 'refund_exceeds_charge'::text, v_payer, NULL::text, v_charged, 0::bigint, v_before, NULL::bigint[];
+    RETURN QUERY SELECT 'refund_exceeds_charge'::text, v_payer, NULL::text, v_charged, 0::bigint, v_before, NULL::bigint[], NULL::bigint;
     RETURN;
   END IF;
   FOR c IN
@@ -76,7 +78,15 @@ BEGIN
     v_flows := v_flows || v_flow;
     v_left := v_left - v_take;
   END LOOP;
+  IF v_status = 'deleted' THEN
+    FOR v_asset IN SELECT DISTINCT f.asset FROM credit.flows f WHERE f.id = ANY (v_flows) LOOP
+      v_flow := credit.rezero(substr(v_payer, 8)::uuid, v_asset, p_refund, p_at, 'refundId');
+      IF v_flow IS NOT NULL THEN v_zeroings := v_zeroings || v_flow; END IF;
+    END LOOP;
+  END IF;
   RETURN QUERY SELECT 'refunded'::text, v_payer, (SELECT f.asset FROM credit.flows f WHERE f.id = v_flows[1]), v_charged,
-                      coalesce(p_amount, v_charged - v_before), v_before + coalesce(p_amount, v_charged - v_before), v_flows;
+                      coalesce(p_amount, v_charged - v_before), v_before + coalesce(p_amount, v_charged - v_before), v_flows || v_zeroings,
+                      (SELECT coalesce(sum(CASE WHEN f.to_party = 'system:void' THEN f.amount ELSE -f.amount END), 0)::bigint
+                         FROM credit.flows f WHERE f.id = ANY (v_zeroings));
 END
 $$;
