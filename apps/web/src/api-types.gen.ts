@@ -2182,13 +2182,16 @@ export interface components {
             refunded: number;
             /** @description credits given back by every refund of that charge so far */
             totalRefunded: number;
-            /** @description the reversal flows (system:consumed → the payer), from the payer's side */
+            /** @description the reversal flows (system:consumed → the payer), from the payer's side; for a deleted person then the zeroing flows that void it again */
             flows: components["schemas"]["FlowViewSchema"][];
         };
         BulkGrantRowDto: {
             /** @example ada@example.com */
             recipientEmail: string;
-            /** @example haiku */
+            /**
+             * @description a configured credit tier
+             * @example sonnet
+             */
             asset: string;
             /** @enum {string} */
             kind: "welcome" | "promo" | "referral" | "manual";

@@ -144,7 +144,7 @@ export class SettingsSchema {
 export class RefundSchema {
   @ApiProperty({ description: 'credits this refund gave back' }) refunded!: number;
   @ApiProperty({ description: 'credits given back by every refund of that charge so far' }) totalRefunded!: number;
-  @ApiProperty({ type: [FlowViewSchema], description: "the reversal flows (system:consumed → the payer), from the payer's side" }) flows!: FlowViewSchema[];
+  @ApiProperty({ type: [FlowViewSchema], description: "the reversal flows (system:consumed → the payer), from the payer's side; for a deleted person then the zeroing flows that void it again" }) flows!: FlowViewSchema[];
 }
 
 export const BULK_GRANT_STATUSES = ['issued', 'would_issue', 'ineligible', 'invalid'] as const;

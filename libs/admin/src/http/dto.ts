@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -222,41 +222,13 @@ export class PersonCreditQueryDto extends PageQueryDto {
   asOf?: string;
 }
 
-/** One row of a bulk grant file (API.md: `recipientEmail,asset,kind,amount[,expiresInDays][,note]`), checked row by row. */
-export class BulkGrantRowDto {
-  @ApiProperty({ example: 'ada@example.com' })
-  @IsEmail()
-  @MaxLength(254)
-  recipientEmail!: string;
-
-  @ApiProperty({ example: 'haiku' })
-  @IsString()
-  @Length(1, 100)
-  asset!: string;
-
-  @ApiProperty({ enum: GRANT_KINDS })
-  @IsIn(GRANT_KINDS)
-  kind!: GrantKind;
-
-  @ApiProperty({ minimum: 1, maximum: MAX })
-  @IsInt()
-  @Min(1)
-  @Max(MAX)
-  amount!: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 3650 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(3650)
-  expiresInDays?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(1000)
-  note?: string;
-}
+/**
+ * One row of a bulk grant file (API.md: `recipientEmail,asset,kind,amount[,expiresInDays][,note]`),
+ * checked row by row: a single grant's fields with their rules (PickType carries the validators
+ * and the schema), without what a file doesn't say — a referrer, an eligibility override, the
+ * mail choice.
+ */
+export class BulkGrantRowDto extends PickType(IssueGrantDto, ['recipientEmail', 'asset', 'kind', 'amount', 'expiresInDays', 'note'] as const) {}
 
 /** The JSON form of a bulk grant upload: `{grants: [...]}` (each row checked on its own). */
 export class BulkGrantsDto {
