@@ -140,6 +140,42 @@ export function Confirm({
   );
 }
 
+/** One choice of a row's action menu: its visible text, the name a screen reader hears (it says which row), and what it does. */
+export interface RowMenuItem {
+  text: string;
+  label: string;
+  danger?: boolean;
+  onSelect: () => void;
+}
+
+/**
+ * A table row's actions behind one "Actions" disclosure (`<details>`), so a narrow screen keeps
+ * one button per row. Choosing closes the menu first: the dialog the choice opens takes over, and
+ * an open menu left behind it would still catch the next click.
+ */
+export function RowMenu({ label, items }: { label: string; items: RowMenuItem[] }) {
+  return (
+    <details class="menu">
+      <summary aria-label={label}>Actions</summary>
+      <div class="menu-items">
+        {items.map((item) => (
+          <button
+            type="button"
+            class={item.danger ? 'danger' : 'secondary'}
+            aria-label={item.label}
+            onClick={(e) => {
+              e.currentTarget.closest('details')?.removeAttribute('open');
+              item.onSelect();
+            }}
+          >
+            {item.text}
+          </button>
+        ))}
+      </div>
+    </details>
+  );
+}
+
 /** What every page around its content: a skip link, the header (with sign-out when signed in), main. */
 export function Shell({ title, nav, signedIn, children }: { title: string; nav?: ComponentChildren; signedIn?: boolean; children: ComponentChildren }) {
   const [message, setMessage] = useState<Message>(null);

@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
-import { api, type LlmCallView, type Page } from '../api';
-import { fmtAmount, fmtDate, LoadError, Status, useAction, useLoad } from '../ui';
+import type { LlmCallView, Page } from '../api';
+import { useLoadMore } from '../paging';
+import { fmtAmount, fmtDate, LoadError } from '../ui';
 
 /** Each status with its badge colour (an interrupted stream was charged within its bound: a warning, not a failure). */
 const STATUS_BADGE: Record<LlmCallView['status'], string> = {
@@ -25,15 +25,7 @@ function tokens(call: LlmCallView): string {
 
 /** Every provider call made for this person — turns' stages and API-key requests — newest first, a page at a time. */
 export function LlmCallsSection() {
-  const [calls, setCalls] = useState<LlmCallView[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const first = useLoad(async () => {
-    const page = await api<Page<LlmCallView>>('GET', '/me/llm-calls?limit=20');
-    setCalls(page.items);
-    setCursor(page.nextCursor);
-    return page;
-  });
-  const more = useAction();
+  const { first, items: calls, more } = useLoadMore('/me/llm-calls?limit=20', (page: Page<LlmCallView>) => page.items, { label: 'Show older calls' });
   return (
     <section aria-labelledby="llm-calls-title" class="card" id="llm-calls">
       <h2 id="llm-calls-title">LLM calls</h2>
@@ -80,23 +72,7 @@ export function LlmCallsSection() {
           </table>
         </div>
       )}
-      {cursor && (
-        <button
-          type="button"
-          class="secondary"
-          disabled={more.busy}
-          onClick={() =>
-            more.run(async () => {
-              const page = await api<Page<LlmCallView>>('GET', `/me/llm-calls?limit=20&cursor=${encodeURIComponent(cursor)}`);
-              setCalls((c) => [...c, ...page.items]);
-              setCursor(page.nextCursor);
-            })
-          }
-        >
-          Show older calls
-        </button>
-      )}
-      <Status message={more.message} />
+      {more}
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type AuditEntry, type PersonView } from '../api';
 import { fmtAmount, fmtDate, fmtSigned, LoadError } from '../ui';
-import { usePaged } from './paging';
+import { usePaged } from '../paging';
 
 /** What each action did, in words. */
 const ACTIONS: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type Eligibility, type GrantView, type IssuedGrant, type MailLogPage } from '../api';
-import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
-import { usePaged } from './paging';
+import { Confirm, CopyButton, Field, fmtAmount, fmtDate, LoadError, RowMenu, Select, Status, useAction, useLoad } from '../ui';
+import { usePaged } from '../paging';
 
 const KINDS: Array<[string, string]> = [
   ['welcome', 'welcome'],
@@ -178,12 +178,6 @@ const STATUS_FILTER: Array<[string, string]> = [
 
 type Pending = { action: 'revoke' | 'reissue'; grant: GrantView } | null;
 
-/** Closes the row's action menu a choice was made in (the confirmation takes over); always true. */
-function close(event: Event): true {
-  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-  return true;
-}
-
 export function GrantsView({ assets }: { assets: string[] }) {
   const mail = useLoad(() => api<MailLogPage>('GET', '/admin/mail?limit=1'));
   const [issued, setIssued] = useState<IssuedGrant | null>(null);
@@ -278,17 +272,13 @@ export function GrantsView({ assets }: { assets: string[] }) {
                     <td data-label="Claimed">{g.claimedAt ? fmtDate(g.claimedAt) : '—'}</td>
                     <td data-label="Actions">
                       {(g.status === 'issued' || g.status === 'expired') && (
-                        <details class="menu">
-                          <summary aria-label={`Actions for the grant for ${g.recipientEmail}`}>Actions</summary>
-                          <div class="menu-items">
-                            <button type="button" class="secondary" aria-label={`Re-issue the grant for ${g.recipientEmail}`} onClick={(e) => close(e) && setPending({ action: 'reissue', grant: g })}>
-                              Re-issue link
-                            </button>
-                            <button type="button" class="danger" aria-label={`Revoke the grant for ${g.recipientEmail}`} onClick={(e) => close(e) && setPending({ action: 'revoke', grant: g })}>
-                              Revoke
-                            </button>
-                          </div>
-                        </details>
+                        <RowMenu
+                          label={`Actions for the grant for ${g.recipientEmail}`}
+                          items={[
+                            { text: 'Re-issue link', label: `Re-issue the grant for ${g.recipientEmail}`, onSelect: () => setPending({ action: 'reissue', grant: g }) },
+                            { text: 'Revoke', label: `Revoke the grant for ${g.recipientEmail}`, danger: true, onSelect: () => setPending({ action: 'revoke', grant: g }) },
+                          ]}
+                        />
                       )}
                     </td>
                   </tr>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type CreatedWebhook, type Delivery, type EventItem, type MailLogItem, type Webhook } from '../api';
 import { Confirm, CopyButton, Field, fmtDate, LoadError, Select, Status, useAction, useLoad } from '../ui';
-import { usePaged } from './paging';
+import { usePaged } from '../paging';
 
 const EVENT_TYPES = [
   'grant.issued',

@@ -3,7 +3,7 @@ import { api, newIdempotencyKey, type CreditView, type FlowView, type Mail, type
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { Confirm, CopyButton, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
-import { usePaged } from './paging';
+import { useLoadMore, usePaged } from '../paging';
 import { PersonLimit } from './person-limit';
 import { Refunds } from './refunds';
 
@@ -21,17 +21,13 @@ const LIFECYCLE_TEXT: Record<Lifecycle, string> = {
 function PersonPage({ person: initial, assets, onBack }: { person: PersonView; assets: string[]; onBack: () => void }) {
   const [person, setPerson] = useState(initial);
   const [version, setVersion] = useState(0);
-  const [flows, setFlows] = useState<FlowView[]>([]);
   const [asset, setAsset] = useState(assets[0] ?? '');
-  const [cursor, setCursor] = useState<string | null>(null);
-  const credit = useLoad(async () => {
-    const data = await api<CreditView & { flows: FlowView[]; nextCursor: string | null }>('GET', `/admin/persons/${person.id}/credit?limit=50`);
-    setFlows(data.flows);
-    setCursor(data.nextCursor);
-    // Adjust what they hold by default.
-    if (version === 0 && data.balances[0]) setAsset(data.balances[0].asset);
-    return data;
-  }, [person.id, version]);
+  const history = useLoadMore(`/admin/persons/${person.id}/credit?limit=50`, (page: CreditView & { flows: FlowView[]; nextCursor: string | null }) => page.flows, { label: 'Show older', deps: [version] });
+  const credit = history.first;
+  // Adjust what they hold by default.
+  useEffect(() => {
+    if (version === 0 && credit.data?.balances[0]) setAsset(credit.data.balances[0].asset);
+  }, [credit.data]);
   const act = useAction();
   const [pending, setPending] = useState<Lifecycle | null>(null);
   const [recovery, setRecovery] = useState<{ recoveryUrl: string; expiresAt: string; mail: Mail } | null>(null);
@@ -160,25 +156,11 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
         </form>
       </div>
       <PersonLimit personId={person.id} />
-      {credit.data && <Refunds personId={person.id} flows={flows} onRefunded={() => setVersion((v) => v + 1)} />}
+      {credit.data && <Refunds flows={history.items} onRefunded={() => setVersion((v) => v + 1)} />}
       <section class="card" aria-labelledby="person-history-title">
         <h3 id="person-history-title">History</h3>
-        {credit.data && <HistoryTable flows={flows} caption="Charges by turn, grants and adjustments, newest first" />}
-        {cursor && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() =>
-              act.run(async () => {
-                const page = await api<{ flows: FlowView[]; nextCursor: string | null }>('GET', `/admin/persons/${person.id}/credit?limit=50&cursor=${encodeURIComponent(cursor)}`);
-                setFlows((f) => [...f, ...page.flows]);
-                setCursor(page.nextCursor);
-              })
-            }
-          >
-            Show older
-          </button>
-        )}
+        {credit.data && <HistoryTable flows={history.items} caption="Charges by turn, grants and adjustments, newest first" />}
+        {history.more}
       </section>
       <Confirm open={confirmDebit} title={`Take ${fmtAmount(-delta)} ${asset} from ${person.email}?`} confirmLabel="Take the credit" danger onConfirm={recordAdjustment} onCancel={() => setConfirmDebit(false)}>
         <p id="debit-effect">

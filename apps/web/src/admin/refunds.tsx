@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type FlowView, type RefundResult } from '../api';
 import { groupByTurn } from '../history';
-import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, Status, useAction } from '../ui';
+import { Confirm, Field, fmtAmount, fmtDate, fmtSigned, RowMenu, Status, useAction } from '../ui';
 
 /** What a refund names (POST /admin/refunds): a turn, an API call or a captured authorization. */
 type Ref = { turnId: string } | { callId: string } | { authorizationId: string };
@@ -51,14 +51,8 @@ function chargesOf(flows: FlowView[]): Charge[] {
   return charges;
 }
 
-/** Closes the row's action menu a choice was made in (the dialog takes over); always true. */
-function close(event: Event): true {
-  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-  return true;
-}
-
 /** The person's charges (of the history loaded on their page), each with a refund action in its menu. */
-export function Refunds({ flows, onRefunded }: { personId: string; flows: FlowView[]; onRefunded: () => void }) {
+export function Refunds({ flows, onRefunded }: { flows: FlowView[]; onRefunded: () => void }) {
   const [refunding, setRefunding] = useState<Charge | null>(null);
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -118,23 +112,19 @@ export function Refunds({ flows, onRefunded }: { personId: string; flows: FlowVi
                   </td>
                   <td data-label="Actions">
                     {c.refunded < c.charged && (
-                      <details class="menu">
-                        <summary aria-label={`Actions for the charge of ${fmtDate(c.when)}`}>Actions</summary>
-                        <div class="menu-items">
-                          <button
-                            type="button"
-                            class="secondary"
-                            aria-label={`Refund the charge of ${fmtDate(c.when)} (${idOf(c.ref)})`}
-                            onClick={(e) => {
-                              close(e);
+                      <RowMenu
+                        label={`Actions for the charge of ${fmtDate(c.when)}`}
+                        items={[
+                          {
+                            text: 'Refund…',
+                            label: `Refund the charge of ${fmtDate(c.when)} (${idOf(c.ref)})`,
+                            onSelect: () => {
                               setAmount('');
                               setRefunding(c);
-                            }}
-                          >
-                            Refund…
-                          </button>
-                        </div>
-                      </details>
+                            },
+                          },
+                        ]}
+                      />
                     )}
                   </td>
                 </tr>

@@ -1,12 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type CreatedServiceKey, type ServiceKeyView } from '../api';
-import { Confirm, CopyButton, Field, fmtDate, LoadError, Status, useAction, useLoad } from '../ui';
-
-/** Closes the row's action menu a choice was made in (the confirmation takes over); always true. */
-function close(event: Event): true {
-  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-  return true;
-}
+import { Confirm, CopyButton, Field, fmtDate, LoadError, RowMenu, Status, useAction, useLoad } from '../ui';
 
 /**
  * Service keys (lk_…): another service of the operator authorizes and captures credit with one.
@@ -101,14 +95,7 @@ export function ServiceKeysView() {
                     <td data-label="Created">{fmtDate(k.createdAt)}</td>
                     <td data-label="Last used">{k.lastUsedAt ? fmtDate(k.lastUsedAt) : 'never'}</td>
                     <td data-label="Actions">
-                      <details class="menu">
-                        <summary aria-label={`Actions for the service key ${k.name}`}>Actions</summary>
-                        <div class="menu-items">
-                          <button type="button" class="danger" aria-label={`Revoke the service key ${k.name}`} onClick={(e) => close(e) && setRevoking(k)}>
-                            Revoke
-                          </button>
-                        </div>
-                      </details>
+                      <RowMenu label={`Actions for the service key ${k.name}`} items={[{ text: 'Revoke', label: `Revoke the service key ${k.name}`, danger: true, onSelect: () => setRevoking(k) }]} />
                     </td>
                   </tr>
                 ))}

@@ -4,6 +4,7 @@ import { LimitSection } from '../account/limit';
 import { TeamsSection } from '../account/teams';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
+import { useLoadMore } from '../paging';
 import { createPasskey } from '../passkeys';
 import { Confirm, Field, fmtAmount, fmtDate, LoadError, mount, Shell, SignInFirst, Status, useAction, useLoad } from '../ui';
 import { ApiKeysSection } from '../account/api-keys';
@@ -36,37 +37,13 @@ function CreditSection() {
 
 /** Flows newest first, a page at a time. */
 function HistorySection() {
-  const [flows, setFlows] = useState<FlowView[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const first = useLoad(async () => {
-    const page = await api<Page<FlowView>>('GET', '/me/flows?limit=100');
-    setFlows(page.items);
-    setCursor(page.nextCursor);
-    return page;
-  });
-  const more = useAction();
+  const history = useLoadMore('/me/flows?limit=100', (page: Page<FlowView>) => page.items, { label: 'Show older' });
   return (
     <section aria-labelledby="history-title" class="card">
       <h2 id="history-title">Charges</h2>
-      {first.data && <HistoryTable flows={flows} caption="Recent charges, by turn" />}
+      {history.first.data && <HistoryTable flows={history.items} caption="Recent charges, by turn" />}
       <a href="/me/flows.csv" download id="flows-csv">Download all your flows (CSV)</a>
-      {cursor && (
-        <button
-          type="button"
-          class="secondary"
-          disabled={more.busy}
-          onClick={() =>
-            more.run(async () => {
-              const page = await api<Page<FlowView>>('GET', `/me/flows?limit=100&cursor=${encodeURIComponent(cursor)}`);
-              setFlows((f) => [...f, ...page.items]);
-              setCursor(page.nextCursor);
-            })
-          }
-        >
-          Show older
-        </button>
-      )}
-      <Status message={more.message} />
+      {history.more}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type CreditView, type Engagement, type MemberView, type PersonView } from '../api';
 import { Balances } from '../balances';
 import { LimitFields, limitInput, limitOf, NO_LIMIT, type LimitInput } from '../limit-fields';
-import { Confirm, Field, fmtAmount, fmtLimit, LoadError, mount, Select, Shell, SignInFirst, Status, THIS_PERIOD, useAction, useLoad } from '../ui';
+import { Confirm, Field, fmtAmount, fmtLimit, LoadError, mount, RowMenu, Select, Shell, SignInFirst, Status, THIS_PERIOD, useAction, useLoad } from '../ui';
 
 // /teams/:id — a team engagement: its pool, and its members with their limits and spend this period.
 // Owners manage members; a member sees the pool and their own spend (the API shows them only themself).
@@ -19,12 +19,6 @@ const teamId = () => /^\/teams\/([0-9a-fA-F-]{36})\/?$/.exec(location.pathname)?
 export function spendText(m: Pick<MemberView, 'limit' | 'spentThisPeriod'>): string {
   if (!m.limit) return `${fmtAmount(m.spentThisPeriod)} this month`;
   return `${fmtAmount(m.spentThisPeriod)} of ${fmtAmount(m.limit.amount)} ${THIS_PERIOD[m.limit.period] ?? ''}`.trim();
-}
-
-/** Closes the row's action menu a choice was made in (a dialog takes over); always true. */
-function close(event: Event): true {
-  (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-  return true;
 }
 
 function PoolSection({ id }: { id: string }) {
@@ -194,17 +188,13 @@ function TeamBody({ id, me, owner }: { id: string; me: PersonView; owner: boolea
                         {spendText(m)}
                       </td>
                       <td data-label="Actions">
-                        <details class="menu">
-                          <summary aria-label={`Actions for ${m.email}`}>Actions</summary>
-                          <div class="menu-items">
-                            <button type="button" class="secondary" aria-label={`Change the role or limit of ${m.email}`} onClick={(e) => close(e) && edit(m)}>
-                              Change role or limit
-                            </button>
-                            <button type="button" class="danger" aria-label={`Remove ${m.email}`} onClick={(e) => close(e) && setPending({ action: 'remove', member: m })}>
-                              Remove from team
-                            </button>
-                          </div>
-                        </details>
+                        <RowMenu
+                          label={`Actions for ${m.email}`}
+                          items={[
+                            { text: 'Change role or limit', label: `Change the role or limit of ${m.email}`, onSelect: () => edit(m) },
+                            { text: 'Remove from team', label: `Remove ${m.email}`, danger: true, onSelect: () => setPending({ action: 'remove', member: m }) },
+                          ]}
+                        />
                       </td>
                     </tr>
                   ))}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Page } from '../api';
-import { useLoad } from '../ui';
+import { api, type Page } from './api';
+import { Status, useAction, useLoad } from './ui';
 
 /** `path` (which may carry a query already) with the cursor added: no stray `?` or `&` when there is none. */
 export function pageUrl(path: string, cursor: string | null): string {
@@ -58,6 +58,47 @@ export function usePaged<T>(path: string, deps: unknown[] = [], options: { refre
     },
     pager: (hasNewer || hasOlder) && <Pager newer={hasNewer ? newer : null} older={hasOlder ? older : null} busy={list.loading} />,
   };
+}
+
+/**
+ * A history read a page at a time and shown whole: the first page, then each "Show older" appends
+ * the next (a history reads on as one table, where a list of records pages). `items` picks a
+ * page's rows (`items` of API.md's lists, `flows` of a credit view, whose first page also carries
+ * the balances: `first.data`). `more` is the button (none at the end), with the outcome of its
+ * last load.
+ */
+export function useLoadMore<P extends { nextCursor: string | null }, T>(path: string, items: (page: P) => T[], options: { label: string; deps?: unknown[] }) {
+  const [rows, setRows] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const first = useLoad(async () => {
+    const page = await api<P>('GET', path);
+    setRows(items(page));
+    setCursor(page.nextCursor);
+    return page;
+  }, [path, ...(options.deps ?? [])]);
+  const older = useAction();
+  const more = (
+    <>
+      {cursor && (
+        <button
+          type="button"
+          class="secondary"
+          disabled={older.busy}
+          onClick={() =>
+            older.run(async () => {
+              const page = await api<P>('GET', pageUrl(path, cursor));
+              setRows((r) => [...r, ...items(page)]);
+              setCursor(page.nextCursor);
+            })
+          }
+        >
+          {options.label}
+        </button>
+      )}
+      <Status message={older.message} />
+    </>
+  );
+  return { first, items: rows, more };
 }
 
 /** Newer/Older, each disabled at its end; when the focused one becomes disabled, focus moves to the other. */
