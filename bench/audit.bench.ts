@@ -21,7 +21,7 @@ import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/st
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { fundedPersons, throughput } from './bench-kit';
+import { benchPerson, fillLedger, fundedPersons, throughput } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const FLOWS = Number(process.env.BENCH_AUDIT_FLOWS ?? 1_000_000);
@@ -38,7 +38,7 @@ async function run(databaseUrl: string) {
   const sealer = app.get(SealerService);
   try {
     const built = Date.now();
-    await fillLedger(transactions);
+    await fillLedger(transactions, { flows: FLOWS, persons: PERSONS, start: new Date(START) });
     console.log(`\nledger of ${FLOWS.toLocaleString('en')} flows over ${PERSONS.toLocaleString('en')} persons (one flow a second) built in ${((Date.now() - built) / 1000).toFixed(1)}s`);
     await sealer.sealOnce();
 
@@ -120,53 +120,6 @@ async function run(databaseUrl: string) {
   } finally {
     await app.close();
   }
-}
-
-const benchPerson = (i: number) => `00000000-0000-4000-9000-${i.toString(16).padStart(12, '0')}`;
-
-/** As verify.bench.ts, with the flows one second apart (so as-of instants fall inside the history). */
-async function fillLedger(transactions: Transactions): Promise<void> {
-  await transactions.run(async (tx) => {
-    await tx.query(
-      `INSERT INTO persons (id, email, display_name, personal_engagement_id, created_at)
-       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench' || i || '@example.com', 'Bench',
-              ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
-         FROM generate_series(1, $1) i`,
-      [PERSONS],
-    );
-    await tx.query(
-      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at)
-       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench', true,
-              ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
-         FROM generate_series(1, $1) i`,
-      [PERSONS],
-    );
-  });
-  await transactions.run(async (tx) => {
-    await tx.query('ALTER TABLE credit.flows DISABLE TRIGGER flows_apply');
-    await tx.query(
-      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
-       SELECT 'issuance', 'haiku', 1000000000, 'system:issuer', 'person:' || p, p, 'grant:' || p, $2::timestamptz
-         FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) persons`,
-      [PERSONS, new Date(START)],
-    );
-    await tx.query(
-      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
-       SELECT 'consumption', 'haiku', 1 + i % 97, 'person:' || p, 'system:consumed', p, 'turn:' || i || ':respond', $3::timestamptz + i * interval '1 second'
-         FROM (SELECT i, ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p
-                 FROM generate_series(1, $1) i) consumptions`,
-      [FLOWS - PERSONS, PERSONS, new Date(START)],
-    );
-    await tx.query(`
-      INSERT INTO credit.balances (party, asset, slot, amount)
-      SELECT party, asset, credit.balance_slot(party, person_id), sum(delta)
-        FROM (SELECT from_party AS party, asset, person_id, -amount AS delta FROM credit.flows
-              UNION ALL SELECT to_party, asset, person_id, amount FROM credit.flows) moves
-       GROUP BY party, asset, credit.balance_slot(party, person_id)`);
-    await tx.query('ALTER TABLE credit.flows ENABLE TRIGGER flows_apply');
-  });
-  await transactions.manager.query('VACUUM ANALYZE credit.flows');
-  await transactions.manager.query('VACUUM ANALYZE credit.balances');
 }
 
 withScratchDatabase(run).catch((error) => {

@@ -46,3 +46,61 @@ export async function fundedPersons(app: INestApplicationContext, count: number)
   }
   return people;
 }
+
+/** The id of bench person i (1-based) of fillLedger; its personal engagement's differs in one digit. */
+export const benchPerson = (i: number) => `00000000-0000-4000-9000-${i.toString(16).padStart(12, '0')}`;
+
+/**
+ * A ledger of `flows` flows over `persons` persons (benchPerson(1 … persons)), built in seconds:
+ * the flows are written in bulk with the balance trigger off, then the balances derived with one
+ * aggregate (the trigger's result, without a million single-row upserts). Each person gets one
+ * issuance, the rest are consumptions spread over the persons in turn. Without `start` every flow
+ * is stamped now(); with it, the consumptions are one second apart from `start` (so as-of instants
+ * fall inside the history).
+ */
+export async function fillLedger(transactions: Transactions, options: { flows: number; persons: number; start?: Date }): Promise<void> {
+  const { flows, persons, start } = options;
+  // persons → engagements is checked at commit; engagements → persons at once: persons first.
+  await transactions.run(async (tx) => {
+    await tx.query(
+      `INSERT INTO persons (id, email, display_name, personal_engagement_id, created_at)
+       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench' || i || '@example.com', 'Bench',
+              ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [persons],
+    );
+    await tx.query(
+      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at)
+       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench', true,
+              ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
+         FROM generate_series(1, $1) i`,
+      [persons],
+    );
+  });
+  await transactions.run(async (tx) => {
+    await tx.query('ALTER TABLE credit.flows DISABLE TRIGGER flows_apply');
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'issuance', 'haiku', 1000000000, 'system:issuer', 'person:' || p, p, 'grant:' || p, coalesce($2::timestamptz, now())
+         FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) persons`,
+      [persons, start ?? null],
+    );
+    await tx.query(
+      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
+       SELECT 'consumption', 'haiku', 1 + i % 97, 'person:' || p, 'system:consumed', p, 'turn:' || i || ':respond',
+              coalesce($3::timestamptz + i * interval '1 second', now())
+         FROM (SELECT i, ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p
+                 FROM generate_series(1, $1) i) consumptions`,
+      [flows - persons, persons, start ?? null],
+    );
+    await tx.query(`
+      INSERT INTO credit.balances (party, asset, slot, amount)
+      SELECT party, asset, credit.balance_slot(party, person_id), sum(delta)
+        FROM (SELECT from_party AS party, asset, person_id, -amount AS delta FROM credit.flows
+              UNION ALL SELECT to_party, asset, person_id, amount FROM credit.flows) moves
+       GROUP BY party, asset, credit.balance_slot(party, person_id)`);
+    await tx.query('ALTER TABLE credit.flows ENABLE TRIGGER flows_apply');
+  });
+  await transactions.manager.query('VACUUM ANALYZE credit.flows');
+  await transactions.manager.query('VACUUM ANALYZE credit.balances');
+}

@@ -13,6 +13,7 @@ import { loadConfig } from '@loomworks/config';
 import { LedgerService, SealerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { AppModule } from '../apps/api/src/app.module';
+import { fillLedger } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const FLOWS = Number(process.env.BENCH_VERIFY_FLOWS ?? 1_000_000);
@@ -32,7 +33,7 @@ async function run(databaseUrl: string) {
   const sealer = app.get(SealerService);
 
   const started = Date.now();
-  await fillLedger(transactions);
+  await fillLedger(transactions, { flows: FLOWS, persons: PERSONS });
   console.log(`\nledger of ${FLOWS.toLocaleString('en')} flows over ${PERSONS.toLocaleString('en')} persons built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
   // Seal the ledger (the sealer's first pass over everything), then verify?full: every balance
@@ -79,56 +80,6 @@ async function run(databaseUrl: string) {
   ]);
   console.log(`verify() / baseline time: first ${(fullSeconds / scanSeconds).toFixed(2)}, steady ${(steadySeconds / scanSeconds).toFixed(3)}`);
   await app.close();
-}
-
-/**
- * Writes the flows in bulk with the balance trigger off, then derives the balances with one
- * aggregate (the trigger's result, without a million single-row upserts), so building the bench
- * ledger takes seconds. Each person gets one issuance, the rest are consumption flows.
- */
-async function fillLedger(transactions: Transactions): Promise<void> {
-  // persons → engagements is checked at commit; engagements → persons at once: persons first.
-  await transactions.run(async (tx) => {
-    await tx.query(
-      `INSERT INTO persons (id, email, display_name, personal_engagement_id, created_at)
-       SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench' || i || '@example.com', 'Bench',
-              ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
-         FROM generate_series(1, $1) i`,
-      [PERSONS],
-    );
-    await tx.query(
-      `INSERT INTO engagements (id, name, personal, owner_person_id, created_at)
-       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 'bench', true,
-              ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid, now()
-         FROM generate_series(1, $1) i`,
-      [PERSONS],
-    );
-  });
-  await transactions.run(async (tx) => {
-    await tx.query('ALTER TABLE credit.flows DISABLE TRIGGER flows_apply');
-    await tx.query(
-      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
-       SELECT 'issuance', 'haiku', 1000000000, 'system:issuer', 'person:' || p, p, 'grant:' || p, now()
-         FROM (SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(i), 12, '0'))::uuid AS p FROM generate_series(1, $1) i) persons`,
-      [PERSONS],
-    );
-    await tx.query(
-      `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, idempotency_key, created_at)
-       SELECT 'consumption', 'haiku', 1 + i % 97, 'person:' || p, 'system:consumed', p, 'turn:' || i || ':respond', now()
-         FROM (SELECT i, ('00000000-0000-4000-9000-' || lpad(to_hex(1 + i % $2), 12, '0'))::uuid AS p
-                 FROM generate_series(1, $1) i) consumptions`,
-      [FLOWS - PERSONS, PERSONS],
-    );
-    await tx.query(`
-      INSERT INTO credit.balances (party, asset, slot, amount)
-      SELECT party, asset, credit.balance_slot(party, person_id), sum(delta)
-        FROM (SELECT from_party AS party, asset, person_id, -amount AS delta FROM credit.flows
-              UNION ALL SELECT to_party, asset, person_id, amount FROM credit.flows) moves
-       GROUP BY party, asset, credit.balance_slot(party, person_id)`);
-    await tx.query('ALTER TABLE credit.flows ENABLE TRIGGER flows_apply');
-  });
-  await transactions.manager.query('VACUUM ANALYZE credit.flows');
-  await transactions.manager.query('VACUUM ANALYZE credit.balances');
 }
 
 /** Consumption flows through the balance trigger, as turns would write them. */

@@ -48,6 +48,7 @@ import { CreateAuthorizations1764820001000 } from './1764820001000-CreateAuthori
 import { SeedAuthorizationMaxSeconds1764820002000 } from './1764820002000-SeedAuthorizationMaxSeconds';
 import { CreateRefunds1764820003000 } from './1764820003000-CreateRefunds';
 import { LlmCallRefunds1764820004000 } from './1764820004000-LlmCallRefunds';
+import { SealEncodingV21764910000000 } from './1764910000000-SealEncodingV2';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -92,4 +93,5 @@ export const allMigrations = [
   SeedAuthorizationMaxSeconds1764820002000,
   CreateRefunds1764820003000,
   LlmCallRefunds1764820004000,
+  SealEncodingV21764910000000,
 ];

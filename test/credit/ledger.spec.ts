@@ -151,6 +151,34 @@ describe('ledger', () => {
       await ctx.db.query("UPDATE credit.balances SET amount = amount + 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
     });
 
+    it('compares the balances the new flows touched; a change with no flow that keeps the sums at zero is left to verify?full', async () => {
+      const touched = await ctx.fundedPerson('sonnet', 50n);
+      const untouched = await ctx.fundedPerson('sonnet', 60n);
+      await ctx.get(SealerService).sealOnce();
+      await ledger.checkpoint();
+      const shift = (party: string, by: number) =>
+        ctx.db.query("UPDATE credit.balances SET amount = amount + $2 WHERE party = $1 AND asset = 'sonnet'", [party, by]);
+      // Seven credits moved between two balances behind the flows' back: every asset still sums to zero.
+      await shift(personParty(touched.id), -7);
+      await shift(personParty(untouched.id), 7);
+      try {
+        await ledger.adjust({ personId: touched.id, asset: 'sonnet', amount: 1n, reason: 'after the checkpoint', actorPersonId: null });
+        const incremental = await ledger.verify();
+        expect(incremental).toMatchObject({ ok: false, unbalancedAssets: [] });
+        expect(incremental.drift).toEqual([{ party: personParty(touched.id), asset: 'sonnet', balance: 44n, sumOfFlows: 51n }]);
+        const full = await ledger.verify({ full: true });
+        expect(full.drift).toEqual(
+          [
+            { party: personParty(touched.id), asset: 'sonnet', balance: 44n, sumOfFlows: 51n },
+            { party: personParty(untouched.id), asset: 'sonnet', balance: 67n, sumOfFlows: 60n },
+          ].sort((a, b) => (a.party < b.party ? -1 : 1)),
+        );
+      } finally {
+        await shift(personParty(touched.id), 7);
+        await shift(personParty(untouched.id), -7);
+      }
+    });
+
     it('never checkpoints past a flow that commits after a higher-numbered one', async () => {
       const early = await ctx.fundedPerson('haiku', 500n);
       const late = await ctx.fundedPerson('haiku', 500n);

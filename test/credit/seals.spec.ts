@@ -15,6 +15,7 @@ interface SealRow {
   to_flow_id: string;
   flows: number;
   hash: string;
+  encoding: number;
 }
 
 /** Tamper evidence (DESIGN.md): the sealer, verify?full, the reconciler and the auditor's recipe. */
@@ -35,7 +36,7 @@ describe('seals', () => {
   afterAll(() => ctx.close());
 
   const seals = () =>
-    ctx.db.query<SealRow>('SELECT id::text, from_flow_id::text, to_flow_id::text, flows, hash FROM credit.seals ORDER BY seals.id');
+    ctx.db.query<SealRow>('SELECT id::text, from_flow_id::text, to_flow_id::text, flows, hash, encoding FROM credit.seals ORDER BY seals.id');
   const maxFlowId = async () => (await ctx.db.query<{ id: string }>('SELECT max(id)::text AS id FROM credit.flows'))[0].id;
   const sealedThrough = async () => (await ledger.verify()).sealedThrough;
 
@@ -255,22 +256,64 @@ describe('seals', () => {
     await ctx.http().post('/admin/reconciliation').set(ctx.as(admin)).send({}).expect(201);
   });
 
-  it("recomputes a real seal with the README's psql + sha256sum recipe", async () => {
-    // Lines with the characters an encoding gets wrong: quotes, tabs, a newline, non-ASCII.
+  /** Runs README's recipe for seal `id`: [computed, stored] as the recipe prints them. */
+  const recipe = (id: string) => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Auditing the ledger'));
+    const script = /```sh\n([\s\S]*?)```/.exec(section)![1].replace(/^N=\d+$/m, `N=${id}`);
+    const output = execFileSync('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, DATABASE_URL: ctx.db.url }, encoding: 'utf8' });
+    return output.trim().split('\n');
+  };
+
+  /** Flows with the characters an encoding gets wrong: quotes, tabs, a newline, non-ASCII, a nested object. */
+  async function awkwardFlows(): Promise<void> {
     const person = await ctx.fundedPerson('opus', 70n);
-    await ledger.adjust({ personId: person.id, asset: 'opus', amount: -3n, reason: 'tab\there "quoted", new\nline, Zürich ✓', actorPersonId: null, idempotencyKey: 'key,with\ttab' });
+    await ledger.adjust({ personId: person.id, asset: 'opus', amount: -3n, reason: 'tab\there "quoted", new\nline, Zürich ✓', actorPersonId: null, idempotencyKey: `key,with\ttab ${person.id}` });
     await ctx.get(Transactions).run((tx) =>
       ledger.writeFlow(tx, { kind: 'adjustment', asset: 'opus', amount: 1n, from: 'system:issuer', to: personParty(person.id), personId: person.id, metadata: { n: 1.5, nested: { z: [1, 'ü'] } } }),
     );
+  }
+
+  it("recomputes a real seal with the README's psql + sha256sum recipe", async () => {
+    await awkwardFlows();
     await sealer.sealOnce();
     const seal = (await seals()).at(-1)!;
+    expect(seal.encoding).toBe(2);
+    expect(recipe(seal.id)).toEqual([`${seal.hash}  -`, `${seal.hash}  (stored)`]);
+  });
 
-    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Auditing the ledger'));
-    const recipe = /```sh\n([\s\S]*?)```/.exec(section)![1].replace(/^N=\d+$/m, `N=${seal.id}`);
-    const output = execFileSync('bash', ['-euo', 'pipefail', '-c', recipe], { env: { ...process.env, DATABASE_URL: ctx.db.url }, encoding: 'utf8' });
-    const [computed, stored] = output.trim().split('\n');
-    expect(computed).toBe(`${seal.hash}  -`);
-    expect(stored).toBe(`${seal.hash}  (stored)`);
+  it('still verifies the seals of encoding 1 (JSON lines), recomputes them with the recipe and catches a change under them', async () => {
+    // A database sealed before encoding 2: its next seal written as the sealer then wrote it.
+    await sealer.sealOnce();
+    await awkwardFlows();
+    const [v1] = await ctx.db.query<SealRow>(
+      `INSERT INTO credit.seals (id, from_flow_id, to_flow_id, flows, hash, sealed_at, encoding)
+       SELECT p.id + 1, p.to_flow_id, m.id, count(*),
+              encode(sha256(convert_to(p.hash || E'\\n' || string_agg(json_build_array(f.id, f.kind, f.asset, f.amount, f.from_party, f.to_party,
+                f.person_id, f.grant_id, f.idempotency_key, f.metadata, (extract(epoch FROM f.created_at) * 1000000)::bigint)::text || E'\\n', '' ORDER BY f.id), 'UTF8')), 'hex'),
+              now(), 1
+         FROM (SELECT * FROM credit.seals ORDER BY seals.id DESC LIMIT 1) p, (SELECT max(id) AS id FROM credit.flows) m
+         JOIN credit.flows f ON true
+        WHERE f.id > p.to_flow_id AND f.id <= m.id
+        GROUP BY p.id, p.to_flow_id, p.hash, m.id
+       RETURNING id::text, from_flow_id::text, to_flow_id::text, flows, hash, encoding`,
+    );
+    expect(v1.encoding).toBe(1);
+    expect(recipe(v1.id)).toEqual([`${v1.hash}  -`, `${v1.hash}  (stored)`]);
+    // The chain goes on in encoding 2 after it, and verify?full accepts both.
+    await ctx.fundedPerson('haiku', 5n);
+    const [next] = await sealer.sealOnce();
+    expect(next).toMatchObject({ id: String(BigInt(v1.id) + 1n), encoding: 2, fromFlowId: v1.to_flow_id });
+    expect((await ledger.verify({ full: true })).sealBroken).toEqual([]);
+
+    const [{ id: flowId }] = await ctx.db.query<{ id: string }>('SELECT max(id)::text AS id FROM credit.flows WHERE id <= $1', [v1.to_flow_id]);
+    const restamp = (shift: string) =>
+      asOwner(`UPDATE credit.flows SET created_at = created_at + interval '${shift}' WHERE id = ${flowId}`);
+    await restamp('1 microsecond');
+    try {
+      expect((await ledger.verify({ full: true })).sealBroken).toEqual([{ sealId: v1.id, fromFlowId: v1.from_flow_id, toFlowId: v1.to_flow_id }]);
+    } finally {
+      await restamp('-1 microsecond');
+    }
   });
 });

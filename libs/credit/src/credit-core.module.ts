@@ -22,6 +22,7 @@ import { SealsRepository } from './persistence/seals.repository';
 import { SealerService } from './sealer.service';
 import { SpendRepository } from './persistence/spend.repository';
 import { SpendLimitsService } from './spend-limits.service';
+import { SealRecomputation } from './seal-recomputation';
 import { TierModelsCheck } from './tier-models-check.service';
 import { TiersService } from './tiers.service';
 
@@ -41,6 +42,7 @@ import { TiersService } from './tiers.service';
     RatesRepository,
     SealsRepository,
     SealerService,
+    SealRecomputation,
     HoldsService,
     CreditNotices,
     CreditSettings,

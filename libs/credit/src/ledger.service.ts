@@ -10,6 +10,7 @@ import {
   SYSTEM_ISSUER,
   type Flow,
   type FlowInput,
+  type LedgerDrift,
   type LedgerVerification,
   type Page,
   type PersonFlow,
@@ -20,6 +21,7 @@ import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
 import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
 import { LedgerExportRepository, type FlowRange } from './persistence/ledger-export.repository';
+import { SealRecomputation } from './seal-recomputation';
 
 export interface PoolAdjustmentCommand extends Omit<AdjustmentCommand, 'personId'> {
   engagementId: string;
@@ -42,6 +44,13 @@ const FLOW_CURSOR = CursorCodec.sequence('flows');
 /** verify() folds the tail into the checkpoint once it is this long. */
 const FOLD_AFTER_FLOWS = 10_000;
 
+/** Each (party, asset) once, in order: the touched pairs and an unbalanced asset's may overlap. */
+function uniqueDrift(drift: LedgerDrift[]): LedgerDrift[] {
+  const byPair = new Map(drift.map((d) => [`${d.party}\u0000${d.asset}`, d]));
+  return [...byPair.values()].sort((a, b) => (a.party === b.party ? cmp(a.asset, b.asset) : cmp(a.party, b.party)));
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Writes and reads the ledger. Every write for a person first locks that person (see PersonsService.lockById). */
 @Injectable()
 export class LedgerService {
@@ -51,6 +60,7 @@ export class LedgerService {
     private readonly ledger: LedgerRepository,
     private readonly verification: LedgerVerificationRepository,
     private readonly exports: LedgerExportRepository,
+    private readonly sealRecomputation: SealRecomputation,
     private readonly persons: PersonsService,
     private readonly settings: CreditSettings,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -170,8 +180,10 @@ export class LedgerService {
    * active holds, no person is below zero without the cause recorded on the flows that took them
    * there, and every seal still matches its flows. Incremental (the default) trusts only sealed
    * checkpoints: the sums of the sealed flows are kept (see LedgerVerificationRepository), so it
-   * reads the balances, the flows past the checkpoint and the seals over them, however long the
-   * ledger grows. `full` recomputes everything from the flows and every seal, trusting nothing kept.
+   * compares the balances the flows past the checkpoint touched (every balance of an asset whose
+   * balances don't sum to zero) and recomputes the seals over those flows, however long the ledger
+   * grows. `full` recomputes everything from the flows and every seal, trusting nothing kept; its
+   * seals are recomputed on other connections meanwhile, in the same snapshot (SealRecomputation).
    */
   async verify(options: { full?: boolean } = {}): Promise<LedgerVerification> {
     const full = options.full === true;
@@ -181,19 +193,31 @@ export class LedgerService {
       const checkpoint = full ? { throughFlowId: '0', flows: 0 } : await v.checkpoint(tx);
       const lastSeal = await v.lastSealId(tx);
       const firstSeal = full ? '1' : await v.firstSealAfter(tx, checkpoint.throughFlowId);
-      const drift = await v.drift(tx, full ? null : checkpoint.throughFlowId);
-      const unbalancedAssets = await v.unbalancedAssets(tx);
-      const duplicateIdempotencyKeys = await v.duplicateIdempotencyKeys(tx);
-      const newFlows = await v.countFlowsAfter(tx, checkpoint.throughFlowId);
-      const heldMismatch = await v.heldMismatch(tx);
-      const unexplainedNegativeBalances = await v.unexplainedNegativeBalances(tx);
-      const sealBroken = await v.brokenSeals(tx, firstSeal, lastSeal);
-      const sealedThrough = await v.sealedThrough(tx);
-      const ok = [drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch, unexplainedNegativeBalances, sealBroken].every((list) => list.length === 0);
-      return {
-        ok, checkedFlows: checkpoint.flows + newFlows, drift, unbalancedAssets, duplicateIdempotencyKeys, heldMismatch,
-        unexplainedNegativeBalances, sealBroken, sealedThrough,
+      const checks = async () => {
+        const unbalancedAssets = await v.unbalancedAssets(tx);
+        const drift = full
+          ? await v.drift(tx, null)
+          : [
+              ...(await v.driftOfTouched(tx, checkpoint.throughFlowId)),
+              ...(unbalancedAssets.length > 0 ? await v.drift(tx, checkpoint.throughFlowId, unbalancedAssets.map((u) => u.asset)) : []),
+            ];
+        return {
+          drift: uniqueDrift(drift),
+          unbalancedAssets,
+          duplicateIdempotencyKeys: await v.duplicateIdempotencyKeys(tx),
+          newFlows: await v.countFlowsAfter(tx, checkpoint.throughFlowId),
+          heldMismatch: await v.heldMismatch(tx),
+          unexplainedNegativeBalances: await v.unexplainedNegativeBalances(tx),
+          sealedThrough: await v.sealedThrough(tx),
+        };
       };
+      const [sealBroken, { newFlows, ...found }] = full
+        ? await this.sealRecomputation.inParallel(tx, firstSeal, lastSeal, checks)
+        : [await v.brokenSeals(tx, firstSeal, lastSeal), await checks()];
+      const ok = [found.drift, found.unbalancedAssets, found.duplicateIdempotencyKeys, found.heldMismatch, found.unexplainedNegativeBalances, sealBroken].every(
+        (list) => list.length === 0,
+      );
+      return { ok, checkedFlows: checkpoint.flows + newFlows, ...found, sealBroken };
     }, 'REPEATABLE READ');
   }
 

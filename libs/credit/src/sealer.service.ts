@@ -78,7 +78,7 @@ export class SealerService implements OnModuleInit {
     this.horizons.splice(0, usable + 1);
     // The log keeps a copy of the chain outside the database: a rewrite of flows and seals alike shows against it.
     for (const s of written) {
-      this.logger.info({ sealId: s.id, fromFlowId: s.fromFlowId, toFlowId: s.toFlowId, flows: s.flows, hash: s.hash }, 'ledger sealed');
+      this.logger.info({ sealId: s.id, fromFlowId: s.fromFlowId, toFlowId: s.toFlowId, flows: s.flows, hash: s.hash, encoding: s.encoding }, 'ledger sealed');
     }
     return written;
   }

@@ -1,6 +1,6 @@
 /**
  * Tamper evidence (DESIGN.md): seals chain SHA-256 hashes over the flows' canonical lines.
- * The encoding itself is SQL (SealsRepository.FLOW_LINE) so that an auditor's psql prints the
+ * The encoding itself is SQL (SealsRepository.sealDigest) so that an auditor's psql prints the
  * very bytes the sealer hashed; README "Auditing the ledger" writes it out.
  */
 
@@ -19,6 +19,8 @@ export interface Seal {
   flows: number;
   hash: string;
   sealedAt: Date;
+  /** how its flows were encoded (SealsRepository: 1 JSON lines, 2 binary records) */
+  encoding: 1 | 2;
 }
 
 /** A seal whose hash, recomputed over the stored previous hash and its flows, differs from the stored one (or whose chain link is gone). */

@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '@loomworks/database';
 import type { LedgerDrift } from '../domain/ledger';
 import { GENESIS_HASH, type BrokenSeal } from '../domain/seals';
-import { chainHash } from './seals.repository';
+import { sealDigest, type SealEncoding } from './seals.repository';
+
+interface DriftRow {
+  party: string;
+  asset: string;
+  balance: string;
+  sum_of_flows: string;
+}
+
+const asDrift = (r: DriftRow): LedgerDrift => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) });
 
 export interface Checkpoint {
   /** every flow with an id up to this one is folded into credit.verified_sums */
@@ -60,30 +69,59 @@ export class LedgerVerificationRepository {
 
   /**
    * Pairs (party, asset) whose balance differs from the sum of their flows: the verified sums up
-   * to the checkpoint plus the flows after it (`throughFlowId` null: every flow, no verified sums).
+   * to the checkpoint plus the flows after it (`throughFlowId` null: every flow, no verified sums),
+   * for every pair — or only those of `assets`, when given.
    * Flows are grouped by (from, to, asset) first, so the big table is aggregated once, on its own columns.
    */
-  async drift(tx: Tx, throughFlowId: string | null): Promise<LedgerDrift[]> {
-    const rows: { party: string; asset: string; balance: string; sum_of_flows: string }[] = await tx.query(
+  async drift(tx: Tx, throughFlowId: string | null, assets: string[] | null = null): Promise<LedgerDrift[]> {
+    const rows: DriftRow[] = await tx.query(
       `WITH pairs AS (
          SELECT from_party, to_party, asset, sum(amount) AS total
-           FROM credit.flows WHERE id > coalesce($1::bigint, 0) GROUP BY from_party, to_party, asset
+           FROM credit.flows WHERE id > coalesce($1::bigint, 0) AND ($2::text[] IS NULL OR asset = ANY ($2)) GROUP BY from_party, to_party, asset
        ),
        moves AS (
          SELECT party, asset, delta
            FROM pairs, LATERAL (VALUES (from_party, -total), (to_party, total)) AS side (party, delta)
          UNION ALL
-         SELECT party, asset, total FROM credit.verified_sums WHERE $1::bigint IS NOT NULL
+         SELECT party, asset, total FROM credit.verified_sums WHERE $1::bigint IS NOT NULL AND ($2::text[] IS NULL OR asset = ANY ($2))
        ),
        flow_sums AS (SELECT party, asset, sum(delta) AS total FROM moves GROUP BY party, asset),
-       balance_sums AS (SELECT party, asset, sum(amount) AS total FROM credit.balances GROUP BY party, asset)
+       balance_sums AS (SELECT party, asset, sum(amount) AS total FROM credit.balances WHERE $2::text[] IS NULL OR asset = ANY ($2) GROUP BY party, asset)
        SELECT party, asset, coalesce(b.total, 0)::text AS balance, coalesce(f.total, 0)::text AS sum_of_flows
          FROM flow_sums f FULL JOIN balance_sums b USING (party, asset)
         WHERE coalesce(b.total, 0) <> coalesce(f.total, 0)
         ORDER BY party, asset`,
+      [throughFlowId, assets],
+    );
+    return rows.map(asDrift);
+  }
+
+  /**
+   * drift() for the pairs the flows after the checkpoint touched only: their balances and verified
+   * sums are read by key, so the cost follows the new flows, not the ledger or the number of
+   * balances. A balance changed with no flow is not among them; the per-asset zero sum catches
+   * that (verify() then compares that asset's every balance), and verify?full compares them all.
+   */
+  async driftOfTouched(tx: Tx, throughFlowId: string): Promise<LedgerDrift[]> {
+    const rows: DriftRow[] = await tx.query(
+      `WITH pairs AS (
+         SELECT from_party, to_party, asset, sum(amount) AS total
+           FROM credit.flows WHERE id > $1 GROUP BY from_party, to_party, asset
+       ),
+       moves AS (
+         SELECT party, asset, sum(delta) AS total
+           FROM pairs, LATERAL (VALUES (from_party, -total), (to_party, total)) AS side (party, delta)
+          GROUP BY party, asset
+       )
+       SELECT m.party, m.asset, coalesce(b.total, 0)::text AS balance, (m.total + coalesce(v.total, 0))::text AS sum_of_flows
+         FROM moves m
+         LEFT JOIN credit.verified_sums v ON v.party = m.party AND v.asset = m.asset
+        CROSS JOIN LATERAL (SELECT sum(amount) AS total FROM credit.balances b WHERE b.party = m.party AND b.asset = m.asset) b
+        WHERE coalesce(b.total, 0) <> m.total + coalesce(v.total, 0)
+        ORDER BY m.party, m.asset`,
       [throughFlowId],
     );
-    return rows.map((r) => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) }));
+    return rows.map(asDrift);
   }
 
   /** The last flow id the seals cover ('0' before the first seal). */
@@ -110,24 +148,38 @@ export class LedgerVerificationRepository {
   /**
    * The seals with ids in [from, to] that no longer match their flows: the hash recomputed over
    * the stored previous seal's hash differs from the stored one, the flow count differs, or the
-   * chain link is gone (the previous seal is missing or ends elsewhere).
+   * chain link is gone (the previous seal is missing or ends elsewhere). Each seal by its own
+   * encoding (any but 2 as 1, so an unknown one fails too); one changed afterwards fails like a
+   * changed hash.
    */
   async brokenSeals(tx: Tx, fromSealId: string, toSealId: string): Promise<BrokenSeal[]> {
-    const rows: { id: string; from_flow_id: string; to_flow_id: string }[] = await tx.query(
-      `SELECT s.id::text AS id, s.from_flow_id::text AS from_flow_id, s.to_flow_id::text AS to_flow_id
-         FROM credit.seals s
-         LEFT JOIN credit.seals p ON p.id = s.id - 1
-        CROSS JOIN LATERAL (
-          SELECT count(*) AS n, ${chainHash(`CASE WHEN s.id = 1 THEN '${GENESIS_HASH}' ELSE p.hash END`)} AS hash
-            FROM credit.flows f WHERE f.id > s.from_flow_id AND f.id <= s.to_flow_id
-        ) r
-        WHERE s.id BETWEEN $1 AND $2
-          AND (r.hash IS DISTINCT FROM s.hash OR r.n <> s.flows
-               OR s.from_flow_id IS DISTINCT FROM CASE WHEN s.id = 1 THEN 0 ELSE p.to_flow_id END)
-        ORDER BY s.id`,
-      [fromSealId, toSealId],
-    );
-    return rows.map((r) => ({ sealId: r.id, fromFlowId: r.from_flow_id, toFlowId: r.to_flow_id }));
+    const broken: BrokenSeal[] = [];
+    for (const encoding of [1, 2] as SealEncoding[]) {
+      const rows: { id: string; from_flow_id: string; to_flow_id: string }[] = await tx.query(
+        `SELECT s.id::text AS id, s.from_flow_id::text AS from_flow_id, s.to_flow_id::text AS to_flow_id
+           FROM credit.seals s
+           LEFT JOIN credit.seals p ON p.id = s.id - 1
+          CROSS JOIN LATERAL (${sealDigest(encoding, `CASE WHEN s.id = 1 THEN '${GENESIS_HASH}' ELSE p.hash END`, 's.from_flow_id', 's.to_flow_id')}) r
+          WHERE s.id BETWEEN $1 AND $2 AND (s.encoding = 2) = $3
+            AND (r.hash IS DISTINCT FROM s.hash OR r.n <> s.flows
+                 OR s.from_flow_id IS DISTINCT FROM CASE WHEN s.id = 1 THEN 0 ELSE p.to_flow_id END)`,
+        [fromSealId, toSealId, encoding === 2],
+      );
+      broken.push(...rows.map((r) => ({ sealId: r.id, fromFlowId: r.from_flow_id, toFlowId: r.to_flow_id })));
+    }
+    return broken.sort((a, b) => (BigInt(a.sealId) < BigInt(b.sealId) ? -1 : 1));
+  }
+
+  /** Names this REPEATABLE READ transaction's snapshot for importSnapshot (valid while it stays open). */
+  async exportSnapshot(tx: Tx): Promise<string> {
+    const [row]: { id: string }[] = await tx.query('SELECT pg_export_snapshot() AS id');
+    return row.id;
+  }
+
+  /** Makes this fresh REPEATABLE READ transaction see exactly what the exporting one sees. */
+  async importSnapshot(tx: Tx, snapshot: string): Promise<void> {
+    if (!/^[0-9A-F-]+$/i.test(snapshot)) throw new Error(`not a snapshot id: ${snapshot}`);
+    await tx.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
   }
 
   async countFlowsAfter(tx: Tx, throughFlowId: string): Promise<number> {

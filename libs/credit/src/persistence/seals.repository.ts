@@ -3,18 +3,44 @@ import type { Tx } from '@loomworks/database';
 import type { Seal } from '../domain/seals';
 
 /**
- * A flow's canonical line: a JSON array of its columns in table order, created_at as integer
- * microseconds since the epoch (so no time zone or date style enters the text). psql prints
- * exactly this text, which is what lets an auditor recompute a seal with psql and sha256sum
- * (README "Auditing the ledger" — keep the two identical).
+ * How a seal hashes its flows (README "Auditing the ledger" writes both out — keep them identical).
+ * Each seal records its encoding, so the seals written before encoding 2 still verify as written.
+ *
+ * 1: a flow is the text of a JSON array of its columns, one line each. Building that text costs
+ *    ~5–10 µs a flow, which kept verify?full at ~0.1 M flows/s.
+ * 2: a flow is PostgreSQL's binary record (record_send) of its columns, the bytes of every flow
+ *    concatenated: no value is formatted as text (only metadata, jsonb, is sent as its text),
+ *    3–4× cheaper. The casts pin each column's type, whose OID is part of the record.
  */
-export const FLOW_LINE =
+export type SealEncoding = 1 | 2;
+export const SEAL_ENCODING: SealEncoding = 2;
+
+const FLOW_LINE =
   'json_build_array(f.id, f.kind, f.asset, f.amount, f.from_party, f.to_party, f.person_id, f.grant_id, ' +
   'f.idempotency_key, f.metadata, (extract(epoch FROM f.created_at) * 1000000)::bigint)::text';
 
-/** SHA-256 (hex) over `previous` + "\n" + every line of the flows f in id order, each ending in "\n". */
-export const chainHash = (previous: string) =>
-  `encode(sha256(convert_to(${previous} || E'\\n' || coalesce(string_agg(${FLOW_LINE} || E'\\n', '' ORDER BY f.id), ''), 'UTF8')), 'hex')`;
+const FLOW_RECORD =
+  'record_send(ROW(f.id::bigint, f.kind::text, f.asset::text, f.amount::bigint, f.from_party::text, f.to_party::text, ' +
+  'f.person_id::uuid, f.grant_id::uuid, f.idempotency_key::text, f.metadata::jsonb, f.created_at::timestamptz))';
+
+/**
+ * A subquery answering (n, hash) for the flows with ids in (from, to]: how many there are and the
+ * seal's SHA-256 (hex) over `previous` + "\n" and the flows' encoding in id order.
+ * Encoding 2 takes the flows from a subquery ordered by id (not ORDER BY inside string_agg): a
+ * subquery with ORDER BY is never flattened, so its primary-key-ordered rows reach the aggregate in
+ * that order, whereas an ORDER BY in the aggregate sorts every seal's records again before
+ * PostgreSQL 16 (half the cost of recomputing a seal).
+ */
+export function sealDigest(encoding: SealEncoding, previous: string, from: string, to: string): string {
+  if (encoding === 1) {
+    return `SELECT count(*) AS n,
+                   encode(sha256(convert_to(${previous} || E'\\n' || coalesce(string_agg(${FLOW_LINE} || E'\\n', '' ORDER BY f.id), ''), 'UTF8')), 'hex') AS hash
+              FROM credit.flows f WHERE f.id > ${from} AND f.id <= ${to}`;
+  }
+  return `SELECT count(*) AS n,
+                 encode(sha256(convert_to(${previous} || E'\\n', 'UTF8') || coalesce(string_agg(${FLOW_RECORD}, ''::bytea), ''::bytea)), 'hex') AS hash
+            FROM (SELECT * FROM credit.flows f WHERE f.id > ${from} AND f.id <= ${to} ORDER BY f.id) f`;
+}
 
 /** The transactions that hold the insert lock on credit.flows (in this database), by virtual transaction id. */
 const FLOW_WRITERS = `
@@ -29,9 +55,10 @@ interface SealRow {
   flows: number;
   hash: string;
   sealed_at: Date;
+  encoding: SealEncoding;
 }
 
-const SEAL_COLUMNS = 'id::text AS id, from_flow_id::text AS from_flow_id, to_flow_id::text AS to_flow_id, flows, hash, sealed_at';
+const SEAL_COLUMNS = 'id::text AS id, from_flow_id::text AS from_flow_id, to_flow_id::text AS to_flow_id, flows, hash, sealed_at, encoding';
 
 const toSeal = (r: SealRow): Seal => ({
   id: r.id,
@@ -40,6 +67,7 @@ const toSeal = (r: SealRow): Seal => ({
   flows: r.flows,
   hash: r.hash,
   sealedAt: r.sealed_at,
+  encoding: r.encoding,
 });
 
 /** Advisory lock key: one sealer at a time across every instance on the database. */
@@ -94,11 +122,10 @@ export class SealsRepository {
   /** Appends the seal over the flows in (from, to], chained to `previousHash`. */
   async append(tx: Tx, seal: { id: string; fromFlowId: string; toFlowId: string; previousHash: string; at: Date }): Promise<Seal> {
     const [row]: SealRow[] = await tx.query(
-      `INSERT INTO credit.seals (id, from_flow_id, to_flow_id, flows, hash, sealed_at)
-       SELECT $1, $2, $3, count(*), ${chainHash('$4::text')}, $5
-         FROM credit.flows f WHERE f.id > $2 AND f.id <= $3
+      `INSERT INTO credit.seals (id, from_flow_id, to_flow_id, flows, hash, sealed_at, encoding)
+       SELECT $1, $2, $3, d.n, d.hash, $5, $6 FROM (${sealDigest(SEAL_ENCODING, '$4::text', '$2::bigint', '$3::bigint')}) d
        RETURNING ${SEAL_COLUMNS}`,
-      [seal.id, seal.fromFlowId, seal.toFlowId, seal.previousHash, seal.at],
+      [seal.id, seal.fromFlowId, seal.toFlowId, seal.previousHash, seal.at, SEAL_ENCODING],
     );
     return toSeal(row);
   }
