@@ -3,6 +3,8 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@loomworks/config';
 import { CREDIT_FUNCTIONS_DIR } from '@loomworks/credit';
 import { dataSourceOptions, Migrator } from '@loomworks/database';
+import { GATEWAY_FUNCTIONS_DIR } from '@loomworks/gateway';
+import { LLM_FUNCTIONS_DIR } from '@loomworks/llm';
 import { ORCHESTRATION_FUNCTIONS_DIR } from '@loomworks/orchestration';
 import { allMigrations } from '../migrations';
 
@@ -23,7 +25,7 @@ export async function withScratchDatabase(work: (databaseUrl: string) => Promise
   url.pathname = `/${name}`;
   try {
     const migrate = await new DataSource(dataSourceOptions(url.toString(), allMigrations)).initialize();
-    await new Migrator(migrate, [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR]).onModuleInit();
+    await new Migrator(migrate, [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR, LLM_FUNCTIONS_DIR, GATEWAY_FUNCTIONS_DIR]).onModuleInit();
     await migrate.destroy();
     await work(url.toString());
   } finally {

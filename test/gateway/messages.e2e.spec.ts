@@ -239,19 +239,42 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     await Promise.all(running);
   });
 
-  it('does a streamed call’s credit work in the same two statements as a whole one', async () => {
+  it('does a streamed call’s credit work in the same two statements as a whole one, and nothing else', async () => {
     const { key, person } = await member();
     const credit = async (stream: boolean) => {
+      const poll = 'SELECT status, amount::text';
       const seen = await statementsOf(async () => {
         const res = await ctx.app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: { ...ask('count'), stream } });
         expect(res.statusCode).toBe(200);
         // a stream settles after its last byte went out
         await waitFor(async () => (await holdsOf(person.id)).every((h) => h.status === 'settled'));
       });
-      // the statements that call the ledger's functions (the polling above reads a table)
-      return seen.flatMap((sql) => [...sql.matchAll(/credit\.(\w+)\(/g)].map((m) => m[1]));
+      // every statement the request sent (the polling above aside), named by the function it calls
+      return seen.filter((sql) => !sql.startsWith(poll)).map((sql) => /FROM\s+(\w+)\(/.exec(sql)?.[1] ?? sql);
     };
-    expect(await credit(false)).toEqual(['place_request_hold', 'settle_hold']);
-    expect(await credit(true)).toEqual(['place_request_hold', 'settle_hold']);
+    // the key checked with the hold's placement (one statement), the settlement with the call log's row (one)
+    expect(await credit(false)).toEqual(['place_key_request_hold', 'settle_request_call']);
+    expect(await credit(true)).toEqual(['place_key_request_hold', 'settle_request_call']);
+  });
+
+  it('settles a call that crosses the low-balance threshold in a transaction with its notice: charged once, logged once, credit.low recorded', async () => {
+    const { person, key, sdk } = await member(105n); // seeded haiku threshold: 100
+    fake.reset({ usage: () => ({ input_tokens: 10, output_tokens: 1000 }) });
+    const exact = charge({ input: 10, output: 1000 }); // 6: 105 → 99
+    const seen = await statementsOf(async () => {
+      const res = await ctx.app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': key }, payload: ask('cross the line') });
+      expect(res.headers['loomworks-credit-balance']).toBe(String(105n - exact));
+    });
+    const { response } = await sdk.messages.create(ask('and below it')).withResponse(); // 99 → 93: no new crossing
+    expect(response.headers.get('loomworks-credit-balance')).toBe(String(105n - 2n * exact));
+    // the one statement found notices due and undid itself; the transaction wrote the settlement, the row and the notice
+    expect(seen.some((sql) => sql.includes('settle_request_call('))).toBe(true);
+    expect(seen.filter((sql) => sql.includes('credit.settle_hold('))).toHaveLength(1);
+    expect(await ctx.db.query(`SELECT data->>'balance' AS balance FROM events WHERE type = 'credit.low' AND data->>'personId' = $1`, [person.id])).toEqual([{ balance: '99' }]);
+    expect(await ctx.db.query('SELECT status, charged::text FROM llm_calls WHERE person_id = $1 ORDER BY started_at', [person.id])).toEqual([
+      { status: 'ok', charged: String(exact) },
+      { status: 'ok', charged: String(exact) },
+    ]);
+    expect(await flowsOf(person.id)).toEqual(['issuance 105', ...Array(2).fill([`hold ${held(ask(''))}`, `release ${held(ask(''))}`, `consumption ${exact}`]).flat()]);
   });
 });

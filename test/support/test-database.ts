@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions, migrateAsOwner, readFunctionFiles } from '@loomworks/database';
 import { CREDIT_FUNCTIONS_DIR } from '../../libs/credit/src/persistence/sql';
 import { ORCHESTRATION_FUNCTIONS_DIR } from '../../libs/orchestration/src/persistence/sql';
+import { GATEWAY_FUNCTIONS_DIR } from '../../libs/gateway/src/persistence/sql';
+import { LLM_FUNCTIONS_DIR } from '../../libs/llm/src/persistence/sql';
 import { allMigrations } from '../../migrations';
 
 const adminUrl = () => {
@@ -51,7 +53,7 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
 }
 
 /** The SQL function files the app applies after its migrations (see AppModule). */
-export const FUNCTION_DIRS = [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR];
+export const FUNCTION_DIRS = [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR, LLM_FUNCTIONS_DIR, GATEWAY_FUNCTIONS_DIR];
 
 /**
  * Migrates `name` from empty with the project's migrations, then applies the function files and

@@ -8,7 +8,8 @@ import { ClockModule, MetersModule } from '@loomworks/common';
 import { ConfigModule, type AppConfig } from '@loomworks/config';
 import { CREDIT_FUNCTIONS_DIR, CreditModule } from '@loomworks/credit';
 import { DatabaseModule } from '@loomworks/database';
-import { GatewayModule } from '@loomworks/gateway';
+import { GATEWAY_FUNCTIONS_DIR, GatewayModule } from '@loomworks/gateway';
+import { LLM_FUNCTIONS_DIR } from '@loomworks/llm';
 import { NotificationsModule } from '@loomworks/notifications';
 import { OperationsModule } from '@loomworks/operations';
 import { ORCHESTRATION_FUNCTIONS_DIR, OrchestrationModule } from '@loomworks/orchestration';
@@ -41,7 +42,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config, options.logStream)),
         ClockModule,
         MetersModule,
-        DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR] }),
+        DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR, LLM_FUNCTIONS_DIR, GATEWAY_FUNCTIONS_DIR] }),
         SystemConfigModule,
         OutboxModule,
         PersonsModule,

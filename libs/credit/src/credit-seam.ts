@@ -68,8 +68,11 @@ export interface CreditSeam {
   setPersonLimit(personId: string, setter: 'staff' | 'self', limit: SpendLimit | null, tx?: Tx): Promise<PersonLimits>;
   /** What each scope spent (settled charges minus refunds) in the current period of the given kind, in order. */
   spentThisPeriod(items: { scope: SpendScope; period: LimitPeriod }[]): Promise<bigint[]>;
-  /** Returns an unsettled hold's credit now (the turn's LLM call failed). */
-  releaseHold(holdId: string): Promise<void>;
+  /**
+   * Returns an unsettled hold's credit now (the turn's LLM call failed); in the caller's
+   * transaction when given (the one logging the failed call), so the two land together.
+   */
+  releaseHold(holdId: string, tx?: Tx): Promise<void>;
   suspendAccount(personId: string, tx?: Tx): Promise<Person>;
   reactivateAccount(personId: string, tx?: Tx): Promise<Person>;
   deleteAccount(personId: string, tx?: Tx): Promise<Person>;

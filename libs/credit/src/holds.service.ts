@@ -184,9 +184,9 @@ export class HoldsService {
     this.settings.invalidate(version);
   }
 
-  /** Returns a hold's credit at once (its LLM call failed); false when it was no longer active. */
-  release(holdId: string): Promise<boolean> {
-    return this.holds.end(this.transactions.manager, holdId, 'released', this.clock.now());
+  /** Returns a hold's credit at once (its LLM call failed), in `tx` when given; false when it was no longer active. */
+  release(holdId: string, tx?: Tx): Promise<boolean> {
+    return this.holds.end(tx ?? this.transactions.manager, holdId, 'released', this.clock.now());
   }
 
   /**

@@ -101,8 +101,8 @@ export class InProcessCreditSeam implements CreditSeam {
     return this.limits.spentThisPeriod(items);
   }
 
-  async releaseHold(holdId: string) {
-    await this.holds.release(holdId);
+  async releaseHold(holdId: string, tx?: Tx) {
+    await this.holds.release(holdId, tx);
   }
 
   suspendAccount(personId: string, tx?: Tx) {

@@ -4,7 +4,7 @@ import { CLOCK, ForbiddenError, type Clock } from '@loomworks/common';
 import { CREDIT_SEAM, shownPeriod, type CreditSeam } from '@loomworks/credit';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
-import { apiKeySha256, generateApiKey, isApiKeyShaped, sameDigest, type ApiKey, type ApiKeyCaller, type Limit } from './domain/api-key';
+import { generateApiKey, type ApiKey, type Limit } from './domain/api-key';
 import { ApiKeyNotFoundError } from './domain/errors';
 import { ApiKeysRepository } from './persistence/api-keys.repository';
 import { apiKeyView, type ApiKeyViewSchema } from './views';
@@ -16,10 +16,7 @@ export interface CreateApiKeyCommand {
   limit?: Limit;
 }
 
-/** last_used_at is kept to the minute: a busy key writes its row at most once a minute, not per request. */
-const LAST_USE_RESOLUTION_MS = 60_000;
-
-/** Persons' API keys: created (the key answered once), listed, revoked, and checked on every Messages API request. */
+/** Persons' API keys: created (the key answered once), listed, revoked (checked on every Messages API request by RequestCredit). */
 @Injectable()
 export class ApiKeysService {
   constructor(
@@ -71,20 +68,5 @@ export class ApiKeysService {
     const revoked = await this.keys.revoke(tx, id, this.clock.now(), null);
     if (!revoked) throw new ApiKeyNotFoundError();
     return revoked;
-  }
-
-  /**
-   * The caller behind a presented key, or null (unknown, revoked, malformed). The person's account
-   * status comes along: the caller refuses suspended and deleted persons.
-   */
-  async authenticate(presented: string): Promise<ApiKeyCaller | null> {
-    if (!isApiKeyShaped(presented)) return null;
-    const sha256 = apiKeySha256(presented);
-    const match = await this.keys.findLive(sha256);
-    // The index found the row by digest; the digests are still compared in constant time here.
-    if (!match || !sameDigest(match.sha256, sha256)) return null;
-    const now = this.clock.now();
-    if (!match.lastUsedAt || now.getTime() - match.lastUsedAt.getTime() >= LAST_USE_RESOLUTION_MS) await this.keys.touch(match.caller.apiKeyId, now);
-    return match.caller;
   }
 }

@@ -14,12 +14,14 @@ import { ApiKeysController } from './http/api-keys.controller';
 import { MessagesController } from './http/messages.controller';
 import { MessagesService } from './messages.service';
 import { ApiKeysRepository } from './persistence/api-keys.repository';
+import { RequestCreditRepository } from './persistence/request-credit.repository';
+import { RequestCredit } from './request-credit';
 
 /** Metered surfaces for programs: persons' API keys, the Anthropic-compatible Messages API, service keys and authorizations. */
 @Module({
   imports: [PersonsModule, CreditModule, LlmModule, SystemConfigModule],
   controllers: [ApiKeysController, MessagesController, AuthorizationsController],
-  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, MessagesService, ServiceKeysRepository, ServiceKeysService, ServiceKeyGuard, AuthorizationsGateway],
+  providers: [ApiKeysRepository, ApiKeysService, ApiKeyGuard, MessagesService, RequestCredit, RequestCreditRepository, ServiceKeysRepository, ServiceKeysService, ServiceKeyGuard, AuthorizationsGateway],
   exports: [ApiKeysService, ServiceKeysService],
 })
 export class GatewayModule {}

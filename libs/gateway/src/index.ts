@@ -1,4 +1,5 @@
 export { GatewayModule } from './gateway.module';
+export { GATEWAY_FUNCTIONS_DIR } from './persistence/sql';
 export { ApiKeysService, type CreateApiKeyCommand } from './api-keys.service';
 export { LIMIT_PERIODS, type ApiKey, type ApiKeyCaller, type Limit, type LimitPeriod } from './domain/api-key';
 export * from './domain/errors';

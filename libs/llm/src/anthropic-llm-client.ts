@@ -4,23 +4,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isCompleteUsage, type Usage } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { LlmError } from './domain/errors';
+import { usageOf, type ProviderUsage } from './domain/provider-usage';
 import type { LlmAnswer, LlmClient, LlmRequest, LlmStreamResult } from './llm-client';
 
 /** Statuses worth another attempt (the SDK's own list): timeouts, lock conflicts, rate limits, server errors. */
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 const FIRST_BACKOFF_MS = 500;
-
-type ProviderUsage = Partial<Record<'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens', number | null>>;
-
-/** The provider's usage block in our shape; absent cache counts are zero, absent input/output stay absent (incomplete). */
-function usageOf(u: ProviderUsage | null | undefined): Partial<Usage> {
-  return {
-    input: u?.input_tokens ?? undefined,
-    output: u?.output_tokens ?? undefined,
-    cacheRead: u?.cache_read_input_tokens ?? 0,
-    cacheWrite: u?.cache_creation_input_tokens ?? 0,
-  };
-}
 
 /**
  * The production LlmClient: Anthropic's SDK with a configurable base URL, and every wait capped

@@ -1,4 +1,5 @@
 export { LlmModule } from './llm.module';
+export { LLM_FUNCTIONS_DIR } from './persistence/sql';
 export { LLM_CLIENT, type LlmClient, type LlmRequest, type LlmAnswer, type LlmMessage, type LlmStreamResult } from './llm-client';
 export { LlmError } from './domain/errors';
 export { MessagesForwarder, type ForwardedRequest, type UpstreamAnswer } from './messages-forwarder';
@@ -12,6 +13,7 @@ export {
   type InputBound,
 } from './domain/input-bound';
 export { interruptedUsage } from './domain/interrupted-usage';
+export { usageOf, type ProviderUsage } from './domain/provider-usage';
 export { LlmCallLog } from './llm-calls.service';
 export {
   LLM_CALL_STATUSES,

@@ -3,7 +3,7 @@ import { CursorCodec, Meters, paginate, TOKEN_KINDS, type Page, type PageRequest
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { Outbox } from '@loomworks/outbox';
 import type { LlmCall, LlmCallFilter, LlmCallRecord, UsageGroup, UsageQuery } from './domain/llm-call';
-import { LlmCallsRepository } from './persistence/llm-calls.repository';
+import { llmCallRows, LlmCallsRepository } from './persistence/llm-calls.repository';
 
 const CURSOR = CursorCodec.keyset('llm-calls');
 
@@ -54,13 +54,26 @@ export class LlmCallLog {
       }
       return ids;
     });
-    for (const call of list) {
-      this.meters.llmCalls.inc({ model: call.model, status: call.status });
-      if (call.usage) {
-        for (const kind of TOKEN_KINDS) if (call.usage[kind] > 0) this.meters.llmTokens.inc({ model: call.model, status: call.status, kind }, call.usage[kind]);
-      }
-    }
+    for (const call of list) this.counted(call);
     return ids;
+  }
+
+  /**
+   * For a caller whose own statement writes the call's row (record_llm_calls in the same
+   * statement as its charge: the Messages API's settlement): the row as that function takes it.
+   * Only for a call that raises no event — an `interrupted` one goes through `record`.
+   */
+  rowOf(call: LlmCallRecord & { id: string }): Record<string, unknown> {
+    if (call.status === 'interrupted') throw new Error('an interrupted call raises llm.usage_unreported: log it with record()');
+    return llmCallRows([call])[0];
+  }
+
+  /** The call's metrics (calls, tokens by model and status), once its row is committed. */
+  counted(call: LlmCallRecord): void {
+    this.meters.llmCalls.inc({ model: call.model, status: call.status });
+    if (call.usage) {
+      for (const kind of TOKEN_KINDS) if (call.usage[kind] > 0) this.meters.llmTokens.inc({ model: call.model, status: call.status, kind }, call.usage[kind]);
+    }
   }
 
   /** Calls newest first, a page at a time; pass `personId` for a member's own. */

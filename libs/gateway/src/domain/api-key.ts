@@ -1,5 +1,4 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AccountStatus } from '@loomworks/persons';
 
 /** `lw_` + 32 random bytes (256 bits) in base64url: 43 characters after the marker. */
 export const API_KEY_MARKER = 'lw_';
@@ -29,13 +28,11 @@ export interface ApiKey {
   lastUsedAt: Date | null;
 }
 
-/** Who a request authenticated by an API key acts as. */
+/** Who a request authenticated by an API key acts as (the key's limit and its person's status are checked where its hold is placed). */
 export interface ApiKeyCaller {
   apiKeyId: string;
   personId: string;
   engagementId: string | null;
-  limit: Limit | null;
-  accountStatus: AccountStatus;
 }
 
 export interface NewApiKey {

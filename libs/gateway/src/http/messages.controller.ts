@@ -2,12 +2,11 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseFilters, UseGuards }
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
-import type { ApiKeyCaller } from '../domain/api-key';
 import { parseMessagesRequest } from '../domain/messages-request';
 import { MessagesService, type RelaySink } from '../messages.service';
 import { AnthropicErrorFilter } from './anthropic-errors';
 import { ApiAnthropicErrors } from './anthropic-error.schema';
-import { ApiKeyCallerParam, ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, PresentedApiKey } from './api-key.guard';
 
 /** The HTTP reply as a relay: whole answers through Fastify (its hooks run), streams written to the socket as they come. */
 function replySink(reply: FastifyReply): RelaySink {
@@ -51,11 +50,11 @@ export class MessagesController {
     502: 'The provider failed to answer; nothing was charged',
   })
   async create(
-    @ApiKeyCallerParam() caller: ApiKeyCaller,
+    @PresentedApiKey() presentedKey: string,
     @Body() body: unknown,
     @Headers('anthropic-version') anthropicVersion: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.messages.relay({ caller, request: parseMessagesRequest(body), anthropicVersion }, replySink(reply));
+    await this.messages.relay({ presentedKey, request: parseMessagesRequest(body), anthropicVersion }, replySink(reply));
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { queryPrepared, Transactions, type Tx } from '@loomworks/database';
-import type { AccountStatus } from '@loomworks/persons';
-import type { ApiKey, ApiKeyCaller, LimitPeriod } from '../domain/api-key';
+import { Transactions, type Tx } from '@loomworks/database';
+import type { ApiKey, LimitPeriod } from '../domain/api-key';
 
 interface ApiKeyRow {
   id: string;
@@ -27,12 +26,6 @@ const toApiKey = (r: ApiKeyRow): ApiKey => ({
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
 });
-
-export interface KeyMatch {
-  caller: ApiKeyCaller;
-  sha256: Buffer;
-  lastUsedAt: Date | null;
-}
 
 /** api_keys: only digests of keys, never a key. */
 @Injectable()
@@ -66,40 +59,5 @@ export class ApiKeysRepository {
       [id, at, personId],
     );
     return rows[0] ? toApiKey(rows[0]) : null;
-  }
-
-  /**
-   * The live key with this digest and its person's status: one indexed read on every Messages
-   * API request, prepared (planned once per connection) like the session guard's.
-   */
-  async findLive(sha256: Buffer): Promise<KeyMatch | null> {
-    const rows = await queryPrepared<{
-      id: string; person_id: string; key_sha256: Buffer; engagement_id: string | null; limit_amount: string | null;
-      limit_period: LimitPeriod | null; last_used_at: Date | null; account_status: AccountStatus;
-    }>(
-      this.transactions.manager,
-      'gateway_api_key',
-      `SELECT k.id, k.person_id, k.key_sha256, k.engagement_id, k.limit_amount::text AS limit_amount, k.limit_period, k.last_used_at, p.account_status
-         FROM api_keys k JOIN persons p ON p.id = k.person_id
-        WHERE k.key_sha256 = $1 AND k.revoked_at IS NULL`,
-      [sha256],
-    );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      sha256: r.key_sha256,
-      lastUsedAt: r.last_used_at,
-      caller: {
-        apiKeyId: r.id,
-        personId: r.person_id,
-        engagementId: r.engagement_id,
-        limit: r.limit_amount === null ? null : { amount: BigInt(r.limit_amount), period: r.limit_period! },
-        accountStatus: r.account_status,
-      },
-    };
-  }
-
-  async touch(id: string, at: Date): Promise<void> {
-    await this.transactions.manager.query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [id, at]);
   }
 }

@@ -63,25 +63,44 @@ const GROUP_KEY = {
   payer: `coalesce(payer, 'none')`,
 } as const;
 
+/**
+ * The calls as record_llm_calls (persistence/sql) takes them: one object per row, snake_case
+ * columns, ids chosen here when the caller named none, bigints as strings (exact in JSON).
+ */
+export function llmCallRows(calls: readonly LlmCallRecord[]): (Record<string, unknown> & { id: string })[] {
+  return calls.map((c) => ({
+    id: c.id ?? randomUUID(),
+    source: c.source,
+    key_source: c.keySource,
+    payer: c.payer,
+    person_id: c.personId,
+    engagement_id: c.engagementId ?? null,
+    api_key_id: c.apiKeyId ?? null,
+    turn_id: c.turnId ?? null,
+    stage: c.stage ?? null,
+    model: c.model,
+    status: c.status,
+    input_tokens: c.usage?.input ?? null,
+    output_tokens: c.usage?.output ?? null,
+    cache_read_tokens: c.usage?.cacheRead ?? null,
+    cache_write_tokens: c.usage?.cacheWrite ?? null,
+    asset: c.asset ?? null,
+    hold_id: c.holdId ?? null,
+    held: c.held?.toString() ?? null,
+    charged: c.charged.toString(),
+    started_at: c.startedAt.toISOString(),
+    finished_at: c.finishedAt.toISOString(),
+  }));
+}
+
 @Injectable()
 export class LlmCallsRepository {
   /** Writes the calls in one statement (a turn's stages land together, in the turn's transaction). */
   async insert(tx: Tx, calls: readonly LlmCallRecord[]): Promise<string[]> {
     if (calls.length === 0) return [];
-    const values: unknown[] = [];
-    const ids: string[] = [];
-    const rows = calls.map((c) => {
-      const id = c.id ?? randomUUID();
-      ids.push(id);
-      const fields = [
-        id, c.source, c.keySource, c.payer, c.personId, c.engagementId ?? null, c.apiKeyId ?? null, c.turnId ?? null, c.stage ?? null, c.model, c.status,
-        c.usage?.input ?? null, c.usage?.output ?? null, c.usage?.cacheRead ?? null, c.usage?.cacheWrite ?? null,
-        c.asset ?? null, c.holdId ?? null, c.held?.toString() ?? null, c.charged.toString(), c.startedAt, c.finishedAt,
-      ];
-      return `(${fields.map((f) => `$${values.push(f)}`).join(', ')})`;
-    });
-    await tx.query(`INSERT INTO llm_calls (${COLUMNS}) VALUES ${rows.join(', ')}`, values);
-    return ids;
+    const rows = llmCallRows(calls);
+    await tx.query('SELECT record_llm_calls($1::jsonb)', [JSON.stringify(rows)]);
+    return rows.map((r) => r.id);
   }
 
   /** Newest first, keyset-paged; `filter.personId` scopes a member's own list. */
