@@ -15,6 +15,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
 import { loadConfig } from '@loomworks/config';
 import { type PlaceHoldCommand } from '@loomworks/credit';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
@@ -41,6 +42,8 @@ async function main() {
 }
 
 async function run(databaseUrl: string) {
+  // function timing for BENCH_PROFILE, set before the app's connections open (it applies to new ones)
+  if (process.env.BENCH_PROFILE === '1') await ownerQuery(databaseUrl, `ALTER DATABASE ${new URL(databaseUrl).pathname.slice(1)} SET track_functions = 'all'`);
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   const transactions = app.get(Transactions);
@@ -116,6 +119,7 @@ async function run(databaseUrl: string) {
     console.log(`per commit, ours / pgledger: ${((service * COMMITS_PER_TURN) / transfers).toFixed(2)}  (goal ≥ 1.5); per flow written: ${((service * FLOWS_PER_TURN) / transfers).toFixed(2)}`);
   }
 
+  if (process.env.BENCH_PROFILE === '1') await profile(transactions, people.slice(0, Number(process.env.BENCH_PROFILE_PERSONS ?? PERSONS)).map(turnCreditWork));
   if (process.env.BENCH_FLAT === '0') return app.close(); // the comparison alone
 
   // Flat in ledger size: the same reads and placements with 10 k, then 1 M flows in the ledger.
@@ -137,6 +141,49 @@ async function run(databaseUrl: string) {
   ]);
   console.log('target: slowdown ≤ 1.2');
   await app.close();
+}
+
+async function ownerQuery(databaseUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * BENCH_PROFILE=1: where a turn's credit work spends the server's time — one more round of it with
+ * pg_stat_statements (every statement, nested ones inside the functions too) and function timing
+ * on, the top statements by total time. Needs `shared_preload_libraries = 'pg_stat_statements'`
+ * and `pg_stat_statements.track = 'all'` on the server; without them it says so and skips.
+ * BENCH_PROFILE_PERSONS=1 profiles one person alone: CPU and commit time without the queueing of 16.
+ */
+async function profile(transactions: Transactions, workers: Array<() => Promise<unknown>>): Promise<void> {
+  const q = (sql: string) => transactions.manager.query(sql);
+  try {
+    await q('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await q('SELECT pg_stat_statements_reset()');
+  } catch (error) {
+    console.log(`profile skipped: ${(error as Error).message}`);
+    return;
+  }
+  await q('SELECT pg_stat_reset()');
+  const turns = await throughput(workers);
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // backends flush their function stats when idle
+  console.log(`\nProfile: ${turns.toFixed(0)} turns/s with pg_stat_statements on; per turn (µs of server time):`);
+  const per = (x: string) => `round((${x}) * 1000 / ${turns * SECONDS})::int`;
+  console.table(
+    await q(`SELECT ${per('total_exec_time')} AS "µs/turn", calls, round(mean_exec_time::numeric * 1000)::int AS "µs/call", toplevel,
+                    left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+               FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+              ORDER BY total_exec_time DESC LIMIT 30`),
+  );
+  console.table(
+    await q(`SELECT funcname, calls, ${per('total_time')} AS "total µs/turn", ${per('self_time')} AS "self µs/turn"
+               FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 20`),
+  );
 }
 
 /**

@@ -55,9 +55,11 @@ export class HoldsService {
       const [priority, responderModels, classifierModel, ttlSeconds, maxInFlight, minResponseTokens] = values;
       const tiers = priority.flatMap((asset) => (responderModels[asset] ? [{ asset, responderModel: responderModels[asset] }] : []));
       // A single statement commits on its own: no transaction round trips around it.
+      const pool = Boolean(command.poolEngagementId);
       const row = await this.holds.place(this.transactions.manager, {
         personId: command.personId,
         payer: payerParty(command),
+        asyncCommit: pool,
         holdId,
         turnId: command.turnId,
         at: this.clock.now(),
@@ -78,6 +80,8 @@ export class HoldsService {
       // credit.exhausted is the person's notice about their own credit, not about a team's pool
       if (row.outcome === 'credit_exhausted' && !command.poolEngagementId) await this.notices.exhausted(command.personId, tiers.map((t) => t.asset));
       if (row.outcome !== 'placed') return { status: row.outcome };
+      // A pool's hold was committed without waiting for its flush: durable before anything acts on it.
+      if (pool && !(await this.holds.confirm(this.transactions.manager, holdId))) throw new HoldLostError(holdId);
       return {
         status: 'placed',
         hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
@@ -209,6 +213,19 @@ export class HoldsService {
 
   byId(holdId: string): Promise<Hold | null> {
     return this.holds.byId(this.transactions.manager, holdId);
+  }
+}
+
+/**
+ * A pool's hold, committed without waiting for its WAL flush, was not there to confirm: the
+ * server that took it was lost before the flush (crash or failover), so nothing is held. Its
+ * SQLSTATE class 08 (connection exception) makes the API answer it as it answers the lost server
+ * itself: 503 db_unavailable, retry shortly.
+ */
+class HoldLostError extends Error {
+  readonly code = '08006';
+  constructor(holdId: string) {
+    super(`hold ${holdId} was lost with the database server before it was durable`);
   }
 }
 

@@ -31,6 +31,11 @@ export interface PlaceHoldParams {
   tiers: { asset: string; responderModel: string }[];
   /** the system_config version these settings were read at */
   settingsVersion: string;
+  /**
+   * A team pool's placement commits without waiting for its WAL flush, so the pool's lock is not
+   * held through it (place_hold.sql); the caller then confirms it durable (confirm) before use.
+   */
+  asyncCommit: boolean;
 }
 
 export interface PlaceRequestHoldRow {
@@ -151,16 +156,25 @@ export class HoldsRepository {
                   p_person => $1, p_hold => $2, p_turn => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
                   p_min_tokens => $7, p_classifier => $8, p_classify_input => $9, p_classify_max => $10,
                   p_respond_input => $11, p_respond_max => $12, p_assets => $13, p_models => $14, p_settings_version => $15,
-                  p_payer => $16)`,
+                  p_payer => $16, p_async_commit => $17)`,
         [
           p.personId, p.holdId, p.turnId, p.at, p.ttlSeconds, p.maxInFlight, p.minResponseTokens, p.classifierModel,
           p.classify.inputTokens, p.classify.maxTokens, p.respond.inputTokens, p.respond.maxTokens,
-          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion, p.payer,
+          p.tiers.map((t) => t.asset), p.tiers.map((t) => t.responderModel), p.settingsVersion, p.payer, p.asyncCommit,
         ],
       ),
       p.personId,
     );
     return row;
+  }
+
+  /**
+   * Makes a hold placed with asyncCommit durable (confirm_hold.sql); false when the hold is gone
+   * (the server that took it was lost before its WAL flush). Its own statement: it must commit.
+   */
+  async confirm(tx: Tx, holdId: string): Promise<boolean> {
+    const [row]: { confirmed: boolean }[] = await tx.query('SELECT credit.confirm_hold(p_hold => $1) AS confirmed', [holdId]);
+    return row.confirmed;
   }
 
   async placeRequest(tx: Tx, p: PlaceRequestHoldParams): Promise<PlaceRequestHoldRow> {

@@ -1,7 +1,7 @@
--- Locks a team pool's engagement row (DESIGN.md "Spend limits and team pools"): every hold,
--- settlement and release a pool pays takes it, after the person's row and before the hold's, so
--- parallel turns of its members are checked against the pool's balance one at a time, as a
--- person's own turns are under the person's row lock. A person payer needs nothing more: its row
+-- Locks a team pool's engagement row (DESIGN.md "Spend limits and team pools"): every hold a pool
+-- pays takes it (and a settlement that may cross the pool's low-balance threshold), after the
+-- person's row and before any balance row, so parallel turns of its members are checked against
+-- the pool's balance one at a time, as a person's own turns are under the person's row lock. A person payer needs nothing more: its row
 -- is the person's. Raises 'engagement_not_found' for an unknown pool.
 CREATE OR REPLACE FUNCTION credit.lock_payer(p_payer text)
 RETURNS void

@@ -1,5 +1,6 @@
 -- Place a turn's hold (DESIGN.md "Reservations"), one call before any LLM call: gate the person
--- and lock the payer (hold_gate), pick the tier from the payer's balances, size the hold, write it.
+-- (hold_gate), check the spend limits, lock the payer (lock_payer) and pick the tier from its
+-- balances (party_balances, one read), size the hold, write it.
 --   p_payer: who pays — 'person:<id>' (the person's own credit) or 'engagement:<id>' (a team pool).
 --   p_assets / p_models: the tiers in priority order and their responder models.
 --   Sizing: the classify stage's bound is its input bound and max_tokens (bound_credits); the
@@ -11,12 +12,18 @@
 --   to the balance; when the balance would carry the turn and the headroom can't → 'limit_reached'.
 --   p_settings_version: the system_config version the caller's settings were read at; stale →
 --   'stale_settings' and nothing written.
+--   p_async_commit: for a team pool only, and only for a caller that runs this as a statement of
+--   its own and confirms a placed hold (confirm_hold) before acting on it: the statement commits
+--   without waiting for its WAL flush. Placing is the one write that holds the pool's lock
+--   (lock_payer), and a lock is released only after the commit; waiting for the flush under it
+--   would serialize every member's placement on the disk (~2 ms each), the pool's whole ceiling.
+--   Others may see the hold before it is durable, which only makes their own check stricter.
 -- Outcomes: placed | account_suspended | account_deleted | turns_in_flight | credit_exhausted | limit_reached | stale_settings.
 CREATE OR REPLACE FUNCTION credit.place_hold(
   p_person uuid, p_payer text, p_hold uuid, p_turn uuid, p_at timestamptz, p_ttl_seconds integer,
   p_max_in_flight integer, p_min_tokens integer, p_classifier text,
   p_classify_input bigint, p_classify_max bigint, p_respond_input bigint, p_respond_max bigint,
-  p_assets text[], p_models text[], p_settings_version bigint)
+  p_assets text[], p_models text[], p_settings_version bigint, p_async_commit boolean DEFAULT false)
 RETURNS TABLE (outcome text, asset text, responder_model text, amount bigint, max_tokens bigint,
                balance_before bigint, expires_at timestamptz)
 LANGUAGE plpgsql
@@ -28,6 +35,7 @@ DECLARE
   r record;
   v_classify bigint;
   v_balance bigint;
+  v_balances bigint[];
   v_budget numeric;
   v_tokens numeric;
   v_respond bigint;
@@ -36,11 +44,15 @@ DECLARE
   v_expires timestamptz := p_at + make_interval(secs => p_ttl_seconds);
   i integer;
 BEGIN
+  IF p_async_commit AND p_payer LIKE 'engagement:%' THEN
+    PERFORM set_config('synchronous_commit', 'off', true); -- this transaction's commit only
+  END IF;
   IF credit.settings_stale(p_settings_version) THEN
     RETURN QUERY SELECT 'stale_settings'::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
     RETURN;
   END IF;
-  v_gate := credit.hold_gate(p_person, p_payer, p_at, p_max_in_flight);
+  -- The payer's lock is taken below, just before its balance is read: a pool's members queue on it.
+  v_gate := credit.hold_gate(p_person, p_payer, p_at, p_max_in_flight, p_lock_payer => false);
   IF v_gate <> 'open' THEN
     RETURN QUERY SELECT v_gate, NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz;
     RETURN;
@@ -48,14 +60,19 @@ BEGIN
   -- Spend limits (spend_limits: the person's own, or the member's in the pool): the turn may hold
   -- at most the smallest headroom left in their periods; NULL when no limit applies.
   SELECT min(l.limit_amount - l.spent - l.held) INTO v_headroom FROM credit.spend_limits(p_person, p_payer, NULL, p_at) l;
+  -- From here to the commit the payer is locked (a team pool's row; a person's is already): the
+  -- balance read, the sizing and the hold's write are all that members of a pool wait for.
+  PERFORM credit.lock_payer(p_payer);
+  SELECT array_agg(b.amount ORDER BY b.ord) INTO v_balances FROM credit.party_balances(p_payer, p_assets) b;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
-    v_balance := credit.party_balance(p_payer, p_assets[i]);
+    v_balance := v_balances[i];
     CONTINUE WHEN v_balance <= 0;
     IF v_classify IS NULL THEN
       SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
       v_classify := credit.bound_credits(c.in_num, c.in_den, c.out_num, c.out_den, p_classify_input, p_classify_max);
     END IF;
-    SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at);
+    -- the classifier's rates again when the tier's responder is the same model (read once)
+    IF p_models[i] = p_classifier THEN r := c; ELSE SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at); END IF;
     -- the largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
     v_budget := least(v_balance, coalesce(v_headroom, v_balance)) - v_classify; -- whole credits left for the respond stage
     v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;
