@@ -167,6 +167,42 @@ describe('refunds', () => {
     expect(event.data).toMatchObject({ payer: `engagement:${team}`, personId: null, engagementId: team, amount: 4 });
   });
 
+  it('lists a pool’s flows for staff (GET /admin/engagements/:id/credit), paged, and refunds a capture the pool paid back to it', async () => {
+    const owner = await suite.ctx.signedInPerson();
+    const team = (await http().post('/engagements').set(suite.ctx.as(owner)).send({ name: 'Pool history' }).expect(201)).body.id;
+    await http().post(`/admin/engagements/${team}/adjustments`).set(suite.ctx.as(admin)).send({ asset: 'haiku', amount: 100, reason: 'budget' }).expect(201);
+    const turnId = await turn(owner, team);
+    const a = await http().post('/credit/authorizations').set({ authorization: `Bearer ${serviceKey}` }).set('Idempotency-Key', `a-${++n}`).send({ engagementId: team, amount: 10 }).expect(201);
+    await http().post(`/credit/authorizations/${a.body.id}/capture`).set({ authorization: `Bearer ${serviceKey}` }).send({ amount: 7 }).expect(200);
+    const poolCredit = (query = '') => http().get(`/admin/engagements/${team}/credit${query}`).set(suite.ctx.as(admin)).expect(200);
+
+    const view = (await poolCredit()).body;
+    expect(view.balances).toEqual([{ asset: 'haiku', amount: 89, held: 0 }]);
+    const kinds = view.flows.map((f: { kind: string; direction: string; amount: number }) => [f.kind, f.direction, f.amount]);
+    // newest first, each from the pool's side: the capture, its release and hold; the turn's stages, release and hold; the funding
+    expect(kinds).toEqual([
+      ['consumption', 'out', 7], ['release', 'in', 10], ['hold', 'out', 10],
+      ...kinds.slice(3, -1),
+      ['adjustment', 'in', 100],
+    ]);
+    expect(view.flows.filter((f: { kind: string; metadata: { turnId?: string } }) => f.kind === 'consumption' && f.metadata.turnId === turnId).map((f: { amount: number }) => f.amount).sort()).toEqual([1, 3]);
+    expect(view.flows[0]).toMatchObject({ counterparty: 'system:consumed', metadata: expect.objectContaining({ authorizationId: a.body.id }) });
+    expect(view.nextCursor).toBeNull();
+    // paged as every list: the pages put together are the whole list, in order
+    const first = (await poolCredit('?limit=3')).body;
+    expect(first.flows.map((f: { id: string }) => f.id)).toEqual(view.flows.slice(0, 3).map((f: { id: string }) => f.id));
+    const rest = (await poolCredit(`?limit=100&cursor=${encodeURIComponent(first.nextCursor)}`)).body;
+    expect([...first.flows, ...rest.flows].map((f: { id: string }) => f.id)).toEqual(view.flows.map((f: { id: string }) => f.id));
+    expect((await http().get(`/admin/engagements/${team}/credit?limit=0`).set(suite.ctx.as(admin))).status).toBe(400);
+    expect((await http().get(`/admin/engagements/${team}/credit?cursor=tampered`).set(suite.ctx.as(admin))).status).toBe(400);
+
+    // the pool's capture (no person paid it) is refunded to the pool
+    expect((await refund({ authorizationId: a.body.id, amount: 5 })).body).toMatchObject({ refunded: 5, flows: [{ kind: 'reversal', direction: 'in', amount: 5 }] });
+    const after = (await poolCredit()).body;
+    expect(after.balances).toEqual([{ asset: 'haiku', amount: 94, held: 0 }]);
+    expect(after.flows[0]).toMatchObject({ kind: 'reversal', direction: 'in', amount: 5, counterparty: 'system:consumed', metadata: expect.objectContaining({ authorizationId: a.body.id }) });
+  });
+
   it('answers every documented refusal, and changes nothing', async () => {
     const person = await suite.ctx.fundedPerson('haiku', 100n);
     const id = await authorizeAndCapture(person.id, 10, 5);

@@ -90,7 +90,7 @@ describe('spend limits over HTTP', () => {
       [member.person.id, 'member', turn.body.credit.charged],
     ]);
     const staffView = await http().get(`/admin/engagements/${id}/credit`).set(suite.ctx.as(admin)).expect(200);
-    expect(staffView.body).toEqual({ balances: [{ asset: 'haiku', amount: 1000 - turn.body.credit.charged, held: 0 }], holds: [], members: list.body.items });
+    expect(staffView.body).toEqual({ balances: [{ asset: 'haiku', amount: 1000 - turn.body.credit.charged, held: 0 }], holds: [], members: list.body.items, flows: expect.any(Array), nextCursor: null });
     expect((await http().get(`/admin/engagements/${owner.person.personalEngagementId}/credit`).set(suite.ctx.as(admin))).body.error).toBe('engagement_not_found');
     expect((await http().get(`/admin/engagements/${id}/credit`).set(suite.ctx.as(member))).status).toBe(403);
     const own = await http().get(`/engagements/${id}/members`).set(suite.ctx.as(member)).expect(200);

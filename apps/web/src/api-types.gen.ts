@@ -695,7 +695,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team pool's balances, active holds and members with their limits and spend this period */
+        /** A team pool's balances, active holds, members with their limits and spend this period, and its flows (newest first) */
         get: operations["PoolsController_poolCredit"];
         put?: never;
         post?: never;
@@ -1931,6 +1931,9 @@ export interface components {
             /** @description the pool's active holds */
             holds: components["schemas"]["HoldViewSchema"][];
             members: components["schemas"]["MemberViewSchema"][];
+            /** @description the pool's flows, newest first (`limit`, `cursor`): its fundings, holds and charges — what staff refund */
+            flows: components["schemas"]["FlowViewSchema"][];
+            nextCursor: string | null;
         };
         StaffLimitSchema: {
             /** @description staff's limit on the person's own credit */
@@ -4870,7 +4873,10 @@ export interface operations {
     };
     PoolsController_poolCredit: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
             header?: never;
             path: {
                 id: string;

@@ -4,6 +4,7 @@ import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AccountDeletedError, InvalidAmountError } from './domain/errors';
 import {
+  asPartyFlow,
   asPersonFlow,
   personParty,
   poolParty,
@@ -125,6 +126,17 @@ export class LedgerService {
       fetch: (take, before) => this.ledger.flowsOfPerson(this.replica.readOnly(), personId, take, before?.id),
       position: (f) => ({ id: f.id }),
       item: (f) => asPersonFlow(f, personId),
+    });
+  }
+
+  /** A team pool's flows (its party on either side), newest first: what staff refund a pool's charges from. */
+  poolFlows(engagementId: string, request: PageRequest = {}): Promise<Page<PersonFlow>> {
+    const party = poolParty(engagementId);
+    return paginate(request, {
+      cursor: FLOW_CURSOR,
+      fetch: (take, before) => this.ledger.flowsOfParty(this.replica.readOnly(), party, take, before?.id),
+      position: (f) => ({ id: f.id }),
+      item: (f) => asPartyFlow(f, party),
     });
   }
 

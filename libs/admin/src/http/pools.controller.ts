@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, uuidParam } from '@loomworks/common';
-import { BalanceSchema, CREDIT_SEAM, creditSummaryView, FlowViewSchema, HoldViewSchema, MemberViewSchema, memberViews, type CreditSeam } from '@loomworks/credit';
+import { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageQueryDto, uuidParam } from '@loomworks/common';
+import { BalanceSchema, CREDIT_SEAM, creditSummaryView, flowView, FlowViewSchema, HoldViewSchema, MemberViewSchema, memberViews, type CreditSeam } from '@loomworks/credit';
+import { LedgerService } from '@loomworks/credit/staff';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { AdminLedgerService } from '../admin-ledger.service';
 import { AdjustmentDto } from './dto';
@@ -11,6 +12,9 @@ class PoolCreditSchema {
   @ApiProperty({ type: [BalanceSchema] }) balances!: BalanceSchema[];
   @ApiProperty({ type: [HoldViewSchema], description: "the pool's active holds" }) holds!: HoldViewSchema[];
   @ApiProperty({ type: [MemberViewSchema] }) members!: MemberViewSchema[];
+  @ApiProperty({ type: [FlowViewSchema], description: "the pool's flows, newest first (`limit`, `cursor`): its fundings, holds and charges — what staff refund" })
+  flows!: FlowViewSchema[];
+  @ApiProperty({ nullable: true, type: String }) nextCursor!: string | null;
 }
 
 /** Staff fund team pools (DESIGN.md "Spend limits and team pools"). */
@@ -23,17 +27,19 @@ export class PoolsController {
   constructor(
     private readonly ledger: AdminLedgerService,
     private readonly persons: PersonsService,
+    private readonly flows: LedgerService,
     @Inject(CREDIT_SEAM) private readonly credit: CreditSeam,
   ) {}
 
   @Get(':id/credit')
-  @ApiOperation({ summary: "A team pool's balances, active holds and members with their limits and spend this period" })
+  @ApiOperation({ summary: "A team pool's balances, active holds, members with their limits and spend this period, and its flows (newest first)" })
   @ApiOkResponse({ type: PoolCreditSchema })
   @ApiErrors('validation_failed', 'engagement_not_found')
-  async poolCredit(@Param('id', uuidParam('id')) id: string): Promise<PoolCreditSchema> {
+  async poolCredit(@Param('id', uuidParam('id')) id: string, @Query() page: PageQueryDto): Promise<PoolCreditSchema> {
     await this.persons.requireTeam(id);
-    const { balances, holds } = creditSummaryView(await this.credit.poolCreditSummary(id));
-    return { balances, holds, members: await memberViews(this.credit, id, await this.persons.members(id)) };
+    const [summary, members, flows] = await Promise.all([this.credit.poolCreditSummary(id), this.persons.members(id), this.flows.poolFlows(id, page)]);
+    const { balances, holds } = creditSummaryView(summary);
+    return { balances, holds, members: await memberViews(this.credit, id, members), flows: flows.items.map(flowView), nextCursor: flows.nextCursor };
   }
 
   @Post(':id/adjustments')

@@ -171,6 +171,22 @@ export class LedgerRepository {
   }
 
   /** A person's flows, newest first, after the flow id `before` when given (keyset pagination). */
+  /**
+   * A pool's flows, newest first. A pool's party is on either side of its flows (never
+   * person_id, which names the member), so both party indexes are read; they are partial
+   * (`… NOT LIKE 'system:%'`), and only a query that repeats their predicate can use them.
+   */
+  async flowsOfParty(tx: Tx, party: string, limit: number, before?: string): Promise<Flow[]> {
+    const rows: FlowRow[] = await tx.query(
+      `SELECT ${FLOW_COLUMNS} FROM credit.flows
+        WHERE ((from_party = $1 AND from_party NOT LIKE 'system:%') OR (to_party = $1 AND to_party NOT LIKE 'system:%'))
+          AND ($2::bigint IS NULL OR flows.id < $2::bigint)
+        ORDER BY flows.id DESC LIMIT $3`,
+      [party, before ?? null, limit],
+    );
+    return rows.map(toFlow);
+  }
+
   async flowsOfPerson(tx: Tx, personId: string, limit: number, before?: string): Promise<Flow[]> {
     // `flows.id`, qualified: a bare `id` in ORDER BY names the SELECT's `id::text AS id` and sorts
     // as text (…, 2, 12, 11), which hid the newest flows once ids crossed 9→10 or 99→100.
