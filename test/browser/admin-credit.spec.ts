@@ -4,7 +4,7 @@ import { BrowserWorld, type Person } from './browser-world';
 
 // The console's credit controls of issue 22: team pools (fund, debit with a confirmation, holds and
 // members), service keys (shown once, copyable, revoked from a menu), a person's spend limit, and
-// refunds of a person's charges.
+// refunds of a person's charges and of a pool's.
 describe('pools, service keys, limits and refunds in the admin console', () => {
   let world: BrowserWorld;
   let llm: FakeAnthropic;
@@ -195,6 +195,66 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     const [{ n }] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.flows WHERE kind = 'reversal' AND person_id = $1 AND metadata->>'turnId' = $2", [person.id, callId]);
     expect(n).toBeGreaterThan(0);
     await world.expectAccessible(page);
+    await world.expectLedgerConsistent();
+  });
+
+  it('refunds what a team’s pool paid — a member’s turn, a service’s capture — from the pool’s page', async () => {
+    const owner = await world.person({ displayName: 'Pool Owner' });
+    const team = await world.post('/engagements', { name: 'Refund Team' }, owner.sessionToken);
+    await world.post(`/admin/engagements/${team.id}/adjustments`, { asset: 'sonnet', amount: 3000, reason: 'budget' }, staff.sessionToken);
+    const turn = await world.post(`/engagements/${team.id}/converse`, { message: 'charge the pool' }, owner.sessionToken);
+    const charged = turn.credit.charged as number;
+    expect(charged).toBeGreaterThan(0);
+    // A service's capture on the pool: no person paid it, so no person's page shows it.
+    const { key } = await world.post('/admin/service-keys', { name: 'pool-service' }, staff.sessionToken);
+    const service = (path: string, body: unknown, idempotencyKey?: string) =>
+      fetch(`${world.origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...(idempotencyKey && { 'idempotency-key': idempotencyKey }) },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string } }));
+    const authorization = await service('/credit/authorizations', { engagementId: team.id, amount: 50, asset: 'sonnet' }, `pool-auth-${team.id}`);
+    expect(authorization.status).toBe(201);
+    expect((await service(`/credit/authorizations/${authorization.body.id}/capture`, { amount: 40 })).status).toBe(200);
+    const before = await poolBalance(team.id);
+
+    await open(`pools/${team.id}`);
+    const captureRow = page.locator('#charges tbody tr', { hasText: 'Captured authorization' });
+    const turnRow = page.locator('#charges tbody tr', { hasText: 'Conversation turn' });
+    await captureRow.waitFor();
+    expect(await captureRow.locator('td[data-label=Charged]').textContent()).toBe('−40 sonnet');
+    expect(await turnRow.locator('td[data-label=Charged]').textContent()).toBe(`−${charged.toLocaleString('en')} sonnet`);
+    // The pool's history tells the service's authorization (held, then captured) from a turn.
+    const captured = page.locator('table.history tr', { hasText: 'Captured by a service (authorization)' });
+    expect(await captured.locator('td[data-label=What]').textContent()).toBe('Captured by a service (authorization) · reserved 50 when authorized');
+    expect(await captured.locator('td[data-label=Credits]').textContent()).toBe('−40 sonnet');
+    expect(await page.locator('table.history tr', { hasText: 'in progress' }).count()).toBe(0);
+
+    // Part of the capture: back to the pool.
+    await captureRow.getByText('Actions', { exact: true }).click();
+    await page.getByRole('button', { name: `Refund the charge of ${await captureRow.locator('td[data-label=When]').textContent()} (${authorization.body.id})` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Credits to refund').fill('15');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('image failed to render');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#refund-status .ok').waitFor();
+    expect(await page.locator('#refund-status').textContent()).toBe('Refunded 15 sonnet; 15 of the 40 charged is refunded in total.');
+    expect(await poolBalance(team.id)).toBe(before + 15);
+    // The page reads the pool again: the refund in its charges, its balance and its history.
+    await page.locator('#charges tbody tr', { hasText: 'Captured authorization' }).locator('td[data-label=Refunded]', { hasText: '+15 sonnet' }).waitFor();
+    await page.locator('#pool-credit #balances tbody tr', { hasText: (before + 15).toLocaleString('en') }).waitFor();
+
+    // The whole turn (an empty amount: all that is left).
+    await turnRow.getByText('Actions', { exact: true }).click();
+    await page.getByRole('button', { name: `Refund the charge of ${await turnRow.locator('td[data-label=When]').textContent()} (${turn.turnId})` }).click();
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('wrong team');
+    await dialog.getByRole('button', { name: 'Refund' }).click();
+    await page.locator('#refund-status .ok', { hasText: `${charged.toLocaleString('en')} of the ${charged.toLocaleString('en')}` }).waitFor();
+    expect(await poolBalance(team.id)).toBe(before + 15 + charged);
+    const refunds = await world.db.query<{ action: string; subject_id: string }>("SELECT action, subject_id FROM admin_audit WHERE action = 'refund.create' AND details->>'payer' = $1 ORDER BY created_at", [`engagement:${team.id}`]);
+    expect(refunds.map((r) => r.subject_id)).toEqual([authorization.body.id, turn.turnId]);
+    await world.expectAccessible(page);
+    await world.screenshot(page, 'admin-pool-refund');
     await world.expectLedgerConsistent();
   });
 

@@ -10,11 +10,20 @@ interface Stage {
 
 /** One line of a person's history: a conversation turn (its stages together) or one other flow. */
 export type Entry =
-  | { type: 'turn'; turnId: string; createdAt: string; asset: string; charged: number; held: number; released: boolean; stages: Stage[] }
+  | { type: 'turn'; turnId: string; authorization: boolean; createdAt: string; asset: string; charged: number; held: number; released: boolean; stages: Stage[] }
   | { type: 'flow'; flow: FlowView };
 
 const meta = (f: FlowView) => (f.metadata ?? {}) as Record<string, unknown>;
-const turnOf = (f: FlowView) => (['consumption', 'hold', 'release'].includes(f.kind) && typeof meta(f).turnId === 'string' ? (meta(f).turnId as string) : null);
+/**
+ * The turn (or authorization) a hold, release or charge belongs to. A service's authorization is
+ * held like a turn (its hold flow names the authorization's id as its turn) and released and
+ * captured under `authorizationId`: both keys are the same id, so its flows make one entry.
+ */
+function turnOf(f: FlowView): string | null {
+  if (!['consumption', 'hold', 'release'].includes(f.kind)) return null;
+  const id = meta(f).turnId ?? meta(f).authorizationId;
+  return typeof id === 'string' ? id : null;
+}
 
 /**
  * Groups flows (newest first) by turn: a turn's hold, release and stage charges become one entry
@@ -32,12 +41,14 @@ export function groupByTurn(flows: FlowView[]): Entry[] {
     }
     let turn = turns.get(turnId);
     if (!turn) {
-      turn = { type: 'turn', turnId, createdAt: flow.createdAt, asset: flow.asset, charged: 0, held: 0, released: false, stages: [] };
+      turn = { type: 'turn', turnId, authorization: false, createdAt: flow.createdAt, asset: flow.asset, charged: 0, held: 0, released: false, stages: [] };
       turns.set(turnId, turn);
       entries.push(turn);
     }
     const m = meta(flow);
-    if (flow.kind === 'consumption') {
+    if (typeof m.authorizationId === 'string') turn.authorization = true;
+    if (flow.kind === 'consumption' && turn.authorization) turn.charged += flow.amount;
+    else if (flow.kind === 'consumption') {
       turn.charged += flow.amount;
       turn.stages.unshift({ stage: String(m.stage ?? ''), model: String(m.model ?? ''), tokens: (m.tokens ?? {}) as Record<string, number>, credits: flow.amount });
     } else if (flow.kind === 'hold') turn.held += flow.amount;
@@ -68,10 +79,14 @@ const signed = (direction: 'in' | 'out', amount: number) => fmtSigned(direction 
 
 /** A turn's headline: charged, still running (its hold is all there is yet), or ended without a charge. */
 function turnTitle(entry: Extract<Entry, { type: 'turn' }>): string {
+  if (entry.authorization) return entry.charged > 0 ? 'Captured by a service (authorization)' : entry.released ? 'Authorization ended without a charge' : 'Authorization in progress';
   if (entry.stages.length > 0) return entry.stages.every((s) => s.stage === 'request') ? 'API call' : 'Conversation turn';
   if (!entry.released) return 'Turn in progress';
   return 'Turn without a charge (the reservation was released)';
 }
+
+/** Still holding credit: no charge yet and the reservation not given back. */
+const running = (entry: Extract<Entry, { type: 'turn' }>) => entry.charged === 0 && entry.stages.length === 0 && !entry.released;
 
 export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: string }) {
   const entries = groupByTurn(flows);
@@ -99,7 +114,7 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
                   {entry.held > 0 && (
                     <span class="muted">
                       {' '}
-                      · {entry.stages.length === 0 && !entry.released ? `${fmtAmount(entry.held)} reserved until it finishes` : `reserved ${fmtAmount(entry.held)} before the call`}
+                      · {!running(entry) ? `reserved ${fmtAmount(entry.held)} ${entry.authorization ? 'when authorized' : 'before the call'}` : `${fmtAmount(entry.held)} reserved until it finishes`}
                     </span>
                   )}
                   <ul class="stages">
@@ -111,7 +126,7 @@ export function HistoryTable({ flows, caption }: { flows: FlowView[]; caption: s
                   </ul>
                 </td>
                 <td data-label="Credits" class="num">
-                  {entry.stages.length === 0 && !entry.released ? `${fmtAmount(entry.held)} ${entry.asset} held` : `${fmtSigned(-entry.charged)} ${entry.asset}`}
+                  {running(entry) ? `${fmtAmount(entry.held)} ${entry.asset} held` : `${fmtSigned(-entry.charged)} ${entry.asset}`}
                 </td>
               </tr>
             ) : (

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type FlowView, type PoolCredit } from '../api';
 import { Balances } from '../balances';
-import { Confirm, Field, fmtAmount, fmtDate, fmtLimit, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
+import { HistoryTable } from '../history';
+import { useLoadMore } from '../paging';
+import { Confirm, Field, fmtAmount, fmtDate, fmtLimit, fmtSigned, LoadError, Select, Status, useAction } from '../ui';
+import { Refunds } from './refunds';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -56,9 +59,15 @@ function PoolOverview({ pool }: { pool: PoolCredit }) {
   );
 }
 
-/** One team pool: what it holds and who draws on it, and staff fund or debit it (idempotent, audited adjustments). */
+/**
+ * One team pool: what it holds and who draws on it; staff fund or debit it (idempotent, audited
+ * adjustments) and refund what it paid for — its members' turns and API calls, services' captures
+ * charged to the pool — from its history, as on a person's page.
+ */
 function PoolPage({ id, assets }: { id: string; assets: string[] }) {
-  const pool = useLoad(() => api<PoolCredit>('GET', `/admin/engagements/${id}/credit`), [id]);
+  const [version, setVersion] = useState(0);
+  const history = useLoadMore(`/admin/engagements/${id}/credit?limit=50`, (page: PoolCredit) => page.flows, { label: 'Show older', deps: [version] });
+  const pool = history.first;
   const [asset, setAsset] = useState('');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -72,7 +81,7 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
     adjust.run(async () => {
       const flow = await api<FlowView>('POST', `/admin/engagements/${id}/adjustments`, { body: { asset, amount: delta, reason: reason.trim() }, idempotencyKey: newIdempotencyKey() });
       setRecorded((r) => [flow, ...r]);
-      pool.reload();
+      setVersion((v) => v + 1);
       setAmount('');
       setReason('');
       return `${fmtSigned(delta)} ${asset} recorded on the pool.`;
@@ -142,6 +151,12 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
           )}
         </section>
       </div>
+      {pool.data && <Refunds flows={history.items} onRefunded={() => setVersion((v) => v + 1)} />}
+      <section class="card" aria-labelledby="pool-history-title">
+        <h3 id="pool-history-title">History</h3>
+        {pool.data && <HistoryTable flows={history.items} caption="The pool’s charges by turn, fundings and refunds, newest first" />}
+        {history.more}
+      </section>
       <Confirm open={confirmDebit} title={`Take ${fmtAmount(-delta)} ${asset} from this pool?`} confirmLabel="Take the credit" danger onConfirm={record} onCancel={() => setConfirmDebit(false)}>
         <p id="pool-debit-effect">The pool loses {fmtAmount(-delta)} {asset}. Below zero, every member’s turns on the service’s key stop until it is funded again.</p>
       </Confirm>

@@ -31,7 +31,9 @@ function chargesOf(flows: FlowView[]): Charge[] {
   }
   const charges: Charge[] = [];
   for (const entry of groupByTurn(flows)) {
-    if (entry.type === 'turn' && entry.charged > 0) {
+    if (entry.type === 'turn' && entry.authorization && entry.charged > 0) {
+      charges.push({ ref: { authorizationId: entry.turnId }, key: entry.turnId, when: entry.createdAt, what: 'Captured authorization (a service’s charge)', asset: entry.asset, charged: entry.charged, refunded: refunded.get(entry.turnId) ?? 0 });
+    } else if (entry.type === 'turn' && entry.charged > 0) {
       const models = [...new Set(entry.stages.map((s) => s.model))].join(', ');
       const call = entry.stages.every((s) => s.stage === 'request');
       charges.push({
@@ -43,9 +45,6 @@ function chargesOf(flows: FlowView[]): Charge[] {
         charged: entry.charged,
         refunded: refunded.get(entry.turnId) ?? 0,
       });
-    } else if (entry.type === 'flow' && entry.flow.kind === 'consumption' && typeof meta(entry.flow).authorizationId === 'string') {
-      const id = meta(entry.flow).authorizationId as string;
-      charges.push({ ref: { authorizationId: id }, key: id, when: entry.flow.createdAt, what: 'Captured authorization (a service’s charge)', asset: entry.flow.asset, charged: entry.flow.amount, refunded: refunded.get(id) ?? 0 });
     }
   }
   return charges;
