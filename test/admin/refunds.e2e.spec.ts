@@ -69,6 +69,7 @@ describe('refunds', () => {
     expect(await usageCredits(member)).toBe(0);
     expect((await http().get(`/admin/usage?personId=${member.person.id}`).set(suite.ctx.as(admin)).expect(200)).body.items[0].credits).toBe(0);
     expect(await spent(`person:${member.person.id}`)).toBe('0');
+    expect((await http().get('/me/limit').set(suite.ctx.as(member)).expect(200)).body.spentThisPeriod).toBe(0);
     const mine = (await events()).filter((e: { data: { turnId?: string } }) => e.data.turnId === turnId);
     expect(mine.map((e: { data: { amount: number; totalRefunded: number } }) => [e.data.amount, e.data.totalRefunded]).sort()).toEqual([[1, 1], [3, 4]]);
     expect(mine[0].data).toMatchObject({ payer: `person:${member.person.id}`, personId: member.person.id, engagementId: null, asset: 'haiku', charged: 4 });
@@ -157,12 +158,16 @@ describe('refunds', () => {
     await http().post(`/admin/engagements/${team}/adjustments`).set(suite.ctx.as(admin)).send({ asset: 'haiku', amount: 100, reason: 'budget' }).expect(201);
     const turnId = await turn(owner, team);
     expect(await spent(`member:${team}:${owner.person.id}`)).toBe('4');
+    const memberSpend = async () => (await http().get(`/admin/engagements/${team}/credit`).set(suite.ctx.as(admin)).expect(200)).body.members[0].spentThisPeriod;
+    expect(await memberSpend()).toBe(4);
     const res = await refund({ turnId });
     expect(res.body).toMatchObject({ refunded: 4, totalRefunded: 4 });
     expect(res.body.flows[0]).toMatchObject({ kind: 'reversal', direction: 'in', counterparty: 'system:consumed' });
     const pool = await suite.ctx.db.query<{ amount: string }>("SELECT sum(amount)::text AS amount FROM credit.balances WHERE party = $1 AND asset = 'haiku'", [`engagement:${team}`]);
     expect(pool[0].amount).toBe('100');
     expect(await spent(`member:${team}:${owner.person.id}`)).toBe('0');
+    // DESIGN: spent this period counts settled charges minus refunds — as the API shows it
+    expect(await memberSpend()).toBe(0);
     const event = (await events()).find((e: { data: { turnId?: string } }) => e.data.turnId === turnId);
     expect(event.data).toMatchObject({ payer: `engagement:${team}`, personId: null, engagementId: team, amount: 4 });
   });
