@@ -3,17 +3,16 @@
 -- the model's rates in force at p_at. Same shape and order as model_rates.
 CREATE OR REPLACE FUNCTION credit.held_rates(p_model text, p_rate_ids bigint[], p_at timestamptz)
 RETURNS TABLE (token_kind text, id bigint, num numeric, den numeric)
-LANGUAGE plpgsql STABLE
+LANGUAGE sql STABLE
 AS $$
-BEGIN
-  IF p_rate_ids IS NOT NULL THEN
-    RETURN QUERY
-      SELECT r.token_kind, r.id, r.credits_per_million_num::numeric, r.credits_per_million_den::numeric
-        FROM credit.oracle_rate_config r
-       WHERE r.id = ANY (p_rate_ids) AND r.model = p_model
-       ORDER BY array_position(ARRAY['input', 'output', 'cacheRead', 'cacheWrite'], r.token_kind);
-    IF FOUND THEN RETURN; END IF;
-  END IF;
-  RETURN QUERY SELECT * FROM credit.model_rates(p_model, p_at);
-END
+  -- SQL, not plpgsql: a set-returning SQL function is inlined into the query that calls it, so
+  -- stage_charge's loop over it is one query planned once per connection, not a nested call per stage
+  SELECT h.token_kind, h.id, h.num, h.den FROM (
+    SELECT r.token_kind, r.id, r.credits_per_million_num::numeric AS num, r.credits_per_million_den::numeric AS den
+      FROM credit.oracle_rate_config r
+     WHERE r.id = ANY (p_rate_ids) AND r.model = p_model
+    UNION ALL
+    SELECT m.token_kind, m.id, m.num, m.den FROM credit.model_rates(p_model, p_at) m
+     WHERE NOT EXISTS (SELECT 1 FROM credit.oracle_rate_config r WHERE r.id = ANY (p_rate_ids) AND r.model = p_model)) h
+   ORDER BY array_position(ARRAY['input', 'output', 'cacheRead', 'cacheWrite'], h.token_kind)
 $$;

@@ -62,7 +62,7 @@ BEGIN
   SELECT min(l.limit_amount - l.spent - l.held) INTO v_headroom FROM credit.spend_limits(p_person, p_payer, NULL, p_at) l;
   -- From here to the commit the payer is locked (a team pool's row; a person's is already): the
   -- balance read, the sizing and the hold's write are all that members of a pool wait for.
-  PERFORM credit.lock_payer(p_payer);
+  IF p_payer LIKE 'engagement:%' THEN PERFORM credit.lock_payer(p_payer); END IF;
   SELECT array_agg(b.amount ORDER BY b.ord) INTO v_balances FROM credit.party_balances(p_payer, p_assets) b;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
     v_balance := v_balances[i];
