@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { answerOf, ApiError, newIdempotencyKey, type BulkGrantResult as BulkResult } from '../api';
-import { CopyButton, Status, useAction } from '../ui';
+import { answerOf, api, ApiError, newIdempotencyKey, type BulkGrantResult as BulkResult, type MailLogPage } from '../api';
+import { CopyButton, Status, useAction, useLoad } from '../ui';
 
 const STATUS_TEXT: Record<string, string> = { issued: 'Issued', would_issue: 'Will be issued', ineligible: 'Not eligible', invalid: 'Invalid' };
 
@@ -31,6 +31,8 @@ export function BulkGrantsView() {
   const [result, setResult] = useState<BulkResult | null>(null);
   const [key, setKey] = useState(newIdempotencyKey());
   const action = useAction();
+  // Whether the server mails at all (no SMTP_URL: the links must be sent by hand), as the single grant form says.
+  const mail = useLoad(() => api<MailLogPage>('GET', '/admin/mail?limit=1'));
   const shown = result ?? preview;
   const willIssue = preview?.items.filter((i) => i.status === 'would_issue').length ?? 0;
   return (
@@ -67,7 +69,9 @@ export function BulkGrantsView() {
             action.run(async () => {
               const done = await upload(csv, false, key);
               setResult(done);
-              return `Issued ${done.issued} grants; their claim links were mailed.`;
+              return mail.data?.mail === 'off'
+                ? `Issued ${done.issued} grants. Mail is off on this server: copy each claim link below and send it yourself.`
+                : `Issued ${done.issued} grants; their claim links are being mailed.`;
             })
           }
         >
@@ -76,28 +80,30 @@ export function BulkGrantsView() {
       )}
       <Status message={action.message} id="bulk-status" />
       {shown && (
-        <table id="bulk-rows">
-          <caption>{result ? 'Result, row by row' : 'Dry run, row by row'}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Row</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.items.map((item) => (
-              <tr key={item.row}>
-                <td>{item.row}</td>
-                <td>{STATUS_TEXT[item.status] ?? item.status}</td>
-                <td>
-                  {item.grant ? `${item.grant.recipientEmail}: ${item.grant.amount} ${item.grant.asset}` : (item.error ?? '')}
-                  {item.claimUrl && <CopyButton text={item.claimUrl} />}
-                </td>
+        <div class="table-wrap">
+          <table id="bulk-rows" class="stack">
+            <caption>{result ? 'Result, row by row' : 'Dry run, row by row'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Row</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {shown.items.map((item) => (
+                <tr key={item.row}>
+                  <td data-label="Row">{item.row}</td>
+                  <td data-label="Outcome">{STATUS_TEXT[item.status] ?? item.status}</td>
+                  <td data-label="Details">
+                    {item.grant ? `${item.grant.recipientEmail}: ${item.grant.amount} ${item.grant.asset}` : (item.error ?? '')}
+                    {item.claimUrl && <CopyButton text={item.claimUrl} />}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
