@@ -94,11 +94,15 @@ Promise.all(Array.from({ length: connections }, loop)).then(() => {
 });
 `;
 
+/** The 1-minute load average after each measured slice: the machine is shared, so each figure is printed with the load it ran under. */
+const loads: number[] = [];
+
 function load(target: Target, seconds: number, connections = CONNECTIONS): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOADER, { eval: true, workerData: { ...target, seconds, connections } });
     worker.once('message', (result: LoadResult) => {
       void worker.terminate();
+      loads.push(loadavg()[0]);
       resolve(result);
     });
     worker.once('error', reject);
@@ -238,8 +242,9 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
   };
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, merge(v)])) as Record<keyof typeof cases, ReturnType<typeof merge>>;
   const ms = (x: number) => x.toFixed(2);
-  const [load1] = loadavg();
-  console.log(`\nPOST /v1/messages, ${CONNECTIONS} connections, ${SECONDS}s per target in ${ROUNDS} alternating rounds, same zero-latency fake upstream (load average ${load1.toFixed(1)})`);
+  const measured = loads.slice(-Object.keys(cases).length * ROUNDS - 4 * ROUNDS);
+  const load1 = `load average ${(measured.reduce((a, b) => a + b, 0) / measured.length).toFixed(1)} (${Math.min(...measured).toFixed(1)}–${Math.max(...measured).toFixed(1)}) over the measured runs`;
+  console.log(`\nPOST /v1/messages, ${CONNECTIONS} connections, ${SECONDS}s per target in ${ROUNDS} alternating rounds, same zero-latency fake upstream (${load1})`);
   console.table([
     { target: 'fake upstream, direct (baseline)', 'req/s': m.direct.rps.toFixed(0), 'median ms': ms(m.direct.total), 'added ms': '—', errors: m.direct.errors },
     { target: 'Portkey gateway 1.15.2 (unmetered)', 'req/s': m.portkey.rps.toFixed(0), 'median ms': ms(m.portkey.total), 'added ms': ms(m.portkey.total - m.direct.total), errors: m.portkey.errors },
@@ -258,7 +263,7 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
   );
 
   const s1 = { direct: merge(single.directStream), ours: merge(single.oursStream) };
-  console.log(`\nstreamed POST /v1/messages (stream: true), time to first byte (Portkey's streamed pass-through to a custom host fails on Node: direct only)`);
+  console.log(`\nstreamed POST /v1/messages (stream: true), time to first byte (Portkey's streamed pass-through to a custom host fails on Node: direct only; ${load1})`);
   console.table([
     { case: `direct, ${CONNECTIONS} connections (baseline)`, 'req/s': m.directStream.rps.toFixed(0), 'median TTFB ms': ms(m.directStream.ttfb), 'added ms': '—', errors: m.directStream.errors },
     { case: `Loomworks, ${CONNECTIONS} connections, 1 key`, 'req/s': m.oursStream.rps.toFixed(0), 'median TTFB ms': ms(m.oursStream.ttfb), 'added ms': ms(m.oursStream.ttfb - m.directStream.ttfb), errors: m.oursStream.errors },
@@ -278,7 +283,7 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
   );
 
   const c = { whole: merge(turns.whole), streamed: merge(turns.streamed) };
-  console.log(`\nconverse, system-key turns/s, ${CONNECTIONS} connections`);
+  console.log(`\nconverse, system-key turns/s, ${CONNECTIONS} connections (${load1})`);
   console.table([
     { turn: 'whole (application/json, baseline)', 'turns/s': c.whole.rps.toFixed(0), 'median ms': ms(c.whole.total), errors: c.whole.errors },
     { turn: 'streamed (text/event-stream)', 'turns/s': c.streamed.rps.toFixed(0), 'median ms': ms(c.streamed.total), errors: c.streamed.errors },
