@@ -6,10 +6,13 @@
 --   model, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, asset,
 --   hold_id, held, charged, started_at, finished_at}] (LlmCallsRepository.rows builds them);
 --   absent keys are NULL. The table's checks apply (usage all there or all absent …).
+-- plpgsql, not sql: a sql function's INSERT is planned again on every call, plpgsql keeps its plan
+-- per connection (in settle_request_call the row's write went from ~0.45 to ~0.24 ms of server time).
 CREATE OR REPLACE FUNCTION public.record_llm_calls(p_calls jsonb)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 AS $$
+BEGIN
   INSERT INTO llm_calls (id, source, key_source, payer, person_id, engagement_id, api_key_id, turn_id, stage, model, status,
                          input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, asset, hold_id, held, charged,
                          started_at, finished_at)
@@ -20,5 +23,6 @@ AS $$
            id uuid, source text, key_source text, payer text, person_id uuid, engagement_id uuid, api_key_id uuid, turn_id uuid,
            stage text, model text, status text, input_tokens bigint, output_tokens bigint, cache_read_tokens bigint,
            cache_write_tokens bigint, asset text, hold_id uuid, held bigint, charged bigint, started_at timestamptz,
-           finished_at timestamptz)
+           finished_at timestamptz);
+END
 $$;
