@@ -200,7 +200,7 @@ describe('events from their causes', () => {
         'credit.refunded',
         {
           refundId: refund.body.flows[0].metadata.refundId, authorizationId: captured.id, payer: personParty(person.id), personId: person.id, engagementId: null,
-          asset: 'haiku', amount: 4, totalRefunded: 4, charged: 6,
+          asset: 'haiku', amount: 4, totalRefunded: 4, charged: 6, voided: 0,
         },
       ],
     ]);
