@@ -1,12 +1,9 @@
--- A party's balance in one asset: the sum over its slots (see balance_slot, party_balances).
--- plpgsql, not SQL: a scalar SQL function over a table is not inlined, and before Postgres 18 its
--- body would be planned on every call; here the query (party_balances, inlined) is planned once per
--- connection.
+-- A party's balance in one asset: the sum over its slots (see balance_slot).
 CREATE OR REPLACE FUNCTION credit.party_balance(p_party text, p_asset text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-  RETURN (SELECT b.amount FROM credit.party_balances(p_party, ARRAY[p_asset]) b);
+  RETURN (SELECT coalesce(sum(amount), 0)::bigint FROM credit.balances WHERE party = p_party AND asset = p_asset);
 END
 $$;

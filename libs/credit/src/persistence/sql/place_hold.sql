@@ -1,6 +1,6 @@
 -- Place a turn's hold (DESIGN.md "Reservations"), one call before any LLM call: gate the person
 -- (hold_gate), check the spend limits, lock the payer (lock_payer) and pick the tier from its
--- balances (party_balances, one read), size the hold, write it.
+-- balances, size the hold, write it.
 --   p_payer: who pays — 'person:<id>' (the person's own credit) or 'engagement:<id>' (a team pool).
 --   p_assets / p_models: the tiers in priority order and their responder models.
 --   Sizing: the classify stage's bound is its input bound and max_tokens (bound_credits); the
@@ -35,7 +35,6 @@ DECLARE
   r record;
   v_classify bigint;
   v_balance bigint;
-  v_balances bigint[];
   v_budget numeric;
   v_tokens numeric;
   v_respond bigint;
@@ -63,9 +62,8 @@ BEGIN
   -- From here to the commit the payer is locked (a team pool's row; a person's is already): the
   -- balance read, the sizing and the hold's write are all that members of a pool wait for.
   IF p_payer LIKE 'engagement:%' THEN PERFORM credit.lock_payer(p_payer); END IF;
-  SELECT array_agg(b.amount ORDER BY b.ord) INTO v_balances FROM credit.party_balances(p_payer, p_assets) b;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
-    v_balance := v_balances[i];
+    v_balance := credit.party_balance(p_payer, p_assets[i]);
     CONTINUE WHEN v_balance <= 0;
     IF v_classify IS NULL THEN
       SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
