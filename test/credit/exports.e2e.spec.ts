@@ -91,6 +91,13 @@ describe('exports: GET /admin/ledger/export and /me/flows.csv', () => {
     expect((await http().get('/me/flows.csv')).status).toBe(401);
   });
 
+  it('records each staff export in the audit trail, with its range', async () => {
+    const from = new Date(t0.getTime() - 60_000).toISOString();
+    await http().get(`/admin/ledger/export?from=${from}`).set(ctx.as(admin)).expect(200);
+    const trail = await http().get('/admin/audit?limit=5').set(ctx.as(admin)).expect(200);
+    expect(trail.body.items[0]).toMatchObject({ actorPersonId: admin.person.id, action: 'ledger.export', subjectType: 'ledger', subjectId: 'flows', details: { from, to: null } });
+  });
+
   it("gives staff every flow, both parties, and the seal covering each", async () => {
     await ctx.get(SealerService).sealOnce();
     await credit(member.person.id, 'after-the-seal');
@@ -145,9 +152,9 @@ describe('exports: GET /admin/ledger/export and /me/flows.csv', () => {
 
     const open = (path: string) =>
       new Promise<IncomingMessage>((resolve, reject) => get({ host: '127.0.0.1', port, path, headers: ctx.as(admin) }, resolve).on('error', reject));
-    /** The API's sessions holding an export's cursor open (its transaction waiting between FETCHes). */
+    /** The API's sessions holding an export open (its transaction waiting between batches). */
     const cursorsOpen = async () =>
-      (await ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE 'FETCH % FROM flows_export'"))[0].n;
+      (await ctx.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction' AND query LIKE '%/* flows_export */%'"))[0].n;
 
     it('holds the cursor mid-way while the reader pauses (backpressure, not the export in memory), and ends it afterwards', async () => {
       const res = await open('/admin/ledger/export');
@@ -156,7 +163,7 @@ describe('exports: GET /admin/ledger/export and /me/flows.csv', () => {
       res.pause();
       await new Promise((resolve) => setTimeout(resolve, 1000));
       // the server stopped fetching: its cursor waits, mid-way through the rows (the process's
-      // memory under a 1 M-flow export is measured by bench/export.bench.ts, in a process of its own)
+      // memory under a 1 M-flow export is measured by bench/audit.bench.ts, in a process of its own)
       await waitFor(async () => (await cursorsOpen()) === 1, 10_000);
       let lines = 0;
       let bytes = 0;
@@ -171,6 +178,27 @@ describe('exports: GET /admin/ledger/export and /me/flows.csv', () => {
       expect(bytes).toBeGreaterThan(FLOWS * 100);
       await waitFor(async () => (await cursorsOpen()) === 0, 10_000);
     }, 120_000);
+
+    it('runs one export per person at a time: a second answers 429 rate_limited with Retry-After, others go on', async () => {
+      const first = await open('/admin/ledger/export');
+      expect(first.statusCode).toBe(200);
+      first.pause();
+      await waitFor(async () => (await cursorsOpen()) === 1, 10_000);
+      try {
+        for (const path of ['/admin/ledger/export', '/me/flows.csv']) {
+          const refused = await http().get(path).set(ctx.as(admin)).expect(429);
+          expect(refused.body.error).toBe('rate_limited');
+          expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        }
+        // Another person's export is not held up by it.
+        const other = await http().get('/me/flows.csv').set(ctx.as(member)).expect(200);
+        expect(other.text.split('\r\n')[0]).toBe('id,created_at,kind,asset,amount,direction,counterparty,reference');
+      } finally {
+        first.destroy();
+      }
+      await waitFor(async () => (await cursorsOpen()) === 0, 20_000);
+      await http().get(`/admin/ledger/export?from=${new Date().toISOString()}`).set(ctx.as(admin)).expect(200);
+    }, 60_000);
 
     it('ends the transaction and returns the connection when the reader goes away', async () => {
       const res = await open('/admin/ledger/export');

@@ -212,7 +212,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The own flows in a time range as CSV, oldest first, streamed (reference: the idempotency key; formula-like cells neutralised) */
+        /** The own flows in a time range as CSV, oldest first, streamed (reference: the idempotency key; formula-like cells neutralised); one export at a time */
         get: operations["MeController_flowsCsv"];
         put?: never;
         post?: never;
@@ -609,7 +609,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every flow in a time range as CSV, in id order, streamed from a server-side cursor (seal_id: the seal covering the flow) */
+        /** Every flow in a time range as CSV, in id order, streamed from a server-side cursor (seal_id: the seal covering the flow); audited; one export per staff member at a time */
         get: operations["AdminController_exportLedger"];
         put?: never;
         post?: never;
@@ -1843,7 +1843,7 @@ export interface components {
             /** @example grant.issue */
             action: string;
             /** @enum {string} */
-            subjectType: "grant" | "person" | "rate" | "config" | "webhook" | "api_key" | "engagement" | "service_key" | "turn" | "llm_call" | "authorization";
+            subjectType: "grant" | "person" | "rate" | "config" | "webhook" | "api_key" | "engagement" | "service_key" | "turn" | "llm_call" | "authorization" | "ledger";
             subjectId: string;
             /** @description what changed (never a secret) */
             details: {
@@ -3110,7 +3110,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */
@@ -3119,7 +3119,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4621,7 +4630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description unauthenticated */
@@ -4630,7 +4639,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description forbidden */
@@ -4639,7 +4648,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/csv": components["schemas"]["ErrorResponse"];
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

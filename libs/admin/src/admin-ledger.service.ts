@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { asPartyFlow, asPersonFlow, creditAsOfView, type CreditAsOfSchema, creditSummaryView, flowView, jsonAmount } from '@loomworks/credit';
+import { Injectable, type StreamableFile } from '@nestjs/common';
+import { csvFile } from '@loomworks/common';
+import { asPartyFlow, asPersonFlow, creditAsOfView, type CreditAsOfSchema, creditSummaryView, flowView, jsonAmount, LEDGER_CSV_COLUMNS } from '@loomworks/credit';
 import { LedgerService } from '@loomworks/credit/staff';
-import { IdempotencyService } from '@loomworks/database';
+import { IdempotencyService, Transactions } from '@loomworks/database';
 import { PersonsService, type Person } from '@loomworks/persons';
 import { AuditService } from './audit.service';
 import type { LedgerVerificationSchema, PersonCreditSchema } from './views';
 
-/** Staff's ledger use cases: audited manual adjustments, a person's credit and flows, verification. */
+/** Staff's ledger use cases: audited manual adjustments, a person's credit and flows, the audited export, verification. */
 @Injectable()
 export class AdminLedgerService {
   constructor(
@@ -14,6 +15,7 @@ export class AdminLedgerService {
     private readonly audit: AuditService,
     private readonly persons: PersonsService,
     private readonly ledger: LedgerService,
+    private readonly transactions: Transactions,
   ) {}
 
   /** With an Idempotency-Key, a retried adjustment answers the first flow instead of adjusting twice. */
@@ -60,9 +62,28 @@ export class AdminLedgerService {
     return creditAsOfView(await this.ledger.balancesAsOf(personId, at), at);
   }
 
-  /** Every flow in the range as export rows (LEDGER_CSV_COLUMNS), streamed. */
-  exportLedger(range: { from?: Date; to?: Date }) {
-    return this.ledger.exportLedger(range);
+  /**
+   * Every flow in the range as CSV (LEDGER_CSV_COLUMNS), streamed; audited once the export has
+   * started (one per staff member at a time: a second is refused before anything is recorded).
+   */
+  async exportLedger(actor: Person, range: { from?: Date; to?: Date }): Promise<StreamableFile> {
+    const file = await csvFile('ledger.csv', LEDGER_CSV_COLUMNS, this.ledger.exportLedger(range, actor.id));
+    try {
+      await this.transactions.run((tx) =>
+        this.audit.record(tx, {
+          actorPersonId: actor.id,
+          action: 'ledger.export',
+          subjectType: 'ledger',
+          subjectId: 'flows',
+          details: { from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null },
+        }),
+      );
+    } catch (error) {
+      // Unrecorded, the export is not given out: ending its stream ends its cursor.
+      file.getStream().destroy();
+      throw error;
+    }
+    return file;
   }
 
   async verifyLedger(full = false): Promise<LedgerVerificationSchema> {

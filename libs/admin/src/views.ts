@@ -96,7 +96,7 @@ export class AuditEntrySchema {
   @ApiProperty({ description: 'decimal' }) id!: string;
   @ApiProperty({ format: 'uuid' }) actorPersonId!: string;
   @ApiProperty({ example: 'grant.issue' }) action!: string;
-  @ApiProperty({ enum: ['grant', 'person', 'rate', 'config', 'webhook', 'api_key', 'engagement', 'service_key', 'turn', 'llm_call', 'authorization'] }) subjectType!: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key' | 'engagement' | 'service_key' | 'turn' | 'llm_call' | 'authorization';
+  @ApiProperty({ enum: ['grant', 'person', 'rate', 'config', 'webhook', 'api_key', 'engagement', 'service_key', 'turn', 'llm_call', 'authorization', 'ledger'] }) subjectType!: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key' | 'engagement' | 'service_key' | 'turn' | 'llm_call' | 'authorization' | 'ledger';
   @ApiProperty() subjectId!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'what changed (never a secret)' }) details!: Record<string, unknown>;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;

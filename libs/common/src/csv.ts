@@ -1,24 +1,19 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
-
-/** A CSV cell: text, or empty for null. */
-export type CsvCell = string | null;
 
 /**
- * RFC 4180 CSV of `batches` of rows under `header`, by csv-stringify: a cell with a comma, a quote or a line
- * break is quoted (quotes doubled), and a text cell a spreadsheet would run as a formula — one
- * starting with `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP "CSV Injection"), or their
- * full-width forms — gets a leading `'` (csv-stringify quotes a cell holding its record delimiter
- * \r\n but not a lone \n or \r: quoted_match does). Batches are pulled only as fast as the
- * reader takes the text (backpressure), so memory stays constant whatever the number of rows; an
- * error of the source ends the stream with it.
+ * A CSV download of `batches` under `header`: each batch one or more records already written —
+ * cells quoted (RFC 4180) and formula-like text neutralised by whoever built them (the exports do
+ * it in their query: credit.csv_cell) — separated by \r\n; each record ends in \r\n here.
+ * Batches are pulled only as fast as the reader takes the bytes (backpressure), so memory stays
+ * constant whatever the number of rows. An error of the source ends the stream with it.
+ * The stream carries strings (encoding utf8): the socket encodes each into memory it frees once
+ * written, where a Buffer per batch lives until the garbage collector finds it — which the export
+ * barely wakes, so a million rows' Buffers (~170 MB) piled up first.
  */
-export function csvStream(header: readonly string[], batches: AsyncIterable<readonly (readonly CsvCell[])[]>): Readable {
-  // One string per batch (csv-stringify's sync API over the batch), not a stream of records: no per-row stream overhead.
-  const options = { escape_formulas: true, record_delimiter: '\r\n', quoted_match: /[\r\n]/ };
+export function csvStream(header: readonly string[], batches: AsyncIterable<string>): Readable {
   async function* text(): AsyncGenerator<string> {
-    yield stringify([[...header]], options);
-    for await (const batch of batches) if (batch.length > 0) yield stringify(batch as CsvCell[][], options);
+    yield `${header.join(',')}\r\n`;
+    for await (const records of batches) yield `${records}\r\n`;
   }
-  return Readable.from(text(), { objectMode: false, highWaterMark: 64 * 1024 });
+  return Readable.from(text(), { objectMode: false, encoding: 'utf8', highWaterMark: 64 * 1024 });
 }

@@ -43,8 +43,11 @@ export interface CreditSeam {
   balancesAsOf(personId: string, at: Date): Promise<Balance[]>;
   /** A team pool's ledger balances at a past instant. */
   poolBalancesAsOf(engagementId: string, at: Date): Promise<Balance[]>;
-  /** The person's own flows in a time range, oldest first, as batches of rows of /me/flows.csv (MEMBER_FLOW_CSV_COLUMNS), streamed. */
-  personFlowRows(personId: string, range: { from?: Date; to?: Date }): AsyncIterable<(string | null)[][]>;
+  /**
+   * The person's own flows in a time range, oldest first, as batches of CSV lines of /me/flows.csv
+   * (MEMBER_FLOW_CSV_COLUMNS) joined by \r\n, streamed; one export of the person's at a time (ExportInProgressError).
+   */
+  personFlowRows(personId: string, range: { from?: Date; to?: Date }): AsyncIterable<string>;
   /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
   personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
   /**

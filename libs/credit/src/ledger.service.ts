@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type CsvCell, type PageRequest } from '@loomworks/common';
+import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 import { AccountDeletedError, InvalidAmountError } from './domain/errors';
@@ -140,13 +140,17 @@ export class LedgerService {
     });
   }
 
-  /** Every flow in the range, in id order, as API.md's ledger export rows, a batch at a time (a server-side cursor; constant memory). */
-  exportLedger(range: FlowRange): AsyncGenerator<CsvCell[][]> {
-    return this.exports.ledgerRows(this.replica.readOnly(), range);
+  /**
+   * Every flow in the range, in id order, as API.md's ledger export rows, a batch at a time (a
+   * server-side cursor; constant memory). One at a time per exporter: a second one fails at its
+   * start with ExportInProgressError.
+   */
+  exportLedger(range: FlowRange, exporterId: string): AsyncGenerator<string> {
+    return this.exports.ledgerRows(this.replica.readOnly(), range, exporterId);
   }
 
-  /** A person's own flows in the range, in id order, as the rows of /me/flows.csv. */
-  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<CsvCell[][]> {
+  /** A person's own flows in the range, in id order, as the rows of /me/flows.csv (one export of theirs at a time, as exportLedger). */
+  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<string> {
     return this.exports.personRows(this.replica.readOnly(), personId, range);
   }
 

@@ -1,6 +1,6 @@
 export { DatabaseModule } from './database.module';
 export { Transactions, type Tx, type IsolationLevel } from './transactions';
-export { dataSourceOptions, type MigrationClass } from './data-source-options';
+export { dataSourceOptions, keepsNamedStatements, type MigrationClass } from './data-source-options';
 export {
   IdempotencyService,
   IDEMPOTENCY_RETENTION_MS,

@@ -2,7 +2,7 @@
 export interface AuditEntry {
   actorPersonId: string;
   action: string;
-  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key' | 'engagement' | 'service_key' | 'turn' | 'llm_call' | 'authorization';
+  subjectType: 'grant' | 'person' | 'rate' | 'config' | 'webhook' | 'api_key' | 'engagement' | 'service_key' | 'turn' | 'llm_call' | 'authorization' | 'ledger';
   subjectId: string;
   details?: Record<string, unknown>;
 }

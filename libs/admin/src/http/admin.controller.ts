@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPerson, Roles } from '@loomworks/auth';
-import { ApiCsvResponse, ApiErrors, ApiIdempotencyKey, csvFile, dateRange, IdempotencyKey, PageQueryDto, TimeRangeQueryDto, uuidParam } from '@loomworks/common';
-import { ApiCreditOrAsOf, type CreditAsOfSchema, FlowViewSchema, LEDGER_CSV_COLUMNS, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
+import { ApiCsvResponse, ApiErrors, ApiIdempotencyKey, dateRange, IdempotencyKey, PageQueryDto, TimeRangeQueryDto, uuidParam } from '@loomworks/common';
+import { ApiCreditOrAsOf, type CreditAsOfSchema, FlowViewSchema, GrantPageSchema, GrantViewSchema, IssuedGrantSchema } from '@loomworks/credit';
 import { type Person, PersonViewSchema } from '@loomworks/persons';
 import { AdminAccountsService } from '../admin-accounts.service';
 import { AdminGrantsService } from '../admin-grants.service';
@@ -192,11 +192,13 @@ export class AdminController {
   }
 
   @Get('ledger/export')
-  @ApiOperation({ summary: 'Every flow in a time range as CSV, in id order, streamed from a server-side cursor (seal_id: the seal covering the flow)' })
+  @ApiOperation({
+    summary: 'Every flow in a time range as CSV, in id order, streamed from a server-side cursor (seal_id: the seal covering the flow); audited; one export per staff member at a time',
+  })
   @ApiCsvResponse('id,created_at,kind,asset,amount,from_party,to_party,person_id,grant_id,idempotency_key,seal_id')
-  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed')
-  exportLedger(@Query() query: TimeRangeQueryDto): StreamableFile {
-    return csvFile('ledger.csv', LEDGER_CSV_COLUMNS, this.ledger.exportLedger(dateRange(query)));
+  @ApiErrors('unauthenticated', 'forbidden', 'validation_failed', 'rate_limited')
+  exportLedger(@CurrentPerson() actor: Person, @Query() query: TimeRangeQueryDto): Promise<StreamableFile> {
+    return this.ledger.exportLedger(actor, dateRange(query));
   }
 
   @Get('audit')

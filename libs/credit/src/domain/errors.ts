@@ -88,6 +88,21 @@ export class TurnsInFlightError extends CreditError {
   }
 }
 
+/** How long a refused export is told to wait: a typical export's length, not a promise. */
+const EXPORT_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * An export (the ledger's, or a member's flows) refused because one of the same person's is still
+ * running: each holds a connection and a snapshot for its whole download, so one at a time each.
+ * The documented 429 `rate_limited`, with Retry-After.
+ */
+export class ExportInProgressError extends CreditError {
+  readonly code = 'rate_limited';
+  constructor() {
+    super('An export of yours is still running: wait for it to finish', { retryAfterSeconds: EXPORT_RETRY_AFTER_SECONDS });
+  }
+}
+
 /**
  * A spend limit (DESIGN.md "Spend limits and team pools") has no headroom left for this hold in
  * its period: 429 with Retry-After = the seconds until the period ends (the latest end among the

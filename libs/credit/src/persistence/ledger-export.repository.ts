@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { Tx } from '@loomworks/database';
-import type { CsvCell } from '@loomworks/common';
+import { keepsNamedStatements, type Tx } from '@loomworks/database';
+import { ExportInProgressError } from '../domain/errors';
 
 /** A time range of flows' created_at: `from` inclusive, `to` exclusive, both optional. */
 export interface FlowRange {
@@ -9,104 +9,90 @@ export interface FlowRange {
   to?: Date;
 }
 
-/** Rows fetched per round trip from the server-side cursor. */
-const BATCH = 5000;
-/** Seal ranges read per round trip while matching flows to the seal covering them. */
-const SEAL_BATCH = 1000;
+/**
+ * Flows per round trip: their lines come as one string of ~90 KB, under V8's large-object size
+ * (~128 KB), so each batch dies young instead of piling up in the old generation.
+ */
+const BATCH = 500;
+/** Advisory lock class of "an export by this person is running" (the two-key form: its own key space). */
+const EXPORT_LOCK = 7_243_300;
 
 const ISO = `to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/**
+ * The columns every export starts with, as CSV text. Only the free text (idempotency keys) goes
+ * through credit.csv_cell: the rest can't hold a comma, a quote, a line break or a formula's first
+ * character (numbers, uuids, the instant, and kind, asset and parties by their CHECK constraints).
+ */
+const LINE_START = `f.id || ',' || ${ISO} || ',' || f.kind || ',' || f.asset || ',' || f.amount`;
 const RANGE = '($1::timestamptz IS NULL OR f.created_at >= $1) AND ($2::timestamptz IS NULL OR f.created_at < $2)';
 
 /**
- * The ledger's exports (DESIGN.md "Tamper evidence"): flows read through a server-side cursor
- * (DECLARE … FETCH) in one read-only REPEATABLE READ transaction on a connection of its own, so an
- * export is one consistent snapshot, in id order, and memory holds one batch at a time whatever
- * the ledger's size. Rows come as arrays of text (rowMode array, every value cast in SQL), ready
- * for the CSV writer. The connection goes back to the pool when the iteration ends — read to the
+ * The ledger's exports (DESIGN.md "Tamper evidence"), read in one read-only REPEATABLE READ
+ * transaction on a connection of their own — one consistent snapshot, in id order — a batch at a
+ * time (keyset: the flows after the last id sent), so memory holds one batch whatever the ledger's
+ * size, and the next batch is read only when the reader took the last (backpressure). Each batch
+ * comes as one string, its flows' CSV lines built and joined in the query: read as rows and written
+ * cell by cell in the API, a million rows' values were the bulk of its CPU and their garbage grew
+ * its heap by 200 MB. The connection goes back to the pool when the iteration ends — read to the
  * end, failed, or abandoned (the client went away and the stream was destroyed).
+ * One export per person at a time: each takes a transaction-scoped advisory lock on its exporter
+ * (released with its transaction however it ends, on every instance and through a
+ * transaction-mode pooler; per server when exports read a replica) or is refused at its start.
  */
 @Injectable()
 export class LedgerExportRepository {
   /** Every flow in the range: API.md's ledger export columns, seal_id the seal covering the flow (empty while unsealed). */
-  async *ledgerRows(db: Tx, range: FlowRange): AsyncGenerator<CsvCell[][]> {
-    const text = `SELECT f.id::text, ${ISO}, f.kind, f.asset, f.amount::text, f.from_party, f.to_party, f.person_id::text, f.grant_id::text, f.idempotency_key
-                    FROM credit.flows f WHERE ${RANGE} ORDER BY f.id`;
-    yield* this.withCursor(db, text, [range.from ?? null, range.to ?? null], async function* (client, batches) {
-      const seals = sealCursor(client);
-      for await (const rows of batches) {
-        for (const row of rows) {
-          const seal = seals.covering(BigInt(row[0] as string));
-          row.push(typeof seal === 'string' || seal === null ? seal : await seal);
-        }
-        yield rows;
-      }
-    });
+  ledgerRows(db: Tx, range: FlowRange, exporterId: string): AsyncGenerator<string> {
+    // The covering seal is the first ending at or after the flow (the seals' ranges are contiguous): one index probe.
+    const lines = `SELECT f.id, ${LINE_START} || ',' || f.from_party || ',' || f.to_party || ',' || coalesce(f.person_id::text, '')
+                          || ',' || coalesce(f.grant_id::text, '') || ',' || credit.csv_cell(f.idempotency_key) || ','
+                          || coalesce((SELECT s.id::text FROM credit.seals s WHERE s.to_flow_id >= f.id ORDER BY s.to_flow_id LIMIT 1), '') AS line
+                     FROM credit.flows f WHERE ${RANGE} AND f.id > $3 ORDER BY f.id LIMIT ${BATCH}`;
+    return this.batches(db, 'ledger_export_batch', exporterId, lines, [range.from ?? null, range.to ?? null]);
   }
 
   /** A person's own flows (those /me/flows lists), as the person sees them: direction, counterparty, reference. */
-  async *personRows(db: Tx, personId: string, range: FlowRange): AsyncGenerator<CsvCell[][]> {
-    const text = `SELECT f.id::text, ${ISO}, f.kind, f.asset, f.amount::text,
-                         CASE WHEN f.to_party = $3 THEN 'in' ELSE 'out' END,
-                         CASE WHEN f.to_party = $3 THEN f.from_party ELSE f.to_party END,
-                         f.idempotency_key
-                    FROM credit.flows f WHERE f.person_id = $4 AND ${RANGE} ORDER BY f.id`;
-    yield* this.withCursor(db, text, [range.from ?? null, range.to ?? null, `person:${personId}`, personId], async function* (_client, batches) {
-      yield* batches;
-    });
+  personRows(db: Tx, personId: string, range: FlowRange): AsyncGenerator<string> {
+    const lines = `SELECT f.id, ${LINE_START} || ',' || CASE WHEN f.to_party = $4 THEN 'in,' || f.from_party ELSE 'out,' || f.to_party END
+                          || ',' || credit.csv_cell(f.idempotency_key) AS line
+                     FROM credit.flows f WHERE f.person_id = $5 AND ${RANGE} AND f.id > $3 ORDER BY f.id LIMIT ${BATCH}`;
+    return this.batches(db, 'person_export_batch', personId, lines, [range.from ?? null, range.to ?? null, `person:${personId}`, personId]);
   }
 
-  private async *withCursor(
-    db: Tx,
-    text: string,
-    values: unknown[],
-    rows: (client: PoolClient, batches: AsyncGenerator<CsvCell[][]>) => AsyncGenerator<CsvCell[][]>,
-  ): AsyncGenerator<CsvCell[][]> {
+  /**
+   * `lines` ($3: the last id sent) a batch at a time, each batch its lines joined by \r\n. The
+   * batch query is a named prepared statement (`name`), planned once per connection instead of for
+   * each of a million-row export's 2,000 batches — except behind a transaction-mode pooler.
+   */
+  private async *batches(db: Tx, name: string, exporterId: string, lines: string, values: unknown[]): AsyncGenerator<string> {
+    const named = keepsNamedStatements(db.connection);
     const runner = db.connection.createQueryRunner('slave');
     const client = (await runner.connect()) as PoolClient;
     let open = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       open = true;
-      await client.query({ text: `DECLARE flows_export NO SCROLL CURSOR FOR ${text}`, values });
-      async function* batches(): AsyncGenerator<CsvCell[][]> {
-        for (;;) {
-          const { rows } = await client.query<CsvCell[]>({ text: `FETCH ${BATCH} FROM flows_export`, rowMode: 'array' });
-          if (rows.length > 0) yield rows;
-          if (rows.length < BATCH) return;
-        }
+      const { rows: lock } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked', [EXPORT_LOCK, exporterId]);
+      if (!lock[0].locked) throw new ExportInProgressError();
+      // `flows_export`, named in the text, is how an operator (and the backpressure test) sees an export waiting between batches.
+      const text = `SELECT /* flows_export */ max(b.id)::text AS last, count(*)::int AS n, string_agg(b.line, E'\\r\\n' ORDER BY b.id) AS text FROM (${lines}) b`;
+      for (let after = '0'; ; ) {
+        const { rows } = await client.query<{ last: string | null; n: number; text: string | null }>({
+          ...(named && { name }),
+          text,
+          values: [values[0], values[1], after, ...values.slice(2)],
+        });
+        const [batch] = rows;
+        if (batch.n > 0) yield batch.text!;
+        if (batch.n < BATCH) break;
+        after = batch.last!;
       }
-      yield* rows(client, batches());
       await client.query('COMMIT');
       open = false;
     } finally {
-      // Abandoned or failed: end the transaction (closing the cursor) before the connection is reused.
+      // Abandoned or failed: end the transaction before the connection is reused.
       if (open) await client.query('ROLLBACK').catch(() => undefined);
       await runner.release();
     }
   }
-}
-
-/** The seal covering each flow id, for ids asked in ascending order: seals are read a batch at a time, in flow order. */
-function sealCursor(client: PoolClient) {
-  let seals: { id: string; to: bigint }[] = [];
-  let next = 0;
-  let exhausted = false;
-  const fetchFrom = async (flowId: bigint): Promise<string | null> => {
-    const { rows } = await client.query<{ id: string; to: string }>(
-      'SELECT id::text AS id, to_flow_id::text AS to FROM credit.seals WHERE to_flow_id >= $1 ORDER BY to_flow_id LIMIT $2',
-      [flowId.toString(), SEAL_BATCH],
-    );
-    seals = rows.map((r) => ({ id: r.id, to: BigInt(r.to) }));
-    next = 0;
-    exhausted = rows.length < SEAL_BATCH;
-    return rows.length > 0 ? seals[0].id : null;
-  };
-  return {
-    /** Synchronous while the seals in memory answer (nearly every row), a promise when the next batch must be read. */
-    covering(flowId: bigint): string | null | Promise<string | null> {
-      while (next < seals.length && seals[next].to < flowId) next++;
-      if (next < seals.length) return seals[next].id;
-      return exhausted ? null : fetchFrom(flowId);
-    },
-  };
 }

@@ -60,7 +60,7 @@ export class PermissiveCreditSeam implements CreditSeam {
     return [];
   }
 
-  async *personFlowRows(): AsyncGenerator<(string | null)[][]> {}
+  async *personFlowRows(): AsyncGenerator<string> {}
 
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };
