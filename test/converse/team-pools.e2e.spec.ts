@@ -59,6 +59,12 @@ describe('team pools: a turn in a team engagement is paid by its pool (DESIGN.md
     const calls = await suite.ctx.db.query<{ payer: string }>('SELECT payer FROM llm_calls WHERE turn_id = $1', [turn.body.turnId]);
     expect(calls.map((c) => c.payer)).toEqual([`engagement:${id}`, `engagement:${id}`]);
 
+    // the member's history is their own credit's: the pool's hold, release and charge are not in it
+    const history = await http().get('/me/flows').set(suite.ctx.as(member)).expect(200);
+    expect(history.body.items.map((f: { kind: string; amount: number; direction: string }) => [f.kind, f.amount, f.direction])).toEqual([['issuance', 500, 'in']]);
+    const staffView = await http().get(`/admin/persons/${member.person.id}/credit`).set(suite.ctx.as(admin)).expect(200);
+    expect(staffView.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['issuance']);
+
     const view = await http().get(`/engagements/${id}/credit`).set(suite.ctx.as(member));
     expect(view.status).toBe(200);
     expect(view.body.balances).toEqual([{ asset: 'haiku', amount: 100 - turn.body.credit.charged, held: 0 }]);

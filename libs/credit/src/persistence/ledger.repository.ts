@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryPrepared, type Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
-import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
+import { personParty, type Flow, type FlowInput, type FlowKind } from '../domain/ledger';
 import { mapLedgerErrors } from './ledger-errors';
 import type { Hold, HoldStatus } from '../domain/holds';
 
@@ -170,7 +170,6 @@ export class LedgerRepository {
     return BigInt(row.amount);
   }
 
-  /** A person's flows, newest first, after the flow id `before` when given (keyset pagination). */
   /**
    * A pool's flows, newest first. A pool's party is on either side of its flows (never
    * person_id, which names the member), so both party indexes are read; they are partial
@@ -187,14 +186,20 @@ export class LedgerRepository {
     return rows.map(toFlow);
   }
 
+  /**
+   * A person's flows, newest first, after the flow id `before` when given (keyset pagination): the
+   * flows of their own credit. A team pool's flows name the member who spent (person_id) but move
+   * the pool's credit, not theirs, so they are left out — in a member's history they read as the
+   * member's own spending (direction and counterparty are the person's side of a flow).
+   */
   async flowsOfPerson(tx: Tx, personId: string, limit: number, before?: string): Promise<Flow[]> {
     // `flows.id`, qualified: a bare `id` in ORDER BY names the SELECT's `id::text AS id` and sorts
     // as text (…, 2, 12, 11), which hid the newest flows once ids crossed 9→10 or 99→100.
     const rows: FlowRow[] = await tx.query(
       `SELECT ${FLOW_COLUMNS} FROM credit.flows
-        WHERE person_id = $1 AND ($2::bigint IS NULL OR flows.id < $2::bigint)
+        WHERE person_id = $1 AND (from_party = $4 OR to_party = $4) AND ($2::bigint IS NULL OR flows.id < $2::bigint)
         ORDER BY flows.id DESC LIMIT $3`,
-      [personId, before ?? null, limit],
+      [personId, before ?? null, limit, personParty(personId)],
     );
     return rows.map(toFlow);
   }
