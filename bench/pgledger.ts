@@ -55,6 +55,9 @@ export async function openPgledger(adminUrl: string, name: string, source: Pgled
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const pool = new Pool({ connectionString: url.toString(), max: workers });
+  // DROP … WITH (FORCE) below may still meet a client pool.end() is closing: its 'error' must not
+  // crash the bench after the figures are in (it did, now and then, at the end of a run).
+  pool.on('error', () => undefined);
   const close = async () => {
     await pool.end();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { PlaceHoldCommand } from '@loomworks/credit';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { isDatabaseUnavailable, Transactions } from '@loomworks/database';
@@ -105,6 +106,45 @@ describe('placing holds on a team pool', () => {
     expect(placed.status).toBe('placed');
     expect(confirm).not.toHaveBeenCalled();
     if (placed.status === 'placed') await holds.release(placed.hold.id);
+  });
+
+  it('a flow locks the pool\'s balance slot before the system one, whichever way it goes: a member\'s release and another\'s hold sharing a slot cannot deadlock', async () => {
+    const member = await ctx.fundedPerson('haiku', 1000n);
+    const id = await pool([member], 100n);
+    const placed = await holds.place(command(member.id, id)); // both slot rows exist from here
+    if (placed.status !== 'placed') throw new Error(placed.status);
+    await holds.release(placed.hold.id);
+    const [{ slot }] = await ctx.db.query<{ slot: number }>(`SELECT credit.balance_slot('system:held', $1) AS slot`, [member.id]);
+    const connect = async () => {
+      const c = new Client({ connectionString: ctx.db.url });
+      c.on('error', () => undefined);
+      await c.connect();
+      await c.query('BEGIN');
+      return c;
+    };
+    const [blocker, release, probe] = [await connect(), await connect(), await connect()];
+    try {
+      // the system side of the slot is taken: a release to the pool must wait for it ...
+      await blocker.query(`SELECT 1 FROM credit.balances WHERE party = 'system:held' AND asset = 'haiku' AND slot = $1 FOR UPDATE`, [slot]);
+      const waiting = release.query(
+        `INSERT INTO credit.flows (kind, asset, amount, from_party, to_party, person_id, created_at)
+         VALUES ('release', 'haiku', 1, 'system:held', $1, $2, now())`,
+        [`engagement:${id}`, member.id],
+      );
+      waiting.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      // ... holding the pool's slot already, as a hold (pool → system:held) would take it first
+      const probed = await probe
+        .query(`SELECT 1 FROM credit.balances WHERE party = $1 AND asset = 'haiku' AND slot = $2 FOR UPDATE NOWAIT`, [`engagement:${id}`, slot])
+        .then(
+          () => 'free',
+          (e: { code?: string }) => e.code,
+        );
+      expect(probed).toBe('55P03'); // lock_not_available
+    } finally {
+      for (const c of [blocker, probe, release]) await c.query('ROLLBACK').catch(() => undefined);
+      for (const c of [blocker, probe, release]) await c.end();
+    }
   });
 
   it('confirm_hold answers false for a hold that is not there; place then fails as the database being unavailable', async () => {

@@ -1,7 +1,9 @@
 -- The only writer of credit.balances: the AFTER INSERT trigger on credit.flows adds the flow to
 -- both sides (from −amount, to +amount). The payer side first, then the system side: every
 -- transaction takes row locks in the same order, so opposite-direction flows of one person
--- (a claim and a negative adjustment) can't deadlock.
+-- (a claim and a negative adjustment) can't deadlock. A team pool is a payer too: a release to the
+-- pool (system:held → pool) used to lock the held slot first while a member's hold (pool →
+-- system:held) locked the pool's slot first, and two members sharing a slot deadlocked.
 -- Amounts stay in range (DESIGN.md "Bounded everything"): a flow that would leave a person's (or
 -- pool's) balance outside ±(2^53−1), the integers JSON carries exactly, is refused
 -- ('amount_out_of_range', DETAIL the party) and, the statement failing, nothing is written.
@@ -13,8 +15,13 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
-  first_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.to_party ELSE NEW.from_party END;
-  second_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.from_party ELSE NEW.to_party END;
+  -- the payer side: a person, else the party that is not a system one (a team pool, whose slots
+  -- are locked like a person's row before the system slot, whichever way the flow goes)
+  first_party text := CASE WHEN NEW.to_party LIKE 'person:%' THEN NEW.to_party
+                           WHEN NEW.from_party LIKE 'person:%' THEN NEW.from_party
+                           WHEN NEW.to_party LIKE 'system:%' THEN NEW.from_party
+                           ELSE NEW.to_party END;
+  second_party text := CASE WHEN first_party = NEW.to_party THEN NEW.from_party ELSE NEW.to_party END;
   v_first bigint;
   v_second bigint;
   v_pool text;
