@@ -62,6 +62,8 @@ describe('team pools: a turn in a team engagement is paid by its pool (DESIGN.md
     // the member's history is their own credit's: the pool's hold, release and charge are not in it
     const history = await http().get('/me/flows').set(suite.ctx.as(member)).expect(200);
     expect(history.body.items.map((f: { kind: string; amount: number; direction: string }) => [f.kind, f.amount, f.direction])).toEqual([['issuance', 500, 'in']]);
+    const csv = await http().get('/me/flows.csv').set(suite.ctx.as(member)).expect(200);
+    expect(csv.text.trim().split(/\r?\n/).slice(1).map((line) => line.split(',').slice(2, 6))).toEqual([['issuance', 'haiku', '500', 'in']]);
     const staffView = await http().get(`/admin/persons/${member.person.id}/credit`).set(suite.ctx.as(admin)).expect(200);
     expect(staffView.body.flows.map((f: { kind: string }) => f.kind)).toEqual(['issuance']);
 

@@ -51,11 +51,11 @@ export class LedgerExportRepository {
     return this.batches(db, 'ledger_export_batch', exporterId, lines, [range.from ?? null, range.to ?? null]);
   }
 
-  /** A person's own flows (those /me/flows lists), as the person sees them: direction, counterparty, reference. */
+  /** A person's own flows (those /me/flows lists: their own credit's, not a pool's they spent), as the person sees them: direction, counterparty, reference. */
   personRows(db: Tx, personId: string, range: FlowRange): AsyncGenerator<string> {
     const lines = `SELECT f.id, ${LINE_START} || ',' || CASE WHEN f.to_party = $4 THEN 'in,' || f.from_party ELSE 'out,' || f.to_party END
                           || ',' || credit.csv_cell(f.idempotency_key) AS line
-                     FROM credit.flows f WHERE f.person_id = $5 AND ${RANGE} AND f.id > $3 ORDER BY f.id LIMIT ${BATCH}`;
+                     FROM credit.flows f WHERE f.person_id = $5 AND (f.from_party = $4 OR f.to_party = $4) AND ${RANGE} AND f.id > $3 ORDER BY f.id LIMIT ${BATCH}`;
     return this.batches(db, 'person_export_batch', personId, lines, [range.from ?? null, range.to ?? null, `person:${personId}`, personId]);
   }
 
