@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { Meters } from '@loomworks/common';
 import { LedgerService } from '@loomworks/credit/staff';
 import { ApiKeysService } from '@loomworks/gateway';
 import { messagesInputBound } from '@loomworks/llm';
@@ -276,5 +277,15 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
       { status: 'ok', charged: String(exact) },
     ]);
     expect(await flowsOf(person.id)).toEqual(['issuance 105', ...Array(2).fill([`hold ${held(ask(''))}`, `release ${held(ask(''))}`, `consumption ${exact}`]).flat()]);
+  });
+
+  it('counts a call settled in its one statement in the LLM metrics, as one logged by the call log', async () => {
+    const { sdk } = await member();
+    const value = async (metric: 'llmCalls' | 'llmTokens', labels: Record<string, string>) =>
+      (await ctx.get(Meters)[metric].get()).values.find((v) => Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l))?.value ?? 0;
+    const before = { calls: await value('llmCalls', { model: HAIKU, status: 'ok' }), output: await value('llmTokens', { model: HAIKU, status: 'ok', kind: 'output' }) };
+    await sdk.messages.create(ask('metered'));
+    expect(await value('llmCalls', { model: HAIKU, status: 'ok' })).toBe(before.calls + 1);
+    expect(await value('llmTokens', { model: HAIKU, status: 'ok', kind: 'output' })).toBe(before.output + 30);
   });
 });
