@@ -7,8 +7,8 @@ import { Transactions } from '@loomworks/database';
 import { TestContext, waitFor, type SignedIn } from '../support/test-context';
 
 /**
- * Exports (DESIGN.md "Tamper evidence", API.md `/admin/ledger/export`, `/me/flows.csv`): CSV by
- * csv-stringify — commas, quotes and line breaks quoted, formula-like cells neutralised with a
+ * Exports (DESIGN.md "Tamper evidence", API.md `/admin/ledger/export`, `/me/flows.csv`): CSV lines
+ * built by the database (credit.csv_cell), read back here by csv-parse — commas, quotes and line breaks quoted, formula-like cells neutralised with a
  * leading `'` (OWASP: `=`, `+`, `-`, `@`, tab, carriage return) — streamed from a server-side
  * cursor, so a paused reader holds the export mid-way instead of the server reading it all.
  */
