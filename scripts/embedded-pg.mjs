@@ -156,6 +156,9 @@ export async function startEmbeddedPostgres({ home, name, persistent, log = () =
       persistent,
       createPostgresUser: isRoot,
       // Tests and local runs want speed over durability of a throwaway cluster.
+      // UTF-8 whatever the environment's locale: without LANG, initdb would pick SQL_ASCII, where
+      // Unicode escapes in SQL (credit.csv_cell's) and non-ASCII text comparisons fail.
+      initdbFlags: ['--encoding=UTF8'],
       postgresFlags: persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
       onLog: record,
       onError: record,

@@ -2,8 +2,10 @@ import { Client } from 'pg';
 import type { PlaceHoldCommand } from '@loomworks/credit';
 import { HoldsService, LedgerService } from '@loomworks/credit/staff';
 import { isDatabaseUnavailable, Transactions } from '@loomworks/database';
+import { CLOCK } from '@loomworks/common';
 import { SystemConfigService } from '@loomworks/system-config';
 import { HoldsRepository } from '../../libs/credit/src/persistence/holds.repository';
+import { createTestApp } from '../support/test-app';
 import { TestContext } from '../support/test-context';
 
 let turnSeq = 0;
@@ -81,22 +83,31 @@ describe('placing holds on a team pool', () => {
   });
 
   it('a pool\'s placement is on disk before place answers: confirmed by a synchronous commit after it', async () => {
-    const member = await ctx.fundedPerson('haiku', 1000n);
-    const id = await pool([member], 100n);
-    const repository = ctx.get(HoldsRepository);
-    const confirm = repository.confirm.bind(repository);
-    let placedUpTo: string | null = null;
-    jest.spyOn(repository, 'confirm').mockImplementation(async (tx, holdId) => {
-      // the placement has committed: everything it wrote lies below the WAL's insert position now
-      placedUpTo = (await ctx.db.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn'))[0].lsn;
-      return confirm(tx, holdId);
-    });
-    const placed = await holds.place(command(member.id, id));
-    expect(placed.status).toBe('placed');
-    expect(placedUpTo).not.toBeNull();
-    const [{ flushed }] = await ctx.db.query<{ flushed: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [placedUpTo]);
-    expect(flushed).toBe(true);
-    if (placed.status === 'placed') await holds.release(placed.hold.id);
+    // The suite's throwaway cluster commits asynchronously for speed (synchronous_commit=off), so
+    // no commit flushes there; the guarantee is about a server that commits synchronously, as a
+    // production one does: an instance whose connections do, on the same database.
+    await ctx.db.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = on', current_database()); END $$`);
+    const durable = await createTestApp(ctx.db.url, { override: (b) => b.overrideProvider(CLOCK).useValue(ctx.clock) });
+    try {
+      const member = await ctx.fundedPerson('haiku', 1000n);
+      const id = await pool([member], 100n);
+      const repository = durable.get(HoldsRepository);
+      const confirm = repository.confirm.bind(repository);
+      let placedUpTo: string | null = null;
+      jest.spyOn(repository, 'confirm').mockImplementation(async (tx, holdId) => {
+        // the placement has committed: everything it wrote lies below the WAL's insert position now
+        placedUpTo = (await ctx.db.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn'))[0].lsn;
+        return confirm(tx, holdId);
+      });
+      const placed = await durable.get(HoldsService).place(command(member.id, id));
+      expect(placed.status).toBe('placed');
+      expect(placedUpTo).not.toBeNull();
+      const [{ flushed }] = await ctx.db.query<{ flushed: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [placedUpTo]);
+      expect(flushed).toBe(true);
+      if (placed.status === 'placed') await holds.release(placed.hold.id);
+    } finally {
+      await durable.close();
+    }
   });
 
   it('a person\'s own placement commits synchronously and needs no confirmation', async () => {
