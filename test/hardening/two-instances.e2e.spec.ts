@@ -129,4 +129,39 @@ describe('two API processes on one database', () => {
     expect(await ctx.get(LedgerService).balance(who.person.id, 'haiku')).toBe(21n - BigInt(charged));
     expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
   });
+  it('a team pool across both: members turning in parallel on both processes never spend more than the pool covers', async () => {
+    // the pool covers 3 full turns (7 haiku credits each); six members send two turns each, split
+    // over both processes; the provider reports all it could, so every turn charges its whole hold
+    const owner = await ctx.signedInPerson();
+    const members = await Promise.all(Array.from({ length: 6 }, () => ctx.signedInPerson()));
+    const team = await call(0, 'POST', '/engagements', { token: owner.sessionToken, body: { name: 'Shared pool' } });
+    expect(team.status).toBe(201);
+    const id = team.body.id as string;
+    for (const [i, m] of members.entries()) {
+      expect((await call(i, 'POST', `/engagements/${id}/members`, { token: owner.sessionToken, body: { email: m.person.email } })).status).toBe(201);
+    }
+    const funded = await call(1, 'POST', `/admin/engagements/${id}/adjustments`, { token: admin.sessionToken, body: { asset: 'haiku', amount: 21, reason: 'team budget' }, headers: { 'idempotency-key': `fund-${id}` } });
+    expect(funded.status).toBe(201);
+    fake.reset({
+      latencyMs: 20,
+      usage: (r) => ({ input_tokens: Buffer.byteLength(r.system) + r.messages.reduce((n, m) => n + Buffer.byteLength(m.content), 0), output_tokens: r.maxTokens }),
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(i, 'POST', `/engagements/${id}/converse`, { token: members[i % 6].sessionToken, body: { message: `pool turn ${i}` } }),
+      ),
+    );
+    const outcomes = answers.map((a) => (a.status === 200 ? a.body.status : `${a.status} ${a.body?.error}`));
+    for (const outcome of outcomes) expect(['ok', 'credit_exhausted']).toContain(outcome);
+    const ok = answers.filter((a) => a.status === 200 && a.body.status === 'ok');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    const charged = ok.reduce((sum, a) => sum + Number(a.body.credit.charged), 0);
+    expect(charged).toBeLessThanOrEqual(21);
+    for (const a of ok) expect(a.body.credit.balanceAfter).toBeGreaterThanOrEqual(0);
+    const [pool] = await ctx.db.query<{ amount: string }>("SELECT coalesce(sum(amount), 0)::text AS amount FROM credit.balances WHERE party = $1 AND asset = 'haiku'", [`engagement:${id}`]);
+    expect(BigInt(pool.amount)).toBe(21n - BigInt(charged));
+    expect(await ctx.db.query("SELECT id FROM credit.holds WHERE payer = $1 AND status = 'active'", [`engagement:${id}`])).toEqual([]);
+    // the members' own credit was never touched
+    for (const m of members) expect(await ctx.get(LedgerService).balance(m.person.id, 'haiku')).toBe(0n);
+  });
 });
