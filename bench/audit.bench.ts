@@ -10,21 +10,18 @@
  * Run: npm run bench   (embedded PostgreSQL unless DATABASE_URL is set; uses a scratch database)
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/staff';
+import { LedgerService, SealerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { download, staffToken, startApi } from './api-process';
-import { benchPerson, fillLedger, fundedPersons, throughput } from './bench-kit';
+import { benchPerson, fillLedger, fundedPersons, throughput, turnCreditWork } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const FLOWS = Number(process.env.BENCH_AUDIT_FLOWS ?? 1_000_000);
 const PERSONS = 10_000;
-const HAIKU = 'claude-haiku-4-5-20251001';
-const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 const START = Date.parse('2026-01-01T00:00:00Z');
 
 async function run(databaseUrl: string) {
@@ -68,17 +65,10 @@ async function run(databaseUrl: string) {
     if (exported.lines - 1 !== FLOWS) throw new Error(`the export has ${exported.lines - 1} rows, not ${FLOWS}`);
 
     // The sealer running vs stopped on a turn's credit work.
-    const holds = app.get(HoldsService);
     await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
     const people = await fundedPersons(app, 8);
-    const turn = (personId: string) => async () => {
-      const turnId = randomUUID();
-      const placed = await holds.place({ personId, turnId, classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 600, maxTokens: 1024 } });
-      if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
-      await transactions.run((tx) =>
-        holds.settle({ holdId: placed.hold.id, turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] }, tx),
-      );
-    };
+    const work = turnCreditWork(app);
+    const turn = (personId: string) => work(personId);
     await throughput([turn(people[0])], 1); // warm up
     const withSealer = async () => {
       let on = true;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { GrantsService } from '@loomworks/credit/staff';
+import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
 
@@ -103,4 +103,28 @@ export async function fillLedger(transactions: Transactions, options: { flows: n
   });
   await transactions.manager.query('VACUUM ANALYZE credit.flows');
   await transactions.manager.query('VACUUM ANALYZE credit.balances');
+}
+
+const BENCH_MODEL = 'claude-haiku-4-5-20251001';
+const BENCH_USAGE = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
+
+/**
+ * A system-key turn's credit work as every bench measures it: the hold placed for two stages,
+ * then both settled in the turn's transaction. Returns, per payer (a person, or a member paying
+ * from a team pool), a worker for `throughput`.
+ */
+export function turnCreditWork(app: INestApplicationContext): (personId: string, poolEngagementId?: string) => () => Promise<void> {
+  const holds = app.get(HoldsService);
+  const transactions = app.get(Transactions);
+  return (personId, poolEngagementId) => async () => {
+    const turnId = randomUUID();
+    const placed = await holds.place({ personId, poolEngagementId, turnId, classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 600, maxTokens: 1024 } });
+    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
+    await transactions.run((tx) =>
+      holds.settle(
+        { holdId: placed.hold.id, turnId, stages: [{ stage: 'classify', model: BENCH_MODEL, usage: BENCH_USAGE }, { stage: 'respond', model: BENCH_MODEL, usage: BENCH_USAGE }] },
+        tx,
+      ),
+    );
+  };
 }

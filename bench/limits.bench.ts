@@ -13,16 +13,13 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { type PlaceHoldCommand } from '@loomworks/credit';
-import { HoldsService, LedgerService } from '@loomworks/credit/staff';
+import { LedgerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { fundedPersons, SECONDS, serverVersion, throughput } from './bench-kit';
+import { fundedPersons, SECONDS, serverVersion, throughput, turnCreditWork } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
-const HAIKU = 'claude-haiku-4-5-20251001';
-const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 /** a limit that never refuses: the check runs in full, the answer is always yes */
 const HIGH = '1000000000000';
 
@@ -34,7 +31,6 @@ async function run(databaseUrl: string) {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   const transactions = app.get(Transactions);
-  const holds = app.get(HoldsService);
   const ledger = app.get(LedgerService);
   await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
   const free = await fundedPersons(app, 16);
@@ -65,23 +61,7 @@ async function run(databaseUrl: string) {
   const ownLimitedPools = await Promise.all(limited.map((p) => pool(p, [p], HIGH)));
   const shared = await pool(free[0], free, null);
 
-  const turn = (personId: string, poolEngagementId?: string) => async () => {
-    const cmd: PlaceHoldCommand = {
-      personId,
-      poolEngagementId,
-      turnId: randomUUID(),
-      classify: { inputTokens: 200, maxTokens: 10 },
-      respond: { inputTokens: 600, maxTokens: 1024 },
-    };
-    const placed = await holds.place(cmd);
-    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
-    await transactions.run((tx) =>
-      holds.settle(
-        { holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] },
-        tx,
-      ),
-    );
-  };
+  const turn = turnCreditWork(app);
 
   const seconds = Math.min(SECONDS, Number(process.env.LIMITS_BENCH_SECONDS ?? 2));
   /** a and b alternately, twice each; the best of each */

@@ -5,19 +5,14 @@
  * Run: npm run bench   (needs Debian's pgbouncer; embedded PostgreSQL unless DATABASE_URL is set)
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@loomworks/config';
-import { HoldsService } from '@loomworks/credit/staff';
-import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { PgBouncer } from '../test/infra/support/pgbouncer';
-import { fundedPersons, SECONDS, throughput } from './bench-kit';
+import { fundedPersons, SECONDS, throughput, turnCreditWork } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
-const HAIKU = 'claude-haiku-4-5-20251001';
-const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 
 async function main() {
   await withScratchDatabase(run);
@@ -27,18 +22,10 @@ async function turnsPerSecond(env: Record<string, string>): Promise<number> {
   const config = loadConfig({ ...process.env, ...env, LOG_LEVEL: 'silent' });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
   try {
-    const transactions = app.get(Transactions);
-    const holds = app.get(HoldsService);
     await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
     const people = await fundedPersons(app, 16);
-    const turn = (personId: string) => async () => {
-      const turnId = randomUUID();
-      const placed = await holds.place({ personId, turnId, classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 600, maxTokens: 1024 } });
-      if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
-      await transactions.run((tx) =>
-        holds.settle({ holdId: placed.hold.id, turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] }, tx),
-      );
-    };
+    const work = turnCreditWork(app);
+    const turn = (personId: string) => work(personId);
     await throughput([turn(people[0])], 1); // warm up
     return await throughput(people.map(turn));
   } finally {

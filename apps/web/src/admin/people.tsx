@@ -5,6 +5,7 @@ import { HistoryTable } from '../history';
 import { Confirm, CopyButton, Field, fmtAmount, fmtDate, fmtSigned, LoadError, Select, Status, useAction, useLoad } from '../ui';
 import { useLoadMore, usePaged } from '../paging';
 import { PersonLimit } from './person-limit';
+import { useIdInUrl } from './id-in-url';
 import { Refunds } from './refunds';
 
 type Lifecycle = 'suspend' | 'reactivate' | 'delete';
@@ -182,21 +183,9 @@ function PersonPage({ person: initial, assets, onBack }: { person: PersonView; a
   );
 }
 
-/** The person in the URL (#people/<id>): each person page has an address of its own. */
-function usePersonInUrl(): string | null {
-  const read = () => /^#people\/([0-9a-f-]{36})$/.exec(location.hash)?.[1] ?? null;
-  const [id, setId] = useState(read);
-  useEffect(() => {
-    const changed = () => setId(read());
-    window.addEventListener('hashchange', changed);
-    return () => window.removeEventListener('hashchange', changed);
-  }, []);
-  return id;
-}
-
 /** Everyone, newest first, or those whose address or name contains the search; a row opens the person's page. */
 export function PeopleView({ assets }: { assets: string[] }) {
-  const personId = usePersonInUrl();
+  const personId = useIdInUrl('people');
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
   const list = usePaged<PersonView>(`/admin/persons?${new URLSearchParams({ limit: '20', ...(q && { q }) })}`);

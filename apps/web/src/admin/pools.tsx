@@ -1,24 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, newIdempotencyKey, type FlowView, type PoolCredit } from '../api';
 import { Balances } from '../balances';
 import { HistoryTable } from '../history';
 import { useLoadMore } from '../paging';
 import { Confirm, Field, fmtAmount, fmtDate, fmtLimit, fmtSigned, LoadError, Select, Status, useAction } from '../ui';
+import { useIdInUrl } from './id-in-url';
 import { Refunds } from './refunds';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/** The pool in the URL (#pools/<engagement id>): each pool has an address of its own. */
-function usePoolInUrl(): string | null {
-  const read = () => /^#pools\/([0-9a-fA-F-]{36})$/.exec(location.hash)?.[1] ?? null;
-  const [id, setId] = useState(read);
-  useEffect(() => {
-    const changed = () => setId(read());
-    window.addEventListener('hashchange', changed);
-    return () => window.removeEventListener('hashchange', changed);
-  }, []);
-  return id;
-}
 
 /** What staff see of a pool (GET /admin/engagements/:id/credit): balances, active holds, members. */
 function PoolOverview({ pool }: { pool: PoolCredit }) {
@@ -166,7 +155,7 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
 
 /** Pools: find a team's pool by its engagement id (from the team's page address, /teams/<id>). */
 export function PoolsView({ assets }: { assets: string[] }) {
-  const id = usePoolInUrl();
+  const id = useIdInUrl('pools');
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   if (id) return <PoolPage key={id} id={id} assets={assets} />;
