@@ -67,7 +67,7 @@ export class AdminLedgerService {
    * started (one per staff member at a time: a second is refused before anything is recorded).
    */
   async exportLedger(actor: Person, range: { from?: Date; to?: Date }): Promise<StreamableFile> {
-    const file = await csvFile('ledger.csv', LEDGER_CSV_COLUMNS, this.ledger.exportLedger(range, actor.id));
+    const file = csvFile('ledger.csv', LEDGER_CSV_COLUMNS, await this.ledger.exportLedger(range, actor.id));
     try {
       await this.transactions.run((tx) =>
         this.audit.record(tx, {

@@ -24,6 +24,5 @@ export { Meters, MetersModule } from './meters';
 export { uuidParam } from './uuid-param';
 export { TOKEN_KINDS, zeroUsage, addUsage, isCompleteUsage, type TokenKind, type Usage } from './usage';
 export { storableText } from './stored-text';
-export { csvStream } from './csv';
 export { TimeRangeQueryDto, dateRange } from './time-range-query.dto';
 export { ApiCsvResponse, csvFile } from './csv-response';

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { PageRequest } from '@loomworks/common';
 import type { Tx } from '@loomworks/database';
 import type { Person } from '@loomworks/persons';
@@ -44,10 +45,11 @@ export interface CreditSeam {
   /** A team pool's ledger balances at a past instant. */
   poolBalancesAsOf(engagementId: string, at: Date): Promise<Balance[]>;
   /**
-   * The person's own flows in a time range, oldest first, as batches of CSV lines of /me/flows.csv
-   * (MEMBER_FLOW_CSV_COLUMNS) joined by \r\n, streamed; one export of the person's at a time (ExportInProgressError).
+   * The person's own flows in a time range, oldest first, as the CSV records of /me/flows.csv
+   * (MEMBER_FLOW_CSV_COLUMNS, no header), one a line, streamed once started; one export of the
+   * person's at a time (ExportInProgressError, thrown before any row).
    */
-  personFlowRows(personId: string, range: { from?: Date; to?: Date }): AsyncIterable<string>;
+  personFlowRows(personId: string, range: { from?: Date; to?: Date }): Promise<Readable>;
   /** The person's ledger flows, newest first, a page at a time (`cursor` from the previous page). */
   personFlows(personId: string, page?: PageRequest): Promise<Page<PersonFlow>>;
   /**

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, CursorCodec, paginate, ValidationFailedError, type Clock, type PageRequest } from '@loomworks/common';
 import { ReadReplica, Transactions, type Tx } from '@loomworks/database';
@@ -141,17 +142,17 @@ export class LedgerService {
   }
 
   /**
-   * Every flow in the range, in id order, as API.md's ledger export rows, a batch at a time (a
-   * server-side cursor; constant memory). One at a time per exporter: a second one fails at its
-   * start with ExportInProgressError.
+   * Every flow in the range, in id order, as API.md's ledger export rows: CSV records, one a line,
+   * streamed from one snapshot (constant memory), started. One at a time per exporter: a second one
+   * fails at its start with ExportInProgressError.
    */
-  exportLedger(range: FlowRange, exporterId: string): AsyncGenerator<string> {
-    return this.exports.ledgerRows(this.replica.readOnly(), range, exporterId);
+  exportLedger(range: FlowRange, exporterId: string): Promise<Readable> {
+    return this.exports.ledgerCsv(this.replica.readOnly(), range, exporterId);
   }
 
-  /** A person's own flows in the range, in id order, as the rows of /me/flows.csv (one export of theirs at a time, as exportLedger). */
-  exportPersonFlows(personId: string, range: FlowRange): AsyncGenerator<string> {
-    return this.exports.personRows(this.replica.readOnly(), personId, range);
+  /** A person's own flows in the range, in id order, as the CSV records of /me/flows.csv (one export of theirs at a time, as exportLedger). */
+  exportPersonFlows(personId: string, range: FlowRange): Promise<Readable> {
+    return this.exports.personCsv(this.replica.readOnly(), personId, range);
   }
 
   /** A staff correction: credits from, or debits to, system:issuer, with the reason recorded. */

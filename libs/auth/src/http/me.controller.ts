@@ -73,8 +73,8 @@ export class MeController {
   @ApiOperation({ summary: 'The own flows in a time range as CSV, oldest first, streamed (reference: the idempotency key; formula-like cells neutralised); one export at a time' })
   @ApiCsvResponse('id,created_at,kind,asset,amount,direction,counterparty,reference')
   @ApiErrors('unauthenticated', 'validation_failed', 'rate_limited')
-  flowsCsv(@CurrentPerson() person: Person, @Query() query: TimeRangeQueryDto): Promise<StreamableFile> {
-    return csvFile('flows.csv', MEMBER_FLOW_CSV_COLUMNS, this.credit.personFlowRows(person.id, dateRange(query)));
+  async flowsCsv(@CurrentPerson() person: Person, @Query() query: TimeRangeQueryDto): Promise<StreamableFile> {
+    return csvFile('flows.csv', MEMBER_FLOW_CSV_COLUMNS, await this.credit.personFlowRows(person.id, dateRange(query)));
   }
 
   @Get('engagements')

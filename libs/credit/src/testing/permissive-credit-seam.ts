@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
 import type { Page, PersonFlow } from '../domain/ledger';
@@ -60,7 +61,9 @@ export class PermissiveCreditSeam implements CreditSeam {
     return [];
   }
 
-  async *personFlowRows(): AsyncGenerator<string> {}
+  async personFlowRows(): Promise<Readable> {
+    return Readable.from([]);
+  }
 
   async personFlows(): Promise<Page<PersonFlow>> {
     return { items: [], nextCursor: null };

@@ -1,17 +1,12 @@
--- One free-text cell of a CSV export (RFC 4180; OWASP "CSV Injection"): null is empty; text a
--- spreadsheet would run as a formula — starting with = + - @, a tab or a carriage return, or their
--- full-width forms — gets a leading '; text with a comma, a quote or a line break is quoted, its
--- quotes doubled. The exports build each line in their query with this (ledger-export.repository.ts):
--- done in the API, the million rows' cells were the bulk of its CPU and garbage.
+-- One free-text cell of a CSV export, neutralised (OWASP "CSV Injection"): text a spreadsheet would
+-- run as a formula — starting with = + - @, a tab or a carriage return, or their full-width forms —
+-- gets a leading '. Null stays null. Quoting is not done here: the exports are written by COPY's
+-- CSV format (ledger-export.repository.ts), which quotes a cell holding a comma, a quote or a line
+-- break, its quotes doubled, and writes null as an empty cell.
 -- Not STRICT and one expression, so the planner inlines it.
 CREATE OR REPLACE FUNCTION credit.csv_cell(p_value text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-  SELECT CASE WHEN p_value IS NULL THEN ''
-              ELSE CASE WHEN p_value ~ E'[",\r\n]' THEN '"' ELSE '' END
-                || CASE WHEN p_value ~ E'^[=+@\t\r\uFF1D\uFF0B\uFF0D\uFF20-]' THEN '''' ELSE '' END
-                || replace(p_value, '"', '""')
-                || CASE WHEN p_value ~ E'[",\r\n]' THEN '"' ELSE '' END
-         END
+  SELECT CASE WHEN p_value ~ E'^[=+@\t\r\uFF1D\uFF0B\uFF0D\uFF20-]' THEN '''' || p_value ELSE p_value END
 $$;
