@@ -49,6 +49,7 @@ import { SeedAuthorizationMaxSeconds1764820002000 } from './1764820002000-SeedAu
 import { CreateRefunds1764820003000 } from './1764820003000-CreateRefunds';
 import { LlmCallRefunds1764820004000 } from './1764820004000-LlmCallRefunds';
 import { SealEncodingV21764910000000 } from './1764910000000-SealEncodingV2';
+import { VerificationWatch1764920000000 } from './1764920000000-VerificationWatch';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -94,4 +95,5 @@ export const allMigrations = [
   CreateRefunds1764820003000,
   LlmCallRefunds1764820004000,
   SealEncodingV21764910000000,
+  VerificationWatch1764920000000,
 ];

@@ -4,7 +4,7 @@ import { InvalidAmountError, UnknownAssetError, personParty } from '@loomworks/c
 import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/staff';
 import { chargeTurn } from '../support/charge-turn';
 import { PersonNotFoundError } from '@loomworks/persons';
-import { TestContext } from '../support/test-context';
+import { TestContext, unique } from '../support/test-context';
 
 describe('ledger', () => {
   let ctx: TestContext;
@@ -151,32 +151,105 @@ describe('ledger', () => {
       await ctx.db.query("UPDATE credit.balances SET amount = amount + 20 WHERE party = $1 AND asset = 'sonnet'", [party]);
     });
 
-    it('compares the balances the new flows touched; a change with no flow that keeps the sums at zero is left to verify?full', async () => {
+    it('compares the balances the new flows touched and those written outside a flow, not the others', async () => {
       const touched = await ctx.fundedPerson('sonnet', 50n);
       const untouched = await ctx.fundedPerson('sonnet', 60n);
       await ctx.get(SealerService).sealOnce();
       await ledger.checkpoint();
       const shift = (party: string, by: number) =>
         ctx.db.query("UPDATE credit.balances SET amount = amount + $2 WHERE party = $1 AND asset = 'sonnet'", [party, by]);
-      // Seven credits moved between two balances behind the flows' back: every asset still sums to zero.
+      // Seven credits moved between two balances behind the flows' back: every asset still sums to
+      // zero, and no flow touches the second balance — it is compared because it was written outside a flow.
       await shift(personParty(touched.id), -7);
       await shift(personParty(untouched.id), 7);
       try {
         await ledger.adjust({ personId: touched.id, asset: 'sonnet', amount: 1n, reason: 'after the checkpoint', actorPersonId: null });
+        const both = [
+          { party: personParty(touched.id), asset: 'sonnet', balance: 44n, sumOfFlows: 51n },
+          { party: personParty(untouched.id), asset: 'sonnet', balance: 67n, sumOfFlows: 60n },
+        ].sort((a, b) => (a.party < b.party ? -1 : 1));
         const incremental = await ledger.verify();
-        expect(incremental).toMatchObject({ ok: false, unbalancedAssets: [] });
-        expect(incremental.drift).toEqual([{ party: personParty(touched.id), asset: 'sonnet', balance: 44n, sumOfFlows: 51n }]);
-        const full = await ledger.verify({ full: true });
-        expect(full.drift).toEqual(
-          [
-            { party: personParty(touched.id), asset: 'sonnet', balance: 44n, sumOfFlows: 51n },
-            { party: personParty(untouched.id), asset: 'sonnet', balance: 67n, sumOfFlows: 60n },
-          ].sort((a, b) => (a.party < b.party ? -1 : 1)),
-        );
+        expect(incremental).toMatchObject({ ok: false, unbalancedAssets: [], drift: both });
+        // The same balance rows read, never every balance: nothing else of the ledger is watched.
+        expect((await ctx.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM credit.verification_watch WHERE party IN ($1, $2)", [personParty(touched.id), personParty(untouched.id)],
+        ))[0].n).toBe(2);
+        expect((await ledger.verify({ full: true })).drift).toEqual(both);
       } finally {
         await shift(personParty(touched.id), 7);
         await shift(personParty(untouched.id), -7);
       }
+    });
+
+    it("finds the API role's write to a folded balance, which it can neither hide from the watch nor stop being watched", async () => {
+      const person = await ctx.fundedPerson('opus', 80n);
+      await ctx.get(SealerService).sealOnce();
+      await ledger.checkpoint();
+      const party = personParty(person.id);
+      const api = new Client({ connectionString: ctx.db.runtimeUrl });
+      await api.connect();
+      try {
+        await api.query("UPDATE credit.balances SET amount = amount + 9 WHERE party = $1 AND asset = 'opus'", [party]);
+        for (const sql of [
+          `DELETE FROM credit.verification_watch WHERE party = '${party}'`,
+          `UPDATE credit.verification_watch SET outside_flow = false WHERE party = '${party}'`,
+          'ALTER TABLE credit.balances DISABLE TRIGGER balances_watch',
+          'TRUNCATE credit.verification_watch',
+        ]) {
+          await expect(api.query(sql)).rejects.toMatchObject({ code: '42501' });
+        }
+        const report = await ledger.verify();
+        expect(report).toMatchObject({ ok: false, drift: [{ party, asset: 'opus', balance: 89n, sumOfFlows: 80n }], unbalancedAssets: [{ asset: 'opus', sum: 9n }] });
+      } finally {
+        await api.query("UPDATE credit.balances SET amount = amount - 9 WHERE party = $1 AND asset = 'opus'", [party]);
+        await api.end();
+      }
+      expect((await ledger.verify()).ok).toBe(true);
+    });
+
+    it('leaves a zero-sum change by the owner with the watch trigger disabled to verify?full', async () => {
+      const a = await ctx.fundedPerson('sonnet', 30n);
+      const b = await ctx.fundedPerson('sonnet', 40n);
+      await ctx.get(SealerService).sealOnce();
+      await ledger.checkpoint();
+      const shift = (by: number) =>
+        ctx.db.query(
+          `ALTER TABLE credit.balances DISABLE TRIGGER balances_watch;
+           UPDATE credit.balances SET amount = amount - ${by} WHERE party = '${personParty(a.id)}' AND asset = 'sonnet';
+           UPDATE credit.balances SET amount = amount + ${by} WHERE party = '${personParty(b.id)}' AND asset = 'sonnet';
+           ALTER TABLE credit.balances ENABLE TRIGGER balances_watch`,
+        );
+      await shift(3);
+      try {
+        expect(await ledger.verify()).toMatchObject({ ok: true });
+        expect((await ledger.verify({ full: true })).drift).toEqual(
+          [
+            { party: personParty(a.id), asset: 'sonnet', balance: 27n, sumOfFlows: 30n },
+            { party: personParty(b.id), asset: 'sonnet', balance: 43n, sumOfFlows: 40n },
+          ].sort((x, y) => (x.party < y.party ? -1 : 1)),
+        );
+      } finally {
+        await shift(-3);
+      }
+    });
+
+    it('finds a person below zero whose flows are all behind the checkpoint, and stops watching once they are not', async () => {
+      const person = await ctx.fundedPerson('haiku', 5n);
+      await ledger.adjust({ personId: person.id, asset: 'haiku', amount: -8n, reason: 'explained deficit', actorPersonId: null });
+      await ctx.get(Transactions).run((tx) =>
+        ledger.writeFlow(tx, { kind: 'consumption', asset: 'haiku', amount: 2n, from: personParty(person.id), to: 'system:consumed', personId: person.id, idempotencyKey: unique('charge') }),
+      );
+      await ctx.get(SealerService).sealOnce();
+      await ledger.checkpoint();
+      const watched = async () =>
+        (await ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credit.verification_watch WHERE party = $1', [personParty(person.id)]))[0].n;
+      expect(await watched()).toBe(1);
+      expect((await ledger.verify()).unexplainedNegativeBalances).toEqual([{ personId: person.id, asset: 'haiku', balance: -5n }]);
+      await ledger.adjust({ personId: person.id, asset: 'haiku', amount: 5n, reason: 'repaid', actorPersonId: null });
+      await ctx.get(SealerService).sealOnce();
+      await ledger.checkpoint();
+      expect(await watched()).toBe(0);
+      expect(await ledger.verify()).toMatchObject({ ok: true, unexplainedNegativeBalances: [] });
     });
 
     it('never checkpoints past a flow that commits after a higher-numbered one', async () => {

@@ -197,9 +197,10 @@ export class LedgerService {
    * active holds, no person is below zero without the cause recorded on the flows that took them
    * there, and every seal still matches its flows. Incremental (the default) trusts only sealed
    * checkpoints: the sums of the sealed flows are kept (see LedgerVerificationRepository), so it
-   * compares the balances the flows past the checkpoint touched (every balance of an asset whose
-   * balances don't sum to zero) and recomputes the seals over those flows, however long the ledger
-   * grows. `full` recomputes everything from the flows and every seal, trusting nothing kept; its
+   * compares the balances the flows past the checkpoint touched and the watched ones (written
+   * outside a flow, or a person's below zero: checkTouched says why that is every balance that can
+   * be wrong, and how the zero sums and deficits follow from them; every balance of an asset that
+   * doesn't sum to zero) and recomputes the seals over those flows, however long the ledger grows. `full` recomputes everything from the flows and every seal, trusting nothing kept; its
    * seals are recomputed on other connections meanwhile, in the same snapshot (SealRecomputation).
    */
   async verify(options: { full?: boolean } = {}): Promise<LedgerVerification> {
@@ -211,20 +212,22 @@ export class LedgerService {
       const lastSeal = await v.lastSealId(tx);
       const firstSeal = full ? '1' : await v.firstSealAfter(tx, checkpoint.throughFlowId);
       const checks = async () => {
-        const unbalancedAssets = await v.unbalancedAssets(tx);
-        const drift = full
-          ? await v.drift(tx, null)
-          : [
-              ...(await v.driftOfTouched(tx, checkpoint.throughFlowId)),
-              ...(unbalancedAssets.length > 0 ? await v.drift(tx, checkpoint.throughFlowId, unbalancedAssets.map((u) => u.asset)) : []),
-            ];
+        const balances = full
+          ? { drift: await v.drift(tx, null), unbalancedAssets: await v.unbalancedAssets(tx), negative: await v.negativePersonBalances(tx) }
+          : await v.checkTouched(tx, checkpoint.throughFlowId);
+        const { unbalancedAssets } = balances;
+        // An asset that doesn't sum to zero has every one of its balances compared.
+        const drift =
+          !full && unbalancedAssets.length > 0
+            ? [...balances.drift, ...(await v.drift(tx, checkpoint.throughFlowId, unbalancedAssets.map((u) => u.asset)))]
+            : balances.drift;
         return {
           drift: uniqueDrift(drift),
           unbalancedAssets,
           duplicateIdempotencyKeys: await v.duplicateIdempotencyKeys(tx),
           newFlows: await v.countFlowsAfter(tx, checkpoint.throughFlowId),
           heldMismatch: await v.heldMismatch(tx),
-          unexplainedNegativeBalances: await v.unexplainedNegativeBalances(tx),
+          unexplainedNegativeBalances: await v.unexplainedNegativeBalances(tx, balances.negative),
           sealedThrough: await v.sealedThrough(tx),
         };
       };

@@ -13,6 +13,13 @@ interface DriftRow {
 
 const asDrift = (r: DriftRow): LedgerDrift => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance), sumOfFlows: BigInt(r.sum_of_flows) });
 
+/** A person's balance below zero in an asset. */
+export interface NegativeBalance {
+  party: string;
+  asset: string;
+  balance: bigint;
+}
+
 export interface Checkpoint {
   /** every flow with an id up to this one is folded into credit.verified_sums */
   throughFlowId: string;
@@ -45,7 +52,13 @@ export class LedgerVerificationRepository {
     return { throughFlowId: row.through, flows: Number(row.flows) };
   }
 
-  /** Adds the sums of the flows in (from, to] to the verified sums and moves the checkpoint to `to`. */
+  /**
+   * Adds the sums of the flows in (from, to] to the verified sums and moves the checkpoint to `to`;
+   * watches the persons' pairs those flows leave below zero (checkTouched), and stops watching the
+   * pairs watched for that reason alone whose balance is back at zero or above (in a later
+   * statement: a flow that changes them afterwards commits after this fold began, so lies past
+   * `to`, and the next fold to fold it watches the pair again if it is then below zero).
+   */
   async fold(tx: Tx, from: string, to: string): Promise<void> {
     await tx.query(
       `WITH pairs AS (
@@ -60,10 +73,21 @@ export class LedgerVerificationRepository {
        merged AS (
          INSERT INTO credit.verified_sums AS v (party, asset, total) SELECT party, asset, total FROM sums
          ON CONFLICT (party, asset) DO UPDATE SET total = v.total + EXCLUDED.total
+       ),
+       watched AS (
+         INSERT INTO credit.verification_watch (party, asset, outside_flow)
+         SELECT party, asset, false FROM sums s
+          WHERE party LIKE 'person:%' AND (SELECT sum(amount) FROM credit.balances b WHERE b.party = s.party AND b.asset = s.asset) < 0
+         ON CONFLICT (party, asset) DO NOTHING
        )
        UPDATE credit.verification_checkpoint
           SET through_flow_id = $2, flows = flows + (SELECT coalesce(sum(n), 0) FROM pairs)`,
       [from, to],
+    );
+    await tx.query(
+      `DELETE FROM credit.verification_watch w
+        WHERE NOT w.outside_flow
+          AND coalesce((SELECT sum(amount) FROM credit.balances b WHERE b.party = w.party AND b.asset = w.asset), 0) >= 0`,
     );
   }
 
@@ -97,31 +121,62 @@ export class LedgerVerificationRepository {
   }
 
   /**
-   * drift() for the pairs the flows after the checkpoint touched only: their balances and verified
-   * sums are read by key, so the cost follows the new flows, not the ledger or the number of
-   * balances. A balance changed with no flow is not among them; the per-asset zero sum catches
-   * that (verify() then compares that asset's every balance), and verify?full compares them all.
+   * The incremental verify's balance checks, read by key: the pairs (party, asset) the flows past
+   * the checkpoint touched, and those in credit.verification_watch (migration VerificationWatch),
+   * each balance beside its verified sum plus its flows past the checkpoint. Its cost follows the
+   * new flows and the watch, never the ledger or the number of balances.
+   *
+   * Why that covers every balance. Call a pair "clean" when its balance equals the sum of its
+   * flows. A balance changes only (a) by the flows trigger, one flow at a time, adding exactly
+   * that flow — so a clean pair stays clean — or (b) by a write outside a flow, which the
+   * balances_watch trigger records as `outside_flow` (only the table's owner can disable that
+   * trigger; verify?full recomputes every balance for that case). The migration watched every
+   * pair of an asset that didn't sum to zero then (a change that kept the sums at zero before it
+   * was left to verify?full, as it was before), so every pair neither touched since the checkpoint
+   * nor watched is clean, and:
+   * - drift: a pair that isn't clean is among those compared here;
+   * - zero sum: per asset, Σ balances = Σ (balance − sum of its flows) + Σ sums of flows, and the
+   *   last term is zero (each flow adds −amount to one side and +amount to the other, in one
+   *   asset). Clean pairs add nothing to the first term, so the asset's sum is the sum of the
+   *   differences of the drifting pairs found here — exact, with no scan of the balances;
+   * - below zero: a person's pair below zero that no flow past the checkpoint touched and nothing
+   *   outside a flow wrote got there by its last flow, which is folded: the fold that folded it
+   *   saw that balance (sealed flows committed before the seal, so before the fold began, and no
+   *   later flow has touched the pair) and watched the pair (fold()); a watch entry is only
+   *   dropped by a fold that sees the balance at zero or above, after which only a flow past
+   *   that fold's checkpoint, or a write outside a flow, can take it below zero again.
    */
-  async driftOfTouched(tx: Tx, throughFlowId: string): Promise<LedgerDrift[]> {
+  async checkTouched(tx: Tx, throughFlowId: string): Promise<{ drift: LedgerDrift[]; unbalancedAssets: { asset: string; sum: bigint }[]; negative: NegativeBalance[] }> {
     const rows: DriftRow[] = await tx.query(
       `WITH pairs AS (
          SELECT from_party, to_party, asset, sum(amount) AS total
            FROM credit.flows WHERE id > $1 GROUP BY from_party, to_party, asset
        ),
-       moves AS (
+       tail AS (
          SELECT party, asset, sum(delta) AS total
-           FROM pairs, LATERAL (VALUES (from_party, -total), (to_party, total)) AS side (party, delta)
+           FROM (SELECT party, asset, delta FROM pairs, LATERAL (VALUES (from_party, -total), (to_party, total)) AS side (party, delta)
+                 UNION ALL
+                 SELECT party, asset, 0 FROM credit.verification_watch) moves
           GROUP BY party, asset
        )
-       SELECT m.party, m.asset, coalesce(b.total, 0)::text AS balance, (m.total + coalesce(v.total, 0))::text AS sum_of_flows
-         FROM moves m
-         LEFT JOIN credit.verified_sums v ON v.party = m.party AND v.asset = m.asset
-        CROSS JOIN LATERAL (SELECT sum(amount) AS total FROM credit.balances b WHERE b.party = m.party AND b.asset = m.asset) b
-        WHERE coalesce(b.total, 0) <> m.total + coalesce(v.total, 0)
-        ORDER BY m.party, m.asset`,
+       SELECT t.party, t.asset, coalesce(b.total, 0)::text AS balance, (t.total + coalesce(v.total, 0))::text AS sum_of_flows
+         FROM tail t
+         LEFT JOIN credit.verified_sums v ON v.party = t.party AND v.asset = t.asset
+        CROSS JOIN LATERAL (SELECT sum(amount) AS total FROM credit.balances b WHERE b.party = t.party AND b.asset = t.asset) b
+        WHERE coalesce(b.total, 0) <> t.total + coalesce(v.total, 0) OR (t.party LIKE 'person:%' AND b.total < 0)
+        ORDER BY t.party, t.asset`,
       [throughFlowId],
     );
-    return rows.map(asDrift);
+    const checked = rows.map(asDrift);
+    const drift = checked.filter((d) => d.balance !== d.sumOfFlows);
+    const sums = new Map<string, bigint>();
+    for (const d of drift) sums.set(d.asset, (sums.get(d.asset) ?? 0n) + d.balance - d.sumOfFlows);
+    const unbalancedAssets = [...sums]
+      .filter(([, sum]) => sum !== 0n)
+      .map(([asset, sum]) => ({ asset, sum }))
+      .sort((a, b) => (a.asset < b.asset ? -1 : 1));
+    const negative = checked.filter((d) => d.party.startsWith('person:') && d.balance < 0n).map((d) => ({ party: d.party, asset: d.asset, balance: d.balance }));
+    return { drift, unbalancedAssets, negative };
   }
 
   /** The last flow id the seals cover ('0' before the first seal). */
@@ -223,6 +278,14 @@ export class LedgerVerificationRepository {
     return rows.map((r) => ({ asset: r.asset, held: BigInt(r.held), activeHolds: BigInt(r.active) }));
   }
 
+  /** Every person's pair below zero, from all the balances (verify?full; the incremental verify has checkTouched). */
+  async negativePersonBalances(tx: Tx): Promise<NegativeBalance[]> {
+    const rows: { party: string; asset: string; balance: string }[] = await tx.query(`
+      SELECT party, asset, sum(amount)::text AS balance FROM credit.balances
+       WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0`);
+    return rows.map((r) => ({ party: r.party, asset: r.asset, balance: BigInt(r.balance) }));
+  }
+
   /**
    * Persons below zero in an asset whose deficit the flows that caused it don't explain. The
    * person's flows in that asset are taken as operations (a settlement's release and charges
@@ -233,13 +296,10 @@ export class LedgerVerificationRepository {
    * (which, being in the deficit, itself went below zero). An adjustment from before the deficit
    * explains nothing.
    */
-  async unexplainedNegativeBalances(tx: Tx): Promise<{ personId: string; asset: string; balance: bigint }[]> {
-    // The usual answer is "no person is below zero": found from the balances alone, it ends here.
+  async unexplainedNegativeBalances(tx: Tx, negative: NegativeBalance[]): Promise<{ personId: string; asset: string; balance: bigint }[]> {
+    // The usual answer is "no person is below zero": known from the balances alone, it ends here.
     // (Asked inside the query below, the planner can't know the deficits are few and reads every
     // flow: 1–2 s at 10 M flows with none negative.)
-    const negative: { party: string; asset: string; balance: string }[] = await tx.query(`
-      SELECT party, asset, sum(amount)::text AS balance FROM credit.balances
-       WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0`);
     if (negative.length === 0) return [];
     const rows: { party: string; asset: string; balance: string }[] = await tx.query(`
       WITH negative AS (
@@ -270,7 +330,7 @@ export class LedgerVerificationRepository {
          SELECT 1 FROM running r JOIN deficit_start d USING (party, asset)
           WHERE r.party = n.party AND r.asset = n.asset AND r.first_id > d.after_id AND r.delta < 0 AND NOT r.explained)
        ORDER BY 1, 2`,
-      [negative.map((n) => n.party), negative.map((n) => n.asset), negative.map((n) => n.balance)],
+      [negative.map((n) => n.party), negative.map((n) => n.asset), negative.map((n) => n.balance.toString())],
     );
     return rows.map((r) => ({ personId: r.party.slice('person:'.length), asset: r.asset, balance: BigInt(r.balance) }));
   }

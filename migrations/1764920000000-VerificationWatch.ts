@@ -1,0 +1,74 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Incremental verify flat in ledger size (issue 24): besides the pairs (party, asset) the flows
+ * past the checkpoint touched, it reads only the pairs in `credit.verification_watch`, never every
+ * balance (see LedgerVerificationRepository.checkTouched for why that is enough):
+ * - `outside_flow`: a balance row was written by anything but the flows trigger (credit.apply_flow
+ *   runs at trigger depth 1; a statement of the API's role or an operator runs at depth 0). The
+ *   API's role can update balances but, not owning the tables, can't disable this trigger nor
+ *   verification_watch_keep, which refuses to remove or clear such an entry; only the owner can,
+ *   and verify?full recomputes every balance for that case.
+ * - otherwise: a person's balance was below zero when the flows that took it there were folded
+ *   into the checkpoint (LedgerService.checkpoint adds and removes these).
+ * Filled here with what the checks read before: every person below zero, and every pair of an
+ * asset whose balances don't sum to zero now (a change outside the flows before this migration).
+ * The trigger's WHEN keeps the flows' own writes (two per flow) off it: they queue no event.
+ */
+export class VerificationWatch1764920000000 implements MigrationInterface {
+  name = 'VerificationWatch1764920000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE credit.verification_watch (
+        party        text NOT NULL,
+        asset        text NOT NULL,
+        outside_flow boolean NOT NULL,
+        PRIMARY KEY (party, asset)
+      )`);
+    await q.query(`
+      CREATE FUNCTION credit.watch_balance_write() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP <> 'INSERT' THEN
+          INSERT INTO credit.verification_watch (party, asset, outside_flow) VALUES (OLD.party, OLD.asset, true)
+            ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true WHERE NOT verification_watch.outside_flow;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+          INSERT INTO credit.verification_watch (party, asset, outside_flow) VALUES (NEW.party, NEW.asset, true)
+            ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true WHERE NOT verification_watch.outside_flow;
+        END IF;
+        RETURN NULL;
+      END
+      $$`);
+    await q.query(`
+      CREATE TRIGGER balances_watch AFTER INSERT OR UPDATE OR DELETE ON credit.balances
+        FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION credit.watch_balance_write()`);
+    await q.query(`
+      INSERT INTO credit.verification_watch (party, asset, outside_flow)
+      SELECT party, asset, false FROM credit.balances WHERE party LIKE 'person:%' GROUP BY party, asset HAVING sum(amount) < 0`);
+    await q.query(`
+      INSERT INTO credit.verification_watch (party, asset, outside_flow)
+      SELECT DISTINCT party, asset, true FROM credit.balances
+       WHERE asset IN (SELECT asset FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0)
+      ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true`);
+    await q.query(`
+      CREATE FUNCTION credit.refuse_unwatch() RETURNS trigger
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'credit.verification_watch keeps a balance written outside a flow: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+      END
+      $$`);
+    await q.query(`
+      CREATE TRIGGER verification_watch_keep BEFORE UPDATE OR DELETE ON credit.verification_watch
+        FOR EACH ROW WHEN (OLD.outside_flow) EXECUTE FUNCTION credit.refuse_unwatch()`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TRIGGER verification_watch_keep ON credit.verification_watch');
+    await q.query('DROP FUNCTION credit.refuse_unwatch()');
+    await q.query('DROP TRIGGER balances_watch ON credit.balances');
+    await q.query('DROP FUNCTION credit.watch_balance_write()');
+    await q.query('DROP TABLE credit.verification_watch');
+  }
+}
