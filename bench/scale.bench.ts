@@ -5,7 +5,8 @@
  *     the Postgres CPU it took (turns per Postgres core-second: the capacity figure of docs/scaling.md);
  *   - GET /me/credit's read (LedgerService.creditSummary: credit.credit_view), 16 in parallel;
  *   - GET /me/flows' first page (LedgerService.flows, 50 newest), 16 in parallel;
- *   - incremental verify() with 1,000 sealed flows past the checkpoint, best of 3.
+ *   - incremental verify() with 1,000 sealed flows past the checkpoint, best of 3, and the Postgres
+ *     CPU it takes per call (30 calls), which the machine's load hardly changes.
  * At 10 M it also seals every flow, runs verify({full: true}) (every balance and every seal
  * recomputed: the generated ledger must verify), times VACUUM and reports the table's size.
  *
@@ -47,6 +48,7 @@ const SMALL_PERSONS = 100;
 const CHUNK_FLOWS = 1_000_000;
 const PARALLEL = 16;
 const VERIFY_NEW_FLOWS = 1_000;
+const VERIFY_CPU_CALLS = 30;
 const HAIKU = 'claude-haiku-4-5-20251001';
 const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 const TICK = 100; // clock ticks per second in /proc/<pid>/stat (Linux's USER_HZ)
@@ -64,6 +66,8 @@ interface Figures {
   historyPlan: PlanFigures;
   creditPlan: PlanFigures;
   verifySeconds: number;
+  /** Postgres CPU per incremental verify() */
+  verifyCpuMs: number;
   balances: number;
 }
 
@@ -134,8 +138,16 @@ async function run(databaseUrl: string) {
       if (!report.ok) throw new Error(`the bench ledger does not verify: ${JSON.stringify(report, jsonBigint)}`);
       await ledger.checkpoint();
     }
+    // The same verification repeated, by the CPU its backends spent: the machine's load stretches
+    // a call's wall time, hardly its CPU time (ticks of 10 ms, hence many calls).
+    await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
+    await sealer.sealOnce();
+    const verifyCpuBefore = await postgresCpuTicks(transactions);
+    for (let call = 0; call < VERIFY_CPU_CALLS; call++) await ledger.verify();
+    const verifyCpuMs = (((await postgresCpuTicks(transactions)) - verifyCpuBefore) / TICK / VERIFY_CPU_CALLS) * 1000;
+    await ledger.checkpoint();
     const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.balances');
-    return { turns, pgCoreSeconds, creditReads, historyPages, historyPlan, creditPlan, verifySeconds, balances: n };
+    return { turns, pgCoreSeconds, creditReads, historyPages, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
   };
 
   const small = await measure();
@@ -182,6 +194,7 @@ async function run(databaseUrl: string) {
     row('/me/credit read (credit_view)', small.creditReads, large.creditReads, 'reads/s', small.creditReads / large.creditReads),
     row('/me/flows first page (50)', small.historyPages, large.historyPages, 'pages/s', small.historyPages / large.historyPages),
     row(`verify(), ${VERIFY_NEW_FLOWS} new flows (best of 3)`, small.verifySeconds * 1000, large.verifySeconds * 1000, 'ms', large.verifySeconds / small.verifySeconds),
+    row(`verify(), ${VERIFY_NEW_FLOWS} new flows: Postgres CPU per call (${VERIFY_CPU_CALLS} calls)`, small.verifyCpuMs, large.verifyCpuMs, 'ms', large.verifyCpuMs / small.verifyCpuMs),
   ]);
   const plan = (what: string, a: PlanFigures, b: PlanFigures) => ({
     what,
@@ -191,7 +204,7 @@ async function run(databaseUrl: string) {
   });
   console.log('Server work per read (EXPLAIN ANALYZE, best of 5 execution times; shared buffers touched), unaffected by the load on the machine');
   console.table([plan('/me/flows first page: flows by (person_id, id DESC), 51 rows', small.historyPlan, large.historyPlan), plan('/me/credit: credit.credit_view', small.creditPlan, large.creditPlan)]);
-  console.log(`balance rows verify compares: ${small.balances.toLocaleString('en')} at 10 k, ${large.balances.toLocaleString('en')} at ${LARGE_FLOWS / 1e6} M`);
+  console.log(`balance rows (verify?full compares them all; the incremental verify only those touched or watched): ${small.balances.toLocaleString('en')} at 10 k, ${large.balances.toLocaleString('en')} at ${LARGE_FLOWS / 1e6} M`);
   const perCore = (f: Figures) => (f.turns * Number(process.env.BENCH_SECONDS ?? 4)) / f.pgCoreSeconds;
   console.log(`turns per Postgres core-second (turns ÷ CPU seconds of this database's backends): ${perCore(small).toFixed(0)} at 10 k, ${perCore(large).toFixed(0)} at ${LARGE_FLOWS / 1e6} M`);
   console.table([

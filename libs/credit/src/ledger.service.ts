@@ -21,7 +21,7 @@ import { chooseTier, type Balance } from './domain/tiers';
 import type { CreditSummary } from './domain/holds';
 import { CreditSettings } from './credit-settings';
 import { LedgerRepository } from './persistence/ledger.repository';
-import { LedgerVerificationRepository } from './persistence/ledger-verification.repository';
+import { LedgerVerificationRepository, type NegativeBalance } from './persistence/ledger-verification.repository';
 import { LedgerExportRepository, type FlowRange } from './persistence/ledger-export.repository';
 import { SealRecomputation } from './seal-recomputation';
 
@@ -212,20 +212,30 @@ export class LedgerService {
       const lastSeal = await v.lastSealId(tx);
       const firstSeal = full ? '1' : await v.firstSealAfter(tx, checkpoint.throughFlowId);
       const checks = async () => {
-        const balances = full
-          ? { drift: await v.drift(tx, null), unbalancedAssets: await v.unbalancedAssets(tx), negative: await v.negativePersonBalances(tx) }
-          : await v.checkTouched(tx, checkpoint.throughFlowId);
+        let balances: { drift: LedgerDrift[]; unbalancedAssets: { asset: string; sum: bigint }[]; negative: NegativeBalance[] };
+        let newFlows: number;
+        if (full) {
+          // Every flow grouped in one hash aggregate: a few hundred thousand groups at 10 M flows,
+          // which the default work_mem (4 MB) would sort on disk instead (~3x the time at 1 M).
+          await v.allowHashAggregates(tx);
+          const all = await v.drift(tx, null);
+          newFlows = all.flows;
+          balances = { drift: all.drift, unbalancedAssets: await v.unbalancedAssets(tx), negative: await v.negativePersonBalances(tx) };
+        } else {
+          balances = await v.checkTouched(tx, checkpoint.throughFlowId);
+          newFlows = await v.countFlowsAfter(tx, checkpoint.throughFlowId);
+        }
         const { unbalancedAssets } = balances;
         // An asset that doesn't sum to zero has every one of its balances compared.
         const drift =
           !full && unbalancedAssets.length > 0
-            ? [...balances.drift, ...(await v.drift(tx, checkpoint.throughFlowId, unbalancedAssets.map((u) => u.asset)))]
+            ? [...balances.drift, ...(await v.drift(tx, checkpoint.throughFlowId, unbalancedAssets.map((u) => u.asset))).drift]
             : balances.drift;
         return {
           drift: uniqueDrift(drift),
           unbalancedAssets,
           duplicateIdempotencyKeys: await v.duplicateIdempotencyKeys(tx),
-          newFlows: await v.countFlowsAfter(tx, checkpoint.throughFlowId),
+          newFlows,
           heldMismatch: await v.heldMismatch(tx),
           unexplainedNegativeBalances: await v.unexplainedNegativeBalances(tx, balances.negative),
           sealedThrough: await v.sealedThrough(tx),
