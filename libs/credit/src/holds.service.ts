@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, isCompleteUsage, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
-import { InvalidAmountError, TurnsInFlightError } from './domain/errors';
+import { InvalidAmountError, LostBeforeFlushError, TurnsInFlightError } from './domain/errors';
 import { personParty, poolParty } from './domain/ledger';
 import type { Hold, PlaceHoldCommand, PlaceHoldResult, PlaceRequestHoldCommand, PlaceRequestHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import { CreditNotices } from './credit-notices';
@@ -81,7 +81,7 @@ export class HoldsService {
       if (row.outcome === 'credit_exhausted' && !command.poolEngagementId) await this.notices.exhausted(command.personId, tiers.map((t) => t.asset));
       if (row.outcome !== 'placed') return { status: row.outcome };
       // A pool's hold was committed without waiting for its flush: durable before anything acts on it.
-      if (pool && !(await this.holds.confirm(this.transactions.manager, holdId))) throw new HoldLostError(holdId);
+      if (pool && !(await this.holds.confirm(this.transactions.manager, holdId))) throw new LostBeforeFlushError(`hold ${holdId}`);
       return {
         status: 'placed',
         hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
@@ -213,19 +213,6 @@ export class HoldsService {
 
   byId(holdId: string): Promise<Hold | null> {
     return this.holds.byId(this.transactions.manager, holdId);
-  }
-}
-
-/**
- * A pool's hold, committed without waiting for its WAL flush, was not there to confirm: the
- * server that took it was lost before the flush (crash or failover), so nothing is held. Its
- * SQLSTATE class 08 (connection exception) makes the API answer it as it answers the lost server
- * itself: 503 db_unavailable, retry shortly.
- */
-class HoldLostError extends Error {
-  readonly code = '08006';
-  constructor(holdId: string) {
-    super(`hold ${holdId} was lost with the database server before it was durable`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, ForbiddenError, type Clock, type Usage } from '@loomworks/common';
-import { CREDIT_SEAM, LimitReachedError, TurnsInFlightError, type CreditSeam } from '@loomworks/credit';
+import { CREDIT_SEAM, LimitReachedError, LostBeforeFlushError, TurnsInFlightError, type CreditSeam } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { LlmCallLog, type LlmCallStatus } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
@@ -100,8 +100,10 @@ export class RequestCredit {
         if (open) await this.abandon(open);
         throw new InvalidApiKeyError();
       }
-      if (open) return open;
-      return this.refuse(row, request.model, maxInFlight);
+      if (!open) return this.refuse(row, request.model, maxInFlight);
+      // Committed early behind the payer's queue: durable before the provider is called, or nothing is held.
+      if (row.confirm && !(await this.statements.confirmHold(holdId))) throw new LostBeforeFlushError(`hold ${holdId}`);
+      return open;
     }
   }
 
@@ -143,12 +145,15 @@ export class RequestCredit {
         lowThresholds: values[0],
         settingsVersion: version,
         call: this.callLog.rowOf(call),
+        personId: open.caller.personId,
       });
       if (row.outcome === 'stale_settings') {
         this.staleSettings(version, attempt);
         continue;
       }
       if (row.outcome === 'notices_due') return this.settleInTransaction(open, usage, status);
+      // Committed early behind the person's queue: durable before it is answered, or it never happened (the hold expires, nothing is charged twice).
+      if (row.confirm && !(await this.statements.confirmSettlement(open.hold.id))) throw new LostBeforeFlushError(`the settlement of hold ${open.hold.id}`);
       const settled = { asset: row.asset, held: BigInt(row.held), charged: BigInt(row.charged), balanceAfter: BigInt(row.balance_after) };
       this.callLog.counted({ ...call, charged: settled.charged });
       return settled;

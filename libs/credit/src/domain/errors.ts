@@ -193,3 +193,17 @@ export class RefundExceedsChargeError extends CreditError {
     });
   }
 }
+
+/**
+ * A write committed without waiting for its WAL flush (a pool's hold, a contended payer's
+ * Messages API hold or settlement) was not there to confirm: the server that took it was lost
+ * before the flush (crash or failover), so it never happened. Its SQLSTATE class 08 (connection
+ * exception) makes the API answer it as it answers the lost server itself: 503 db_unavailable,
+ * retry shortly.
+ */
+export class LostBeforeFlushError extends Error {
+  readonly code = '08006';
+  constructor(what: string) {
+    super(`${what} was lost with the database server before it was durable`);
+  }
+}
