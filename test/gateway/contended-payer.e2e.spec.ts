@@ -120,11 +120,10 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
     expect(confirmSettlement).not.toHaveBeenCalled();
 
     // the provider answers while another transaction holds the person's row: the settlement queues
-    let other: Awaited<ReturnType<typeof lockPerson>> | undefined;
     fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), latencyMs: 300 });
     const answered = sdk.messages.create(ask).withResponse();
     await waitFor(async () => fake.requests.length === 1);
-    other = await lockPerson(person.id);
+    const other = await lockPerson(person.id);
     await waitFor(() => waitingIn('settle_request_call'));
     await other.release();
     const { response } = await answered;
