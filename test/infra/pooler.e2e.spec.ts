@@ -16,7 +16,7 @@ const truthfulWorstCase = (r: FakeRequest) => ({
 
 /**
  * DATABASE_POOL_MODE=transaction behind a real PgBouncer in transaction mode (Debian's package):
- * signup, sign-in, grants and claims, system-key turns and the holds race all run through it (no
+ * signup, sign-in, grants and claims, system-key turns, the holds race and an export all run through it (no
  * named prepared statements, no session advisory lock), migrations through DATABASE_MIGRATION_URL
  * straight to Postgres.
  */
@@ -69,6 +69,10 @@ describe('behind PgBouncer in transaction mode', () => {
     expect(credit.body.holds).toEqual([]);
     const flows = await ctx.http().get('/me/flows?limit=10').set(ctx.as(who)).expect(200);
     expect(flows.body.items.filter((f: { kind: string }) => f.kind === 'consumption')).toHaveLength(6);
+    // the export's one COPY, in its transaction with the one-export advisory lock, through the pooler
+    const all = await ctx.http().get('/me/flows?limit=100').set(ctx.as(who)).expect(200);
+    const csv = await ctx.http().get('/me/flows.csv').set(ctx.as(who)).expect(200);
+    expect(csv.text.trim().split('\n').slice(1).map((line) => line.split(',')[0])).toEqual(all.body.items.map((f: { id: string }) => f.id).reverse());
     await ctx.expectLedgerConsistent();
   });
 
