@@ -44,6 +44,8 @@ describe('API keys (/me/api-keys, admin list and revoke) and the Messages API ke
     await ctx.http().delete(`/me/api-keys/${created.body.id}`).set(ctx.as(person)).expect(204);
     expect((await ctx.http().get('/me/api-keys').set(ctx.as(person)).expect(200)).body).toEqual({ items: [] });
     expect((await ctx.http().delete(`/me/api-keys/${created.body.id}`).set(ctx.as(person)).expect(404)).body).toMatchObject({ error: 'api_key_not_found' });
+    // revoked: refused as a key, whatever the body
+    await ctx.http().post('/v1/messages').set('x-api-key', created.body.key).send({ model: 'm' }).expect(401);
   });
 
   it("refuses bad bodies, a team the person isn't in, another person's key, and no session", async () => {
@@ -91,6 +93,13 @@ describe('API keys (/me/api-keys, admin list and revoke) and the Messages API ke
     // Past the key check, an invalid body is a 400: the key was accepted either way.
     await ctx.http().post('/v1/messages').set('x-api-key', key).send({ model: 'm' }).expect(400);
     await ctx.http().post('/v1/messages').set('authorization', `Bearer ${key}`).send({ model: 'm' }).expect(400);
+    // The key is checked first, as Anthropic does: an unknown key with an invalid body (or content
+    // that can't be bounded) is a 401, not a 400 that would tell it was worth a try.
+    const unknown = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    const unbounded = { ...message, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] };
+    for (const body of [{ model: 'm' }, unbounded]) {
+      expect((await ctx.http().post('/v1/messages').set('x-api-key', unknown).send(body).expect(401)).body).toEqual(anthropicShape('authentication_error'));
+    }
     for (const headers of [{}, { 'x-api-key': `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}` }, { 'x-api-key': 'lw_short' }, { authorization: `Bearer ${person.sessionToken}` }]) {
       const res = await ctx.http().post('/v1/messages').set(headers).send(message).expect(401);
       expect(res.body).toEqual(anthropicShape('authentication_error'));

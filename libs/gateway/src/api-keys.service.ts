@@ -4,7 +4,7 @@ import { CLOCK, ForbiddenError, type Clock } from '@loomworks/common';
 import { CREDIT_SEAM, shownPeriod, type CreditSeam } from '@loomworks/credit';
 import { Transactions, type Tx } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
-import { generateApiKey, type ApiKey, type Limit } from './domain/api-key';
+import { apiKeySha256, generateApiKey, sameDigest, type ApiKey, type Limit } from './domain/api-key';
 import { ApiKeyNotFoundError } from './domain/errors';
 import { ApiKeysRepository } from './persistence/api-keys.repository';
 import { apiKeyView, type ApiKeyViewSchema } from './views';
@@ -51,6 +51,13 @@ export class ApiKeysService {
     };
     await this.transactions.run((tx) => this.keys.insert(tx, apiKey, sha256));
     return { apiKey, key };
+  }
+
+  /** Whether `presented` is a live key (the digests compared in constant time): a read of its own, for requests refused before their hold is placed. */
+  async isLive(presented: string): Promise<boolean> {
+    const sha256 = apiKeySha256(presented);
+    const stored = await this.keys.liveDigest(sha256);
+    return stored !== null && sameDigest(stored, sha256);
   }
 
   listOf(personId: string): Promise<ApiKey[]> {

@@ -5,8 +5,9 @@ import { isCompleteUsage, type Usage } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { interruptedUsage, messagesInputBound, MessagesForwarder, usageOf, type ProviderUsage, type UpstreamAnswer } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
-import { InvalidMessagesRequestError, NoSystemKeyError, ProviderFailedError } from './domain/errors';
-import type { MessagesRequest } from './domain/messages-request';
+import { ApiKeysService } from './api-keys.service';
+import { InvalidApiKeyError, InvalidMessagesRequestError, NoSystemKeyError, ProviderFailedError } from './domain/errors';
+import { parseMessagesRequest, type MessagesRequest } from './domain/messages-request';
 import { StreamUsageReader } from './domain/stream-usage';
 import { RequestCredit, type OpenRequest } from './request-credit';
 
@@ -22,7 +23,8 @@ export interface RelaySink {
 export interface MessagesCommand {
   /** the API key as presented (shaped like one: the guard checked) */
   presentedKey: string;
-  request: MessagesRequest;
+  /** the request's body as sent, unchecked */
+  body: unknown;
   anthropicVersion?: string;
 }
 
@@ -54,20 +56,19 @@ export class MessagesService {
     private readonly credit: RequestCredit,
     private readonly forwarder: MessagesForwarder,
     private readonly settings: SystemConfigService,
+    private readonly keys: ApiKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectPinoLogger('gateway') private readonly logger: PinoLogger,
   ) {}
 
   async relay(command: MessagesCommand, sink: RelaySink): Promise<void> {
-    const { request } = command;
-    const input = messagesInputBound(request.body as { messages: { content: unknown }[] });
-    if ('refused' in input) throw new InvalidMessagesRequestError(input.refused);
+    const { request, inputTokens } = await this.checked(command);
     // The system key (when it is a setting, not the environment) is read beside the hold's
     // statement, not before it: the caller's key is refused (401, 403) before a missing one is (503).
     const systemKey = this.config.anthropic.apiKey ? Promise.resolve(this.config.anthropic.apiKey) : this.settings.get('anthropic_api_key');
     systemKey.catch(() => undefined); // awaited below once the hold is placed; a refusal must not leave it unhandled
     // The key is checked in the hold's statement: one round trip before the provider is called.
-    const open = await this.credit.place({ presentedKey: command.presentedKey, model: request.model, maxTokens: request.maxTokens, inputTokens: input.inputTokens });
+    const open = await this.credit.place({ presentedKey: command.presentedKey, model: request.model, maxTokens: request.maxTokens, inputTokens });
     let apiKey: string | undefined;
     try {
       apiKey = await systemKey;
@@ -111,6 +112,23 @@ export class MessagesService {
       'loomworks-credit-charged': settled.charged.toString(),
       'loomworks-credit-balance': settled.balanceAfter.toString(),
     }, body);
+  }
+
+  /**
+   * The body checked and its input bounded; a body refused (400) from an unknown key is refused
+   * as the key (401), as Anthropic answers: the key is checked first. Valid bodies pay no read
+   * for it — their key is checked in the hold's statement.
+   */
+  private async checked(command: MessagesCommand): Promise<{ request: MessagesRequest; inputTokens: number }> {
+    try {
+      const request = parseMessagesRequest(command.body);
+      const input = messagesInputBound(request.body as { messages: { content: unknown }[] });
+      if ('refused' in input) throw new InvalidMessagesRequestError(input.refused);
+      return { request, inputTokens: input.inputTokens };
+    } catch (error) {
+      if (error instanceof InvalidMessagesRequestError && !(await this.keys.isLive(command.presentedKey))) throw new InvalidApiKeyError();
+      throw error;
+    }
   }
 
   /**

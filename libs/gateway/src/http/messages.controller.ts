@@ -2,7 +2,6 @@ import { Body, Controller, Headers, HttpCode, Post, Res, UseFilters, UseGuards }
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '@loomworks/auth';
-import { parseMessagesRequest } from '../domain/messages-request';
 import { MessagesService, type RelaySink } from '../messages.service';
 import { AnthropicErrorFilter } from './anthropic-errors';
 import { ApiAnthropicErrors } from './anthropic-error.schema';
@@ -55,6 +54,6 @@ export class MessagesController {
     @Headers('anthropic-version') anthropicVersion: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.messages.relay({ presentedKey, request: parseMessagesRequest(body), anthropicVersion }, replySink(reply));
+    await this.messages.relay({ presentedKey, body, anthropicVersion }, replySink(reply));
   }
 }

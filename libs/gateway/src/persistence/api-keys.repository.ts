@@ -41,6 +41,12 @@ export class ApiKeysRepository {
   }
 
   /** The person's live (unrevoked) keys, newest first. */
+  /** The digest of the live (unrevoked) key with this digest, as stored; null when there is none. */
+  async liveDigest(sha256: Buffer): Promise<Buffer | null> {
+    const rows: { key_sha256: Buffer }[] = await this.transactions.manager.query('SELECT key_sha256 FROM api_keys WHERE key_sha256 = $1 AND revoked_at IS NULL', [sha256]);
+    return rows[0]?.key_sha256 ?? null;
+  }
+
   async liveOf(personId: string): Promise<ApiKey[]> {
     const rows: ApiKeyRow[] = await this.transactions.manager.query(
       `SELECT ${COLUMNS} FROM api_keys WHERE person_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id`,
