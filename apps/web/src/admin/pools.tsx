@@ -88,6 +88,8 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
       </p>
       <LoadError error={pool.error} />
       {pool.data && <PoolOverview pool={pool.data} />}
+      {/* The controls only for a pool that is there: an id no team has shows the server's reason alone. */}
+      {pool.data && (
       <div class="grid">
         <form
           class="card"
@@ -140,12 +142,15 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
           )}
         </section>
       </div>
+      )}
       {pool.data && <Refunds flows={history.items} onRefunded={() => setVersion((v) => v + 1)} />}
-      <section class="card" aria-labelledby="pool-history-title">
-        <h3 id="pool-history-title">History</h3>
-        {pool.data && <HistoryTable flows={history.items} caption="The pool’s charges by turn, fundings and refunds, newest first" />}
-        {history.more}
-      </section>
+      {pool.data && (
+        <section class="card" aria-labelledby="pool-history-title">
+          <h3 id="pool-history-title">History</h3>
+          <HistoryTable flows={history.items} caption="The pool’s charges by turn, fundings and refunds, newest first" />
+          {history.more}
+        </section>
+      )}
       <Confirm open={confirmDebit} title={`Take ${fmtAmount(-delta)} ${asset} from this pool?`} confirmLabel="Take the credit" danger onConfirm={record} onCancel={() => setConfirmDebit(false)}>
         <p id="pool-debit-effect">The pool loses {fmtAmount(-delta)} {asset}. Below zero, every member’s turns on the service’s key stop until it is funded again.</p>
       </Confirm>
