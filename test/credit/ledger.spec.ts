@@ -66,6 +66,79 @@ describe('ledger', () => {
     expect(await ctx.db.query('SELECT 1 FROM credit.flows WHERE idempotency_key = $1', [`test:${person.id}`])).toHaveLength(1);
   });
 
+  describe('several flows in one write (credit.write_flows, as a settlement writes its release and charges)', () => {
+    type FlowRow = { kind: string; amount: bigint; from: string; to: string; key: string | null };
+    const writeFlows = (personId: string, flows: FlowRow[]) =>
+      ctx.db.query<{ n: number; flow_id: string; created: boolean }>(
+        `SELECT n, flow_id::text AS flow_id, created FROM credit.write_flows(
+           p_kinds => $1, p_assets => $2, p_amounts => $3, p_from => $4, p_to => $5, p_persons => $6::uuid[],
+           p_keys => $7, p_metadata => $8::jsonb[], p_at => now())`,
+        [
+          flows.map((f) => f.kind), flows.map(() => 'haiku'), flows.map((f) => f.amount.toString()), flows.map((f) => f.from),
+          flows.map((f) => f.to), flows.map(() => personId), flows.map((f) => f.key), flows.map(() => '{}'),
+        ],
+      );
+    const consumed = async () =>
+      BigInt((await ctx.db.query<{ s: string }>("SELECT coalesce(sum(amount), 0)::text AS s FROM credit.balances WHERE party = 'system:consumed'"))[0].s);
+    const settlement = (personId: string, tag: string, second = 4n): FlowRow[] => [
+      { kind: 'adjustment', amount: 10n, from: 'system:issuer', to: personParty(personId), key: `credit:${tag}` },
+      { kind: 'consumption', amount: 3n, from: personParty(personId), to: 'system:consumed', key: `turn:${tag}:classify` },
+      { kind: 'consumption', amount: second, from: personParty(personId), to: 'system:consumed', key: `turn:${tag}:respond` },
+    ];
+
+    it('writes them in the order given and moves each balance by their sum', async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const before = await consumed();
+      const rows = await writeFlows(person.id, settlement(person.id, person.id));
+      expect(rows.map((r) => [r.n, r.created])).toEqual([[1, true], [2, true], [3, true]]);
+      const written = await ctx.db.query<{ id: string; kind: string; amount: string }>(
+        'SELECT id::text AS id, kind, amount::text AS amount FROM credit.flows WHERE id = ANY ($1::bigint[]) ORDER BY id',
+        [rows.map((r) => r.flow_id)],
+      );
+      expect(written.map((f) => [f.id, f.kind, f.amount])).toEqual([
+        [rows[0].flow_id, 'adjustment', '10'], [rows[1].flow_id, 'consumption', '3'], [rows[2].flow_id, 'consumption', '4'],
+      ]);
+      expect(await ledger.balance(person.id, 'haiku')).toBe(103n);
+      expect((await consumed()) - before).toBe(7n);
+    });
+
+    it('answers a retry with the first flows, refuses a key reused for another amount and then writes none of the call', async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const first = await writeFlows(person.id, settlement(person.id, person.id));
+      const retry = await writeFlows(person.id, settlement(person.id, person.id));
+      expect(retry).toEqual(first.map((r) => ({ ...r, created: false })));
+      // a retry that adds flows: the old keys answer their first flow, the new ones (with or without a key) are written
+      const extra: FlowRow[] = [
+        ...settlement(person.id, person.id).slice(0, 1),
+        { kind: 'adjustment', amount: 2n, from: 'system:issuer', to: personParty(person.id), key: null },
+        { kind: 'adjustment', amount: 1n, from: 'system:issuer', to: personParty(person.id), key: `adj:${person.id}` },
+      ];
+      const mixed = await writeFlows(person.id, extra);
+      expect(mixed.map((r) => r.created)).toEqual([false, true, true]);
+      expect(mixed[0].flow_id).toBe(first[0].flow_id);
+      expect(BigInt(mixed[2].flow_id)).toBeGreaterThan(BigInt(mixed[1].flow_id));
+      expect(await ledger.balance(person.id, 'haiku')).toBe(106n);
+      const flows = await ctx.db.query('SELECT id FROM credit.flows WHERE person_id = $1', [person.id]);
+      const reused = [...settlement(person.id, person.id, 5n), { kind: 'adjustment', amount: 1n, from: 'system:issuer', to: personParty(person.id), key: `new:${person.id}` }];
+      await expect(writeFlows(person.id, reused)).rejects.toThrow('ledger_key_reused');
+      expect(await ctx.db.query('SELECT id FROM credit.flows WHERE person_id = $1', [person.id])).toEqual(flows);
+      expect(await ledger.balance(person.id, 'haiku')).toBe(106n);
+    });
+
+    it('refuses the whole call when one of its flows would take a balance out of range', async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const flows = await ctx.db.query('SELECT id FROM credit.flows WHERE person_id = $1', [person.id]);
+      await expect(
+        writeFlows(person.id, [
+          { kind: 'adjustment', amount: 1n, from: 'system:issuer', to: personParty(person.id), key: `ok:${person.id}` },
+          { kind: 'adjustment', amount: 9007199254740991n - 100n, from: 'system:issuer', to: personParty(person.id), key: `big:${person.id}` },
+        ]),
+      ).rejects.toThrow('amount_out_of_range');
+      expect(await ctx.db.query('SELECT id FROM credit.flows WHERE person_id = $1', [person.id])).toEqual(flows);
+      expect(await ledger.balance(person.id, 'haiku')).toBe(100n);
+    });
+  });
+
   it('refuses flows of a non-positive amount', async () => {
     const person = await ctx.fundedPerson();
     await expect(

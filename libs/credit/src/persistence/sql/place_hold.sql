@@ -91,7 +91,14 @@ BEGIN
       p_metadata => jsonb_build_object('classifier', p_classifier, 'responder', p_models[i],
         'classify', jsonb_build_object('inputTokens', p_classify_input, 'maxTokens', p_classify_max, 'credits', v_classify),
         'respond', jsonb_build_object('inputTokens', p_respond_input, 'maxTokens', v_tokens, 'credits', v_respond)));
-    RETURN QUERY SELECT 'placed'::text, p_assets[i], p_models[i], v_classify + v_respond, v_tokens::bigint, v_balance, v_expires;
+    outcome := 'placed';
+    asset := p_assets[i];
+    responder_model := p_models[i];
+    amount := v_classify + v_respond;
+    max_tokens := v_tokens;
+    balance_before := v_balance;
+    expires_at := v_expires;
+    RETURN NEXT;
     RETURN;
   END LOOP;
   RETURN QUERY SELECT CASE WHEN v_limited THEN 'limit_reached' ELSE 'credit_exhausted' END,

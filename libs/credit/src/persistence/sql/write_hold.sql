@@ -12,9 +12,9 @@ AS $$
 BEGIN
   INSERT INTO credit.holds (id, person_id, payer, asset, amount, turn_id, status, expires_at, created_at, rate_ids, metadata, api_key_id)
   VALUES (p_hold, p_person, p_payer, p_asset, p_amount, p_turn, 'active', p_expires_at, p_at, p_rate_ids, p_metadata, p_api_key);
-  PERFORM credit.write_flow(
-    p_kind => 'hold', p_asset => p_asset, p_amount => p_amount, p_from => p_payer, p_to => 'system:held',
-    p_person => p_person, p_key => 'hold:' || p_hold,
-    p_metadata => jsonb_build_object('holdId', p_hold, 'turnId', p_turn), p_at => p_at);
+  PERFORM credit.write_flows(
+    p_kinds => ARRAY['hold'], p_assets => ARRAY[p_asset], p_amounts => ARRAY[p_amount], p_from => ARRAY[p_payer],
+    p_to => ARRAY['system:held'], p_persons => ARRAY[p_person], p_keys => ARRAY['hold:' || p_hold],
+    p_metadata => ARRAY[jsonb_build_object('holdId', p_hold, 'turnId', p_turn)], p_at => p_at);
 END
 $$;
