@@ -2,7 +2,8 @@
 -- release the whole hold (system:held → payer, key 'release:<hold>'), charge each stage
 -- (payer → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
 -- settled, count the charge as spend of the hold's scopes (count_spend: in the periods the hold
--- was placed in), and zero a deleted person's remainder again (rezero).
+-- was placed in), and zero a deleted person's remainder again (rezero). The release and the
+-- charges are one write_flows call: one INSERT statement.
 --   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
 --   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
 --   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer, only
@@ -25,10 +26,15 @@ RETURNS TABLE (outcome text, person_id uuid, asset text, held bigint, charged bi
                low_crossed boolean, credit_after bigint, low_threshold bigint, email text,
                pool_owner_emails text[], pool_name text, payer text, api_key_id uuid, alerts jsonb)
 LANGUAGE plpgsql
+-- Generic plans, planned once per connection: left to choose, the plan cache kept re-planning the
+-- budget-alert query on every call (a custom plan, where its spend_limits branches that don't
+-- apply fold away, looks cheaper than the generic one), which cost more than the rest of the
+-- settlement together (~3 of its ~4.4 ms of server time on a loaded machine; BENCH_PROFILE
+-- counted it as the function's self time).
+SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
-  v_person uuid;
   v_status text;
   v_email text;
   h credit.holds;
@@ -36,37 +42,52 @@ DECLARE
   v_balance bigint;
   v_after bigint;
   v_other_held bigint;
+  v_stages integer := jsonb_array_length(p_stages);
   s jsonb;
   v_charge record;
-  v_charges jsonb := '[]'::jsonb;
+  v_credits bigint[] := '{}';
+  v_rates jsonb[] := '{}';
   v_total bigint := 0;
   v_exceeded boolean;
-  v_flow bigint;
-  v_out jsonb := '[]'::jsonb;
+  v_overdraft boolean;
   v_meta jsonb;
   v_threshold bigint;
+  -- the settlement's flows (the release, then each charging stage's), written in one call
+  f_kinds text[] := '{}';
+  f_amounts bigint[] := '{}';
+  f_from text[] := '{}';
+  f_to text[] := '{}';
+  f_keys text[] := '{}';
+  f_meta jsonb[] := '{}';
+  v_flow_of integer[] := '{}'; -- per stage, its flow's position among them (NULL: charged nothing)
+  v_flow_ids bigint[];
+  v_out jsonb := '[]'::jsonb;
 BEGIN
   IF credit.settings_stale(p_settings_version) THEN
     outcome := 'stale_settings';
     RETURN NEXT;
     RETURN;
   END IF;
-  SELECT h0.person_id INTO v_person FROM credit.holds h0 WHERE h0.id = p_hold;
-  IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
-  SELECT account_status, p.email INTO v_status, v_email FROM persons p WHERE p.id = v_person FOR NO KEY UPDATE;
+  -- The person's row first (found through the hold), then the hold's: the lock order everywhere.
+  SELECT p.account_status, p.email INTO v_status, v_email
+    FROM persons p WHERE p.id = (SELECT h0.person_id FROM credit.holds h0 WHERE h0.id = p_hold) FOR NO KEY UPDATE;
   -- A pool's lock is not taken here (only placing a hold needs it, to check the pool's balance):
   -- a settlement only gives back (release) and charges within what the hold already took, and
   -- its flows go to the member's balance slot (balance_slot), so members settle in parallel.
   -- It is taken below only when this settlement may cross the pool's low-balance threshold.
   SELECT * INTO h FROM credit.holds h1 WHERE h1.id = p_hold FOR UPDATE;
+  IF NOT FOUND THEN RAISE EXCEPTION 'hold_not_found'; END IF;
   IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
   v_party := h.payer;
   late := h.status <> 'active';
-  FOR s IN SELECT * FROM jsonb_array_elements(p_stages) LOOP
+  FOR i IN 0 .. v_stages - 1 LOOP
+    s := p_stages -> i;
     -- at the rates the hold was sized at: a rate change since applies to holds placed after it
+    -- (SELECT … INTO, not an assignment: assigned, a record-returning function costs ~5× as much)
     SELECT * INTO v_charge FROM credit.stage_charge(
       p_model => s ->> 'model', p_tokens => s -> 'tokens', p_at => h.created_at, p_rate_ids => h.rate_ids);
-    v_charges := v_charges || jsonb_build_object('credits', v_charge.credits, 'rates', v_charge.rates);
+    v_credits := array_append(v_credits, v_charge.credits);
+    v_rates := array_append(v_rates, v_charge.rates);
     v_total := v_total + v_charge.credits;
   END LOOP;
   v_balance := credit.party_balance(v_party, h.asset);
@@ -81,32 +102,48 @@ BEGIN
     v_balance := credit.party_balance(v_party, h.asset);
   END IF;
   IF NOT late THEN
-    PERFORM credit.write_flow(
-      p_kind => 'release', p_asset => h.asset, p_amount => h.amount, p_from => 'system:held', p_to => v_party,
-      p_person => h.person_id, p_key => 'release:' || h.id,
-      p_metadata => jsonb_build_object('holdId', h.id, 'turnId', h.turn_id, 'reason', 'settled'), p_at => p_at);
+    f_kinds := ARRAY['release'];
+    f_amounts := ARRAY[h.amount];
+    f_from := ARRAY['system:held'];
+    f_to := ARRAY[v_party];
+    f_keys := ARRAY['release:' || h.id];
+    f_meta := ARRAY[jsonb_build_object('holdId', h.id, 'turnId', h.turn_id, 'reason', 'settled')];
     v_balance := v_balance + h.amount;
   END IF;
   balance_before := v_balance;
   v_exceeded := v_total > h.amount;
-  FOR i IN 0 .. jsonb_array_length(p_stages) - 1 LOOP
+  v_overdraft := late AND v_balance - v_total < 0;
+  FOR i IN 0 .. v_stages - 1 LOOP
+    v_flow_of := array_append(v_flow_of, NULL::integer);
+    CONTINUE WHEN v_credits[i + 1] <= 0;
     s := p_stages -> i;
-    v_flow := NULL;
-    IF (v_charges -> i ->> 'credits')::bigint > 0 THEN
-      v_meta := jsonb_build_object('turnId', p_turn, 'stage', s ->> 'stage', 'model', s ->> 'model',
-                                   'tokens', s -> 'tokens', 'rates', v_charges -> i -> 'rates', 'holdId', h.id);
-      IF v_exceeded THEN
-        v_meta := v_meta || jsonb_build_object('holdExceeded', jsonb_build_object('holdId', h.id, 'held', h.amount, 'charged', v_total));
-      END IF;
-      IF late AND v_balance - v_total < 0 THEN
-        v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
-      END IF;
-      v_flow := (credit.write_flow(
-        p_kind => 'consumption', p_asset => h.asset, p_amount => (v_charges -> i ->> 'credits')::bigint,
-        p_from => v_party, p_to => 'system:consumed', p_person => h.person_id,
-        p_key => 'turn:' || p_turn || ':' || (s ->> 'stage'), p_metadata => v_meta, p_at => p_at)).flow_id;
+    v_meta := jsonb_build_object('turnId', p_turn, 'stage', s ->> 'stage', 'model', s ->> 'model',
+                                 'tokens', s -> 'tokens', 'rates', v_rates[i + 1], 'holdId', h.id);
+    IF v_exceeded THEN
+      v_meta := v_meta || jsonb_build_object('holdExceeded', jsonb_build_object('holdId', h.id, 'held', h.amount, 'charged', v_total));
     END IF;
-    v_out := v_out || jsonb_build_object('stage', s ->> 'stage', 'credits', (v_charges -> i ->> 'credits')::bigint, 'flowId', v_flow::text);
+    IF v_overdraft THEN
+      v_meta := v_meta || jsonb_build_object('overdraft', 'late_settlement');
+    END IF;
+    f_kinds := array_append(f_kinds, 'consumption');
+    f_amounts := array_append(f_amounts, v_credits[i + 1]);
+    f_from := array_append(f_from, v_party);
+    f_to := array_append(f_to, 'system:consumed');
+    f_keys := array_append(f_keys, 'turn:' || p_turn || ':' || (s ->> 'stage'));
+    f_meta := array_append(f_meta, v_meta);
+    v_flow_of[i + 1] := cardinality(f_kinds);
+  END LOOP;
+  IF cardinality(f_kinds) > 0 THEN
+    v_flow_ids := ARRAY(
+      SELECT w.flow_id FROM credit.write_flows(
+        p_kinds => f_kinds, p_assets => array_fill(h.asset, ARRAY[cardinality(f_kinds)]), p_amounts => f_amounts,
+        p_from => f_from, p_to => f_to, p_persons => array_fill(h.person_id, ARRAY[cardinality(f_kinds)]),
+        p_keys => f_keys, p_metadata => f_meta, p_at => p_at) w
+       ORDER BY w.n);
+  END IF;
+  FOR i IN 0 .. v_stages - 1 LOOP
+    v_out := v_out || jsonb_build_object('stage', p_stages -> i ->> 'stage', 'credits', v_credits[i + 1],
+                                         'flowId', v_flow_ids[v_flow_of[i + 1]]::text);
   END LOOP;
   -- the spend of the hold's scopes, in the periods it was placed in (count_spend's period rule)
   PERFORM credit.count_spend(credit.spend_scopes(h.person_id, h.payer, h.api_key_id), h.created_at, v_total);
