@@ -88,7 +88,11 @@ async function run(databaseUrl: string) {
   const source = pgledgerSource();
   const peer = 'missing' in source ? null : await openPgledger(databaseUrl, `${new URL(databaseUrl).pathname.slice(1)}_pgledger`, source, PERSONS);
   const started = { at: new Date().toISOString(), load: load() };
-  await throughput([turnCreditWork(people[0])], 1); // warm up
+  // Warm up both sides at full width: every pooled connection has compiled the functions and
+  // planned the statements before the first measured round (else round one ran cold for the
+  // turn alone, the baseline following on the connections it had warmed).
+  await throughput(people.map(turnCreditWork), 1);
+  await throughput(people.map(bareInserts), 1);
   const runs: { service: number[]; baseline: number[]; pgledger: number[] } = { service: [], baseline: [], pgledger: [] };
   for (let round = 0; round < ROUNDS; round++) {
     runs.service.push(await throughput(people.map(turnCreditWork)));
