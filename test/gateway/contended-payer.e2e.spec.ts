@@ -1,10 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Client } from 'pg';
 import { LedgerService } from '@loomworks/credit/staff';
-import { ApiKeysService } from '@loomworks/gateway';
 import { RequestCreditRepository } from '../../libs/gateway/src/persistence/request-credit.repository';
 import { FakeAnthropic } from '../support/fake-anthropic';
-import { TestContext, waitFor } from '../support/test-context';
+import { GatewayContext } from '../support/gateway-context';
+import { type TestContext, waitFor } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const ask = { model: HAIKU, max_tokens: 100, messages: [{ role: 'user' as const, content: 'queue' }] };
@@ -20,18 +20,13 @@ const CHARGE = (20n * 1000n + 30n * 5000n + 999_999n) / 1_000_000n;
  */
 describe('POST /v1/messages on a contended payer: committed early, confirmed before use', () => {
   const fake = new FakeAnthropic();
+  let gateway: GatewayContext;
   let ctx: TestContext;
-  let baseURL: string;
   let repository: RequestCreditRepository;
 
   beforeAll(async () => {
-    await fake.start();
-    ctx = await TestContext.create({
-      realClock: true,
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '20000' },
-    });
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.getHttpServer().address() as { port: number }).port}`;
+    gateway = await GatewayContext.start(fake);
+    ctx = gateway.ctx;
     repository = ctx.get(RequestCreditRepository);
   });
   beforeEach(() => fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }) }));
@@ -44,11 +39,7 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
     await fake.stop();
   });
 
-  async function member(amount = 1000n) {
-    const person = await ctx.fundedPerson('haiku', amount);
-    const { key } = await ctx.get(ApiKeysService).create({ personId: person.id, name: 'sdk' });
-    return { person, sdk: new Anthropic({ apiKey: key, baseURL, maxRetries: 0 }) };
-  }
+  const member = () => gateway.member();
   const balance = (personId: string) => ctx.get(LedgerService).balance(personId, 'haiku');
 
   /** Another transaction holding the person's row, as a parallel request of theirs does, until `release()`. */

@@ -2,12 +2,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { Meters } from '@loomworks/common';
 import { LedgerService } from '@loomworks/credit/staff';
-import { ApiKeysService } from '@loomworks/gateway';
 import { messagesInputBound } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { statementsOf } from '../support/statements';
-import { TestContext, waitFor } from '../support/test-context';
+import { GatewayContext } from '../support/gateway-context';
+import { type TestContext, waitFor } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
 const OPUS = 'claude-opus-4-7';
@@ -26,17 +26,13 @@ const ask = (text: string, maxTokens = 1000): MessageCreateParamsNonStreaming =>
 
 describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
   const fake = new FakeAnthropic();
+  let gateway: GatewayContext;
   let ctx: TestContext;
   let baseURL: string;
 
   beforeAll(async () => {
-    await fake.start();
-    ctx = await TestContext.create({
-      realClock: true,
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '20000' },
-    });
-    await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-    baseURL = `http://127.0.0.1:${(ctx.app.getHttpServer().address() as { port: number }).port}`;
+    gateway = await GatewayContext.start(fake);
+    ({ ctx, baseURL } = gateway);
   });
   beforeEach(() => fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 }) }));
   afterEach(() => ctx.expectLedgerConsistent());
@@ -45,12 +41,7 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     await fake.stop();
   });
 
-  /** A funded person and an SDK client with a key of theirs. */
-  async function member(amount = 1000n, asset = 'haiku') {
-    const person = await ctx.fundedPerson(asset, amount);
-    const { key, apiKey } = await ctx.get(ApiKeysService).create({ personId: person.id, name: 'sdk' });
-    return { person, key, apiKeyId: apiKey.id, sdk: new Anthropic({ apiKey: key, baseURL, maxRetries: 0 }) };
-  }
+  const member = (amount?: bigint, asset?: string) => gateway.member(amount, asset);
   const balance = (personId: string, asset = 'haiku') => ctx.get(LedgerService).balance(personId, asset);
   const holdsOf = (personId: string) => ctx.db.query<{ status: string; amount: string; charged: string | null }>(
     'SELECT status, amount::text, charged::text FROM credit.holds WHERE person_id = $1 ORDER BY created_at', [personId]);
