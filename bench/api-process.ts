@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -15,6 +16,8 @@ export interface ApiProcess {
   port: number;
   /** the process's resident set size now, bytes (from /proc) */
   rss(): number;
+  /** the CPU time the process has used so far, seconds, user and system (from /proc) */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,11 @@ export async function startApi(databaseUrl: string): Promise<ApiProcess> {
     child,
     port,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024,
+    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux)
+    cpuSeconds: () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -65,11 +73,17 @@ export async function staffToken(app: INestApplicationContext, personId: string)
 
 /**
  * GETs `path` from the API with the bearer token and reads the body to its end, sampling the
- * process's RSS every 50 ms: the bytes and lines read, seconds taken and the peak RSS growth
- * over the RSS just before.
+ * process's RSS every 50 ms: the bytes and lines read, seconds taken, the peak RSS growth over the
+ * RSS just before, the CPU seconds the API used meanwhile (what the figure costs whatever the
+ * machine's load) and the 1-minute load average at the end.
  */
-export async function download(api: ApiProcess, path: string, token: string): Promise<{ bytes: number; lines: number; seconds: number; rssGrowth: number }> {
+export async function download(
+  api: ApiProcess,
+  path: string,
+  token: string,
+): Promise<{ bytes: number; lines: number; seconds: number; rssGrowth: number; apiCpuSeconds: number; load: number }> {
   const before = api.rss();
+  const cpuBefore = api.cpuSeconds();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, api.rss())), 50);
   const start = process.hrtime.bigint();
@@ -87,7 +101,14 @@ export async function download(api: ApiProcess, path: string, token: string): Pr
         res.on('error', reject);
       }).on('error', reject);
     });
-    return { bytes, lines, seconds: Number(process.hrtime.bigint() - start) / 1e9, rssGrowth: Math.max(peak, api.rss()) - before };
+    return {
+      bytes,
+      lines,
+      seconds: Number(process.hrtime.bigint() - start) / 1e9,
+      rssGrowth: Math.max(peak, api.rss()) - before,
+      apiCpuSeconds: api.cpuSeconds() - cpuBefore,
+      load: loadavg()[0],
+    };
   } finally {
     clearInterval(sampler);
   }

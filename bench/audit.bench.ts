@@ -3,7 +3,7 @@
  * - as-of balance (`?asOf=`, LedgerService.balancesAsOf) vs the current credit view
  *   (creditSummary), per read, interleaved best of 3. Target: as-of ≤ 2× current.
  * - the ledger export: GET /admin/ledger/export of every flow from an API process of its own
- *   (bench/api-process.ts), read to the end over HTTP; rows/s and that process's RSS growth
+ *   (bench/api-process.ts), read to the end over HTTP; rows/s, that process's RSS growth and CPU
  *   meanwhile. Target: ≥ 100k rows/s, < 100 MB.
  * - a turn's credit work (place + settle) at 8 persons in parallel with the sealer sealing every
  *   second vs stopped, interleaved best of 2. Target: running ≥ 0.95× stopped.
@@ -97,6 +97,8 @@ async function run(databaseUrl: string) {
         value: Math.round(FLOWS / exported.seconds).toLocaleString('en'),
       },
       { what: "export: the API process's RSS growth, MB (target < 100)", value: (exported.rssGrowth / 1e6).toFixed(1) },
+      { what: "export: the API process's CPU, seconds per million rows", value: ((exported.apiCpuSeconds * 1e6) / FLOWS).toFixed(2) },
+      { what: 'export: load average (1 min) at its end', value: exported.load.toFixed(1) },
       { what: `turn credit work, turns/s, sealer stopped (best of 2: ${runs[0].toFixed(0)}, ${runs[2].toFixed(0)})`, value: stopped.toFixed(0) },
       { what: `turn credit work, turns/s, sealer every 1s (best of 2: ${runs[1].toFixed(0)}, ${runs[3].toFixed(0)})`, value: running.toFixed(0) },
       { what: 'sealer running / stopped (target ≥ 0.95)', value: (running / stopped).toFixed(2) },
