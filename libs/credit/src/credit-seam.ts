@@ -9,8 +9,6 @@ import type {
   CreditSummary,
   PlaceHoldCommand,
   PlaceHoldResult,
-  PlaceRequestHoldCommand,
-  PlaceRequestHoldResult,
   SettleHoldCommand,
   SettlementResult,
 } from './domain/holds';
@@ -58,13 +56,6 @@ export interface CreditSeam {
    * covers). Throws TurnsInFlightError at max_turns_in_flight.
    */
   placeHold(command: PlaceHoldCommand): Promise<PlaceHoldResult>;
-  /**
-   * Before a Messages API request is forwarded: gate the payer, reserve the request's proven bound
-   * whole (max_tokens is never lowered) on the first asset that buys the model and covers it.
-   * Settled with settleHold (one stage, 'request'), released with releaseHold. Throws
-   * TurnsInFlightError at max_turns_in_flight.
-   */
-  placeRequestHold(command: PlaceRequestHoldCommand): Promise<PlaceRequestHoldResult>;
   /** Release the hold and charge the turn's stages, in the caller's transaction (the one recording the turns). */
   settleHold(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult>;
   /** A person's limits on their own credit (staff's and their own); PersonNotFoundError for an unknown person. */

@@ -5,7 +5,7 @@ import { Transactions, type Tx } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { InvalidAmountError, LostBeforeFlushError, TurnsInFlightError } from './domain/errors';
 import { personParty, poolParty } from './domain/ledger';
-import type { Hold, PlaceHoldCommand, PlaceHoldResult, PlaceRequestHoldCommand, PlaceRequestHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
+import type { Hold, PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from './domain/holds';
 import { CreditNotices } from './credit-notices';
 import { HoldsRepository } from './persistence/holds.repository';
 
@@ -19,7 +19,6 @@ const PLACE_SETTINGS = [
   'max_turns_in_flight',
   'converse_min_response_tokens',
 ] as const;
-const REQUEST_SETTINGS = ['credit_tier_priority', 'credit_asset_models', 'hold_ttl_seconds', 'max_turns_in_flight'] as const;
 const SETTLE_SETTINGS = ['low_balance_threshold'] as const;
 
 /**
@@ -93,60 +92,8 @@ export class HoldsService {
   }
 
   /**
-   * A Messages API request's one-stage hold, in one statement under the payer's row lock: the
-   * request's proven bound, never lowered, on the first asset in tier priority that buys the model
-   * (credit_asset_models) and covers it. Throws TurnsInFlightError at max_turns_in_flight.
-   */
-  async placeRequest(command: PlaceRequestHoldCommand): Promise<PlaceRequestHoldResult> {
-    if (![command.inputTokens, command.maxTokens].every((n) => Number.isSafeInteger(n) && n >= 0)) {
-      throw new InvalidAmountError('token bounds must be non-negative integers');
-    }
-    const holdId = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      const { version, values } = await this.settings.cached(REQUEST_SETTINGS);
-      const [priority, assetModels, ttlSeconds, maxInFlight] = values;
-      const assets = priority.map((asset) => ({ asset, buys: (assetModels[asset] ?? []).includes(command.model) }));
-      if (!assets.some((a) => a.buys)) return { status: 'model_not_bought' };
-      const row = await this.holds.placeRequest(this.transactions.manager, {
-        personId: command.payer.personId,
-        payer: payerParty(command.payer),
-        apiKeyId: command.apiKeyId ?? null,
-        holdId,
-        requestId: command.requestId,
-        at: this.clock.now(),
-        ttlSeconds,
-        maxInFlight,
-        model: command.model,
-        inputTokens: command.inputTokens,
-        maxTokens: command.maxTokens,
-        assets,
-        settingsVersion: version,
-      });
-      if (row.outcome === 'stale_settings') {
-        this.staleSettings(version, attempt);
-        continue;
-      }
-      if (row.outcome === 'turns_in_flight') throw new TurnsInFlightError(maxInFlight);
-      if (row.outcome === 'credit_exhausted') {
-        return {
-          status: 'credit_exhausted',
-          bound: BigInt(row.amount!),
-          available: row.available_asset === null ? null : { asset: row.available_asset, amount: BigInt(row.available!) },
-        };
-      }
-      if (row.outcome === 'limit_reached') return { status: 'limit_reached', bound: BigInt(row.amount!), retryAt: row.retry_at! };
-      if (row.outcome !== 'placed') return { status: row.outcome };
-      return {
-        status: 'placed',
-        hold: { id: holdId, asset: row.asset!, amount: BigInt(row.amount!), expiresAt: row.expires_at! },
-        balanceBefore: BigInt(row.balance_before!),
-      };
-    }
-  }
-
-  /**
-   * In the transaction that records the turns: release the hold, charge each stage at its
-   * model's current rates, mark the hold settled. This is the one place a turn's money settles.
+   * In the transaction that records the turns: release the hold, charge each stage at the rates
+   * its hold recorded when placed (so truthful usage never exceeds it), mark the hold settled. This is the one place a turn's money settles.
    */
   async settle(command: SettleHoldCommand, tx?: Tx): Promise<SettlementResult> {
     for (const s of command.stages) if (!isCompleteUsage(s.usage)) throw new InvalidAmountError('token counts must be non-negative integers');

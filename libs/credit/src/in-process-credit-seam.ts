@@ -5,7 +5,7 @@ import { AuthorizationsService } from './authorizations.service';
 import type { CreditSeam } from './credit-seam';
 import type { AuthorizeCommand } from './domain/authorizations';
 import type { ClaimGrantCommand, IssueGrantCommand } from './domain/grant';
-import type { PlaceHoldCommand, PlaceRequestHoldCommand, SettleHoldCommand } from './domain/holds';
+import type { PlaceHoldCommand, SettleHoldCommand } from './domain/holds';
 import type { ReferralCommand } from './domain/ledger';
 import { GrantsService } from './grants.service';
 import { HoldsService } from './holds.service';
@@ -79,10 +79,6 @@ export class InProcessCreditSeam implements CreditSeam {
 
   placeHold(command: PlaceHoldCommand) {
     return this.holds.place(command);
-  }
-
-  placeRequestHold(command: PlaceRequestHoldCommand) {
-    return this.holds.placeRequest(command);
   }
 
   settleHold(command: SettleHoldCommand, tx?: Tx) {

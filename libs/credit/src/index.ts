@@ -10,8 +10,6 @@ export {
   type StageBound,
   type PlaceHoldCommand,
   type PlaceHoldResult,
-  type PlaceRequestHoldCommand,
-  type PlaceRequestHoldResult,
   type SettleHoldCommand,
   type SettleStage,
   type SettlementResult,

@@ -47,37 +47,6 @@ export type PlaceHoldResult =
     }
   | { status: 'account_suspended' | 'account_deleted' | 'credit_exhausted' | 'limit_reached' };
 
-/**
- * A Messages API request's hold (DESIGN.md "The Messages API"): one stage, its proven bound held
- * whole on the first asset in tier priority that buys the model and covers it.
- */
-export interface PlaceRequestHoldCommand {
-  /** who pays: the person's own credit, or the pool of a team engagement they belong to */
-  payer: { personId: string; poolEngagementId?: string };
-  /** the API key the request came with: its limit applies and its spend is counted */
-  apiKeyId?: string;
-  /** the request's id (the LLM call id); its consumption flow is keyed by it */
-  requestId: string;
-  model: string;
-  /** proven upper bound of the request's input tokens */
-  inputTokens: number;
-  /** the max_tokens sent, never lowered */
-  maxTokens: number;
-}
-
-export type PlaceRequestHoldResult =
-  | {
-      status: 'placed';
-      hold: { id: string; asset: string; amount: bigint; expiresAt: Date };
-      /** the payer's balance of the asset before the hold */
-      balanceBefore: bigint;
-    }
-  | { status: 'account_suspended' | 'account_deleted' | 'model_not_bought' | 'not_member' }
-  /** bound: the request's cost bound; available: the largest balance among the assets that buy the model */
-  | { status: 'credit_exhausted'; bound: bigint; available: { asset: string; amount: bigint } | null }
-  /** a spend limit's headroom is short of the bound until `retryAt` (the latest end of a short period) */
-  | { status: 'limit_reached'; bound: bigint; retryAt: Date };
-
 export interface SettleStage {
   /** a turn's stages, or a Messages API request's one */
   stage: 'classify' | 'respond' | 'request';

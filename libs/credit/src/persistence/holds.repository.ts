@@ -38,36 +38,6 @@ export interface PlaceHoldParams {
   asyncCommit: boolean;
 }
 
-export interface PlaceRequestHoldRow {
-  outcome: 'placed' | 'account_suspended' | 'account_deleted' | 'turns_in_flight' | 'stale_settings' | 'model_not_bought' | 'credit_exhausted' | 'limit_reached' | 'not_member';
-  asset: string | null;
-  amount: string | null;
-  balance_before: string | null;
-  expires_at: Date | null;
-  available: string | null;
-  available_asset: string | null;
-  /** limit_reached: when the short period ends */
-  retry_at: Date | null;
-}
-
-export interface PlaceRequestHoldParams {
-  personId: string;
-  /** the ledger party that pays: 'person:<id>' or 'engagement:<id>' */
-  payer: string;
-  apiKeyId: string | null;
-  holdId: string;
-  requestId: string;
-  at: Date;
-  ttlSeconds: number;
-  maxInFlight: number;
-  model: string;
-  inputTokens: number;
-  maxTokens: number;
-  /** every tier asset in priority order, and whether it pays for the model */
-  assets: { asset: string; buys: boolean }[];
-  settingsVersion: string;
-}
-
 export interface SettleHoldParams {
   holdId: string;
   turnId: string;
@@ -175,25 +145,6 @@ export class HoldsRepository {
   async confirm(tx: Tx, holdId: string): Promise<boolean> {
     const [row]: { confirmed: boolean }[] = await tx.query('SELECT credit.confirm_hold(p_hold => $1) AS confirmed', [holdId]);
     return row.confirmed;
-  }
-
-  async placeRequest(tx: Tx, p: PlaceRequestHoldParams): Promise<PlaceRequestHoldRow> {
-    const [row]: PlaceRequestHoldRow[] = await mapLedgerErrors(
-      tx.query(
-        `SELECT outcome, asset, amount::text AS amount, balance_before::text AS balance_before, expires_at,
-                available::text AS available, available_asset, retry_at
-           FROM credit.place_request_hold(
-                  p_person => $1, p_hold => $2, p_request => $3, p_at => $4, p_ttl_seconds => $5, p_max_in_flight => $6,
-                  p_model => $7, p_input_tokens => $8, p_max_tokens => $9, p_assets => $10, p_buys => $11, p_settings_version => $12,
-                  p_payer => $13, p_api_key => $14)`,
-        [
-          p.personId, p.holdId, p.requestId, p.at, p.ttlSeconds, p.maxInFlight, p.model, p.inputTokens, p.maxTokens,
-          p.assets.map((a) => a.asset), p.assets.map((a) => a.buys), p.settingsVersion, p.payer, p.apiKeyId,
-        ],
-      ),
-      p.personId,
-    );
-    return row;
   }
 
   async settle(tx: Tx, p: SettleHoldParams): Promise<SettleRow> {

@@ -4,7 +4,7 @@ import type { Person } from '@loomworks/persons';
 import type { CreditSeam } from '../credit-seam';
 import type { Page, PersonFlow } from '../domain/ledger';
 import type { TierResolution } from '../domain/tiers';
-import type { PlaceHoldCommand, PlaceHoldResult, PlaceRequestHoldCommand, PlaceRequestHoldResult, SettleHoldCommand, SettlementResult } from '../domain/holds';
+import type { PlaceHoldCommand, PlaceHoldResult, SettleHoldCommand, SettlementResult } from '../domain/holds';
 
 /**
  * A CreditSeam for suites that test something other than credit (e.g. converse routing): every
@@ -13,7 +13,6 @@ import type { PlaceHoldCommand, PlaceHoldResult, PlaceRequestHoldCommand, PlaceR
  */
 export class PermissiveCreditSeam implements CreditSeam {
   readonly placed: PlaceHoldCommand[] = [];
-  readonly placedRequests: PlaceRequestHoldCommand[] = [];
   readonly settled: SettleHoldCommand[] = [];
   readonly released: string[] = [];
 
@@ -79,11 +78,6 @@ export class PermissiveCreditSeam implements CreditSeam {
       respondMaxTokens: command.respond.maxTokens,
       balanceBefore: 0n,
     };
-  }
-
-  async placeRequestHold(command: PlaceRequestHoldCommand): Promise<PlaceRequestHoldResult> {
-    this.placedRequests.push(command);
-    return { status: 'placed', hold: { id: `permissive-request-${this.placedRequests.length}`, asset: this.tier.asset, amount: 0n, expiresAt: new Date(8.64e15) }, balanceBefore: 0n };
   }
 
   async settleHold(command: SettleHoldCommand): Promise<SettlementResult> {
