@@ -14,6 +14,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Filled here with what the checks read before: every person below zero, and every pair of an
  * asset whose balances don't sum to zero now (a change outside the flows before this migration).
  * The trigger's WHEN keeps the flows' own writes (two per flow) off it: they queue no event.
+ * The two trigger functions are defined here for the triggers to exist; from the same start on the
+ * function files watch_balance_write.sql and refuse_unwatch.sql own them.
  * `seals_to_flow_id_idx`: the incremental verify finds the seals past its checkpoint, and where
  * the seals end, by this index rather than by reading every seal (one per 10,000 flows).
  */
