@@ -16,8 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The trigger's WHEN keeps the flows' own writes (two per flow) off it: they queue no event.
  * The two trigger functions are defined here for the triggers to exist; from the same start on the
  * function files watch_balance_write.sql and refuse_unwatch.sql own them.
- * `seals_to_flow_id_idx`: the incremental verify finds the seals past its checkpoint, and where
- * the seals end, by this index rather than by reading every seal (one per 10,000 flows).
+ * The incremental verify finds the seals past its checkpoint, and where the seals end, by
+ * CreateSeals' unique index on seals.to_flow_id rather than by reading every seal.
  */
 export class VerificationWatch1764920000000 implements MigrationInterface {
   name = 'VerificationWatch1764920000000';
@@ -66,11 +66,9 @@ export class VerificationWatch1764920000000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER verification_watch_keep BEFORE UPDATE OR DELETE ON credit.verification_watch
         FOR EACH ROW WHEN (OLD.outside_flow) EXECUTE FUNCTION credit.refuse_unwatch()`);
-    await q.query('CREATE INDEX seals_to_flow_id_idx ON credit.seals (to_flow_id)');
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP INDEX credit.seals_to_flow_id_idx');
     await q.query('DROP TRIGGER verification_watch_keep ON credit.verification_watch');
     await q.query('DROP FUNCTION credit.refuse_unwatch()');
     await q.query('DROP TRIGGER balances_watch ON credit.balances');

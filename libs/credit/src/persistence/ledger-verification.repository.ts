@@ -194,7 +194,7 @@ export class LedgerVerificationRepository {
 
   /** The last flow id the seals cover ('0' before the first seal). */
   async sealedThrough(tx: Tx): Promise<string> {
-    // max() read from the end of seals_to_flow_id_idx, not by reading every seal.
+    // max() read from the end of seals_to_flow_idx, not by reading every seal.
     const [row]: { id: string | null }[] = await tx.query('SELECT max(to_flow_id)::text AS id FROM credit.seals');
     return row.id ?? '0';
   }
@@ -207,7 +207,7 @@ export class LedgerVerificationRepository {
 
   /** The id of the first seal whose range ends after `flowId` (past the last: lastSealId + 1). */
   async firstSealAfter(tx: Tx, flowId: string): Promise<string> {
-    // The seals ending after `flowId` found by seals_to_flow_id_idx: the incremental verify reads the
+    // The seals ending after `flowId` found by seals_to_flow_idx: the incremental verify reads the
     // few past its checkpoint, not every seal of the chain.
     const [row]: { id: string }[] = await tx.query(
       `SELECT coalesce((SELECT min(id) FROM credit.seals WHERE to_flow_id > $1), (SELECT max(id) + 1 FROM credit.seals), 1)::text AS id`,
