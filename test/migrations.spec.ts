@@ -48,7 +48,9 @@ describe('migrations', () => {
       expect(failures).toBeGreaterThan(0);
     });
 
-    it('migrate once, in turn, through the Migrator\'s advisory lock', async () => {
+    // AsOfBalanceIndexes builds its indexes CONCURRENTLY, which waits for every older snapshot: had
+    // the waiting instances held one while waiting for the lock, the first would never finish.
+    it('migrate once, in turn, through the Migrator\'s advisory lock, waiting without a snapshot', async () => {
       const empty = await createTestDatabase({ migrated: false });
       const sources = await sourcesOn(empty.url);
       try {

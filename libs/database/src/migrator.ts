@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
 import { dataSourceOptions, type MigrationClass } from './data-source-options';
 import { applyFunctionFiles, readFunctionFiles, type FunctionFile } from './function-files';
@@ -8,6 +8,8 @@ import { grantRuntimePrivileges } from './privileges';
 
 /** Any constant works; it only has to be the same for every instance of the app. */
 const MIGRATION_LOCK = 7_243_100;
+/** How long an instance waiting for another's migrations sleeps between tries for the lock. */
+const LOCK_RETRY_MS = 200;
 
 /** The directories of SQL function files (see function-files.ts), as the composition root lists them. */
 export const FUNCTION_DIRS = Symbol('FUNCTION_DIRS');
@@ -15,8 +17,8 @@ export const FUNCTION_DIRS = Symbol('FUNCTION_DIRS');
 /**
  * Brings a database up to date as its owner: pending migrations, the SQL function files whose
  * content changed, then the runtime role's privileges (privileges.ts; skipped when the owner is
- * also the runtime role). Under a transaction-scoped advisory lock, held by an open transaction on
- * a connection of its own, so instances starting together take turns instead of racing to create
+ * also the runtime role). Under a transaction-scoped advisory lock (takeMigrationLock), held by an
+ * open transaction on a connection of its own, so instances starting together take turns instead of racing to create
  * the same tables and functions — and it works through a transaction-mode pooler too.
  */
 export async function migrateAsOwner(owner: DataSource, runtimeRole: string, files: FunctionFile[] = []): Promise<void> {
@@ -24,8 +26,7 @@ export async function migrateAsOwner(owner: DataSource, runtimeRole: string, fil
   const runner = owner.createQueryRunner();
   await lock.connect();
   try {
-    await lock.startTransaction();
-    await lock.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await takeMigrationLock(lock);
     await owner.runMigrations();
     await applyFunctionFiles(runner, files);
     const [{ role }]: { role: string }[] = await owner.query('SELECT current_user AS role');
@@ -35,6 +36,26 @@ export async function migrateAsOwner(owner: DataSource, runtimeRole: string, fil
     if (lock.isTransactionActive) await lock.rollbackTransaction().catch(() => undefined);
     await runner.release();
     await lock.release();
+  }
+}
+
+/**
+ * Opens a transaction on `lock` holding the migration lock. Tried in short transactions, not waited
+ * for in one statement: a statement waiting for a lock holds a snapshot, and CREATE INDEX
+ * CONCURRENTLY (how a migration indexes a big table without blocking its writes) waits for every
+ * older snapshot to end — the migrating instance would wait for the instances waiting for it, for
+ * ever (the deadlock detector sees no cycle: one side of it is this process). Between tries, and
+ * once it holds the lock, the transaction holds no snapshot (READ COMMITTED, no portal left open).
+ */
+async function takeMigrationLock(lock: QueryRunner): Promise<void> {
+  for (;;) {
+    await lock.startTransaction();
+    // No parameters: the simple query protocol, which leaves no portal behind — an unnamed portal
+    // of the extended protocol keeps its snapshot until the transaction ends.
+    const [{ locked }]: { locked: boolean }[] = await lock.query(`SELECT pg_try_advisory_xact_lock(${MIGRATION_LOCK}) AS locked`);
+    if (locked) return;
+    await lock.rollbackTransaction();
+    await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
   }
 }
 
