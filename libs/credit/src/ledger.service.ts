@@ -217,7 +217,7 @@ export class LedgerService {
         if (full) {
           // Every flow grouped in one hash aggregate: a few hundred thousand groups at 10 M flows,
           // which the default work_mem (4 MB) would sort on disk instead (~3x the time at 1 M).
-          await v.allowHashAggregates(tx);
+          await v.prepareFullScan(tx);
           const all = await v.drift(tx, null);
           newFlows = all.flows;
           balances = { drift: all.drift, unbalancedAssets: await v.unbalancedAssets(tx), negative: await v.negativePersonBalances(tx) };
