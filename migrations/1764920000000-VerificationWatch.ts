@@ -14,6 +14,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Filled here with what the checks read before: every person below zero, and every pair of an
  * asset whose balances don't sum to zero now (a change outside the flows before this migration).
  * The trigger's WHEN keeps the flows' own writes (two per flow) off it: they queue no event.
+ * Whatever writes balances in bulk on the flows trigger's behalf (a migration re-slotting them, the
+ * scale bench's generator) disables balances_watch meanwhile, or every pair it wrote stays watched.
  * The two trigger functions are defined here for the triggers to exist; from the same start on the
  * function files watch_balance_write.sql and refuse_unwatch.sql own them.
  * The incremental verify finds the seals past its checkpoint, and where the seals end, by
