@@ -16,8 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The trigger's WHEN keeps the flows' own writes (two per flow) off it: they queue no event.
  * Whatever writes balances in bulk on the flows trigger's behalf (a migration re-slotting them, the
  * scale bench's generator) disables balances_watch meanwhile, or every pair it wrote stays watched.
- * The two trigger functions are defined here for the triggers to exist; from the same start on the
- * function files watch_balance_write.sql and refuse_unwatch.sql own them.
+ * The two trigger functions are the function files watch_balance_write.sql and refuse_unwatch.sql;
+ * this migration only creates refusing stand-ins, for the triggers to be created.
  * The incremental verify finds the seals past its checkpoint, and where the seals end, by
  * CreateSeals' unique index on seals.to_flow_id rather than by reading every seal.
  */
@@ -32,21 +32,14 @@ export class VerificationWatch1764920000000 implements MigrationInterface {
         outside_flow boolean NOT NULL,
         PRIMARY KEY (party, asset)
       )`);
-    await q.query(`
-      CREATE FUNCTION credit.watch_balance_write() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_OP <> 'INSERT' THEN
-          INSERT INTO credit.verification_watch (party, asset, outside_flow) VALUES (OLD.party, OLD.asset, true)
-            ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true WHERE NOT verification_watch.outside_flow;
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          INSERT INTO credit.verification_watch (party, asset, outside_flow) VALUES (NEW.party, NEW.asset, true)
-            ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true WHERE NOT verification_watch.outside_flow;
-        END IF;
-        RETURN NULL;
-      END
-      $$`);
+    // Stand-ins for the triggers to exist: the function files (watch_balance_write.sql,
+    // refuse_unwatch.sql) define both, applied right after the migrations in the same start. Until
+    // then each refuses what its trigger guards, so nothing passes unwatched in between.
+    for (const fn of ['watch_balance_write', 'refuse_unwatch']) {
+      await q.query(`
+        CREATE FUNCTION credit.${fn}() RETURNS trigger
+        LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'credit.${fn} is defined by its function file'; END $$`);
+    }
     await q.query(`
       CREATE TRIGGER balances_watch AFTER INSERT OR UPDATE OR DELETE ON credit.balances
         FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION credit.watch_balance_write()`);
@@ -58,13 +51,6 @@ export class VerificationWatch1764920000000 implements MigrationInterface {
       SELECT DISTINCT party, asset, true FROM credit.balances
        WHERE asset IN (SELECT asset FROM credit.balances GROUP BY asset HAVING sum(amount) <> 0)
       ON CONFLICT (party, asset) DO UPDATE SET outside_flow = true`);
-    await q.query(`
-      CREATE FUNCTION credit.refuse_unwatch() RETURNS trigger
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        RAISE EXCEPTION 'credit.verification_watch keeps a balance written outside a flow: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
-      END
-      $$`);
     await q.query(`
       CREATE TRIGGER verification_watch_keep BEFORE UPDATE OR DELETE ON credit.verification_watch
         FOR EACH ROW WHEN (OLD.outside_flow) EXECUTE FUNCTION credit.refuse_unwatch()`);
