@@ -261,7 +261,10 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await page.locator('#create-service-key').waitFor();
     await world.expectNoHorizontalScroll(page);
     await world.expectAccessible(page);
-    await open('pools/00000000-0000-4000-8000-000000000000');
+    // a pool that is there: an unknown one shows only the server's reason
+    const owner = await world.person({ displayName: `Narrow Owner ${width}` });
+    const team = await world.post('/engagements', { name: `Narrow Team ${width}` }, owner.sessionToken);
+    await open(`pools/${team.id}`);
     await page.locator('#fund').waitFor();
     await world.expectNoHorizontalScroll(page);
     await world.screenshot(page, `admin-pool-${width}`);
