@@ -207,9 +207,9 @@ async function fillLedger(transactions: Transactions, total: number): Promise<vo
       [missing, total],
     );
     await tx.query(
-      `INSERT INTO credit.holds (id, person_id, asset, amount, turn_id, status, expires_at, created_at, ended_at, charged)
-       SELECT gen_random_uuid(), (SELECT id FROM persons LIMIT 1), 'haiku', 5, gen_random_uuid(), 'settled', now(), now() - interval '1 day', now(), 3
-         FROM generate_series(1, $1 / 4)`,
+      `INSERT INTO credit.holds (id, person_id, payer, asset, amount, turn_id, status, expires_at, created_at, ended_at, charged)
+       SELECT gen_random_uuid(), p.id, 'person:' || p.id, 'haiku', 5, gen_random_uuid(), 'settled', now(), now() - interval '1 day', now(), 3
+         FROM generate_series(1, $1 / 4), (SELECT id FROM persons LIMIT 1) p`,
       [missing],
     );
   });
