@@ -82,6 +82,9 @@ describe('pools, service keys, limits and refunds in the admin console', () => {
     await page.locator('#pool > [role=alert]').waitFor();
     expect(await page.locator('#pool > [role=alert]').textContent()).toContain('No such engagement');
     expect(await page.locator('#fund, #pool-history-title').count()).toBe(0);
+    // styled as an error like every other refusal, and no link to a team's page that isn't there
+    expect(await page.locator('#pool > [role=alert]').getAttribute('class')).toBe('error');
+    expect(await page.locator('#pool a[href^="/teams/"]').count()).toBe(0);
     await world.expectAccessible(page);
     await world.screenshot(page, 'admin-pool');
     await world.expectLedgerConsistent();

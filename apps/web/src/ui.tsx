@@ -235,7 +235,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
 
 /** A load's error, when there is one, as an alert. */
 export function LoadError({ error }: { error: unknown }) {
-  return error === undefined ? null : <p role="alert">{errorText(error)}</p>;
+  return error === undefined ? null : (
+    <p class="error" role="alert">
+      {errorText(error)}
+    </p>
+  );
 }
 
 export function SignInFirst() {

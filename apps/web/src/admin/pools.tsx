@@ -84,7 +84,7 @@ function PoolPage({ id, assets }: { id: string; assets: string[] }) {
       </p>
       <h2 id="pool-title">Team pool</h2>
       <p class="muted">
-        Team engagement <code>{id}</code>. Its owners manage its members on <a href={`/teams/${id}`}>the team’s page</a>.
+        Team engagement <code>{id}</code>.{pool.data && <> Its owners manage its members on <a href={`/teams/${id}`}>the team’s page</a>.</>}
       </p>
       <LoadError error={pool.error} />
       {pool.data && <PoolOverview pool={pool.data} />}
