@@ -24,7 +24,9 @@
  *
  * Run: npm run bench:scale   (DATABASE_URL as the tables' owner, or the embedded cluster; makes
  * and drops the database loomworks_scale_bench; ~4 GB of disk, ~10-20 min on 2 busy cores).
- * SCALE_FLOWS overrides the large size (e.g. 1000000 for a quick run).
+ * SCALE_FLOWS overrides the large size (e.g. 1000000 for a quick run). SCALE_KEEP=1 leaves the
+ * database behind (superuser URL printed at the end) to study the 10 M ledger without building it
+ * again; SCALE_DATABASE names it (default loomworks_scale_bench), so two sizes can be kept side by side.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -72,7 +74,7 @@ interface Figures {
 }
 
 async function main() {
-  await withScratchDatabase(run, 'loomworks_scale_bench');
+  await withScratchDatabase(run, process.env.SCALE_DATABASE ?? 'loomworks_scale_bench', { keep: process.env.SCALE_KEEP === '1' });
 }
 
 async function run(databaseUrl: string) {

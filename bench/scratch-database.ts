@@ -10,11 +10,16 @@ import { allMigrations } from '../migrations';
 
 /**
  * Runs `work` against a freshly migrated database on the configured server (`name`, by default one
- * per process), dropped afterwards.
+ * per process), dropped afterwards unless `keep` (then it stays for inspection, e.g. a 10 M-flow
+ * ledger that took many minutes to build; the next run under the same name drops it first).
  * As the owner (DATABASE_MIGRATION_URL: with-db's embedded cluster gives the runtime role as
  * DATABASE_URL, which may not create databases); the benches run as that one role.
  */
-export async function withScratchDatabase(work: (databaseUrl: string) => Promise<void>, name = `loomworks_bench_${process.pid}`): Promise<void> {
+export async function withScratchDatabase(
+  work: (databaseUrl: string) => Promise<void>,
+  name = `loomworks_bench_${process.pid}`,
+  options: { keep?: boolean } = {},
+): Promise<void> {
   const base = loadConfig(process.env);
   const admin = new Client({ connectionString: base.databaseMigrationUrl });
   await admin.connect();
@@ -29,7 +34,8 @@ export async function withScratchDatabase(work: (databaseUrl: string) => Promise
     await migrate.destroy();
     await work(url.toString());
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (options.keep) console.log(`kept the database ${name}: ${url.toString().replace(/:[^:@/]*@/, ':…@')}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
   }
 }
