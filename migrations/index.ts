@@ -50,6 +50,7 @@ import { CreateRefunds1764820003000 } from './1764820003000-CreateRefunds';
 import { LlmCallRefunds1764820004000 } from './1764820004000-LlmCallRefunds';
 import { SealEncodingV21764910000000 } from './1764910000000-SealEncodingV2';
 import { VerificationWatch1764920000000 } from './1764920000000-VerificationWatch';
+import { PersonHistoryStatistics1764930000000 } from './1764930000000-PersonHistoryStatistics';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -96,4 +97,5 @@ export const allMigrations = [
   LlmCallRefunds1764820004000,
   SealEncodingV21764910000000,
   VerificationWatch1764920000000,
+  PersonHistoryStatistics1764930000000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { queryPrepared, type Tx } from '@loomworks/database';
 import type { Balance } from '../domain/tiers';
-import { personParty, type Flow, type FlowInput, type FlowKind } from '../domain/ledger';
+import type { Flow, FlowInput, FlowKind } from '../domain/ledger';
 import { mapLedgerErrors } from './ledger-errors';
 import type { Hold, HoldStatus } from '../domain/holds';
 
@@ -195,11 +195,17 @@ export class LedgerRepository {
   async flowsOfPerson(tx: Tx, personId: string, limit: number, before?: string): Promise<Flow[]> {
     // `flows.id`, qualified: a bare `id` in ORDER BY names the SELECT's `id::text AS id` and sorts
     // as text (…, 2, 12, 11), which hid the newest flows once ids crossed 9→10 or 99→100.
+    // The party test is written on the row's own person_id and as one `… IS TRUE` expression, the
+    // expression of the statistics credit.flows_person_is_party (migration PersonHistoryStatistics):
+    // so estimated, the planner walks flows_person_idx newest first and stops after the page. With
+    // `from_party = $party OR to_party = $party` it took the two tests as independent, expected less
+    // than a page and fetched and sorted the person's whole history.
     const rows: FlowRow[] = await tx.query(
       `SELECT ${FLOW_COLUMNS} FROM credit.flows
-        WHERE person_id = $1 AND (from_party = $4 OR to_party = $4) AND ($2::bigint IS NULL OR flows.id < $2::bigint)
+        WHERE person_id = $1 AND (from_party = 'person:' || person_id::text OR to_party = 'person:' || person_id::text) IS TRUE
+          AND ($2::bigint IS NULL OR flows.id < $2::bigint)
         ORDER BY flows.id DESC LIMIT $3`,
-      [personId, before ?? null, limit, personParty(personId)],
+      [personId, before ?? null, limit],
     );
     return rows.map(toFlow);
   }
