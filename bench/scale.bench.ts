@@ -40,7 +40,7 @@ import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/st
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { serverVersion, throughput } from './bench-kit';
+import { SECONDS, serverVersion, throughput } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const LARGE_FLOWS = Number(process.env.SCALE_FLOWS ?? 10_000_000);
@@ -63,7 +63,10 @@ interface Figures {
   turns: number;
   pgCoreSeconds: number;
   creditReads: number;
+  /** Postgres CPU per read in the 16-way loop (all of this database's backends), ms */
+  creditCpuMs: number;
   historyPages: number;
+  historyCpuMs: number;
   /** Postgres's own work per read, independent of the machine's load: best execution ms and buffers touched */
   historyPlan: PlanFigures;
   creditPlan: PlanFigures;
@@ -123,8 +126,13 @@ async function run(databaseUrl: string) {
     const cpuBefore = await postgresCpuTicks(transactions);
     const turns = await throughput(people.map(turn));
     const pgCoreSeconds = ((await postgresCpuTicks(transactions)) - cpuBefore) / TICK;
+    // Each read's Postgres CPU as well: its throughput moves with the machine's load, its CPU hardly.
+    let cpuBeforeReads = await postgresCpuTicks(transactions);
     const creditReads = await throughput(people.map((id) => () => ledger.creditSummary(id)));
+    const creditCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (creditReads * SECONDS)) * 1000;
+    cpuBeforeReads = await postgresCpuTicks(transactions);
     const historyPages = await throughput(people.map((id) => () => ledger.flows(id, { limit: 50 })));
+    const historyCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (historyPages * SECONDS)) * 1000;
     const historyPlan = await serverWork(transactions, await statementOf(() => ledger.flows(people[1], { limit: 50 }), 'FROM credit.flows'));
     const creditPlan = await serverWork(transactions, await statementOf(() => ledger.creditSummary(people[1]), 'credit.credit_view'));
     // Incremental verify: the sealed ledger folded into the checkpoint, then 1,000 new sealed flows.
@@ -149,7 +157,7 @@ async function run(databaseUrl: string) {
     const verifyCpuMs = (((await postgresCpuTicks(transactions)) - verifyCpuBefore) / TICK / VERIFY_CPU_CALLS) * 1000;
     await ledger.checkpoint();
     const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.balances');
-    return { turns, pgCoreSeconds, creditReads, historyPages, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
+    return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
   };
 
   const small = await measure();
@@ -194,7 +202,9 @@ async function run(databaseUrl: string) {
   console.table([
     row('place hold + settle 2 stages', small.turns, large.turns, 'turns/s', small.turns / large.turns),
     row('/me/credit read (credit_view)', small.creditReads, large.creditReads, 'reads/s', small.creditReads / large.creditReads),
+    row('/me/credit read: Postgres CPU per read', small.creditCpuMs, large.creditCpuMs, 'ms', large.creditCpuMs / small.creditCpuMs),
     row('/me/flows first page (50)', small.historyPages, large.historyPages, 'pages/s', small.historyPages / large.historyPages),
+    row('/me/flows first page: Postgres CPU per page', small.historyCpuMs, large.historyCpuMs, 'ms', large.historyCpuMs / small.historyCpuMs),
     row(`verify(), ${VERIFY_NEW_FLOWS} new flows (best of 3)`, small.verifySeconds * 1000, large.verifySeconds * 1000, 'ms', large.verifySeconds / small.verifySeconds),
     row(`verify(), ${VERIFY_NEW_FLOWS} new flows: Postgres CPU per call (${VERIFY_CPU_CALLS} calls)`, small.verifyCpuMs, large.verifyCpuMs, 'ms', large.verifyCpuMs / small.verifyCpuMs),
   ]);
@@ -209,7 +219,7 @@ async function run(databaseUrl: string) {
   );
   console.table([plan('/me/flows first page (LedgerService.flows, 50)', small.historyPlan, large.historyPlan), plan('/me/credit: credit.credit_view', small.creditPlan, large.creditPlan)]);
   console.log(`balance rows (verify?full compares them all; the incremental verify only those touched or watched): ${small.balances.toLocaleString('en')} at 10 k, ${large.balances.toLocaleString('en')} at ${LARGE_FLOWS / 1e6} M`);
-  const perCore = (f: Figures) => (f.turns * Number(process.env.BENCH_SECONDS ?? 4)) / f.pgCoreSeconds;
+  const perCore = (f: Figures) => (f.turns * SECONDS) / f.pgCoreSeconds;
   console.log(`turns per Postgres core-second (turns ÷ CPU seconds of this database's backends): ${perCore(small).toFixed(0)} at 10 k, ${perCore(large).toFixed(0)} at ${LARGE_FLOWS / 1e6} M`);
   console.table([
     { what: 'build (generate + balances), large part', seconds: buildSeconds.toFixed(0) },
@@ -410,7 +420,7 @@ async function serverWork(transactions: Transactions, statement: Statement): Pro
   return best;
 }
 
-const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n >= 1 ? n.toFixed(1) : n.toFixed(3));
 const jsonBigint = (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value);
 
 main().catch((error) => {
