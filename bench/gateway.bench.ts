@@ -16,6 +16,7 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,16 @@ interface LoadResult {
   /** ms from sending to the response's headers + first body byte, and to its last byte */
   ttfb: number[];
   total: number[];
+  /** CPU ms spent during the slice: this process minus the load thread (our server), the load thread, the Postgres cluster, the children */
+  cpu: CpuSplit;
+}
+
+interface CpuSplit {
+  server: number;
+  loader: number;
+  postgres: number;
+  portkey: number;
+  upstream: number;
 }
 
 /** The load loop, as a worker's source: `connections` keep-alive loops, each request timed. Plain JS, no imports of ours. */
@@ -87,23 +98,81 @@ function once(connection) {
   });
 }
 async function loop(_, connection) { while (Date.now() < end) await once(connection); }
+// This thread's CPU (Linux), so the server's share of the process can be told apart from the load's.
+function threadCpuMs() { try { const f = require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; } catch { return NaN; } }
 const started = Date.now();
+const cpu0 = threadCpuMs();
 Promise.all(Array.from({ length: connections }, loop)).then(() => {
   agent.destroy();
-  parentPort.postMessage({ requests: total.length, errors, firstError, seconds: (Date.now() - started) / 1000, ttfb, total });
+  parentPort.postMessage({ loaderCpuMs: threadCpuMs() - cpu0, requests: total.length, errors, firstError, seconds: (Date.now() - started) / 1000, ttfb, total });
 });
 `;
 
 /** The 1-minute load average after each measured slice: the machine is shared, so each figure is printed with the load it ran under. */
 const loads: number[] = [];
 
+/** Processes whose CPU is counted per request (Linux /proc; elsewhere the CPU table reads NaN). */
+const counted = { postgres: [] as number[], portkey: [] as number[], upstream: [] as number[] };
+
+/** The Postgres cluster's postmaster, when it runs on this machine (its backends are its children); else NaN. */
+async function postmasterPid(transactions: Transactions): Promise<number> {
+  try {
+    const [{ data_directory: dir }] = await transactions.manager.query('SHOW data_directory');
+    return Number(readFileSync(`${dir}/postmaster.pid`, 'utf8').split('\n')[0]);
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU ms (user + system) of a process and, when `withChildren`, of the processes it started (the postmaster's backends). */
+function processCpuMs(pids: number[], withChildren = false): number {
+  const ticks = (stat: string) => {
+    const f = stat.split(') ')[1].split(' ');
+    return { parent: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * 10 };
+  };
+  try {
+    let ms = 0;
+    for (const entry of withChildren ? readdirSync('/proc') : pids.map(String)) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const t = ticks(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+        if (pids.includes(Number(entry)) || (withChildren && pids.includes(t.parent))) ms += t.ms;
+      } catch {
+        // gone meanwhile (a backend that ended)
+      }
+    }
+    return ms;
+  } catch {
+    return NaN;
+  }
+}
+
+function cpuNow() {
+  const own = process.cpuUsage();
+  return {
+    process: (own.user + own.system) / 1000,
+    postgres: processCpuMs(counted.postgres, true),
+    portkey: processCpuMs(counted.portkey),
+    upstream: processCpuMs(counted.upstream),
+  };
+}
+
 function load(target: Target, seconds: number, connections = CONNECTIONS): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
+    const before = cpuNow();
     const worker = new Worker(LOADER, { eval: true, workerData: { ...target, seconds, connections } });
-    worker.once('message', (result: LoadResult) => {
+    worker.once('message', (result: Omit<LoadResult, 'cpu'> & { loaderCpuMs: number }) => {
+      const after = cpuNow();
       void worker.terminate();
       loads.push(loadavg()[0]);
-      resolve(result);
+      const cpu = {
+        server: after.process - before.process - result.loaderCpuMs,
+        loader: result.loaderCpuMs,
+        postgres: after.postgres - before.postgres,
+        portkey: after.portkey - before.portkey,
+        upstream: after.upstream - before.upstream,
+      };
+      resolve({ ...result, cpu });
     });
     worker.once('error', reject);
   });
@@ -149,6 +218,8 @@ async function main() {
     children.push(
       await child(process.execPath, ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${portkeyPort}`, '--headless'], portkeyPort, { NODE_ENV: 'production' }),
     );
+    counted.upstream.push(children[0].pid!);
+    counted.portkey.push(children[1].pid!);
     await withScratchDatabase((databaseUrl) => run(databaseUrl, `http://127.0.0.1:${fakePort}`, `http://127.0.0.1:${portkeyPort}`));
   } finally {
     for (const c of children) c.kill();
@@ -160,6 +231,7 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(), { logger: false });
   await configureApp(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  counted.postgres.push(await postmasterPid(app.get(Transactions)));
   const ours = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
   // 16 connections of one person: let them all be in flight.
   await app.get(SystemConfigService).set('max_turns_in_flight', 64);
@@ -261,6 +333,35 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
     `ours / Portkey: ${(m.ours.rps / m.portkey.rps).toFixed(2)}× req/s with one key, ${(m.oursPayers.rps / m.portkey.rps).toFixed(2)}× with ${CONNECTIONS} payers (target ≥ 1.0); ` +
       `added latency ${ms(m.ours.total - m.direct.total)} / ${ms(m.oursPayers.total - m.direct.total)} vs Portkey's ${ms(m.portkey.total - m.direct.total)} ms (target ≤ Portkey's); direct ${m.direct.rps.toFixed(0)} req/s`,
   );
+
+  // CPU per request, each process's own: on two shared cores the sum is what bounds requests/s,
+  // and unlike req/s it barely moves with what else the machine runs.
+  const perRequest = (runs: LoadResult[]) => {
+    const requests = runs.reduce((n, r) => n + r.requests, 0);
+    const sum = (k: keyof CpuSplit) => runs.reduce((n, r) => n + r.cpu[k], 0) / requests;
+    return { server: sum('server'), postgres: sum('postgres'), portkey: sum('portkey'), upstream: sum('upstream'), loader: sum('loader') };
+  };
+  const cpuRow = (target: string, runs: LoadResult[], gateway: 'server' | 'portkey' | null) => {
+    const c = perRequest(runs);
+    const own = gateway === 'server' ? c.server + c.postgres : gateway === 'portkey' ? c.portkey : 0;
+    return {
+      target,
+      'gateway ms': gateway === 'server' ? ms(c.server) : gateway === 'portkey' ? ms(c.portkey) : '—',
+      'Postgres ms': gateway === 'server' ? ms(c.postgres) : '—',
+      'upstream ms': ms(c.upstream),
+      'load generator ms': ms(c.loader),
+      'gateway + its database ms': gateway ? ms(own) : '—',
+    };
+  };
+  console.log(`\nCPU per request (user + system, per process, from /proc; the same runs)`);
+  console.table([
+    cpuRow('fake upstream, direct', results.direct, null),
+    cpuRow('Portkey gateway (unmetered)', results.portkey, 'portkey'),
+    cpuRow('Loomworks, 1 key', results.ours, 'server'),
+    cpuRow(`Loomworks, ${CONNECTIONS} payers`, results.oursPayers, 'server'),
+  ]);
+  const oursCpu = perRequest(results.oursPayers);
+  console.log(`ours / Portkey in CPU per request (${CONNECTIONS} payers): ${((oursCpu.server + oursCpu.postgres) / perRequest(results.portkey).portkey).toFixed(2)}× (the API process ${ms(oursCpu.server)} ms + Postgres ${ms(oursCpu.postgres)} ms)`);
 
   const s1 = { direct: merge(single.directStream), ours: merge(single.oursStream) };
   console.log(`\nstreamed POST /v1/messages (stream: true), time to first byte (Portkey's streamed pass-through to a custom host fails on Node: direct only; ${load1})`);
