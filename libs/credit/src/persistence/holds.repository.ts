@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@loomworks/database';
+import { queryPrepared, type Tx } from '@loomworks/database';
 import { mapLedgerErrors } from './ledger-errors';
 import type { Hold, HoldStatus } from '../domain/holds';
 import type { Usage } from '@loomworks/common';
@@ -118,8 +118,11 @@ const HOLD_COLUMNS = 'id, person_id, asset, amount::text AS amount, turn_id, sta
 @Injectable()
 export class HoldsRepository {
   async place(tx: Tx, p: PlaceHoldParams): Promise<PlaceHoldRow> {
-    const [row]: PlaceHoldRow[] = await mapLedgerErrors(
-      tx.query(
+    // prepared, as every turn places a hold: parsed and planned once per connection, not per call
+    const [row] = await mapLedgerErrors(
+      queryPrepared<PlaceHoldRow>(
+        tx,
+        'credit_place_hold',
         `SELECT outcome, asset, responder_model, amount::text AS amount, max_tokens::text AS max_tokens,
                 balance_before::text AS balance_before, expires_at
            FROM credit.place_hold(
@@ -148,8 +151,10 @@ export class HoldsRepository {
   }
 
   async settle(tx: Tx, p: SettleHoldParams): Promise<SettleRow> {
-    const [row]: SettleRow[] = await mapLedgerErrors(
-      tx.query(
+    const [row] = await mapLedgerErrors(
+      queryPrepared<SettleRow>(
+        tx,
+        'credit_settle_hold',
         `SELECT outcome, person_id, asset, held::text AS held, charged::text AS charged, balance_before::text AS balance_before,
                 balance_after::text AS balance_after, hold_exceeded, late, stages, low_crossed,
                 credit_after::text AS credit_after, low_threshold::text AS low_threshold, email, pool_owner_emails, pool_name, payer, api_key_id, alerts
