@@ -58,7 +58,10 @@ BEGIN
   END IF;
   -- Spend limits (spend_limits: the person's own, or the member's in the pool): the turn may hold
   -- at most the smallest headroom left in their periods; NULL when no limit applies.
-  SELECT min(l.limit_amount - l.spent - l.held) INTO v_headroom FROM credit.spend_limits(p_person, p_payer, NULL, p_at) l;
+  -- (asked only when a limit is set: spend_limit_rules' query is the smaller one)
+  IF EXISTS (SELECT 1 FROM credit.spend_limit_rules(p_person, p_payer, NULL)) THEN
+    SELECT min(l.limit_amount - l.spent - l.held) INTO v_headroom FROM credit.spend_limits(p_person, p_payer, NULL, p_at) l;
+  END IF;
   -- From here to the commit the payer is locked (a team pool's row; a person's is already): the
   -- balance read, the sizing and the hold's write are all that members of a pool wait for.
   IF p_payer LIKE 'engagement:%' THEN PERFORM credit.lock_payer(p_payer); END IF;

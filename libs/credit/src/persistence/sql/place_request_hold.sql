@@ -69,8 +69,11 @@ BEGIN
     CONTINUE WHEN v_balance < v_amount;
     -- The credit covers it: the limits that apply (the person's own or the member's, and the
     -- key's) must too; refused until the latest end of a period whose headroom is short.
-    SELECT max(l.period_end) INTO v_retry FROM credit.spend_limits(p_person, p_payer, p_api_key, p_at) l
-     WHERE l.limit_amount - l.spent - l.held < v_amount;
+    -- (asked only when a limit is set: spend_limit_rules' query is the smaller one)
+    IF EXISTS (SELECT 1 FROM credit.spend_limit_rules(p_person, p_payer, p_api_key)) THEN
+      SELECT max(l.period_end) INTO v_retry FROM credit.spend_limits(p_person, p_payer, p_api_key, p_at) l
+       WHERE l.limit_amount - l.spent - l.held < v_amount;
+    END IF;
     IF v_retry IS NOT NULL THEN
       RETURN QUERY SELECT 'limit_reached'::text, NULL::text, v_amount, NULL::bigint, NULL::timestamptz, v_balance, p_assets[i], v_retry;
       RETURN;

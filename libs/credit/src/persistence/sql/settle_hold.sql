@@ -152,9 +152,10 @@ BEGIN
    WHERE h2.id = p_hold;
   v_after := v_balance - v_total;
   -- budget.threshold: a limit of the hold's scopes (in the periods it was placed in) whose spend
-  -- reached 80 % or 100 % fires once per scope, period and threshold (credit.spend_alerts).
+  -- reached 80 % or 100 % fires once per scope, period and threshold (credit.spend_alerts); asked
+  -- only when a limit is set (spend_limit_rules' query is the smaller one).
   alerts := '[]'::jsonb;
-  IF v_total > 0 THEN
+  IF v_total > 0 AND EXISTS (SELECT 1 FROM credit.spend_limit_rules(h.person_id, h.payer, h.api_key_id)) THEN
     WITH crossed AS (
       SELECT l.*, t.threshold FROM credit.spend_limits(h.person_id, h.payer, h.api_key_id, h.created_at) l
        CROSS JOIN (VALUES (80), (100)) AS t (threshold)

@@ -1,5 +1,6 @@
 -- The spend limits that apply to a hold (DESIGN.md "Spend limits and team pools"), one row per
--- limited (scope, period), with what the scope used in the period containing p_at:
+-- limited (scope, period), with what the scope used in the period containing p_at (the limits as
+-- set: spend_limit_rules):
 --   a person's own credit (payer 'person:<person>'): staff's limit and the person's own; per
 --     period the lower applies (kind 'person');
 --   a member within a pool (payer 'engagement:<engagement>'): the member's limit (kind 'member');
@@ -14,19 +15,10 @@ LANGUAGE sql
 STABLE
 AS $$
   WITH lim AS (
-    SELECT 'person:' || p.id AS scope, 'person' AS kind, l.period, min(l.amount) AS amount
-      FROM persons p
-     CROSS JOIN LATERAL (VALUES (p.staff_limit_period, p.staff_limit_amount), (p.self_limit_period, p.self_limit_amount)) AS l (period, amount)
-     WHERE p.id = p_person AND p_payer = 'person:' || p_person AND l.period IS NOT NULL
-     GROUP BY p.id, l.period
-    UNION ALL
-    SELECT 'member:' || m.engagement_id || ':' || m.person_id, 'member', m.limit_period, m.limit_amount
-      FROM engagement_members m
-     WHERE p_payer LIKE 'engagement:%' AND m.engagement_id = substr(p_payer, 12)::uuid AND m.person_id = p_person
-       AND m.limit_period IS NOT NULL
-    UNION ALL
-    SELECT 'key:' || k.id, 'apiKey', k.limit_period, k.limit_amount
-      FROM api_keys k WHERE k.id = p_api_key AND k.limit_period IS NOT NULL
+    -- per scope and period the lower limit applies (a person's: staff's and their own)
+    SELECT r.scope, r.kind, r.period, min(r.amount) AS amount
+      FROM credit.spend_limit_rules(p_person, p_payer, p_api_key) r
+     GROUP BY r.scope, r.kind, r.period
   ), bounded AS (
     SELECT lim.*, date_trunc(lim.period, p_at AT TIME ZONE 'UTC') AS start_ts FROM lim
   )
