@@ -1,11 +1,11 @@
 -- Settle a turn's hold (DESIGN.md "Reservations"), inside the transaction that records the turns:
 -- release the whole hold (system:held → payer, key 'release:<hold>'), charge each stage
--- (payer → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charge), mark the hold
+-- (payer → system:consumed, key 'turn:<turn>:<stage>', priced by stage_charges), mark the hold
 -- settled, count the charge as spend of the hold's scopes (count_spend: in the periods the hold
 -- was placed in), and zero a deleted person's remainder again (rezero). The release and the
 -- charges are one write_flows call: one INSERT statement.
 --   p_stages: [{stage, model, tokens: {input, output, cacheRead, cacheWrite}}], each priced at the
---   rate rows its hold recorded when placed (stage_charge), so truthful usage never exceeds it.
+--   rate rows its hold recorded when placed (stage_charges), so truthful usage never exceeds it.
 --   The payer is the hold's: the person, or a team pool (its engagement row locked, lock_payer, only
 --   when the settlement may cross its low-balance threshold; see below).
 --   A hold the sweeper already expired is a late settlement: the payer is charged directly,
@@ -44,10 +44,9 @@ DECLARE
   v_other_held bigint;
   v_stages integer := jsonb_array_length(p_stages);
   s jsonb;
-  v_charge record;
-  v_credits bigint[] := '{}';
-  v_rates jsonb[] := '{}';
-  v_total bigint := 0;
+  v_credits bigint[];
+  v_rates jsonb[];
+  v_total bigint;
   v_exceeded boolean;
   v_overdraft boolean;
   v_meta jsonb;
@@ -80,16 +79,11 @@ BEGIN
   IF h.status = 'settled' OR h.charged IS NOT NULL THEN RAISE EXCEPTION 'hold_already_settled'; END IF;
   v_party := h.payer;
   late := h.status <> 'active';
-  FOR i IN 0 .. v_stages - 1 LOOP
-    s := p_stages -> i;
-    -- at the rates the hold was sized at: a rate change since applies to holds placed after it
-    -- (SELECT … INTO, not an assignment: assigned, a record-returning function costs ~5× as much)
-    SELECT * INTO v_charge FROM credit.stage_charge(
-      p_model => s ->> 'model', p_tokens => s -> 'tokens', p_at => h.created_at, p_rate_ids => h.rate_ids);
-    v_credits := array_append(v_credits, v_charge.credits);
-    v_rates := array_append(v_rates, v_charge.rates);
-    v_total := v_total + v_charge.credits;
-  END LOOP;
+  -- every stage in one call (stage_charges reads a model's rates once for all its stages), at the
+  -- rates the hold was sized at: a rate change since applies to holds placed after it
+  SELECT coalesce(array_agg(c.credits ORDER BY c.n), '{}'), coalesce(array_agg(c.rates ORDER BY c.n), '{}'), coalesce(sum(c.credits), 0)
+    INTO v_credits, v_rates, v_total
+    FROM credit.stage_charges(p_stages => p_stages, p_at => h.created_at, p_rate_ids => h.rate_ids) c;
   v_balance := credit.party_balance(v_party, h.asset);
   -- A team pool this settlement may take below its low-balance threshold: lock it now, before any
   -- balance row is written (the lock order), so the crossing is judged on its settled balance.
