@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
@@ -25,6 +26,30 @@ export async function throughput(workers: Array<() => Promise<unknown>>, seconds
 export async function serverVersion(transactions: Transactions): Promise<string> {
   const [{ server_version }] = await transactions.manager.query('SHOW server_version');
   return server_version;
+}
+
+/** The machine's load averages (1, 5, 15 min): what the wall-clock figures shared the CPUs with. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/**
+ * CPU time (user + system, ms) the server processes of this database have used, from /proc: a
+ * figure the machine's load hardly stretches, unlike the wall time (10 ms ticks: measure many calls
+ * or long ones). 0 unless the bench runs on the database's machine.
+ */
+export async function postgresCpuMs(transactions: Transactions): Promise<number> {
+  const rows: { pid: number }[] = await transactions.manager.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  let ticks = 0;
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // ended meanwhile, or another machine's
+    }
+  }
+  return ticks * 10;
 }
 
 /** `count` persons, each holding a claimed haiku welcome grant large enough never to run out. */
