@@ -51,6 +51,7 @@ import { LlmCallRefunds1764820004000 } from './1764820004000-LlmCallRefunds';
 import { SealEncodingV21764910000000 } from './1764910000000-SealEncodingV2';
 import { VerificationWatch1764920000000 } from './1764920000000-VerificationWatch';
 import { PersonHistoryStatistics1764930000000 } from './1764930000000-PersonHistoryStatistics';
+import { SealEncodingV31764940000000 } from './1764940000000-SealEncodingV3';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -98,4 +99,5 @@ export const allMigrations = [
   SealEncodingV21764910000000,
   VerificationWatch1764920000000,
   PersonHistoryStatistics1764930000000,
+  SealEncodingV31764940000000,
 ];

@@ -199,6 +199,28 @@ describe('seals', () => {
       }
     });
 
+    it('a null told from an empty key and from the nil uuid (encoding 3 marks nulls)', async () => {
+      const person = await ctx.fundedPerson('opus', 10n);
+      await ledger.adjust({ personId: person.id, asset: 'opus', amount: 1n, reason: 'no key', actorPersonId: null });
+      const [flow] = await ctx.db.query<{ id: string }>(
+        "SELECT id::text FROM credit.flows WHERE person_id = $1 AND idempotency_key IS NULL AND grant_id IS NULL ORDER BY id DESC LIMIT 1",
+        [person.id],
+      );
+      await sealer.sealOnce();
+      const broken = await sealOf(flow.id);
+      for (const [set, unset] of [
+        ["idempotency_key = ''", 'idempotency_key = NULL'],
+        ["grant_id = '00000000-0000-0000-0000-000000000000'", 'grant_id = NULL'],
+      ]) {
+        await asOwner(`ALTER TABLE credit.flows DISABLE TRIGGER ALL; UPDATE credit.flows SET ${set} WHERE id = ${flow.id}; ALTER TABLE credit.flows ENABLE TRIGGER ALL`);
+        try {
+          expect((await ledger.verify({ full: true })).sealBroken).toEqual([{ sealId: broken.id, fromFlowId: broken.from_flow_id, toFlowId: broken.to_flow_id }]);
+        } finally {
+          await asOwner(`UPDATE credit.flows SET ${unset} WHERE id = ${flow.id}`);
+        }
+      }
+    });
+
     it('a rewritten seal breaks the next one', async () => {
       await ctx.fundedPerson('haiku', 10n);
       await sealer.sealOnce();
@@ -278,40 +300,53 @@ describe('seals', () => {
     await awkwardFlows();
     await sealer.sealOnce();
     const seal = (await seals()).at(-1)!;
-    expect(seal.encoding).toBe(2);
+    expect(seal.encoding).toBe(3);
     expect(recipe(seal.id)).toEqual([`${seal.hash}  -`, `${seal.hash}  (stored)`]);
   });
 
-  it('still verifies the seals of encoding 1 (JSON lines), recomputes them with the recipe and catches a change under them', async () => {
-    // A database sealed before encoding 2: its next seal written as the sealer then wrote it.
+  /** A seal's hash over its flows as the sealer wrote it in an older encoding (1 JSON lines, 2 binary records). */
+  const olderEncodings: [number, string][] = [
+    [
+      1,
+      `encode(sha256(convert_to(p.hash || E'\\n' || string_agg(json_build_array(f.id, f.kind, f.asset, f.amount, f.from_party, f.to_party,
+         f.person_id, f.grant_id, f.idempotency_key, f.metadata, (extract(epoch FROM f.created_at) * 1000000)::bigint)::text || E'\\n', '' ORDER BY f.id), 'UTF8')), 'hex')`,
+    ],
+    [
+      2,
+      `encode(sha256(convert_to(p.hash || E'\\n', 'UTF8') || string_agg(record_send(ROW(f.id::bigint, f.kind::text, f.asset::text, f.amount::bigint,
+         f.from_party::text, f.to_party::text, f.person_id::uuid, f.grant_id::uuid, f.idempotency_key::text, f.metadata::jsonb,
+         f.created_at::timestamptz)), ''::bytea ORDER BY f.id)), 'hex')`,
+    ],
+  ];
+
+  it.each(olderEncodings)('still verifies the seals of encoding %i, recomputes them with the recipe and catches a change under them', async (encoding, hash) => {
+    // A database sealed before encoding 3: its next seal written as the sealer then wrote it.
     await sealer.sealOnce();
     await awkwardFlows();
-    const [v1] = await ctx.db.query<SealRow>(
+    const [old] = await ctx.db.query<SealRow>(
       `INSERT INTO credit.seals (id, from_flow_id, to_flow_id, flows, hash, sealed_at, encoding)
-       SELECT p.id + 1, p.to_flow_id, m.id, count(*),
-              encode(sha256(convert_to(p.hash || E'\\n' || string_agg(json_build_array(f.id, f.kind, f.asset, f.amount, f.from_party, f.to_party,
-                f.person_id, f.grant_id, f.idempotency_key, f.metadata, (extract(epoch FROM f.created_at) * 1000000)::bigint)::text || E'\\n', '' ORDER BY f.id), 'UTF8')), 'hex'),
-              now(), 1
+       SELECT p.id + 1, p.to_flow_id, m.id, count(*), ${hash}, now(), $1
          FROM (SELECT * FROM credit.seals ORDER BY seals.id DESC LIMIT 1) p, (SELECT max(id) AS id FROM credit.flows) m
          JOIN credit.flows f ON true
         WHERE f.id > p.to_flow_id AND f.id <= m.id
         GROUP BY p.id, p.to_flow_id, p.hash, m.id
        RETURNING id::text, from_flow_id::text, to_flow_id::text, flows, hash, encoding`,
+      [encoding],
     );
-    expect(v1.encoding).toBe(1);
-    expect(recipe(v1.id)).toEqual([`${v1.hash}  -`, `${v1.hash}  (stored)`]);
-    // The chain goes on in encoding 2 after it, and verify?full accepts both.
+    expect(old.encoding).toBe(encoding);
+    expect(recipe(old.id)).toEqual([`${old.hash}  -`, `${old.hash}  (stored)`]);
+    // The chain goes on in encoding 3 after it, and verify?full accepts both.
     await ctx.fundedPerson('haiku', 5n);
     const [next] = await sealer.sealOnce();
-    expect(next).toMatchObject({ id: String(BigInt(v1.id) + 1n), encoding: 2, fromFlowId: v1.to_flow_id });
+    expect(next).toMatchObject({ id: String(BigInt(old.id) + 1n), encoding: 3, fromFlowId: old.to_flow_id });
     expect((await ledger.verify({ full: true })).sealBroken).toEqual([]);
 
-    const [{ id: flowId }] = await ctx.db.query<{ id: string }>('SELECT max(id)::text AS id FROM credit.flows WHERE id <= $1', [v1.to_flow_id]);
+    const [{ id: flowId }] = await ctx.db.query<{ id: string }>('SELECT max(id)::text AS id FROM credit.flows WHERE id <= $1', [old.to_flow_id]);
     const restamp = (shift: string) =>
       asOwner(`UPDATE credit.flows SET created_at = created_at + interval '${shift}' WHERE id = ${flowId}`);
     await restamp('1 microsecond');
     try {
-      expect((await ledger.verify({ full: true })).sealBroken).toEqual([{ sealId: v1.id, fromFlowId: v1.from_flow_id, toFlowId: v1.to_flow_id }]);
+      expect((await ledger.verify({ full: true })).sealBroken).toEqual([{ sealId: old.id, fromFlowId: old.from_flow_id, toFlowId: old.to_flow_id }]);
     } finally {
       await restamp('-1 microsecond');
     }

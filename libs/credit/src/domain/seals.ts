@@ -19,8 +19,8 @@ export interface Seal {
   flows: number;
   hash: string;
   sealedAt: Date;
-  /** how its flows were encoded (SealsRepository: 1 JSON lines, 2 binary records) */
-  encoding: 1 | 2;
+  /** how its flows were encoded (SealsRepository: 1 JSON lines, 2 binary records, 3 binary values) */
+  encoding: 1 | 2 | 3;
 }
 
 /** A seal whose hash, recomputed over the stored previous hash and its flows, differs from the stored one (or whose chain link is gone). */

@@ -226,21 +226,21 @@ export class LedgerVerificationRepository {
    * The seals with ids in [from, to] that no longer match their flows: the hash recomputed over
    * the stored previous seal's hash differs from the stored one, the flow count differs, or the
    * chain link is gone (the previous seal is missing or ends elsewhere). Each seal by its own
-   * encoding (any but 2 as 1, so an unknown one fails too); one changed afterwards fails like a
-   * changed hash.
+   * encoding (an unknown one as 1, so it fails too); one changed afterwards fails like a changed
+   * hash.
    */
   async brokenSeals(tx: Tx, fromSealId: string, toSealId: string): Promise<BrokenSeal[]> {
     const broken: BrokenSeal[] = [];
-    for (const encoding of [1, 2] as SealEncoding[]) {
+    for (const encoding of [1, 2, 3] as SealEncoding[]) {
       const rows: { id: string; from_flow_id: string; to_flow_id: string }[] = await tx.query(
         `SELECT s.id::text AS id, s.from_flow_id::text AS from_flow_id, s.to_flow_id::text AS to_flow_id
            FROM credit.seals s
            LEFT JOIN credit.seals p ON p.id = s.id - 1
           CROSS JOIN LATERAL (${sealDigest(encoding, `CASE WHEN s.id = 1 THEN '${GENESIS_HASH}' ELSE p.hash END`, 's.from_flow_id', 's.to_flow_id')}) r
-          WHERE s.id BETWEEN $1 AND $2 AND (s.encoding = 2) = $3
+          WHERE s.id BETWEEN $1 AND $2 AND CASE WHEN s.encoding IN (2, 3) THEN s.encoding ELSE 1 END = $3
             AND (r.hash IS DISTINCT FROM s.hash OR r.n <> s.flows
                  OR s.from_flow_id IS DISTINCT FROM CASE WHEN s.id = 1 THEN 0 ELSE p.to_flow_id END)`,
-        [fromSealId, toSealId, encoding === 2],
+        [fromSealId, toSealId, encoding],
       );
       broken.push(...rows.map((r) => ({ sealId: r.id, fromFlowId: r.from_flow_id, toFlowId: r.to_flow_id })));
     }

@@ -3,17 +3,23 @@ import type { Tx } from '@loomworks/database';
 import type { Seal } from '../domain/seals';
 
 /**
- * How a seal hashes its flows (README "Auditing the ledger" writes both out — keep them identical).
- * Each seal records its encoding, so the seals written before encoding 2 still verify as written.
+ * How a seal hashes its flows (README "Auditing the ledger" writes them out — keep them identical).
+ * Each seal records its encoding, so the seals written in an older one still verify as written.
  *
  * 1: a flow is the text of a JSON array of its columns, one line each. Building that text costs
  *    ~5–10 µs a flow, which kept verify?full at ~0.1 M flows/s.
  * 2: a flow is PostgreSQL's binary record (record_send) of its columns, the bytes of every flow
  *    concatenated: no value is formatted as text (only metadata, jsonb, is sent as its text),
  *    3–4× cheaper. The casts pin each column's type, whose OID is part of the record.
+ * 3: a flow is its columns' binary values (the types' send functions, as in 2) one after the
+ *    other, each text followed by a zero byte (text never holds one) and each nullable column
+ *    behind a byte saying whether it is null: the same values without record_send's row
+ *    (building the row and taking it apart again) and its 92 bytes of column OIDs and lengths
+ *    a flow. Recomputing a seal costs 8–16% less CPU (alternating runs, 1 M flows), hashing 36%
+ *    fewer bytes (145 instead of 228 a flow of the bench).
  */
-export type SealEncoding = 1 | 2;
-export const SEAL_ENCODING: SealEncoding = 2;
+export type SealEncoding = 1 | 2 | 3;
+export const SEAL_ENCODING: SealEncoding = 3;
 
 const FLOW_LINE =
   'json_build_array(f.id, f.kind, f.asset, f.amount, f.from_party, f.to_party, f.person_id, f.grant_id, ' +
@@ -24,9 +30,23 @@ const FLOW_RECORD =
   'f.person_id::uuid, f.grant_id::uuid, f.idempotency_key::text, f.metadata::jsonb, f.created_at::timestamptz))';
 
 /**
+ * Encoding 3's bytes of a flow. Unambiguous: every value is fixed-width (bigint 8 bytes, uuid 16,
+ * timestamptz 8) or text ending in the zero byte no text contains (jsonb_send: the byte 1, then
+ * its text), and a nullable column starts with 0 (null, nothing follows) or 1. A NOT NULL column
+ * set to null (by a table owner with the constraint dropped) nulls the flow's bytes: the flow
+ * drops out of the aggregate and the seal breaks.
+ */
+const FLOW_BYTES =
+  "int8send(f.id) || textsend(f.kind) || '\\x00'::bytea || textsend(f.asset) || '\\x00'::bytea || int8send(f.amount) || " +
+  "textsend(f.from_party) || '\\x00'::bytea || textsend(f.to_party) || '\\x00'::bytea || " +
+  "coalesce('\\x01'::bytea || uuid_send(f.person_id), '\\x00'::bytea) || coalesce('\\x01'::bytea || uuid_send(f.grant_id), '\\x00'::bytea) || " +
+  "coalesce('\\x01'::bytea || textsend(f.idempotency_key) || '\\x00'::bytea, '\\x00'::bytea) || " +
+  "jsonb_send(f.metadata) || '\\x00'::bytea || timestamptz_send(f.created_at)";
+
+/**
  * A subquery answering (n, hash) for the flows with ids in (from, to]: how many there are and the
  * seal's SHA-256 (hex) over `previous` + "\n" and the flows' encoding in id order.
- * Encoding 2 takes the flows from a subquery ordered by id (not ORDER BY inside string_agg): a
+ * Encodings 2 and 3 take the flows from a subquery ordered by id (not ORDER BY inside string_agg): a
  * subquery with ORDER BY is never flattened, so its primary-key-ordered rows reach the aggregate in
  * that order, whereas an ORDER BY in the aggregate sorts every seal's records again before
  * PostgreSQL 16 (half the cost of recomputing a seal). The `previous` line goes in front of the
@@ -41,9 +61,10 @@ export function sealDigest(encoding: SealEncoding, previous: string, from: strin
               FROM credit.flows f WHERE f.id > ${from} AND f.id <= ${to}`;
   }
   const line = `convert_to(${previous} || E'\\n', 'UTF8')`;
+  const flow = encoding === 2 ? FLOW_RECORD : FLOW_BYTES;
   return `SELECT count(*) AS n,
                  encode(sha256(coalesce(string_agg(CASE WHEN f.id = (SELECT min(g.id) FROM credit.flows g WHERE g.id > ${from} AND g.id <= ${to})
-                                                        THEN ${line} || ${FLOW_RECORD} ELSE ${FLOW_RECORD} END, ''::bytea), ${line})), 'hex') AS hash
+                                                        THEN ${line} || ${flow} ELSE ${flow} END, ''::bytea), ${line})), 'hex') AS hash
             FROM (SELECT * FROM credit.flows f WHERE f.id > ${from} AND f.id <= ${to} ORDER BY f.id) f`;
 }
 
