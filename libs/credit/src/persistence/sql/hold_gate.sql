@@ -21,7 +21,8 @@ BEGIN
   SELECT account_status INTO v_status FROM persons WHERE id = p_person FOR NO KEY UPDATE;
   IF NOT FOUND THEN RAISE EXCEPTION 'person_not_found'; END IF;
   IF v_status <> 'active' THEN RETURN 'account_' || v_status; END IF;
-  IF p_lock_payer THEN PERFORM credit.lock_payer(p_payer); END IF;
+  -- (a person payer's lock is the person's row, taken above: lock_payer has nothing to do)
+  IF p_lock_payer AND p_payer LIKE 'engagement:%' THEN PERFORM credit.lock_payer(p_payer); END IF;
   -- The person's active holds, read once: the live ones count, the stale ones are released here.
   -- An authorization's hold is neither: it is no turn in flight (another service holds credit for
   -- as long as authorization_max_seconds allows), and its expiry is the sweep's, which also marks
@@ -32,7 +33,7 @@ BEGIN
    WHERE h.person_id = p_person AND h.status = 'active'
      AND NOT EXISTS (SELECT 1 FROM credit.authorizations a WHERE a.id = h.id);
   IF v_stale IS NOT NULL THEN
-    IF NOT p_lock_payer THEN PERFORM credit.lock_payer(p_payer); END IF;
+    IF NOT p_lock_payer AND p_payer LIKE 'engagement:%' THEN PERFORM credit.lock_payer(p_payer); END IF;
     FOREACH v_id IN ARRAY v_stale LOOP PERFORM credit.end_hold(v_id, 'expired', p_at); END LOOP;
   END IF;
   IF v_in_flight >= p_max_in_flight THEN RETURN 'turns_in_flight'; END IF;
