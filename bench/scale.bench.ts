@@ -22,7 +22,7 @@
  * Per person, the history is the same at both sizes (~100 flows: 100 persons at 10 k, 100 k at
  * 10 M): what grows is the table, the index and the number of persons and balances. Except for the
  * 16 measured persons: their turns at 10 k stay in their history, so at 10 M it is about twice as
- * long (~380 → ~840 flows in run 6) — which history's first page must not feel (it reads 51 rows).
+ * long (~380 → ~840 flows in docs/scaling.md run 7) — which history's first page must not feel (it reads 51 rows).
  *
  * Run: npm run bench:scale   (DATABASE_URL as the tables' owner, or the embedded cluster; makes
  * and drops the database loomworks_scale_bench; ~4 GB of disk, ~10-20 min on 2 busy cores).
