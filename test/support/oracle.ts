@@ -1,7 +1,7 @@
 /**
  * The independent oracle (DESIGN.md "Where the money rules live"): the pricing rule written a
  * second time, in TypeScript BigInt arithmetic, only so tests can check the ledger's SQL
- * (sql/stage_charge.sql, ceil_credits.sql) against it. Production never prices in TypeScript.
+ * (sql/stage_charges.sql, ceil_credits.sql) against it. Production never prices in TypeScript.
  */
 import { TOKEN_KINDS, type TokenKind, type Usage } from '@loomworks/common';
 import type { Rate } from '@loomworks/credit';

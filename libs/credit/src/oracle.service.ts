@@ -14,7 +14,7 @@ export interface SetRateCommand {
 }
 
 /**
- * The versioned, per-model rates. Pricing itself is the ledger's SQL (sql/stage_charge.sql,
+ * The versioned, per-model rates. Pricing itself is the ledger's SQL (sql/stage_charges.sql,
  * ceil_credits.sql): one rule, applied under the person's lock when a hold settles.
  */
 @Injectable()

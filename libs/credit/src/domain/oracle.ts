@@ -1,7 +1,7 @@
 /**
  * Rates: credits per million tokens as a positive rational num/den, so fractional list prices
  * (e.g. 0.1× cache reads of an odd rate) stay exact. Converting usage to credits is the ledger's
- * SQL (sql/stage_charge.sql); test/support/oracle.ts keeps an independent TypeScript copy to
+ * SQL (sql/stage_charges.sql); test/support/oracle.ts keeps an independent TypeScript copy to
  * check it against.
  */
 import { TOKEN_KINDS, type TokenKind } from '@loomworks/common';
