@@ -158,6 +158,30 @@ describe('placing holds on a team pool', () => {
     }
   });
 
+  it('a Messages API request draws a pool only for a member: another person gets not_member and nothing is written', async () => {
+    const member = await ctx.fundedPerson('haiku', 1000n);
+    const outsider = await ctx.fundedPerson('haiku', 1000n);
+    const id = await pool([member], 100n);
+    const place = async (personId: string) => {
+      const [row] = await ctx.db.query<{ outcome: string; hold: string }>(
+        `SELECT h.outcome, $2::uuid AS hold FROM credit.place_request_hold(
+           p_person => $1, p_payer => 'engagement:' || $3, p_hold => $2, p_request => gen_random_uuid(), p_at => $4,
+           p_ttl_seconds => 600, p_max_in_flight => 10, p_model => 'claude-haiku-4-5-20251001', p_input_tokens => 300,
+           p_max_tokens => 1024, p_assets => ARRAY['haiku'], p_buys => ARRAY[true],
+           p_settings_version => (SELECT version FROM system_config_version)) h`,
+        [personId, crypto.randomUUID(), id, ctx.clock.now()],
+      );
+      return row;
+    };
+    const refused = await place(outsider.id);
+    expect(refused.outcome).toBe('not_member');
+    expect(await ctx.db.query(`SELECT 1 FROM credit.holds WHERE id = $1`, [refused.hold])).toHaveLength(0);
+    const placed = await place(member.id);
+    expect(placed.outcome).toBe('placed');
+    expect(await poolBalance(id)).toBeLessThan(100n);
+    await holds.release(placed.hold);
+  });
+
   it('confirm_hold answers false for a hold that is not there; place then fails as the database being unavailable', async () => {
     const [{ confirmed }] = await ctx.db.query<{ confirmed: boolean }>('SELECT credit.confirm_hold(gen_random_uuid()) AS confirmed');
     expect(confirmed).toBe(false);

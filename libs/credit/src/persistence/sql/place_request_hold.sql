@@ -46,11 +46,14 @@ BEGIN
     RETURN QUERY SELECT v_gate, NULL::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::bigint, NULL::text, NULL::timestamptz;
     RETURN;
   END IF;
-  -- A key bound to a team draws its pool only while its person is a member.
-  IF p_payer LIKE 'engagement:%' AND NOT EXISTS (
-       SELECT 1 FROM engagement_members m WHERE m.engagement_id = substr(p_payer, 12)::uuid AND m.person_id = p_person) THEN
-    RETURN QUERY SELECT 'not_member'::text, NULL::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::bigint, NULL::text, NULL::timestamptz;
-    RETURN;
+  -- A key bound to a team draws its pool only while its person is a member. Two IFs, not one
+  -- condition: a condition with a subquery is a statement the executor starts whatever its first
+  -- operand, so a person payer's request would pay for the membership read it never needs.
+  IF p_payer LIKE 'engagement:%' THEN
+    IF NOT EXISTS (SELECT 1 FROM engagement_members m WHERE m.engagement_id = substr(p_payer, 12)::uuid AND m.person_id = p_person) THEN
+      RETURN QUERY SELECT 'not_member'::text, NULL::text, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::bigint, NULL::text, NULL::timestamptz;
+      RETURN;
+    END IF;
   END IF;
   IF true = ANY (p_buys) THEN
     SELECT * INTO r FROM credit.bound_rates(p_model, p_at);
