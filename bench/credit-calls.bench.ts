@@ -16,6 +16,8 @@
  *     unprepared, as before they were prepared, unless CALLS_PREPARED=1.
  *   CALLS_DETAIL=1 lists every statement the measured calls ran, with its mean time.
  *   CALLS_COUNT=0 skips the statement counting (e.g. under perf).
+ *   CALLS_POOL=1 binds each person's API key to a team engagement of theirs whose pool pays the
+ *     Messages API calls (the converse calls stay on the persons' own credit).
  * Statements are counted only when the server preloads pg_stat_statements with
  * pg_stat_statements.track = all. Run:
  *   node scripts/with-db.mjs node -r @swc-node/register bench/credit-calls.bench.ts
@@ -28,6 +30,7 @@ import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { loadConfig } from '@loomworks/config';
 import { type FunctionFile, readFunctionFiles } from '@loomworks/database';
+import { LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { fundedPersons } from './bench-kit';
@@ -39,6 +42,8 @@ const WARMUP = 100;
 const PERSONS = 4;
 const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+/** CALLS_POOL=1: each person's key draws this team engagement's pool */
+const poolOf = new Map<string, string>();
 const NAMES = ['place_hold', 'settle_hold', 'place_key_request_hold', 'settle_request_call'] as const;
 type Name = (typeof NAMES)[number];
 
@@ -71,6 +76,17 @@ async function run(databaseUrl: string) {
       [randomUUID(), person, sha],
     );
     keys.push(sha);
+    if (process.env.CALLS_POOL === '1') {
+      const engagement = randomUUID();
+      await setup.query(
+        `INSERT INTO engagements (id, name, personal, owner_person_id, created_at) VALUES ($1, 'Bench pool', false, $2, now())`,
+        [engagement, person],
+      );
+      await setup.query(`INSERT INTO engagement_members (engagement_id, person_id, role, created_at) VALUES ($1, $2, 'owner', now())`, [engagement, person]);
+      await app.get(LedgerService).adjustPool({ engagementId: engagement, asset: 'haiku', amount: 10n ** 12n, reason: 'bench', actorPersonId: null });
+      await setup.query('UPDATE api_keys SET engagement_id = $1 WHERE key_sha256 = $2', [engagement, sha]);
+      poolOf.set(person, engagement);
+    }
   }
   const [{ version }] = (await setup.query('SELECT version::text AS version FROM system_config_version')).rows;
   await setup.end();
@@ -255,7 +271,8 @@ function statement(name: Name, person: string, key: Buffer, hold: string, id: st
         values: [
           hold, id, new Date(), JSON.stringify([{ stage: 'request', model: HAIKU, tokens: usage }]), JSON.stringify({ haiku: 100 }), version,
           JSON.stringify({
-            id, source: 'messages', key_source: 'system', payer: `person:${person}`, person_id: person, api_key_id: null, model: HAIKU,
+            id, source: 'messages', key_source: 'system', payer: poolOf.has(person) ? `engagement:${poolOf.get(person)}` : `person:${person}`, person_id: person,
+            engagement_id: poolOf.get(person) ?? null, api_key_id: null, model: HAIKU,
             status: 'ok', input_tokens: usage.input, output_tokens: usage.output, cache_read_tokens: 0, cache_write_tokens: 0, asset: 'haiku',
             hold_id: hold, held: null, charged: '0', started_at: new Date().toISOString(), finished_at: new Date().toISOString(),
           }),
