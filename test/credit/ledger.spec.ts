@@ -125,6 +125,21 @@ describe('ledger', () => {
       expect(await ledger.balance(person.id, 'haiku')).toBe(106n);
     });
 
+    it('one flow: a retry answers the first, a key reused for another amount is refused, no key is always new', async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const one = (amount: bigint, key: string | null) =>
+        writeFlows(person.id, [{ kind: 'adjustment', amount, from: 'system:issuer', to: personParty(person.id), key }]);
+      const [first] = await one(2n, `one:${person.id}`);
+      expect(first).toMatchObject({ n: 1, created: true });
+      expect(await one(2n, `one:${person.id}`)).toEqual([{ ...first, created: false }]);
+      await expect(one(3n, `one:${person.id}`)).rejects.toThrow('ledger_key_reused');
+      const [a] = await one(1n, null);
+      const [b] = await one(1n, null);
+      expect([a.created, b.created]).toEqual([true, true]);
+      expect(BigInt(b.flow_id)).toBeGreaterThan(BigInt(a.flow_id));
+      expect(await ledger.balance(person.id, 'haiku')).toBe(104n);
+    });
+
     it('refuses the whole call when one of its flows would take a balance out of range', async () => {
       const person = await ctx.fundedPerson('haiku', 100n);
       const flows = await ctx.db.query('SELECT id FROM credit.flows WHERE person_id = $1', [person.id]);
