@@ -52,6 +52,7 @@ import { SealEncodingV21764910000000 } from './1764910000000-SealEncodingV2';
 import { VerificationWatch1764920000000 } from './1764920000000-VerificationWatch';
 import { PersonHistoryStatistics1764930000000 } from './1764930000000-PersonHistoryStatistics';
 import { SealEncodingV31764940000000 } from './1764940000000-SealEncodingV3';
+import { LlmCallsTurnIndex1764960000000 } from './1764960000000-LlmCallsTurnIndex';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -100,4 +101,5 @@ export const allMigrations = [
   VerificationWatch1764920000000,
   PersonHistoryStatistics1764930000000,
   SealEncodingV31764940000000,
+  LlmCallsTurnIndex1764960000000,
 ];

@@ -1,4 +1,6 @@
+import { Transactions } from '@loomworks/database';
 import { LlmCallLog } from '@loomworks/llm';
+import { statementsOf } from '../support/statements';
 import { converseSuite } from '../support/converse-suite';
 import { type FakeRequest } from '../support/fake-anthropic';
 import { type SignedIn } from '../support/test-context';
@@ -137,5 +139,27 @@ describe('the LLM call log and usage', () => {
     expect(row).toMatchObject({ id, source: 'messages', stage: null, turnId: null, status: 'failed', held: null, charged: 0 });
     const none = (await get(staff, '/admin/usage?groupBy=payer').expect(200)).body.items.find((g: { key: string }) => g.key === 'none');
     expect(none).toEqual({ key: 'none', calls: 1, inputTokens: 10, outputTokens: 0, credits: 0, absorbedCalls: 1 });
+  });
+
+  it("finds a turn's stage by index to refund it, not by a scan of the growing log", async () => {
+    // a log where a scan costs: 5,000 other turns' calls, and statistics that know it
+    await suite.ctx.db.query(
+      `INSERT INTO llm_calls (id, source, person_id, turn_id, stage, key_source, model, status, started_at, finished_at)
+       SELECT gen_random_uuid(), 'converse', $1, gen_random_uuid(), 'respond', 'system', $2, 'failed', now(), now() FROM generate_series(1, 5000)`,
+      [other.person.id, HAIKU],
+    );
+    await suite.ctx.db.query('ANALYZE llm_calls');
+    const log = suite.ctx.get(LlmCallLog);
+    const [call] = await suite.ctx.db.query<{ turn_id: string }>('SELECT turn_id FROM llm_calls WHERE person_id = $1 AND turn_id IS NOT NULL AND status = $2 LIMIT 1', [member.person.id, 'ok']);
+    // the statement a stage's refund sends, as it sends it (rolled back: nothing refunded)
+    const sent = await statementsOf(() =>
+      suite.ctx.get(Transactions).run(async (tx) => {
+        await log.addRefund(tx, { turnId: call.turn_id, stage: 'respond' }, 0n);
+      }),
+    );
+    const update = sent.find((sql) => sql.startsWith('UPDATE llm_calls'))!;
+    const plan = (await suite.ctx.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${update}`, [call.turn_id, 'respond', '0'])).map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/llm_calls_turn_idx/);
+    expect(plan).not.toMatch(/Seq Scan on llm_calls/);
   });
 });
