@@ -69,6 +69,8 @@ interface Figures {
   creditCpuMs: number;
   historyPages: number;
   historyCpuMs: number;
+  /** the bench's own process (the app's side of a page: pool, driver, row conversion), ms of CPU per page */
+  historyNodeCpuMs: number;
   /** Postgres's own work per read, independent of the machine's load: best execution ms and buffers touched */
   historyPlan: PlanFigures;
   creditPlan: PlanFigures;
@@ -133,8 +135,11 @@ async function run(databaseUrl: string) {
     const creditReads = await throughput(people.map((id) => () => ledger.creditSummary(id)));
     const creditCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (creditReads * SECONDS)) * 1000;
     cpuBeforeReads = await postgresCpuTicks(transactions);
+    const nodeBefore = process.cpuUsage();
     const historyPages = await throughput(people.map((id) => () => ledger.flows(id, { limit: 50 })));
     const historyCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (historyPages * SECONDS)) * 1000;
+    const nodeUsed = process.cpuUsage(nodeBefore);
+    const historyNodeCpuMs = (nodeUsed.user + nodeUsed.system) / 1000 / (historyPages * SECONDS);
     const historyPlan = await serverWork(transactions, await statementOf(() => ledger.flows(people[1], { limit: 50 }), 'FROM credit.flows'));
     const creditPlan = await serverWork(transactions, await statementOf(() => ledger.creditSummary(people[1]), 'credit.credit_view'));
     // Incremental verify: the sealed ledger folded into the checkpoint, then 1,000 new sealed flows.
@@ -159,7 +164,7 @@ async function run(databaseUrl: string) {
     const verifyCpuMs = (((await postgresCpuTicks(transactions)) - verifyCpuBefore) / TICK / VERIFY_CPU_CALLS) * 1000;
     await ledger.checkpoint();
     const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.balances');
-    return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
+    return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyNodeCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
   };
 
   const small = await measure();
@@ -207,6 +212,7 @@ async function run(databaseUrl: string) {
     row('/me/credit read: Postgres CPU per read', small.creditCpuMs, large.creditCpuMs, 'ms', large.creditCpuMs / small.creditCpuMs),
     row('/me/flows first page (50)', small.historyPages, large.historyPages, 'pages/s', small.historyPages / large.historyPages),
     row('/me/flows first page: Postgres CPU per page', small.historyCpuMs, large.historyCpuMs, 'ms', large.historyCpuMs / small.historyCpuMs),
+    row('/me/flows first page: API (Node) CPU per page', small.historyNodeCpuMs, large.historyNodeCpuMs, 'ms', large.historyNodeCpuMs / small.historyNodeCpuMs),
     row(`verify(), ${VERIFY_NEW_FLOWS} new flows (best of 3)`, small.verifySeconds * 1000, large.verifySeconds * 1000, 'ms', large.verifySeconds / small.verifySeconds),
     row(`verify(), ${VERIFY_NEW_FLOWS} new flows: Postgres CPU per call (${VERIFY_CPU_CALLS} calls)`, small.verifyCpuMs, large.verifyCpuMs, 'ms', large.verifyCpuMs / small.verifyCpuMs),
   ]);
