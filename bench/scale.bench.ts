@@ -32,7 +32,6 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
@@ -42,7 +41,7 @@ import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/st
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { SECONDS, serverVersion, throughput } from './bench-kit';
+import { postgresCpuMs, SECONDS, serverVersion, throughput } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const LARGE_FLOWS = Number(process.env.SCALE_FLOWS ?? 10_000_000);
@@ -55,7 +54,6 @@ const VERIFY_NEW_FLOWS = 1_000;
 const VERIFY_CPU_CALLS = 30;
 const HAIKU = 'claude-haiku-4-5-20251001';
 const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
-const TICK = 100; // clock ticks per second in /proc/<pid>/stat (Linux's USER_HZ)
 
 /** Person n's id (n from 1): deterministic, so SQL and the bench name the same people. */
 const personId = (n: number) => `00000000-0000-4000-9000-${n.toString(16).padStart(12, '0')}`;
@@ -127,17 +125,17 @@ async function run(databaseUrl: string) {
     await transactions.manager.query('VACUUM ANALYZE credit.flows');
     await transactions.manager.query('VACUUM ANALYZE credit.balances');
     await throughput([turn(people[0])], 1); // warm up
-    const cpuBefore = await postgresCpuTicks(transactions);
+    const cpuBefore = await postgresCpuMs(transactions);
     const turns = await throughput(people.map(turn));
-    const pgCoreSeconds = ((await postgresCpuTicks(transactions)) - cpuBefore) / TICK;
+    const pgCoreSeconds = ((await postgresCpuMs(transactions)) - cpuBefore) / 1000;
     // Each read's Postgres CPU as well: its throughput moves with the machine's load, its CPU hardly.
-    let cpuBeforeReads = await postgresCpuTicks(transactions);
+    let cpuBeforeReads = await postgresCpuMs(transactions);
     const creditReads = await throughput(people.map((id) => () => ledger.creditSummary(id)));
-    const creditCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (creditReads * SECONDS)) * 1000;
-    cpuBeforeReads = await postgresCpuTicks(transactions);
+    const creditCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (creditReads * SECONDS);
+    cpuBeforeReads = await postgresCpuMs(transactions);
     const nodeBefore = process.cpuUsage();
     const historyPages = await throughput(people.map((id) => () => ledger.flows(id, { limit: 50 })));
-    const historyCpuMs = (((await postgresCpuTicks(transactions)) - cpuBeforeReads) / TICK / (historyPages * SECONDS)) * 1000;
+    const historyCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (historyPages * SECONDS);
     const nodeUsed = process.cpuUsage(nodeBefore);
     const historyNodeCpuMs = (nodeUsed.user + nodeUsed.system) / 1000 / (historyPages * SECONDS);
     const historyPlan = await serverWork(transactions, await statementOf(() => ledger.flows(people[1], { limit: 50 }), 'FROM credit.flows'));
@@ -159,9 +157,9 @@ async function run(databaseUrl: string) {
     // a call's wall time, hardly its CPU time (ticks of 10 ms, hence many calls).
     await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
     await sealer.sealOnce();
-    const verifyCpuBefore = await postgresCpuTicks(transactions);
+    const verifyCpuBefore = await postgresCpuMs(transactions);
     for (let call = 0; call < VERIFY_CPU_CALLS; call++) await ledger.verify();
-    const verifyCpuMs = (((await postgresCpuTicks(transactions)) - verifyCpuBefore) / TICK / VERIFY_CPU_CALLS) * 1000;
+    const verifyCpuMs = ((await postgresCpuMs(transactions)) - verifyCpuBefore) / VERIFY_CPU_CALLS;
     await ledger.checkpoint();
     const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.balances');
     return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyNodeCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
@@ -353,24 +351,6 @@ async function addConsumptions(transactions: Transactions, count: number, among:
        FROM (SELECT ${PERSON_SQL('1 + i % $2')} AS p FROM generate_series(1, $1) i) c`,
     [count, among],
   );
-}
-
-/**
- * CPU time (user + system, clock ticks) of this database's server processes, from /proc: the
- * bench runs on the database's machine (else 0, and the per-core figure is not printed usefully).
- */
-async function postgresCpuTicks(transactions: Transactions): Promise<number> {
-  const rows: { pid: number }[] = await transactions.manager.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return ticks;
 }
 
 interface PlanFigures {
