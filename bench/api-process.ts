@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { SessionsService } from '@loomworks/auth';
 import { Transactions } from '@loomworks/database';
+import { processStat } from './bench-kit';
 
 /**
  * The API as its own process (apps/api/src/main.ts through @swc-node/register), for figures that
@@ -50,11 +51,7 @@ export async function startApi(databaseUrl: string): Promise<ApiProcess> {
     child,
     port,
     rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024,
-    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux)
-    cpuSeconds: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpuSeconds: () => processStat(child.pid!)!.cpuMs / 1000,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

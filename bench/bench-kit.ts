@@ -34,22 +34,27 @@ export function loadAverage(): string {
 }
 
 /**
+ * A process's parent and the CPU time (user + system, ms) it has used, from /proc/<pid>/stat
+ * (utime and stime, its 14th and 15th fields, in clock ticks of 10 ms); null when it is gone or
+ * not on this machine.
+ */
+export function processStat(pid: number | string): { parentPid: number; cpuMs: number } | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { parentPid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU time (user + system, ms) the server processes of this database have used, from /proc: a
  * figure the machine's load hardly stretches, unlike the wall time (10 ms ticks: measure many calls
  * or long ones). 0 unless the bench runs on the database's machine.
  */
 export async function postgresCpuMs(transactions: Transactions): Promise<number> {
   const rows: { pid: number }[] = await transactions.manager.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  let ticks = 0;
-  for (const { pid } of rows) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      // ended meanwhile, or another machine's
-    }
-  }
-  return ticks * 10;
+  return rows.reduce((ms, { pid }) => ms + (processStat(pid)?.cpuMs ?? 0), 0);
 }
 
 /** `count` persons, each holding a claimed haiku welcome grant large enough never to run out. */

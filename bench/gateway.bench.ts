@@ -32,7 +32,7 @@ import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { configureApp, createFastifyAdapter } from '../apps/api/src/bootstrap';
-import { SECONDS } from './bench-kit';
+import { processStat, SECONDS } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const CONNECTIONS = 16;
@@ -124,27 +124,21 @@ async function postmasterPid(transactions: Transactions): Promise<number> {
   }
 }
 
-/** CPU ms (user + system) of a process and, when `withChildren`, of the processes it started (the postmaster's backends). */
+/** CPU ms (user + system) of processes and, when `withChildren`, of the processes they started (the postmaster's backends); NaN off Linux. */
 function processCpuMs(pids: number[], withChildren = false): number {
-  const ticks = (stat: string) => {
-    const f = stat.split(') ')[1].split(' ');
-    return { parent: Number(f[1]), ms: (Number(f[11]) + Number(f[12])) * 10 };
-  };
+  let entries: string[];
   try {
-    let ms = 0;
-    for (const entry of withChildren ? readdirSync('/proc') : pids.map(String)) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const t = ticks(readFileSync(`/proc/${entry}/stat`, 'utf8'));
-        if (pids.includes(Number(entry)) || (withChildren && pids.includes(t.parent))) ms += t.ms;
-      } catch {
-        // gone meanwhile (a backend that ended)
-      }
-    }
-    return ms;
+    entries = withChildren ? readdirSync('/proc') : pids.map(String);
   } catch {
     return NaN;
   }
+  let ms = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = processStat(entry); // null: gone meanwhile (a backend that ended)
+    if (stat && (pids.includes(Number(entry)) || (withChildren && pids.includes(stat.parentPid)))) ms += stat.cpuMs;
+  }
+  return ms;
 }
 
 function cpuNow() {
