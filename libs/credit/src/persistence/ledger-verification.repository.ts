@@ -259,7 +259,6 @@ export class LedgerVerificationRepository {
     return rows.map((r) => ({ sealId: r.id, fromFlowId: r.from_flow_id, toFlowId: r.to_flow_id }));
   }
 
-
   /** Names this REPEATABLE READ transaction's snapshot for importSnapshot (valid while it stays open). */
   async exportSnapshot(tx: Tx): Promise<string> {
     const [row]: { id: string }[] = await tx.query('SELECT pg_export_snapshot() AS id');
