@@ -274,9 +274,12 @@ describe('the admin console in Chromium', () => {
     expect(await page.locator('#debit-effect').textContent()).toContain('goes from 175 to −4,825, below zero');
     await world.screenshot(page, 'admin-debit-confirm');
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    // Until the dialog has closed the form behind it is inert: a fill would type into the dialog, and the old amount would ask again.
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     const [{ n }] = await world.db.query<{ n: number }>("SELECT count(*)::int AS n FROM credit.flows WHERE kind = 'adjustment' AND metadata->>'reason' = 'a slip of the keyboard'");
     expect(n).toBe(0);
     await page.getByLabel('Amount', { exact: true }).fill('-100');
+    expect(await page.getByLabel('Amount', { exact: true }).inputValue()).toBe('-100');
     await page.getByRole('button', { name: 'Record adjustment' }).click();
     await page.locator('#adjust-status .ok', { hasText: '−100' }).waitFor();
     expect(await page.locator('#balances').textContent()).toContain('75');
