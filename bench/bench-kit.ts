@@ -23,6 +23,12 @@ export async function throughput(workers: Array<() => Promise<unknown>>, seconds
   return done / seconds;
 }
 
+/** The middle value (the upper of the two middle ones when there is an even number); NaN for none. */
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
 export async function serverVersion(transactions: Transactions): Promise<string> {
   const [{ server_version }] = await transactions.manager.query('SHOW server_version');
   return server_version;

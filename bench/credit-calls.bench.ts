@@ -33,7 +33,7 @@ import { type FunctionFile, readFunctionFiles } from '@loomworks/database';
 import { LedgerService } from '@loomworks/credit/staff';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { fundedPersons } from './bench-kit';
+import { fundedPersons, median } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -149,7 +149,6 @@ async function run(databaseUrl: string) {
     `\nPer call, ${CALLS} turns after ${WARMUP} warm-up turns, one connection per arm${arms.length > 1 ? ', arms interleaved call by call' : ''} ` +
       `(load average ${started} at the start, ${load()} at the end)`,
   );
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   console.table(
     NAMES.flatMap((name) =>

@@ -32,7 +32,7 @@ import { PersonsService } from '@loomworks/persons';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
 import { configureApp, createFastifyAdapter } from '../apps/api/src/bootstrap';
-import { processStat, SECONDS } from './bench-kit';
+import { median, processStat, SECONDS } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const CONNECTIONS = 16;
@@ -171,12 +171,6 @@ function load(target: Target, seconds: number, connections = CONNECTIONS): Promi
     worker.once('error', reject);
   });
 }
-
-const median = (xs: number[]) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 async function freePort(): Promise<number> {
   const server = createServer();
