@@ -1,47 +1,55 @@
 /**
- * Ten million flows (issue 24): the hot operations with 10 k flows in the ledger beside 10 M flows
- * over 100 k persons, in one run, on one database that grows from the first size to the second:
+ * Ten million flows (issue 24): the hot operations on a ledger of 10 k flows beside one of 10 M flows
+ * over 100 k persons:
  *   - a turn's credit work (place the hold, settle two stages), 16 persons in parallel, turns/s, and
  *     the Postgres CPU it took (turns per Postgres core-second: the capacity figure of docs/scaling.md);
  *   - GET /me/credit's read (LedgerService.creditSummary: credit.credit_view), 16 in parallel;
  *   - GET /me/flows' first page (LedgerService.flows, 50 newest), 16 in parallel;
  *   - incremental verify() with 1,000 sealed flows past the checkpoint, best of 3, and the Postgres
  *     CPU it takes per call (30 calls), which the machine's load hardly changes.
- * At 10 M it also seals every flow, runs verify({full: true}) (every balance and every seal
- * recomputed: the generated ledger must verify), times VACUUM and reports the table's size.
  *
- * The ledger is generated in SQL (generate_series, INSERT … SELECT in chunks of 1 M flows) in the
+ * Each measurement runs in a fresh process (a fork of this file) on one of the two databases, 10 k
+ * and 10 M alternating SCALE_RUNS times (3 by default); the figures judged are the medians of the
+ * pairs' ratios. Until run 8 of docs/scaling.md one process measured 10 k, then built, sealed and
+ * verified 10 M flows and measured again: the 10 M half ran in a process whose heap had just held
+ * all that, and each figure was taken once in a fixed order on a machine shared with other jobs.
+ * The 10 k ledger is measured on a fresh copy of its database each time (CREATE DATABASE … TEMPLATE),
+ * so it stays 10 k; the 10 M one grows by each measurement's ~10-20 k flows, nothing at its size.
+ *
+ * The ledgers are generated in SQL (generate_series, INSERT … SELECT in chunks of 1 M flows) in the
  * shapes the ledger writes them: an issuance per person (key grant:<id>, no grants row), then turns of four flows (hold,
  * release, classify and respond consumptions; the keys and metadata of write_hold / settle_hold),
  * turn t paid by person t mod P, one turn every few seconds over the past year. The balance
  * triggers are disabled by the table owner for each chunk (a per-row upsert would take an hour at
  * 10 M) and the chunk's balances are added by one aggregate over its flows: exactly what the trigger
- * would have written, which verify({full: true}) checks at the end. Holds rows of the generated
- * turns are not written (they are settled; only active holds are read by the measured paths).
+ * would have written, which verify({full: true}) checks once the 10 M ledger is built (every balance
+ * and every seal recomputed: the generated ledger must verify). Holds rows of the generated turns are
+ * not written (they are settled; only active holds are read by the measured paths).
  *
  * Per person, the history is the same at both sizes (~100 flows: 100 persons at 10 k, 100 k at
  * 10 M): what grows is the table, the index and the number of persons and balances. Except for the
- * 16 measured persons: their turns at 10 k stay in their history, so at 10 M it is about twice as
- * long (~380 → ~840 flows in docs/scaling.md run 7) — which history's first page must not feel (it reads 51 rows).
+ * 16 measured persons: the 10 M ledger starts with the 10 k one and every measurement adds their
+ * turns, so at 10 M their history is several times as long — which history's first page must not
+ * feel (it reads 51 rows).
  *
- * Run: npm run bench:scale   (DATABASE_URL as the tables' owner, or the embedded cluster; makes
- * and drops the database loomworks_scale_bench; ~4 GB of disk, ~10-20 min on 2 busy cores).
- * SCALE_FLOWS overrides the large size (e.g. 1000000 for a quick run). SCALE_KEEP=1 leaves the
- * database behind (superuser URL printed at the end) to study the 10 M ledger without building it
- * again; SCALE_DATABASE names it (default loomworks_scale_bench), so two sizes can be kept side by side.
+ * Run: npm run bench:scale   (DATABASE_URL as the tables' owner, or the embedded cluster; makes the
+ * databases loomworks_scale_bench and loomworks_scale_bench_10k and drops them at the end; ~7 GB of
+ * disk, ~15-30 min on 2 busy cores). SCALE_FLOWS overrides the large size (e.g. 1000000 for a quick
+ * run). SCALE_KEEP=1 leaves the databases behind (superuser URL printed at the end), and a later run
+ * with SCALE_KEEP=1 measures the kept large ledger instead of building it again; SCALE_DATABASE
+ * names it (default loomworks_scale_bench), so two sizes can be kept side by side.
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { fork } from 'node:child_process';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { loadConfig } from '@loomworks/config';
-import { type PlaceHoldCommand } from '@loomworks/credit';
-import { HoldsService, LedgerService, SealerService } from '@loomworks/credit/staff';
+import { LedgerService, SealerService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { AppModule } from '../apps/api/src/app.module';
-import { postgresCpuMs, SECONDS, serverVersion, throughput } from './bench-kit';
+import { loadAverage, median, postgresCpuMs, SECONDS, serverVersion, throughput, turnCreditWork } from './bench-kit';
 import { withScratchDatabase } from './scratch-database';
 
 const LARGE_FLOWS = Number(process.env.SCALE_FLOWS ?? 10_000_000);
@@ -52,13 +60,18 @@ const CHUNK_FLOWS = 1_000_000;
 const PARALLEL = 16;
 const VERIFY_NEW_FLOWS = 1_000;
 const VERIFY_CPU_CALLS = 30;
+const RUNS = Number(process.env.SCALE_RUNS ?? 3);
+const DATABASE = process.env.SCALE_DATABASE ?? 'loomworks_scale_bench';
+const KEEP = process.env.SCALE_KEEP === '1';
+const SMALL = `${SMALL_FLOWS / 1000} k`;
+const LARGE = `${LARGE_FLOWS / 1e6} M`;
 const HAIKU = 'claude-haiku-4-5-20251001';
-const usage = { input: 300, output: 200, cacheRead: 0, cacheWrite: 0 };
 
 /** Person n's id (n from 1): deterministic, so SQL and the bench name the same people. */
 const personId = (n: number) => `00000000-0000-4000-9000-${n.toString(16).padStart(12, '0')}`;
 const PERSON_SQL = (n: string) => `('00000000-0000-4000-9000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
 
+/** One measurement of one ledger, in its own process. */
 interface Figures {
   turns: number;
   pgCoreSeconds: number;
@@ -67,7 +80,7 @@ interface Figures {
   creditCpuMs: number;
   historyPages: number;
   historyCpuMs: number;
-  /** the bench's own process (the app's side of a page: pool, driver, row conversion), ms of CPU per page */
+  /** the measuring process's own CPU per page (the app's side: pool, driver, row conversion), ms */
   historyNodeCpuMs: number;
   /** Postgres's own work per read, independent of the machine's load: best execution ms and buffers touched */
   historyPlan: PlanFigures;
@@ -76,171 +89,286 @@ interface Figures {
   /** Postgres CPU per incremental verify() */
   verifyCpuMs: number;
   balances: number;
+  /** the last flow's id after the measurement (about the number of flows) */
+  flows: number;
 }
+
+interface Run extends Figures {
+  ledger: string;
+  at: string;
+  /** the 1-minute load average when the process started and when it ended */
+  loadBefore: string;
+  loadAfter: string;
+}
+
+/** A figure of a run, and which way is slower: the slowdown of 10 M against 10 k is large ÷ small for times, small ÷ large for rates. */
+interface Metric {
+  what: string;
+  unit: string;
+  of: (f: Figures) => number;
+  rate?: boolean;
+}
+
+const METRICS: Metric[] = [
+  { what: 'place hold + settle 2 stages', unit: 'turns/s', of: (f) => f.turns, rate: true },
+  { what: 'turns per Postgres core-second', unit: '', of: (f) => (f.turns * SECONDS) / f.pgCoreSeconds, rate: true },
+  { what: '/me/credit read (credit_view)', unit: 'reads/s', of: (f) => f.creditReads, rate: true },
+  { what: '/me/credit read: Postgres CPU per read', unit: 'ms', of: (f) => f.creditCpuMs },
+  { what: '/me/flows first page (50)', unit: 'pages/s', of: (f) => f.historyPages, rate: true },
+  { what: '/me/flows first page: Postgres CPU per page', unit: 'ms', of: (f) => f.historyCpuMs },
+  { what: '/me/flows first page: Node CPU per page', unit: 'ms', of: (f) => f.historyNodeCpuMs },
+  { what: `verify(), ${VERIFY_NEW_FLOWS} new flows (best of 3)`, unit: 'ms', of: (f) => f.verifySeconds * 1000 },
+  { what: `verify(), ${VERIFY_NEW_FLOWS} new flows: Postgres CPU per call (${VERIFY_CPU_CALLS} calls)`, unit: 'ms', of: (f) => f.verifyCpuMs },
+  { what: "/me/flows first page: the app's statement, EXPLAIN ANALYZE (best of 5)", unit: 'ms', of: (f) => f.historyPlan.ms },
+  { what: '/me/credit: credit.credit_view, EXPLAIN ANALYZE (best of 5)', unit: 'ms', of: (f) => f.creditPlan.ms },
+];
+
+const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${loadAverage()}] ${line}`);
 
 async function main() {
-  await withScratchDatabase(run, process.env.SCALE_DATABASE ?? 'loomworks_scale_bench', { keep: process.env.SCALE_KEEP === '1' });
+  const measuring = process.env.SCALE_MEASURE_URL;
+  if (measuring) {
+    if (process.env.SCALE_LOG_SLOW_MS) await logSlowStatements(measuring, Number(process.env.SCALE_LOG_SLOW_MS));
+    const figures = await withApp(measuring, measure);
+    process.send!(figures, () => process.exit(0));
+    return;
+  }
+  await withScratchDatabase(
+    (largeUrl) => withScratchDatabase((smallUrl) => compare(smallUrl, largeUrl), `${DATABASE}_10k`, { keep: KEEP }),
+    DATABASE,
+    { keep: KEEP, reuse: KEEP },
+  );
 }
 
-async function run(databaseUrl: string) {
-  // The scheduler off (SCHEDULER_TICK_MS=0): the bench seals, folds and verifies itself, so the
-  // sealer and reconciler neither run in the middle of a measurement nor hide the sealing time.
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', SCHEDULER_TICK_MS: '0' });
-  if (process.env.SCALE_LOG_SLOW_MS) {
-    // Diagnostics: the server logs every statement of this database slower than this (superuser only).
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`ALTER DATABASE ${new URL(databaseUrl).pathname.slice(1)} SET log_min_duration_statement = ${Number(process.env.SCALE_LOG_SLOW_MS)}`);
-    await admin.end();
+async function compare(smallUrl: string, largeUrl: string) {
+  await withApp(smallUrl, (app) => buildSmall(app));
+  const build = await withApp(largeUrl, (app) => buildLarge(app));
+
+  const runs: Run[] = [];
+  for (let round = 0; round < RUNS; round++) {
+    const copy = await freshCopy(smallUrl);
+    runs.push(await inFreshProcess(SMALL, copy.url));
+    await copy.drop();
+    runs.push(await inFreshProcess(LARGE, largeUrl));
   }
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+
+  console.log(`\nEach run, a fresh process on one ledger (${SMALL}: ${SMALL_PERSONS} persons; ${LARGE}: ${LARGE_PERSONS.toLocaleString('en')} persons), ${PARALLEL} in parallel`);
+  runs.forEach((r, i) => console.log(`  run ${i + 1}: ${r.ledger} at ${r.at} UTC, load average ${r.loadBefore} → ${r.loadAfter}, ${r.flows.toLocaleString('en')} flows after it`));
+  const byRun = (what: string, value: (r: Run) => string) => ({ what, ...Object.fromEntries(runs.map((r, i) => [`${i + 1}: ${r.ledger}`, value(r)])) });
+  console.table([
+    ...METRICS.map((m) => byRun(`${m.what}${m.unit && `, ${m.unit}`}`, (r) => fmt(m.of(r)))),
+    byRun('EXPLAIN of the page: buffers, most rows', (r) => `${r.historyPlan.buffers}, ${r.historyPlan.rows}`),
+    byRun('EXPLAIN of credit_view: buffers, most rows', (r) => `${r.creditPlan.buffers}, ${r.creditPlan.rows}`),
+  ]);
+  const small = runs.filter((r) => r.ledger === SMALL);
+  const large = runs.filter((r) => r.ledger === LARGE);
+  const slowdown = (m: Metric, a: Figures, b: Figures) => (m.rate ? m.of(a) / m.of(b) : m.of(b) / m.of(a));
+  console.log(`\nMedians of the ${RUNS} runs of each; slowdown = the median of the ${RUNS} pairs' ratios (each ${LARGE} run beside the ${SMALL} run just before it)`);
+  console.table(
+    METRICS.map((m) => {
+      const ratios = small.map((s, i) => slowdown(m, s, large[i]));
+      return {
+        what: m.what,
+        [`at ${SMALL}`]: `${fmt(median(small.map(m.of)))}${m.unit && ` ${m.unit}`}`,
+        [`at ${LARGE}`]: `${fmt(median(large.map(m.of)))}${m.unit && ` ${m.unit}`}`,
+        'slowdown (target ≤ 1.2)': median(ratios).toFixed(2),
+        'each pair': ratios.map((r) => r.toFixed(2)).join(' / '),
+      };
+    }),
+  );
+  console.log(
+    `balance rows (verify?full compares them all; the incremental verify only those touched or watched): ${small[0].balances.toLocaleString('en')} at ${SMALL}, ${large[0].balances.toLocaleString('en')} at ${LARGE}`,
+  );
+  await withApp(largeUrl, (app) => report(app, build));
+  say('done');
+}
+
+/** The 10 k ledger, sealed and folded into the verification checkpoint: the template every 10 k run copies. */
+async function buildSmall(app: INestApplicationContext): Promise<void> {
   const transactions = app.get(Transactions);
-  const holds = app.get(HoldsService);
+  say(`Postgres ${await serverVersion(transactions)}; building ${SMALL_FLOWS.toLocaleString('en')} flows over ${SMALL_PERSONS} persons`);
+  await addPersons(transactions, 1, SMALL_PERSONS);
+  await grow(transactions, { flows: SMALL_FLOWS, persons: SMALL_PERSONS, firstNewPerson: 1 });
+  await app.get(SealerService).sealOnce();
+  await app.get(LedgerService).checkpoint();
+}
+
+type Seconds = Record<string, number>;
+
+/**
+ * The 10 M ledger: the 10 k one grown to LARGE_FLOWS over LARGE_PERSONS persons, frozen, sealed,
+ * verified in full and folded into the checkpoint; the seconds each step took. A kept ledger
+ * (SCALE_KEEP) is measured as it is.
+ */
+async function buildLarge(app: INestApplicationContext): Promise<Seconds | undefined> {
+  const transactions = app.get(Transactions);
   const ledger = app.get(LedgerService);
   const sealer = app.get(SealerService);
-  await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
-  const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${loadavg()[0].toFixed(1)}] ${line}`);
-  say(`Postgres ${await serverVersion(transactions)}; building ${SMALL_FLOWS.toLocaleString('en')} flows over ${SMALL_PERSONS} persons`);
-
-  await addPersons(transactions, 1, LARGE_PERSONS);
-  let built = await grow(transactions, { flows: SMALL_FLOWS, persons: SMALL_PERSONS, firstNewPerson: 1 });
-  const people = Array.from({ length: PARALLEL }, (_, i) => personId(i + 1));
-
-  const command = (id: string): PlaceHoldCommand => ({
-    personId: id,
-    turnId: randomUUID(),
-    classify: { inputTokens: 200, maxTokens: 10 },
-    respond: { inputTokens: 600, maxTokens: 1024 },
+  const [{ n: kept }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.flows');
+  if (kept >= LARGE_FLOWS) {
+    say(`measuring the kept ledger of ${kept.toLocaleString('en')} flows`);
+    return undefined;
+  }
+  if (kept > 0) throw new Error(`the kept database ${DATABASE} holds ${kept} flows, fewer than ${LARGE_FLOWS}: a build was interrupted; run once without SCALE_KEEP`);
+  const timed = async (work: () => Promise<unknown>) => {
+    const start = Date.now();
+    await work();
+    return (Date.now() - start) / 1000;
+  };
+  say(`growing to ${LARGE_FLOWS.toLocaleString('en')} flows over ${LARGE_PERSONS.toLocaleString('en')} persons`);
+  const seconds: Seconds = {};
+  seconds['build (generate + balances)'] = await timed(async () => {
+    await addPersons(transactions, 1, LARGE_PERSONS);
+    await grow(transactions, { flows: SMALL_FLOWS, persons: SMALL_PERSONS, firstNewPerson: 1 });
+    await grow(transactions, { flows: LARGE_FLOWS, persons: LARGE_PERSONS, firstNewPerson: SMALL_PERSONS + 1, log: say });
   });
-  const turn = (id: string) => async () => {
-    const cmd = command(id);
-    const placed = await holds.place(cmd);
-    if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
-    await transactions.run((tx) =>
-      holds.settle({ holdId: placed.hold.id, turnId: cmd.turnId, stages: [{ stage: 'classify', model: HAIKU, usage }, { stage: 'respond', model: HAIKU, usage }] }, tx),
-    );
-  };
+  seconds['VACUUM (FREEZE, ANALYZE) credit.flows after the build'] = await timed(() => transactions.manager.query('VACUUM (FREEZE, ANALYZE) credit.flows'));
+  say('sealing');
+  seconds['sealer: first pass over every flow'] = await timed(() => sealer.sealOnce());
+  seconds['verify({full: true}): balances + every seal recomputed'] = await timed(async () => {
+    const full = await ledger.verify({ full: true });
+    if (!full.ok) throw new Error(`the generated ledger does not verify: ${JSON.stringify(full, jsonBigint)}`);
+    say(`verify({full: true}) ok over ${full.checkedFlows.toLocaleString('en')} flows`);
+  });
+  seconds['first fold into the verification checkpoint'] = await timed(() => ledger.checkpoint());
+  return seconds;
+}
 
-  const measure = async (): Promise<Figures> => {
-    await transactions.manager.query('VACUUM ANALYZE credit.flows');
-    await transactions.manager.query('VACUUM ANALYZE credit.balances');
-    await throughput([turn(people[0])], 1); // warm up
-    const cpuBefore = await postgresCpuMs(transactions);
-    const turns = await throughput(people.map(turn));
-    const pgCoreSeconds = ((await postgresCpuMs(transactions)) - cpuBefore) / 1000;
-    // Each read's Postgres CPU as well: its throughput moves with the machine's load, its CPU hardly.
-    let cpuBeforeReads = await postgresCpuMs(transactions);
-    const creditReads = await throughput(people.map((id) => () => ledger.creditSummary(id)));
-    const creditCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (creditReads * SECONDS);
-    cpuBeforeReads = await postgresCpuMs(transactions);
-    const nodeBefore = process.cpuUsage();
-    const historyPages = await throughput(people.map((id) => () => ledger.flows(id, { limit: 50 })));
-    const historyCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (historyPages * SECONDS);
-    const nodeUsed = process.cpuUsage(nodeBefore);
-    const historyNodeCpuMs = (nodeUsed.user + nodeUsed.system) / 1000 / (historyPages * SECONDS);
-    const historyPlan = await serverWork(transactions, await statementOf(() => ledger.flows(people[1], { limit: 50 }), 'FROM credit.flows'));
-    const creditPlan = await serverWork(transactions, await statementOf(() => ledger.creditSummary(people[1]), 'credit.credit_view'));
-    // Incremental verify: the sealed ledger folded into the checkpoint, then 1,000 new sealed flows.
-    await sealer.sealOnce();
-    await ledger.checkpoint();
-    let verifySeconds = Infinity;
-    for (let round = 0; round < 3; round++) {
-      await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
-      await sealer.sealOnce();
-      const start = process.hrtime.bigint();
-      const report = await ledger.verify();
-      verifySeconds = Math.min(verifySeconds, Number(process.hrtime.bigint() - start) / 1e9);
-      if (!report.ok) throw new Error(`the bench ledger does not verify: ${JSON.stringify(report, jsonBigint)}`);
-      await ledger.checkpoint();
-    }
-    // The same verification repeated, by the CPU its backends spent: the machine's load stretches
-    // a call's wall time, hardly its CPU time (ticks of 10 ms, hence many calls).
-    await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
-    await sealer.sealOnce();
-    const verifyCpuBefore = await postgresCpuMs(transactions);
-    for (let call = 0; call < VERIFY_CPU_CALLS; call++) await ledger.verify();
-    const verifyCpuMs = ((await postgresCpuMs(transactions)) - verifyCpuBefore) / VERIFY_CPU_CALLS;
-    await ledger.checkpoint();
-    const [{ n }] = await transactions.manager.query('SELECT count(*)::int AS n FROM credit.balances');
-    return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyNodeCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances: n };
-  };
-
-  const small = await measure();
-  say(`measured at ${built.toLocaleString('en')} flows; growing to ${LARGE_FLOWS.toLocaleString('en')} over ${LARGE_PERSONS.toLocaleString('en')} persons`);
-  const buildStart = Date.now();
-  built = await grow(transactions, { flows: LARGE_FLOWS, persons: LARGE_PERSONS, firstNewPerson: SMALL_PERSONS + 1, log: say });
-  const buildSeconds = (Date.now() - buildStart) / 1000;
+/** After the runs: how long the build took (when this run built it), a VACUUM of the grown table, the table's size. */
+async function report(app: INestApplicationContext, build: Seconds | undefined): Promise<void> {
+  const transactions = app.get(Transactions);
   const vacuumStart = Date.now();
-  await transactions.manager.query('VACUUM (FREEZE, ANALYZE) credit.flows');
-  const freezeSeconds = (Date.now() - vacuumStart) / 1000;
-  say(`built ${built.toLocaleString('en')} flows in ${buildSeconds.toFixed(0)} s; VACUUM (FREEZE, ANALYZE) credit.flows ${freezeSeconds.toFixed(0)} s; sealing`);
-  const sealStart = Date.now();
-  await sealer.sealOnce();
-  const sealSeconds = (Date.now() - sealStart) / 1000;
-  const fullStart = Date.now();
-  const full = await ledger.verify({ full: true });
-  const fullSeconds = (Date.now() - fullStart) / 1000;
-  if (!full.ok) throw new Error(`the generated ledger does not verify: ${JSON.stringify(full, jsonBigint)}`);
-  say(`sealed in ${sealSeconds.toFixed(0)} s; verify({full: true}) ok over ${full.checkedFlows.toLocaleString('en')} flows in ${fullSeconds.toFixed(0)} s`);
-  const foldStart = Date.now();
-  await ledger.checkpoint();
-  const foldSeconds = (Date.now() - foldStart) / 1000;
-
-  const large = await measure();
-  const vacuumAgain = Date.now();
   await transactions.manager.query('VACUUM credit.flows');
-  const steadyVacuumSeconds = (Date.now() - vacuumAgain) / 1000;
+  const steps = { ...build, 'VACUUM credit.flows after the measurements': (Date.now() - vacuumStart) / 1000 };
+  console.table(Object.entries(steps).map(([what, seconds]) => ({ what, seconds: seconds.toFixed(1) })));
   const [size] = await transactions.manager.query(
     `SELECT pg_relation_size('credit.flows') AS heap, pg_indexes_size('credit.flows') AS indexes,
             pg_total_relation_size('credit.flows') AS total, (SELECT count(*) FROM credit.flows) AS flows,
             pg_total_relation_size('credit.balances') AS balances`,
   );
   const gib = (bytes: string) => Number(bytes) / 2 ** 30;
-
-  console.log(`\nThe hot operations at ${SMALL_FLOWS.toLocaleString('en')} flows (${SMALL_PERSONS} persons) and ${LARGE_FLOWS.toLocaleString('en')} flows (${LARGE_PERSONS.toLocaleString('en')} persons), ${PARALLEL} in parallel`);
-  const row = (what: string, a: number, b: number, unit: string, slowdown: number) => ({
-    what,
-    [`at ${SMALL_FLOWS / 1000} k`]: `${fmt(a)} ${unit}`,
-    [`at ${LARGE_FLOWS / 1e6} M`]: `${fmt(b)} ${unit}`,
-    'slowdown (target ≤ 1.2)': slowdown.toFixed(2),
-  });
-  console.table([
-    row('place hold + settle 2 stages', small.turns, large.turns, 'turns/s', small.turns / large.turns),
-    row('/me/credit read (credit_view)', small.creditReads, large.creditReads, 'reads/s', small.creditReads / large.creditReads),
-    row('/me/credit read: Postgres CPU per read', small.creditCpuMs, large.creditCpuMs, 'ms', large.creditCpuMs / small.creditCpuMs),
-    row('/me/flows first page (50)', small.historyPages, large.historyPages, 'pages/s', small.historyPages / large.historyPages),
-    row('/me/flows first page: Postgres CPU per page', small.historyCpuMs, large.historyCpuMs, 'ms', large.historyCpuMs / small.historyCpuMs),
-    row('/me/flows first page: API (Node) CPU per page', small.historyNodeCpuMs, large.historyNodeCpuMs, 'ms', large.historyNodeCpuMs / small.historyNodeCpuMs),
-    row(`verify(), ${VERIFY_NEW_FLOWS} new flows (best of 3)`, small.verifySeconds * 1000, large.verifySeconds * 1000, 'ms', large.verifySeconds / small.verifySeconds),
-    row(`verify(), ${VERIFY_NEW_FLOWS} new flows: Postgres CPU per call (${VERIFY_CPU_CALLS} calls)`, small.verifyCpuMs, large.verifyCpuMs, 'ms', large.verifyCpuMs / small.verifyCpuMs),
-  ]);
-  const plan = (what: string, a: PlanFigures, b: PlanFigures) => ({
-    what,
-    'at 10 k: ms, buffers, rows': `${a.ms.toFixed(3)} ms, ${a.buffers}, ${a.rows}`,
-    [`at ${LARGE_FLOWS / 1e6} M: ms, buffers, rows`]: `${b.ms.toFixed(3)} ms, ${b.buffers}, ${b.rows}`,
-    'slowdown (ms)': (b.ms / a.ms).toFixed(2),
-  });
-  console.log(
-    "Server work per read (the app's statement under EXPLAIN ANALYZE, best of 5 execution times; shared buffers touched; most rows of any step), unaffected by the load on the machine",
-  );
-  console.table([plan('/me/flows first page (LedgerService.flows, 50)', small.historyPlan, large.historyPlan), plan('/me/credit: credit.credit_view', small.creditPlan, large.creditPlan)]);
-  console.log(`balance rows (verify?full compares them all; the incremental verify only those touched or watched): ${small.balances.toLocaleString('en')} at 10 k, ${large.balances.toLocaleString('en')} at ${LARGE_FLOWS / 1e6} M`);
-  const perCore = (f: Figures) => (f.turns * SECONDS) / f.pgCoreSeconds;
-  console.log(`turns per Postgres core-second (turns ÷ CPU seconds of this database's backends): ${perCore(small).toFixed(0)} at 10 k, ${perCore(large).toFixed(0)} at ${LARGE_FLOWS / 1e6} M`);
-  console.table([
-    { what: 'build (generate + balances), large part', seconds: buildSeconds.toFixed(0) },
-    { what: 'VACUUM (FREEZE, ANALYZE) credit.flows after the build', seconds: freezeSeconds.toFixed(0) },
-    { what: 'VACUUM credit.flows after the measurements', seconds: steadyVacuumSeconds.toFixed(1) },
-    { what: 'sealer: first pass over every flow', seconds: sealSeconds.toFixed(0) },
-    { what: 'verify({full: true}): balances + every seal recomputed', seconds: fullSeconds.toFixed(0) },
-    { what: 'first fold into the verification checkpoint', seconds: foldSeconds.toFixed(0) },
-  ]);
   console.log(
     `credit.flows: ${Number(size.flows).toLocaleString('en')} flows, heap ${gib(size.heap).toFixed(2)} GiB + indexes ${gib(size.indexes).toFixed(2)} GiB = ` +
       `${gib(size.total).toFixed(2)} GiB (${Math.round(Number(size.flows) / gib(size.total)).toLocaleString('en')} flows per GiB); credit.balances ${(Number(size.balances) / 2 ** 20).toFixed(0)} MiB`,
   );
-  say('done');
-  await app.close();
+}
+
+/** The app on `databaseUrl` (as its owner) for `work`, closed afterwards. */
+async function withApp<T>(databaseUrl: string, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  // The scheduler off (SCHEDULER_TICK_MS=0): the bench seals, folds and verifies itself, so the
+  // sealer and reconciler neither run in the middle of a measurement nor hide the sealing time.
+  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', SCHEDULER_TICK_MS: '0' });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Diagnostics: the server logs every statement of this database slower than `ms` (superuser only; new sessions). */
+async function logSlowStatements(databaseUrl: string, ms: number): Promise<void> {
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`ALTER DATABASE ${new URL(databaseUrl).pathname.slice(1)} SET log_min_duration_statement = ${ms}`);
+  await admin.end();
+}
+
+/** A copy of the database at `templateUrl` under another name (no one may be connected to the template). */
+async function freshCopy(templateUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const template = new URL(templateUrl).pathname.slice(1);
+  const copy = new URL(templateUrl);
+  copy.pathname = `/${template}_run`;
+  const admin = new Client({ connectionString: loadConfig(process.env).databaseMigrationUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${template}_run WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${template}_run TEMPLATE ${template}`);
+  return {
+    url: copy.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE ${template}_run WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** measure() on `databaseUrl` in a fork of this process: a heap, a pool and server backends of its own. */
+async function inFreshProcess(ledger: string, databaseUrl: string): Promise<Run> {
+  const at = new Date().toISOString().slice(11, 19);
+  const loadBefore = loadAverage().split(' ')[0];
+  const child = fork(__filename, [], { env: { ...process.env, SCALE_MEASURE_URL: databaseUrl } });
+  const figures = await new Promise<Figures>((resolve, reject) => {
+    let sent: Figures | undefined;
+    child.on('message', (message) => (sent = message as Figures));
+    child.on('exit', (code) => (sent && code === 0 ? resolve(sent) : reject(new Error(`the ${ledger} measurement exited with ${code}`))));
+  });
+  const run = { ...figures, ledger, at, loadBefore, loadAfter: loadAverage().split(' ')[0] };
+  say(`${ledger}: ${fmt(run.turns)} turns/s, ${fmt(run.creditReads)} credit reads/s, ${fmt(run.historyPages)} pages/s, verify ${fmt(run.verifyCpuMs)} CPU-ms (${run.flows.toLocaleString('en')} flows)`);
+  return run;
+}
+
+/** The measured operations on the ledger at `app`'s database (the 16 persons 1…16 pay and read). */
+async function measure(app: INestApplicationContext): Promise<Figures> {
+  const transactions = app.get(Transactions);
+  const ledger = app.get(LedgerService);
+  const sealer = app.get(SealerService);
+  await app.get(SystemConfigService).set('max_turns_in_flight', 1000);
+  const people = Array.from({ length: PARALLEL }, (_, i) => personId(i + 1));
+  const turn = turnCreditWork(app);
+
+  await transactions.manager.query('VACUUM ANALYZE credit.flows');
+  await transactions.manager.query('VACUUM ANALYZE credit.balances');
+  // Each loop runs for a second before it is measured: in a fresh process the pool opens its 16
+  // connections then, and their new backends fill their caches, which would otherwise count as
+  // the first measured calls' CPU.
+  const warmed = async (workers: Array<() => Promise<unknown>>) => {
+    await throughput(workers, 1);
+    return workers;
+  };
+  const turns16 = await warmed(people.map((id) => turn(id)));
+  const cpuBefore = await postgresCpuMs(transactions);
+  const turns = await throughput(turns16);
+  const pgCoreSeconds = ((await postgresCpuMs(transactions)) - cpuBefore) / 1000;
+  // Each read's Postgres CPU as well: its throughput moves with the machine's load, its CPU hardly.
+  const creditReads16 = await warmed(people.map((id) => () => ledger.creditSummary(id)));
+  let cpuBeforeReads = await postgresCpuMs(transactions);
+  const creditReads = await throughput(creditReads16);
+  const creditCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (creditReads * SECONDS);
+  const pages16 = await warmed(people.map((id) => () => ledger.flows(id, { limit: 50 })));
+  cpuBeforeReads = await postgresCpuMs(transactions);
+  const nodeBefore = process.cpuUsage();
+  const historyPages = await throughput(pages16);
+  const historyCpuMs = ((await postgresCpuMs(transactions)) - cpuBeforeReads) / (historyPages * SECONDS);
+  const nodeUsed = process.cpuUsage(nodeBefore);
+  const historyNodeCpuMs = (nodeUsed.user + nodeUsed.system) / 1000 / (historyPages * SECONDS);
+  const historyPlan = await serverWork(transactions, await statementOf(() => ledger.flows(people[1], { limit: 50 }), 'FROM credit.flows'));
+  const creditPlan = await serverWork(transactions, await statementOf(() => ledger.creditSummary(people[1]), 'credit.credit_view'));
+  // Incremental verify: the sealed ledger folded into the checkpoint, then 1,000 new sealed flows.
+  await sealer.sealOnce();
+  await ledger.checkpoint();
+  let verifySeconds = Infinity;
+  for (let round = 0; round < 3; round++) {
+    await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
+    await sealer.sealOnce();
+    const start = process.hrtime.bigint();
+    const report = await ledger.verify();
+    verifySeconds = Math.min(verifySeconds, Number(process.hrtime.bigint() - start) / 1e9);
+    if (!report.ok) throw new Error(`the bench ledger does not verify: ${JSON.stringify(report, jsonBigint)}`);
+    await ledger.checkpoint();
+  }
+  // The same verification repeated, by the CPU its backends spent: the machine's load stretches
+  // a call's wall time, hardly its CPU time (ticks of 10 ms, hence many calls).
+  await addConsumptions(transactions, VERIFY_NEW_FLOWS, SMALL_PERSONS);
+  await sealer.sealOnce();
+  const verifyCpuBefore = await postgresCpuMs(transactions);
+  for (let call = 0; call < VERIFY_CPU_CALLS; call++) await ledger.verify();
+  const verifyCpuMs = ((await postgresCpuMs(transactions)) - verifyCpuBefore) / VERIFY_CPU_CALLS;
+  await ledger.checkpoint();
+  // The last flow's id for the number of flows: counting 10 M would take seconds.
+  const [{ balances, flows }] = await transactions.manager.query(
+    'SELECT (SELECT count(*)::int FROM credit.balances) AS balances, (SELECT max(id)::int FROM credit.flows) AS flows',
+  );
+  return { turns, pgCoreSeconds, creditReads, creditCpuMs, historyPages, historyCpuMs, historyNodeCpuMs, historyPlan, creditPlan, verifySeconds, verifyCpuMs, balances, flows };
 }
 
 async function addPersons(transactions: Transactions, from: number, to: number): Promise<void> {
