@@ -53,6 +53,7 @@ import { VerificationWatch1764920000000 } from './1764920000000-VerificationWatc
 import { PersonHistoryStatistics1764930000000 } from './1764930000000-PersonHistoryStatistics';
 import { SealEncodingV31764940000000 } from './1764940000000-SealEncodingV3';
 import { LlmCallsTurnIndex1764960000000 } from './1764960000000-LlmCallsTurnIndex';
+import { PoolHistoryIndexes1764970000000 } from './1764970000000-PoolHistoryIndexes';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -102,4 +103,5 @@ export const allMigrations = [
   PersonHistoryStatistics1764930000000,
   SealEncodingV31764940000000,
   LlmCallsTurnIndex1764960000000,
+  PoolHistoryIndexes1764970000000,
 ];

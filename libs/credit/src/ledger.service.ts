@@ -135,7 +135,7 @@ export class LedgerService {
     const party = poolParty(engagementId);
     return paginate(request, {
       cursor: FLOW_CURSOR,
-      fetch: (take, before) => this.ledger.flowsOfParty(this.replica.readOnly(), party, take, before?.id),
+      fetch: (take, before) => this.ledger.flowsOfPool(this.replica.readOnly(), party, take, before?.id),
       position: (f) => ({ id: f.id }),
       item: (f) => asPartyFlow(f, party),
     });

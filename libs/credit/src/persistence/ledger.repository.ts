@@ -172,16 +172,23 @@ export class LedgerRepository {
 
   /**
    * A pool's flows, newest first. A pool's party is on either side of its flows (never
-   * person_id, which names the member), so both party indexes are read; they are partial
-   * (`… NOT LIKE 'system:%'`), and only a query that repeats their predicate can use them.
+   * person_id, which names the member): each side's page is read newest first from its own
+   * partial index (flows_to_pool_idx, flows_from_pool_idx: a query must repeat their predicate to
+   * use them), then the two pages are merged. One OR over both sides can't walk an index in id
+   * order, so it fetched and sorted the pool's whole history for every page.
    */
-  async flowsOfParty(tx: Tx, party: string, limit: number, before?: string): Promise<Flow[]> {
+  async flowsOfPool(tx: Tx, pool: string, limit: number, before?: string): Promise<Flow[]> {
     const rows: FlowRow[] = await tx.query(
-      `SELECT ${FLOW_COLUMNS} FROM credit.flows
-        WHERE ((from_party = $1 AND from_party NOT LIKE 'system:%') OR (to_party = $1 AND to_party NOT LIKE 'system:%'))
-          AND ($2::bigint IS NULL OR flows.id < $2::bigint)
+      `SELECT ${FLOW_COLUMNS} FROM (
+          (SELECT * FROM credit.flows WHERE to_party = $1 AND to_party LIKE 'engagement:%' AND ($2::bigint IS NULL OR id < $2::bigint)
+            ORDER BY id DESC LIMIT $3)
+          UNION ALL
+          -- a flow from the pool to itself is in the first page already
+          (SELECT * FROM credit.flows WHERE from_party = $1 AND from_party LIKE 'engagement:%' AND to_party <> $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+            ORDER BY id DESC LIMIT $3)
+        ) flows
         ORDER BY flows.id DESC LIMIT $3`,
-      [party, before ?? null, limit],
+      [pool, before ?? null, limit],
     );
     return rows.map(toFlow);
   }
