@@ -35,13 +35,19 @@ const FLOW_RECORD =
  * its text), and a nullable column starts with 0 (null, nothing follows) or 1. A NOT NULL column
  * set to null (by a table owner with the constraint dropped) nulls the flow's bytes: the flow
  * drops out of the aggregate and the seal breaks.
+ *
+ * The same bytes as README's left-to-right chain, joined as a balanced tree: each `||` copies
+ * both sides into a fresh value, so the chain `a || b || c || …` copied each flow's first bytes
+ * up to 15 times (~1.4 kB of copies for 145 bytes); paired, every byte is copied about 4 times.
+ * Recomputing seals (500 k flows, one backend, alternating runs) took ~12% less CPU.
  */
 const FLOW_BYTES =
-  "int8send(f.id) || textsend(f.kind) || '\\x00'::bytea || textsend(f.asset) || '\\x00'::bytea || int8send(f.amount) || " +
-  "textsend(f.from_party) || '\\x00'::bytea || textsend(f.to_party) || '\\x00'::bytea || " +
-  "coalesce('\\x01'::bytea || uuid_send(f.person_id), '\\x00'::bytea) || coalesce('\\x01'::bytea || uuid_send(f.grant_id), '\\x00'::bytea) || " +
-  "coalesce('\\x01'::bytea || textsend(f.idempotency_key) || '\\x00'::bytea, '\\x00'::bytea) || " +
-  "jsonb_send(f.metadata) || '\\x00'::bytea || timestamptz_send(f.created_at)";
+  "((int8send(f.id) || textsend(f.kind)) || ('\\x00'::bytea || textsend(f.asset))) || " +
+  "(('\\x00'::bytea || int8send(f.amount)) || (textsend(f.from_party) || '\\x00'::bytea)) || " +
+  "(((textsend(f.to_party) || '\\x00'::bytea) || " +
+  "(coalesce('\\x01'::bytea || uuid_send(f.person_id), '\\x00'::bytea) || coalesce('\\x01'::bytea || uuid_send(f.grant_id), '\\x00'::bytea))) || " +
+  "((coalesce('\\x01'::bytea || textsend(f.idempotency_key) || '\\x00'::bytea, '\\x00'::bytea) || jsonb_send(f.metadata)) || " +
+  "('\\x00'::bytea || timestamptz_send(f.created_at))))";
 
 /**
  * A subquery answering (n, hash) for the flows with ids in (from, to]: how many there are and the
