@@ -243,6 +243,27 @@ describe('seals', () => {
         await rewrite(previous.hash);
       }
     });
+
+    it('broken seals in several chunks of the recomputation are reported in id order, whichever end a pass starts from', async () => {
+      // SealRecomputation takes 8 seals a chunk and alternates the direction of its passes.
+      while ((await seals()).length < 3 * 8 + 1) {
+        await ctx.fundedPerson('haiku', 10n);
+        await sealer.sealOnce();
+      }
+      const chain = await seals();
+      const [early, late] = [chain[1], chain.at(-1)!];
+      const flowsOf = (seal: SealRow) => `id = (SELECT max(id) FROM credit.flows WHERE id > ${seal.from_flow_id} AND id <= ${seal.to_flow_id})`;
+      // The metadata of a flow under each: the bytes sealed change, no balance does.
+      const retag = (metadata: string) => asOwner(`UPDATE credit.flows SET metadata = metadata || '${metadata}' WHERE ${flowsOf(early)} OR ${flowsOf(late)}`);
+      await retag('{"tampered": true}');
+      try {
+        const expected = [early, late].map((s) => ({ sealId: s.id, fromFlowId: s.from_flow_id, toFlowId: s.to_flow_id }));
+        expect((await ledger.verify({ full: true })).sealBroken).toEqual(expected);
+        expect((await ledger.verify({ full: true })).sealBroken).toEqual(expected);
+      } finally {
+        await asOwner(`UPDATE credit.flows SET metadata = metadata - 'tampered' WHERE ${flowsOf(early)} OR ${flowsOf(late)}`);
+      }
+    });
   });
 
   it('runs as the scheduled job "sealer", every seal_interval_seconds', async () => {

@@ -15,9 +15,22 @@ const HELPERS = 2;
  * hash (brokenSeals), so any range of seals can be recomputed on its own. Helpers take chunks of
  * seals from one queue while the caller runs its other checks (`meanwhile`); the caller then takes
  * chunks too, so no connection idles while another still has work.
+ *
+ * The chunks are taken starting where the previous pass over the flows ended, alternating
+ * direction: newest first on the first call (the sealer, and the writes, last read the newest
+ * flows), then oldest first, and so on. A pass reads the ledger through shared_buffers by index,
+ * and a ledger larger than the cache evicts, pass after pass, each page just before it is read
+ * again (1 M flows, 182 MB of heap beside the default 128 MB). Starting with the pages the cache
+ * still holds reads those from it, before the pass evicts them: a fresh backend then writes ~4 k
+ * pages it never touched instead of ~33 k (each a page fault, which is what made the first call
+ * the slowest), and every pass copies ~60% fewer pages from the OS and checks fewer checksums.
+ * The order changes nothing else: the broken seals are sorted by id before they are returned.
  */
 @Injectable()
 export class SealRecomputation {
+  /** The direction of the next pass (see above). */
+  private newestFirst = true;
+
   constructor(
     private readonly transactions: Transactions,
     private readonly verification: LedgerVerificationRepository,
@@ -30,6 +43,8 @@ export class SealRecomputation {
       const to = from + BigInt(SEALS_PER_CHUNK) - 1n;
       queue.push([from.toString(), (to < BigInt(last) ? to : BigInt(last)).toString()]);
     }
+    if (this.newestFirst) queue.reverse();
+    this.newestFirst = !this.newestFirst;
     const broken: BrokenSeal[] = [];
     const drain = async (t: Tx) => {
       for (let chunk = queue.shift(); chunk; chunk = queue.shift()) broken.push(...(await this.verification.brokenSeals(t, chunk[0], chunk[1])));
