@@ -41,13 +41,18 @@ export function loadAverage(): string {
 
 /**
  * A process's parent and the CPU time (user + system, ms) it has used, from /proc/<pid>/stat
- * (utime and stime, its 14th and 15th fields, in clock ticks of 10 ms); null when it is gone or
- * not on this machine.
+ * (utime and stime, its 14th and 15th fields, in clock ticks of 10 ms), and the CPU time of its
+ * children that have ended and been waited for (cutime and cstime, the 16th and 17th: a backend's
+ * whole life once the postmaster reaped it); null when it is gone or not on this machine.
  */
-export function processStat(pid: number | string): { parentPid: number; cpuMs: number } | null {
+export function processStat(pid: number | string): { parentPid: number; cpuMs: number; endedChildrenCpuMs: number } | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { parentPid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+    return {
+      parentPid: Number(fields[1]),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+      endedChildrenCpuMs: (Number(fields[13]) + Number(fields[14])) * 10,
+    };
   } catch {
     return null;
   }

@@ -64,6 +64,8 @@ interface CpuSplit {
   server: number;
   loader: number;
   postgres: number;
+  /** of `postgres`, the cluster's own processes (no client's backend) */
+  postgresBackground: number;
   portkey: number;
   upstream: number;
 }
@@ -124,21 +126,44 @@ async function postmasterPid(transactions: Transactions): Promise<number> {
   }
 }
 
-/** CPU ms (user + system) of processes and, when `withChildren`, of the processes they started (the postmaster's backends); NaN off Linux. */
-function processCpuMs(pids: number[], withChildren = false): number {
+/**
+ * CPU ms (user + system) of processes and, when `withChildren`, of the processes they started (the
+ * postmaster's backends, and what those that ended used: their CPU would otherwise drop out of a
+ * slice's difference, a whole backend's life at a time); NaN off Linux. `background`: the part of
+ * children that are no client backend (WAL writer, checkpointer, background writer, autovacuum, I/O
+ * workers …), told apart by the title Postgres gives them ("postgres: <user> <db> <host>(<port>) …" is a
+ * client's backend).
+ */
+function processCpuMs(pids: number[], withChildren = false): { total: number; background: number } {
   let entries: string[];
   try {
     entries = withChildren ? readdirSync('/proc') : pids.map(String);
   } catch {
-    return NaN;
+    return { total: NaN, background: NaN };
   }
-  let ms = 0;
+  let total = 0;
+  let background = 0;
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = processStat(entry); // null: gone meanwhile (a backend that ended)
-    if (stat && (pids.includes(Number(entry)) || (withChildren && pids.includes(stat.parentPid)))) ms += stat.cpuMs;
+    if (!stat) continue;
+    if (pids.includes(Number(entry))) {
+      total += stat.cpuMs + (withChildren ? stat.endedChildrenCpuMs : 0);
+      if (withChildren) background += stat.cpuMs;
+    } else if (withChildren && pids.includes(stat.parentPid)) {
+      total += stat.cpuMs;
+      if (!isClientBackend(entry)) background += stat.cpuMs;
+    }
   }
-  return ms;
+  return { total, background };
+}
+
+function isClientBackend(pid: string): boolean {
+  try {
+    return /^postgres: \S+ \S+ (\S+\(\d+\)|\[local\])/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true; // gone meanwhile: a client's backend ending, not a server process
+  }
 }
 
 function cpuNow() {
@@ -146,8 +171,8 @@ function cpuNow() {
   return {
     process: (own.user + own.system) / 1000,
     postgres: processCpuMs(counted.postgres, true),
-    portkey: processCpuMs(counted.portkey),
-    upstream: processCpuMs(counted.upstream),
+    portkey: processCpuMs(counted.portkey).total,
+    upstream: processCpuMs(counted.upstream).total,
   };
 }
 
@@ -162,7 +187,8 @@ function load(target: Target, seconds: number, connections = CONNECTIONS): Promi
       const cpu = {
         server: after.process - before.process - result.loaderCpuMs,
         loader: result.loaderCpuMs,
-        postgres: after.postgres - before.postgres,
+        postgres: after.postgres.total - before.postgres.total,
+        postgresBackground: after.postgres.background - before.postgres.background,
         portkey: after.portkey - before.portkey,
         upstream: after.upstream - before.upstream,
       };
@@ -327,7 +353,14 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
   const perRequest = (runs: LoadResult[]) => {
     const requests = runs.reduce((n, r) => n + r.requests, 0);
     const sum = (k: keyof CpuSplit) => runs.reduce((n, r) => n + r.cpu[k], 0) / requests;
-    return { server: sum('server'), postgres: sum('postgres'), portkey: sum('portkey'), upstream: sum('upstream'), loader: sum('loader') };
+    return {
+      server: sum('server'),
+      postgres: sum('postgres'),
+      postgresBackground: sum('postgresBackground'),
+      portkey: sum('portkey'),
+      upstream: sum('upstream'),
+      loader: sum('loader'),
+    };
   };
   const cpuRow = (target: string, runs: LoadResult[], gateway: 'server' | 'portkey' | null) => {
     const c = perRequest(runs);
@@ -336,6 +369,7 @@ async function run(databaseUrl: string, fakeUrl: string, portkeyUrl: string) {
       target,
       'gateway ms': gateway === 'server' ? ms(c.server) : gateway === 'portkey' ? ms(c.portkey) : '—',
       'Postgres ms': gateway === 'server' ? ms(c.postgres) : '—',
+      'of it background ms': gateway === 'server' ? ms(c.postgresBackground) : '—',
       'upstream ms': ms(c.upstream),
       'load generator ms': ms(c.loader),
       'gateway + its database ms': gateway ? ms(own) : '—',
