@@ -5,6 +5,7 @@ import { LedgerService } from '@loomworks/credit/staff';
 import { messagesInputBound } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
 import { FakeAnthropic } from '../support/fake-anthropic';
+import { LogCapture } from '../support/log-capture';
 import { statementsOf } from '../support/statements';
 import { GatewayContext } from '../support/gateway-context';
 import { type TestContext, waitFor } from '../support/test-context';
@@ -26,12 +27,13 @@ const ask = (text: string, maxTokens = 1000): MessageCreateParamsNonStreaming =>
 
 describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
   const fake = new FakeAnthropic();
+  const logs = new LogCapture();
   let gateway: GatewayContext;
   let ctx: TestContext;
   let baseURL: string;
 
   beforeAll(async () => {
-    gateway = await GatewayContext.start(fake);
+    gateway = await GatewayContext.start(fake, { logStream: logs });
     ({ ctx, baseURL } = gateway);
   });
   beforeEach(() => fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 }) }));
@@ -83,6 +85,9 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
     await waitFor(async () => (await holdsOf(person.id))[0]?.status === 'settled');
     expect(await balance(person.id)).toBe(1000n - exact);
+    // Its request line, though the stream was written past Fastify's reply (see apps/api/src/logging.ts).
+    const line = logs.entries().find((l) => (l.req as { id?: string } | undefined)?.id === ours.headers.get('x-request-id'));
+    expect(line).toMatchObject({ msg: 'request completed', req: { method: 'POST', url: '/v1/messages' }, res: { statusCode: 200 }, responseTime: expect.any(Number) });
 
     // The SDK reads the same stream.
     const { sdk } = await member();

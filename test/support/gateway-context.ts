@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { DestinationStream } from 'pino';
 import { ApiKeysService } from '@loomworks/gateway';
 import type { FakeAnthropic } from './fake-anthropic';
 import { TestContext } from './test-context';
@@ -14,11 +15,19 @@ export class GatewayContext {
     readonly baseURL: string,
   ) {}
 
-  static async start(fake: FakeAnthropic): Promise<GatewayContext> {
+  /** `logStream`: the app's log lines at level info go there (else the tests' default level) */
+  static async start(fake: FakeAnthropic, options: { logStream?: DestinationStream } = {}): Promise<GatewayContext> {
     await fake.start();
     const ctx = await TestContext.create({
       realClock: true,
-      env: { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'system-key', ANTHROPIC_MAX_RETRIES: '0', ANTHROPIC_TIMEOUT_MS: '20000' },
+      env: {
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_API_KEY: 'system-key',
+        ANTHROPIC_MAX_RETRIES: '0',
+        ANTHROPIC_TIMEOUT_MS: '20000',
+        ...(options.logStream && { LOG_LEVEL: 'info' }),
+      },
+      logStream: options.logStream,
     });
     await ctx.app.listen({ port: 0, host: '127.0.0.1' });
     return new GatewayContext(ctx, `http://127.0.0.1:${(ctx.app.getHttpServer().address() as { port: number }).port}`);

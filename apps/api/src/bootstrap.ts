@@ -13,7 +13,7 @@ import { AllowedMethods } from './http/allowed-methods';
 import { registerBodyDrain } from './http/body-drain';
 import { registerCsvBodyParser, registerJsonBodyParser } from './http/json-body';
 import { registerSecurityHeaders, SECURITY_HEADERS } from './http/security-headers';
-import { QuietFrameworkLogger } from './logging';
+import { QuietFrameworkLogger, registerLeanRequestLog } from './logging';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
@@ -111,6 +111,7 @@ export function createFastifyAdapter(config?: Pick<AppConfig, 'trustProxy'>): Fa
   registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
   registerCsvBodyParser(fastify);
   registerBodyDrain(fastify);
+  registerLeanRequestLog(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -1,7 +1,8 @@
-import type { LoggerService } from '@nestjs/common';
-import type { DestinationStream } from 'pino';
+import { RequestMethod, type LoggerService } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DestinationStream, Logger as Pino } from 'pino';
 import { stdSerializers } from 'pino';
-import type { Params } from 'nestjs-pino';
+import { PinoLogger, type Params } from 'nestjs-pino';
 import type { AppConfig } from '@loomworks/config';
 
 /** Query parameters that carry secrets (the tokens in the links we send) or personal data (admin look-ups by email). */
@@ -104,7 +105,48 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
       err: serializeError,
     },
   };
-  return { pinoHttp: stream ? [options, stream] : options };
+  return { pinoHttp: stream ? [options, stream] : options, exclude: [{ method: RequestMethod.POST, path: LEAN_LOGGED_ROUTE.path.slice(1) }] };
+}
+
+/**
+ * The Messages API's request line, written without pino-http. Its middleware (run through
+ * @fastify/middie, with an AsyncLocalStorage scope for nestjs-pino) builds a child logger per
+ * request, serializing and redacting every header, whatever the level: ~15 % of the API process's
+ * CPU on a relayed call, the route whose cost users compare with other gateways. The line keeps
+ * pino-http's message and the fields an operator reads (request id, method, URL, client address,
+ * status, response time); the SDK's headers are left out. Logs written while serving it (errors)
+ * carry the request or call id themselves.
+ */
+export const LEAN_LOGGED_ROUTE = { method: 'POST', path: '/v1/messages' } as const;
+
+/**
+ * Call before the routes are registered (the onRoute hook sees only later ones). The line is
+ * written when the response closes, as pino-http did: a streamed answer is written on the raw
+ * socket (the reply hijacked), where Fastify's onResponse hooks don't run.
+ */
+export function registerLeanRequestLog(fastify: FastifyInstance, logger: () => Pino | undefined = () => PinoLogger.root): void {
+  const onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    reply.raw.once('close', () => requestLine(logger(), request, reply));
+    done();
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== LEAN_LOGGED_ROUTE.path || route.method !== LEAN_LOGGED_ROUTE.method) return;
+    route.onRequest = [...(route.onRequest === undefined ? [] : ([] as unknown[]).concat(route.onRequest)), onRequest] as typeof route.onRequest;
+  });
+}
+
+function requestLine(log: Pino | undefined, request: FastifyRequest, reply: FastifyReply): void {
+  const status = reply.raw.statusCode;
+  const failed = status >= 500;
+  if (!log?.isLevelEnabled(failed ? 'error' : 'info')) return;
+  const line = {
+    req: { id: request.id, method: request.method, url: request.url, socket: request.raw.socket },
+    // pino's response serializer reads the status only from an answer whose headers were sent
+    res: { statusCode: status, headersSent: true },
+    responseTime: Math.round(reply.elapsedTime),
+  };
+  if (failed) log.error(line, 'request errored');
+  else log.info(line, 'request completed');
 }
 
 /** Nest's own start-up chatter ("Mapped {/x, GET} route", "… dependencies initialized"). */
