@@ -3,7 +3,8 @@ import type { Tx } from '@loomworks/database';
 import type { Seal } from '../domain/seals';
 
 /**
- * How a seal hashes its flows (README "Auditing the ledger" writes them out — keep them identical).
+ * How a seal hashes its flows (README "Auditing the ledger" writes them out — keep the bytes identical;
+ * FLOW_BYTES groups its `||` differently from the README, which seals.spec checks against real seals).
  * Each seal records its encoding, so the seals written in an older one still verify as written.
  *
  * 1: a flow is the text of a JSON array of its columns, one line each. Building that text costs
