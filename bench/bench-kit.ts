@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { INestApplicationContext } from '@nestjs/common';
+import { timeOrderedUuid } from '@loomworks/common';
 import { GrantsService, HoldsService } from '@loomworks/credit/staff';
 import { Transactions } from '@loomworks/database';
 import { PersonsService } from '@loomworks/persons';
@@ -161,7 +162,8 @@ export function turnCreditWork(app: INestApplicationContext): (personId: string,
   const holds = app.get(HoldsService);
   const transactions = app.get(Transactions);
   return (personId, poolEngagementId) => async () => {
-    const turnId = randomUUID();
+    // Time-ordered like the turn ids converse makes: the turn's flows are keyed by it.
+    const turnId = timeOrderedUuid();
     const placed = await holds.place({ personId, poolEngagementId, turnId, classify: { inputTokens: 200, maxTokens: 10 }, respond: { inputTokens: 600, maxTokens: 1024 } });
     if (placed.status !== 'placed') throw new Error(`hold not placed: ${placed.status}`);
     await transactions.run((tx) =>

@@ -64,6 +64,24 @@ describe('holds (reservations)', () => {
     expect(await ledger.balance(person.id, 'haiku')).toBe(1000n);
   });
 
+  it('gives holds time-ordered ids, so their flows\' keys sort in the order placed (each insert on the key index\'s last pages)', async () => {
+    const person = await ctx.fundedPerson('haiku', 1000n);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const placed = await holds.place(command(person.id));
+      if (placed.status !== 'placed') throw new Error('not placed');
+      ids.push(placed.hold.id);
+      await holds.release(placed.hold.id); // at most 4 turns in flight
+    }
+    expect(ids.every((id) => id[14] === '7')).toBe(true); // UUID version 7
+    const keys = await ctx.db.query<{ idempotency_key: string }>(
+      "SELECT idempotency_key FROM credit.flows WHERE person_id = $1 AND kind = 'hold' ORDER BY id",
+      [person.id],
+    );
+    expect(keys.map((k) => k.idempotency_key)).toEqual(ids.map((id) => `hold:${id}`));
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('settles: releases the hold, charges each stage under turn:<id>:<stage>, and reports balances before the hold and after', async () => {
     const person = await ctx.fundedPerson('sonnet', 1000n);
     const cmd = command(person.id);

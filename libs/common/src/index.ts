@@ -22,6 +22,7 @@ export { ERROR_STATUS, type ErrorCode } from './error-status';
 export { ApiErrors, ApiIdempotencyKey, IdempotencyKey, PageOf } from './api-docs';
 export { Meters, MetersModule } from './meters';
 export { uuidParam } from './uuid-param';
+export { timeOrderedUuid } from './time-ordered-uuid';
 export { TOKEN_KINDS, zeroUsage, addUsage, isCompleteUsage, type TokenKind, type Usage } from './usage';
 export { storableText } from './stored-text';
 export { TimeRangeQueryDto, dateRange } from './time-range-query.dto';

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, isCompleteUsage, type Clock } from '@loomworks/common';
+import { CLOCK, isCompleteUsage, timeOrderedUuid, type Clock } from '@loomworks/common';
 import { Transactions, type Tx } from '@loomworks/database';
 import { SystemConfigService } from '@loomworks/system-config';
 import { InvalidAmountError, LostBeforeFlushError, TurnsInFlightError } from './domain/errors';
@@ -48,7 +47,8 @@ export class HoldsService {
         throw new InvalidAmountError('token bounds must be non-negative integers');
       }
     }
-    const holdId = randomUUID();
+    // Time-ordered: hold:<id> and release:<id> go into the flows' unique key index (timeOrderedUuid).
+    const holdId = timeOrderedUuid();
     for (let attempt = 1; ; attempt++) {
       const { version, values } = await this.settings.cached(PLACE_SETTINGS);
       const [priority, responderModels, classifierModel, ttlSeconds, maxInFlight, minResponseTokens] = values;

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, ForbiddenError, type Clock, type Usage } from '@loomworks/common';
+import { CLOCK, ForbiddenError, timeOrderedUuid, type Clock, type Usage } from '@loomworks/common';
 import { CREDIT_SEAM, LimitReachedError, LostBeforeFlushError, TurnsInFlightError, type CreditSeam } from '@loomworks/credit';
 import { Transactions } from '@loomworks/database';
 import { LlmCallLog, type LlmCallStatus } from '@loomworks/llm';
@@ -60,8 +59,9 @@ export class RequestCredit {
   /** Authenticates the key and holds the request's bound in one statement; throws the refusal. */
   async place(request: RequestToHold): Promise<OpenRequest> {
     const sha256 = apiKeySha256(request.presentedKey);
-    const holdId = randomUUID();
-    const callId = randomUUID();
+    // Time-ordered: both end up in the flows' unique key index (timeOrderedUuid).
+    const holdId = timeOrderedUuid();
+    const callId = timeOrderedUuid();
     for (let attempt = 1; ; attempt++) {
       const { version, values } = await this.settings.cached(REQUEST_SETTINGS);
       const [priority, assetModels, ttlSeconds, maxInFlight] = values;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { addUsage, CLOCK, isCompleteUsage, Meters, storableText, zeroUsage, type Clock, type Usage } from '@loomworks/common';
+import { addUsage, CLOCK, isCompleteUsage, Meters, storableText, timeOrderedUuid, zeroUsage, type Clock, type Usage } from '@loomworks/common';
 import { CREDIT_SEAM, jsonAmount, type CreditSeam } from '@loomworks/credit';
 import { IdempotencyService, Transactions, type Tx } from '@loomworks/database';
 import {
@@ -166,7 +166,8 @@ export class ConverseService {
     const { person, engagementId } = command;
     const history = command.conversationId ? await this.history(engagementId, command.conversationId) : [];
     const key = await this.keys.resolve(engagementId, person.id);
-    const assistantTurnId = randomUUID();
+    // Time-ordered: the turn's charges are keyed turn:<id>:<stage> in the flows' unique key index (timeOrderedUuid).
+    const assistantTurnId = timeOrderedUuid();
     const route = await this.route(command, key.source, assistantTurnId, history);
     if ('refused' in route) {
       const response: ConverseResponse = { status: route.refused, conversationId: command.conversationId ?? null, keySource: key.source, tokenUsage: noUsage() };
