@@ -193,8 +193,10 @@ describe('reconciler schedule across two instances', () => {
       // Each claim stamps the job's row with the database's clock; polled more often than the
       // interval, every claim is seen. (A run's own started_at comes a moment after its claim, and
       // on a busy machine that moment varies by hundreds of ms: the interval is judged by claims.)
+      // Runs may have piled up while the instances started (seconds on a loaded machine), so the
+      // loop waits for three claims of its own too.
       const claims = new Set<number>();
-      while (rows.length < 3 && Date.now() < deadline) {
+      while ((rows.length < 3 || claims.size < 3) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
         const [job] = await ctx.db.query<{ at: string }>("SELECT (extract(epoch FROM last_started_at) * 1e6)::bigint::text AS at FROM scheduled_jobs WHERE name = 'reconciler'");
         if (job) claims.add(Number(job.at));
