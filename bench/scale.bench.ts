@@ -10,7 +10,7 @@
  *
  * Each measurement runs in a fresh process (a fork of this file) on one of the two databases, 10 k
  * and 10 M alternating SCALE_RUNS times (3 by default); the figures judged are the medians of the
- * pairs' ratios. Until run 8 of docs/scaling.md one process measured 10 k, then built, sealed and
+ * pairs' ratios. Until run 9 of docs/scaling.md one process measured 10 k, then built, sealed and
  * verified 10 M flows and measured again: the 10 M half ran in a process whose heap had just held
  * all that, and each figure was taken once in a fixed order on a machine shared with other jobs.
  * The 10 k ledger is measured on a fresh copy of its database each time (CREATE DATABASE … TEMPLATE),

@@ -9,7 +9,7 @@ let last = { ms: 0, seq: 0 };
  * `turn:<id>:<stage>`) are made this way so that new keys sort after the old ones and each insert
  * lands on the index's last pages, which stay cached, instead of on a random leaf of an index as
  * large as the ledger: on 10 M flows a random key read a page missing from shared_buffers and wrote
- * a full-page image into WAL for most inserts (docs/scaling.md, run 8). The time an id carries is
+ * a full-page image into WAL for most inserts (docs/scaling.md, run 9). The time an id carries is
  * no secret: the rows it names show their creation time anyway.
  */
 export function timeOrderedUuid(now: number = Date.now()): string {
