@@ -57,9 +57,11 @@ describe('an outbox worker killed in the middle of sending', () => {
     expect(job).toEqual({ status: 'pending', attempts: 1 });
     expect(catcher.to(to)).toHaveLength(0);
 
-    // another instance (wall clock, polling) takes it over once the dead worker's lease ended
+    // Another instance (wall clock, polling) takes it over once the dead worker's leases ended:
+    // the job's (3 s), and the scheduler's on the outbox.poll run it died in (a minute, libs/database
+    // scheduler.ts) — so the mail comes ~60 s after the kill, and the wait allows for a slow machine.
     app = await createTestApp(db.url, { env: { SMTP_URL: catcher.url, OUTBOX_POLL_MS: '200', OUTBOX_LEASE_SECONDS: '3' } });
-    const mail = await catcher.waitFor(to, 60_000);
+    const mail = await catcher.waitFor(to, 120_000);
     expect(mail.text).toContain('123456');
     await app.get(OutboxWorker).drain();
     expect(catcher.to(to)).toHaveLength(1);
