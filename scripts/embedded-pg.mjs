@@ -130,28 +130,6 @@ export function dataFolderError(dataDir, reason) {
 }
 
 /**
- * glibc malloc settings the cluster's processes start with (each one the caller's environment doesn't
- * set). By default a backend gives freed heap back to the OS once more than 128 kB is free at its top
- * and takes it again for the next statement: about one brk and 1.4 page faults per ledger call, each
- * costly on a virtual machine (a TLB flush, a page-table update through the hypervisor). Keeping up
- * to 8 MB free per process, and growing the heap 1 MB at a time, removes them: 5-7 % less Postgres
- * CPU per Messages API request (README, "The gateway"). A backend may then hold up to 8 MB it no
- * longer uses.
- */
-const POSTGRES_MALLOC = { MALLOC_TRIM_THRESHOLD_: String(8 << 20), MALLOC_TOP_PAD_: String(1 << 20) };
-
-/** Runs `start` (which spawns the server with process.env) with `vars` set where unset, then restores process.env. */
-async function withEnv(vars, start) {
-  const added = Object.keys(vars).filter((name) => process.env[name] === undefined);
-  for (const name of added) process.env[name] = vars[name];
-  try {
-    return await start();
-  } finally {
-    for (const name of added) delete process.env[name];
-  }
-}
-
-/**
  * @param {{ home: string, name: string, persistent: boolean, log?: (line: string) => void }} options
  *   `home` from embeddedPgHome(); the cluster's data lives in `home/name`.
  * @returns {Promise<{ dataDir: string, url: (database: string) => string, stop: () => Promise<void> }>}
@@ -186,7 +164,7 @@ export async function startEmbeddedPostgres({ home, name, persistent, log = () =
       onError: record,
     });
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
-    await withEnv(POSTGRES_MALLOC, () => pg.start());
+    await pg.start();
     return {
       dataDir,
       url: (database) => embeddedUrl(port, database),
