@@ -20,3 +20,4 @@ export { parseDatabaseUrl, roleOf, withoutPassword } from './database-url';
 export { isConstraintViolation, type ConstraintKind } from './constraint-violation';
 export { isDatabaseUnavailable } from './database-unavailable';
 export { queryPrepared, poolOf } from './prepared';
+export { StatementBatcher, type BatchStatements, type BatchLimits } from './statement-batcher';
