@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { LedgerService } from '@loomworks/credit/staff';
 import { apiKeySha256 } from '../../libs/gateway/src/domain/api-key';
 import {
@@ -9,6 +8,7 @@ import {
 } from '../../libs/gateway/src/persistence/request-credit.repository';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayContext } from '../support/gateway-context';
+import { lockPerson, waitingIn } from '../support/person-lock';
 import { type TestContext, waitFor } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -48,31 +48,15 @@ describe('POST /v1/messages under load: requests that arrive together share one 
   const spyOn = (name: 'placeOne' | 'placeMany' | 'settleOne' | 'settleMany') =>
     jest.spyOn(repository as unknown as Record<typeof name, (...args: unknown[]) => Promise<unknown>>, name);
 
-  /** Another transaction holding the person's row until `release()`: their statements queue on it, filling those running. */
-  async function lockPerson(personId: string) {
-    const client = new Client({ connectionString: ctx.db.url });
-    client.on('error', () => undefined);
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT 1 FROM persons WHERE id = $1 FOR NO KEY UPDATE', [personId]);
-    return {
-      release: async () => {
-        await client.query('COMMIT');
-        await client.end();
-      },
-    };
-  }
-  const waiting = async (fn: string) =>
-    (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${fn}(%`]))[0].n;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('placements that waited go as one statement; every request is answered and charged exactly', async () => {
     const queued = await gateway.member();
     const others = await Promise.all(Array.from({ length: 10 }, () => gateway.member()));
     const placeMany = spyOn('placeMany');
-    const lock = await lockPerson(queued.person.id);
+    const lock = await lockPerson(ctx.db, queued.person.id);
     const first = Array.from({ length: BATCHING.inFlight }, () => queued.sdk.messages.create(ask));
-    await waitFor(async () => (await waiting('place_key_request_hold')) === BATCHING.inFlight); // every running statement waits
+    await waitFor(async () => (await waitingIn(ctx.db, 'place_key_request_hold')) === BATCHING.inFlight); // every running statement waits
     const rest = others.map((m) => m.sdk.messages.create(ask));
     await sleep(300); // the ten arrive and wait behind them
     expect(fake.requests).toHaveLength(0);
@@ -94,9 +78,9 @@ describe('POST /v1/messages under load: requests that arrive together share one 
     fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), latencyMs: 400 });
     const first = Array.from({ length: BATCHING.inFlight }, () => queued.sdk.messages.create(ask));
     await waitFor(async () => fake.requests.length === BATCHING.inFlight);
-    const lock = await lockPerson(queued.person.id); // their settlements will wait on it
+    const lock = await lockPerson(ctx.db, queued.person.id); // their settlements will wait on it
     const rest = others.map((m) => m.sdk.messages.create({ ...ask, max_tokens: 50 }));
-    await waitFor(async () => (await waiting('settle_request_call')) === BATCHING.inFlight);
+    await waitFor(async () => (await waitingIn(ctx.db, 'settle_request_call')) === BATCHING.inFlight);
     await waitFor(async () => fake.requests.length === BATCHING.inFlight + 6);
     await sleep(600); // the six are answered and wait behind them
     await lock.release();
@@ -122,9 +106,9 @@ describe('POST /v1/messages under load: requests that arrive together share one 
     const taken = params(queued.key);
     const placeMany = spyOn('placeMany');
     const placeOne = spyOn('placeOne');
-    const lock = await lockPerson(queued.person.id);
+    const lock = await lockPerson(ctx.db, queued.person.id);
     const first = [taken, ...Array.from({ length: BATCHING.inFlight - 1 }, () => params(queued.key))].map((p) => repository.placeKeyRequestHold(p));
-    await waitFor(async () => (await waiting('place_key_request_hold')) === BATCHING.inFlight);
+    await waitFor(async () => (await waitingIn(ctx.db, 'place_key_request_hold')) === BATCHING.inFlight);
     // the second of the three reuses the first's hold id: its insert fails, and with it the batch
     const batch = [params(members[0].key), params(members[1].key, taken.holdId), params(members[2].key)].map((p) =>
       repository.placeKeyRequestHold(p).then((row) => row.outcome, (error: Error) => `refused: ${error.message}`),

@@ -4,6 +4,7 @@ import { LedgerService } from '@loomworks/credit/staff';
 import { RequestCreditRepository } from '../../libs/gateway/src/persistence/request-credit.repository';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { GatewayContext } from '../support/gateway-context';
+import { lockPerson, waitingIn } from '../support/person-lock';
 import { type TestContext, waitFor } from '../support/test-context';
 
 const HAIKU = 'claude-haiku-4-5-20251001';
@@ -42,24 +43,6 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
   const member = () => gateway.member();
   const balance = (personId: string) => ctx.get(LedgerService).balance(personId, 'haiku');
 
-  /** Another transaction holding the person's row, as a parallel request of theirs does, until `release()`. */
-  async function lockPerson(personId: string) {
-    const client = new Client({ connectionString: ctx.db.url });
-    client.on('error', () => undefined);
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT 1 FROM persons WHERE id = $1 FOR NO KEY UPDATE', [personId]);
-    return {
-      release: async () => {
-        await client.query('COMMIT');
-        await client.end();
-      },
-    };
-  }
-  /** Whether some backend waits on a lock while running `fn(` (the request queued behind the holder). */
-  const waitingIn = async (fn: string) =>
-    (await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`, [`%${fn}(%`]))[0].n > 0;
-
   it('commit_early_if_contended: takes a free person row and keeps the flush; a taken row or a pool turns it off for this transaction only', async () => {
     const { person } = await member();
     const ask = async (pool: boolean) => {
@@ -79,7 +62,7 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
     const [{ sync: server }] = await ctx.db.query<{ sync: string }>(`SELECT current_setting('synchronous_commit') AS sync`);
     expect(await ask(false)).toEqual({ early: false, sync: server, after: server });
     expect(await ask(true)).toEqual({ early: true, sync: 'off', after: server });
-    const other = await lockPerson(person.id);
+    const other = await lockPerson(ctx.db, person.id);
     try {
       expect(await ask(false)).toEqual({ early: true, sync: 'off', after: server });
     } finally {
@@ -92,9 +75,9 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
     const confirmHold = jest.spyOn(repository, 'confirmHold');
     const providerCalls: number[] = [];
     fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), onAnswered: () => providerCalls.push(confirmHold.mock.calls.length) });
-    const other = await lockPerson(person.id);
+    const other = await lockPerson(ctx.db, person.id);
     const answered = sdk.messages.create(ask);
-    await waitFor(() => waitingIn('place_key_request_hold'));
+    await waitFor(() => waitingIn(ctx.db, 'place_key_request_hold').then((n) => n > 0));
     await other.release();
     await answered;
     expect(confirmHold).toHaveBeenCalledTimes(1);
@@ -114,8 +97,8 @@ describe('POST /v1/messages on a contended payer: committed early, confirmed bef
     fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }), latencyMs: 300 });
     const answered = sdk.messages.create(ask).withResponse();
     await waitFor(async () => fake.requests.length === 1);
-    const other = await lockPerson(person.id);
-    await waitFor(() => waitingIn('settle_request_call'));
+    const other = await lockPerson(ctx.db, person.id);
+    await waitFor(() => waitingIn(ctx.db, 'settle_request_call').then((n) => n > 0));
     await other.release();
     const { response } = await answered;
     expect(confirmHold).not.toHaveBeenCalled();
