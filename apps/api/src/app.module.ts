@@ -21,7 +21,7 @@ import { HealthController } from './health/health.controller';
 import { PagesController } from './pages/pages.controller';
 import { AllExceptionsFilter } from './http/exception.filter';
 import { createValidationPipe } from './http/validation';
-import { loggerParams } from './logging';
+import { HTTP_LOGGER, loggerParams, RequestLogging } from './logging';
 
 export interface AppModuleOptions {
   /** where logs go (stdout when absent); tests capture them */
@@ -35,11 +35,12 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    const logging = loggerParams(config, options.logStream);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config, options.logStream)),
+        LoggerModule.forRoot(logging.params),
         ClockModule,
         MetersModule,
         DatabaseModule.forRoot({ migrations: allMigrations, functionDirs: [CREDIT_FUNCTIONS_DIR, ORCHESTRATION_FUNCTIONS_DIR, LLM_FUNCTIONS_DIR, GATEWAY_FUNCTIONS_DIR] }),
@@ -58,6 +59,8 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: HTTP_LOGGER, useValue: logging.httpLogger },
+        RequestLogging,
       ],
     };
   }

@@ -1,8 +1,12 @@
-import { RequestMethod, type LoggerService } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type LoggerService, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DestinationStream, Logger as Pino } from 'pino';
 import { stdSerializers } from 'pino';
+import { pinoHttp, type HttpLogger } from 'pino-http';
 import { PinoLogger, type Params } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
 import type { AppConfig } from '@loomworks/config';
 
 /** Query parameters that carry secrets (the tokens in the links we send) or personal data (admin look-ups by email). */
@@ -81,8 +85,14 @@ export function serializeError(error: unknown): unknown {
  * bodies are not logged, secret query parameters are masked in the logged URL, and database
  * errors lose their parameters. Request ids come from Fastify (see bootstrap.ts), so logs and
  * error bodies share them.
+ *
+ * The request logger (pino-http) runs from a Fastify hook (RequestLogging), not as Nest
+ * middleware: any Nest middleware makes @fastify/middie's hook do its work on every request
+ * (copying the request's address, host and query onto the raw request, matching each
+ * middleware's path, Nest's exclusion check), ~30 µs of a Messages API request with nothing to log there.
+ * nestjs-pino keeps its loggers (PinoLogger, the request scope) and gets pino-http's logger.
  */
-export function loggerParams(config: AppConfig, stream?: DestinationStream): Params {
+export function loggerParams(config: AppConfig, stream?: DestinationStream): { params: Params; httpLogger: HttpLogger } {
   const options = {
     level: config.logLevel,
     redact: {
@@ -105,12 +115,47 @@ export function loggerParams(config: AppConfig, stream?: DestinationStream): Par
       err: serializeError,
     },
   };
-  return { pinoHttp: stream ? [options, stream] : options, exclude: [{ method: RequestMethod.POST, path: LEAN_LOGGED_ROUTE.path.slice(1) }] };
+  const httpLogger = stream ? pinoHttp(options, stream) : pinoHttp(options);
+  // No routes: nestjs-pino registers no middleware; its root logger is (a child of) pino-http's.
+  return { params: { pinoHttp: { logger: httpLogger.logger }, forRoutes: [] }, httpLogger };
+}
+
+export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+/**
+ * pino-http for every route but the Messages API's (which writes its own line, below), as
+ * nestjs-pino's middleware did: the request's child logger, its line when the response ends,
+ * and the scope in which PinoLogger finds that logger (the body parser carries the scope across
+ * the body's read, as it did under middie).
+ */
+@Injectable()
+export class RequestLogging implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(HTTP_LOGGER) private readonly httpLogger: HttpLogger,
+  ) {}
+
+  onModuleInit(): void {
+    // An application context (benches, CLIs) has no HTTP server.
+    const fastify = this.adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    if (!fastify?.addHook) return;
+    const httpLogger = this.httpLogger;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      // routeOptions builds an object each time: asked only of a request that may be the Messages API's
+      if (request.method === LEAN_LOGGED_ROUTE.method && request.url.startsWith(LEAN_LOGGED_ROUTE.path) && request.routeOptions.url === LEAN_LOGGED_ROUTE.path) {
+        return done();
+      }
+      const req = request.raw as IncomingMessage & { id?: unknown; allLogs?: Pino[] };
+      req.id = request.id; // pino-http's request id (middie copied it)
+      httpLogger(req, reply.raw as ServerResponse);
+      storage.run(new Store(req.allLogs![req.allLogs!.length - 1]), done);
+    });
+  }
 }
 
 /**
- * The Messages API's request line, written without pino-http. Its middleware (run through
- * @fastify/middie, with an AsyncLocalStorage scope for nestjs-pino) builds a child logger per
+ * The Messages API's request line, written without pino-http. pino-http (with the request scope
+ * for nestjs-pino) builds a child logger per
  * request, serializing and redacting every header, whatever the level: ~15 % of the API process's
  * CPU on a relayed call, the route whose cost users compare with other gateways. The line keeps
  * pino-http's message and the fields an operator reads (request id, method, URL, client address,
