@@ -54,6 +54,7 @@ import { PersonHistoryStatistics1764930000000 } from './1764930000000-PersonHist
 import { SealEncodingV31764940000000 } from './1764940000000-SealEncodingV3';
 import { LlmCallsTurnIndex1764960000000 } from './1764960000000-LlmCallsTurnIndex';
 import { PoolHistoryIndexes1764970000000 } from './1764970000000-PoolHistoryIndexes';
+import { FlowPairStatistics1764980000000 } from './1764980000000-FlowPairStatistics';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -104,4 +105,5 @@ export const allMigrations = [
   SealEncodingV31764940000000,
   LlmCallsTurnIndex1764960000000,
   PoolHistoryIndexes1764970000000,
+  FlowPairStatistics1764980000000,
 ];

@@ -159,7 +159,12 @@ export async function startEmbeddedPostgres({ home, name, persistent, log = () =
       // UTF-8 whatever the environment's locale: without LANG, initdb would pick SQL_ASCII, where
       // Unicode escapes in SQL (credit.csv_cell's) and non-ASCII text comparisons fail.
       initdbFlags: ['--encoding=UTF8'],
-      postgresFlags: persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      // A cache that holds a ledger of 1 M flows (182 MB of heap, 22 MB of its key index) instead of
+      // the default 128 MB: verify?full reads every flow by index, and with 128 MB a pass evicted
+      // the pages the next one read again from the OS (copied, checksums verified) and refilled
+      // them (a page fault for every 4 kB a backend writes). 1 M flows, alternating bench runs:
+      // 2.03 -> 1.85 Postgres CPU-s a call, best of 3 2.13 -> 1.41 s. Touched only as it fills.
+      postgresFlags: ['-c', 'shared_buffers=512MB', ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
       onLog: record,
       onError: record,
     });

@@ -191,11 +191,15 @@ export class LedgerVerificationRepository {
    * For the rest of verify?full's transaction: room for its hash aggregates over every flow and
    * pair, and no JIT — its aggregate over every flow costs enough that Postgres compiles and
    * optimizes it with LLVM, which took more CPU than it saved (1.33 M flows, alternating runs:
-   * 2.8–3.2 CPU-s with JIT, 2.2–2.5 without).
+   * 2.8–3.2 CPU-s with JIT, 2.2–2.5 without). No parallel workers either: the seals already keep
+   * the other connections busy (SealRecomputation), and once the planner knew how few pairs there
+   * are (migration FlowPairStatistics) it handed the aggregate to two parallel workers, which cost
+   * the cluster ~0.5 CPU-s more a call at 1 M flows (and the bench's per-connection count missed it).
    */
   async prepareFullScan(tx: Tx): Promise<void> {
     await tx.query("SET LOCAL work_mem = '64MB'");
     await tx.query('SET LOCAL jit = off');
+    await tx.query('SET LOCAL max_parallel_workers_per_gather = 0');
   }
 
   /** The last flow id the seals cover ('0' before the first seal). */
