@@ -1,8 +1,11 @@
 import { Client } from 'pg';
 import { LedgerService } from '@loomworks/credit/staff';
+import { ApiKeysService } from '@loomworks/gateway';
 import { SystemConfigService } from '@loomworks/system-config';
+import { RequestCreditRepository } from '../../libs/gateway/src/persistence/request-credit.repository';
 import { FakeAnthropic, type FakeRequest } from '../support/fake-anthropic';
-import { TestContext, type SignedIn } from '../support/test-context';
+import { lockPerson, waitingIn } from '../support/person-lock';
+import { TestContext, waitFor, type SignedIn } from '../support/test-context';
 import { asRuntimeRole } from '../support/test-database';
 import { PgBouncer } from './support/pgbouncer';
 
@@ -16,7 +19,8 @@ const truthfulWorstCase = (r: FakeRequest) => ({
 
 /**
  * DATABASE_POOL_MODE=transaction behind a real PgBouncer in transaction mode (Debian's package):
- * signup, sign-in, grants and claims, system-key turns, the holds race and an export all run through it (no
+ * signup, sign-in, grants and claims, system-key turns, the holds race, an export and Messages API
+ * requests placed together in one statement all run through it (no
  * named prepared statements, no session advisory lock), migrations through DATABASE_MIGRATION_URL
  * straight to Postgres.
  */
@@ -88,6 +92,37 @@ describe('behind PgBouncer in transaction mode', () => {
     expect(charged).toBeLessThanOrEqual(21);
     expect(await balance(who)).toBe(21n - BigInt(charged));
     expect(await ctx.db.query("SELECT id FROM credit.holds WHERE person_id = $1 AND status = 'active'", [who.person.id])).toEqual([]);
+    await ctx.expectLedgerConsistent();
+  });
+
+  it('Messages API requests that waited are placed in one statement through it, each charged exactly', async () => {
+    fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }) });
+    // haiku: 20 input + 30 output tokens at 1,000 / 5,000 credits per million, rounded up once
+    const charge = 1n;
+    const keyed = async () => {
+      const person = await ctx.fundedPerson('haiku', 100n);
+      const { key } = await ctx.get(ApiKeysService).create({ personId: person.id, name: 'pooler' });
+      return { person, key };
+    };
+    const first = await keyed();
+    const others = await Promise.all(Array.from({ length: 6 }, keyed));
+    const ask = (key: string) =>
+      ctx.http().post('/v1/messages').set('x-api-key', key).send({ model: 'claude-haiku-4-5-20251001', max_tokens: 100, messages: [{ role: 'user', content: 'pooled' }] });
+    const placeMany = jest.spyOn(ctx.get(RequestCreditRepository) as unknown as { placeMany: () => Promise<unknown> }, 'placeMany');
+    // the first request's statement waits on its person's row (held here, straight to Postgres); the six queue behind it
+    const lock = await lockPerson(ctx.db, first.person.id);
+    const waiting = ask(first.key).then((r) => r);
+    await waitFor(async () => (await waitingIn(ctx.db, 'place_key_request_hold')) === 1);
+    const queued = others.map((o) => ask(o.key).then((r) => r));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await lock.release();
+    const answers = await Promise.all([waiting, ...queued]);
+
+    expect(answers.map((r) => r.status)).toEqual(Array(7).fill(200));
+    expect(placeMany).toHaveBeenCalledTimes(1);
+    expect((placeMany.mock.calls[0] as unknown[][])[0]).toHaveLength(6);
+    for (const { person } of [first, ...others]) expect(await ctx.get(LedgerService).balance(person.id, 'haiku')).toBe(100n - charge);
+    placeMany.mockRestore();
     await ctx.expectLedgerConsistent();
   });
 
