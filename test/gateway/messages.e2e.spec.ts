@@ -4,6 +4,7 @@ import { Meters } from '@loomworks/common';
 import { LedgerService } from '@loomworks/credit/staff';
 import { messagesInputBound } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
+import { RequestCreditRepository } from '../../libs/gateway/src/persistence/request-credit.repository';
 import { FakeAnthropic } from '../support/fake-anthropic';
 import { LogCapture } from '../support/log-capture';
 import { statementsOf } from '../support/statements';
@@ -93,6 +94,19 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     const { sdk } = await member();
     const text = await sdk.messages.stream(ask('and through the SDK')).finalText();
     expect(text).toBe('Echo: and through the SDK');
+  });
+
+  it('ends a stream once it is settled: a client calling again at once finds its payer free (no placement queued, nothing to confirm)', async () => {
+    const { person, sdk } = await member();
+    const confirmHold = jest.spyOn(ctx.get(RequestCreditRepository), 'confirmHold');
+    const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
+    for (let i = 1; i <= 5; i++) {
+      await sdk.messages.stream(ask(`call ${i}`)).finalText();
+      // read as soon as the stream has ended, without waiting
+      expect(await balance(person.id)).toBe(1000n - BigInt(i) * exact);
+    }
+    expect(confirmHold).not.toHaveBeenCalled();
+    confirmHold.mockRestore();
   });
 
   it('spends credit for 3 requests once among 20 parallel streams, never more', async () => {

@@ -147,15 +147,20 @@ export class MessagesService {
     } catch {
       // broken or timed out mid-stream: what arrived is what there is
     }
-    sink.close();
+    // Settled before the answer ends: a client's next call (SDKs make them one after another) then
+    // finds its person's row free, instead of queueing its placement behind this settlement's commit
+    // (a contended placement: a commit without the flush and a confirmation round trip more).
+    // Every event has been relayed already; only the end of the response waits.
     const outcome = reader.outcome();
     try {
       if (outcome.status === 'ok') await this.credit.settle(open, outcome.usage);
       else if (outcome.reported) await this.credit.settle(open, interruptedUsage(outcome.reported, outcome.delivered, open.bound), 'interrupted');
       else await this.credit.release(open, 'interrupted');
     } catch (error) {
-      // The answer is gone already; an unsettled hold expires (hold_ttl_seconds) and nothing is charged twice.
+      // The events are sent; an unsettled hold expires (hold_ttl_seconds) and nothing is charged twice.
       this.logger.error({ err: error, callId: open.callId }, 'settling a streamed Messages API call failed');
+    } finally {
+      sink.close();
     }
   }
 
