@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { LedgerService } from '@loomworks/credit/staff';
+import { ApiKeysService } from '@loomworks/gateway';
 import { apiKeySha256 } from '../../libs/gateway/src/domain/api-key';
 import {
   BATCHING,
@@ -132,8 +134,18 @@ describe('POST /v1/messages under load: requests that arrive together share one 
     const suspended = await gateway.member();
     await ctx.db.query(`UPDATE persons SET account_status = 'suspended' WHERE id = $1`, [suspended.person.id]);
     const [{ version }] = await ctx.db.query<{ version: string }>('SELECT version::text AS version FROM system_config_version');
-    const keys = [ok.key, 'lw_unknown', poor.key, suspended.key, ok.key];
-    const rows = await ctx.db.query<{ n: number; outcome: string; person_id: string | null; confirm: boolean }>(
+    // a key bound to a team: its pool pays, and its placement alone would commit without the flush (confirm)
+    const team = randomUUID();
+    await ctx.db.query(`INSERT INTO engagements (id, name, personal, owner_person_id, created_at) VALUES ($1, 'Batch pool', false, $2, now())`, [team, ok.person.id]);
+    await ctx.db.query(`INSERT INTO engagement_members (engagement_id, person_id, role, created_at) VALUES ($1, $2, 'owner', now())`, [team, ok.person.id]);
+    await ctx.get(LedgerService).adjustPool({ engagementId: team, asset: 'haiku', amount: 100n, reason: 'test', actorPersonId: null });
+    const { key: poolKey } = await ctx.get(ApiKeysService).create({ personId: ok.person.id, name: 'pool', engagementId: team });
+    const keys = [ok.key, 'lw_unknown', poor.key, suspended.key, ok.key, poolKey];
+    // in a transaction of our own, to read the commit mode the batch leaves for its commit
+    const client = new Client({ connectionString: ctx.db.url });
+    await client.connect();
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ n: number; outcome: string; person_id: string | null; confirm: boolean }>(
       `SELECT n, outcome, person_id, confirm FROM place_key_request_holds(
          p_key_sha256 => $1, p_hold => $2, p_request => $3, p_at => $4, p_ttl_seconds => 300, p_max_in_flight => 4,
          p_model => $5, p_input_tokens => $6, p_max_tokens => $7, p_assets => '{haiku,opus}', p_buys => $8, p_settings_version => $9)
@@ -143,14 +155,22 @@ describe('POST /v1/messages under load: requests that arrive together share one 
         keys.map(() => 100), keys.map(() => 1000), keys.flatMap(() => [true, true]), version,
       ],
     );
+    const { rows: [mode] } = await client.query<{ sync: string }>(`SELECT current_setting('synchronous_commit') AS sync`);
+    await client.query('COMMIT');
+    const { rows: [server] } = await client.query<{ sync: string }>(`SELECT current_setting('synchronous_commit') AS sync`);
+    await client.end();
+    expect(mode.sync).toBe(server.sync); // the pool's placement turned it off; the batch turned it back
     expect(rows).toEqual([
       { n: 1, outcome: 'placed', person_id: ok.person.id, confirm: false },
       { n: 2, outcome: 'invalid_key', person_id: null, confirm: false },
       { n: 3, outcome: 'credit_exhausted', person_id: poor.person.id, confirm: false },
       { n: 4, outcome: 'account_suspended', person_id: suspended.person.id, confirm: false },
       { n: 5, outcome: 'placed', person_id: ok.person.id, confirm: false },
+      { n: 6, outcome: 'placed', person_id: ok.person.id, confirm: false }, // the batch commits with the flush
     ]);
-    expect(await ctx.db.query(`SELECT count(*)::int AS n FROM credit.holds WHERE person_id = $1 AND status = 'active'`, [ok.person.id])).toEqual([{ n: 2 }]);
+    expect(await ctx.db.query(`SELECT payer FROM credit.holds WHERE person_id = $1 AND status = 'active' ORDER BY payer`, [ok.person.id])).toEqual([
+      { payer: `engagement:${team}` }, { payer: `person:${ok.person.id}` }, { payer: `person:${ok.person.id}` },
+    ]);
     await ctx.db.query(`SELECT credit.end_hold(h.id, 'released', now()) FROM credit.holds h WHERE h.person_id = $1 AND h.status = 'active'`, [ok.person.id]);
   });
 });
