@@ -219,6 +219,41 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     expect(await balance(person.id)).toBe(1000n);
   });
 
+  it('sends a request once more, on a new connection, when the provider closed the kept-alive one it went out on: answered and charged once', async () => {
+    const { person, sdk } = await member();
+    const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
+    const textOf = (message: Anthropic.Message) => message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    for (const streamed of [false, true]) {
+      fake.behaviour.dropConnection = undefined;
+      // leaves its connection to the provider kept alive in the forwarder's pool: the next call goes out on it
+      await sdk.messages.create(ask('first'));
+      fake.behaviour.dropConnection = 'reused';
+      const text = streamed ? await sdk.messages.stream(ask('then streamed')).finalText() : textOf(await sdk.messages.create(ask('then whole')));
+      expect(text).toBe(streamed ? 'Echo: then streamed' : 'Echo: then whole');
+    }
+    // each closed connection cost one resend, and each call reached the provider answered once
+    expect(fake.dropped).toBe(2);
+    expect(fake.requests.map((r) => r.messages[0].content)).toEqual(['first', 'then whole', 'first', 'then streamed']);
+    await waitFor(async () => (await holdsOf(person.id)).every((h) => h.status === 'settled'));
+    expect(await holdsOf(person.id)).toEqual(Array.from({ length: 4 }, () => expect.objectContaining({ status: 'settled', charged: String(exact) })));
+    expect(await balance(person.id)).toBe(1000n - 4n * exact);
+    expect((await ctx.db.query<{ status: string }>('SELECT status FROM llm_calls WHERE person_id = $1', [person.id])).map((c) => c.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('sends a request at most twice: when the new connection is closed too, the answer is 502, the hold released', async () => {
+    const { person, sdk } = await member();
+    await sdk.messages.create(ask('first'));
+    const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
+    fake.reset({ dropConnection: 'all' });
+    const failed = await sdk.messages.create(ask('dropped')).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
+    expect((failed as InstanceType<typeof Anthropic.InternalServerError>).status).toBe(502);
+    // the kept-alive connection's attempt and one resend on a new connection, no more
+    expect(fake.dropped).toBe(2);
+    expect((await holdsOf(person.id)).map((h) => h.status)).toEqual(['settled', 'released']);
+    expect(await balance(person.id)).toBe(1000n - exact);
+  });
+
   it('answers 402 naming the bound and the credit, 403 for a model the credit does not buy, as the SDK parses them', async () => {
     const { person, sdk } = await member(3n);
     const params = ask('too big', 4000);

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeRequest {
   apiKey: string | undefined;
@@ -36,6 +36,12 @@ export interface FakeBehaviour {
   chunkDelayMs: number;
   /** streamed: cut the connection after this many text deltas (before the final usage) */
   dropAfterChunks?: number;
+  /**
+   * close the connection as a request arrives, unanswered: on a kept-alive connection ('reused': one
+   * that already carried a request) as a provider's idle timeout closes it just as the next request
+   * goes out on it, or on every connection ('all')
+   */
+  dropConnection?: 'reused' | 'all';
   /** called once the answer has been written (e.g. to kill the server under test) */
   onAnswered?: (req: FakeRequest) => void;
   /** streamed: called after each text delta is written (e.g. to abort the client mid-stream) */
@@ -60,6 +66,10 @@ export const defaultBehaviour = (): FakeBehaviour => ({
  */
 export class FakeAnthropic {
   readonly requests: FakeRequest[] = [];
+  /** requests whose connection was closed unanswered (dropConnection) */
+  dropped = 0;
+  /** requests each connection has carried */
+  private readonly carried = new WeakMap<Socket, number>();
   behaviour: FakeBehaviour = defaultBehaviour();
   private server?: Server;
 
@@ -80,10 +90,19 @@ export class FakeAnthropic {
 
   reset(behaviour: Partial<FakeBehaviour> = {}): void {
     this.requests.length = 0;
+    this.dropped = 0;
     this.behaviour = { ...defaultBehaviour(), ...behaviour };
   }
 
   private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const carried = (this.carried.get(req.socket) ?? 0) + 1;
+    this.carried.set(req.socket, carried);
+    const drop = this.behaviour.dropConnection;
+    if (drop === 'all' || (drop === 'reused' && carried > 1)) {
+      this.dropped++;
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
