@@ -48,6 +48,8 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
   const balance = (personId: string, asset = 'haiku') => ctx.get(LedgerService).balance(personId, asset);
   const holdsOf = (personId: string) => ctx.db.query<{ status: string; amount: string; charged: string | null }>(
     'SELECT status, amount::text, charged::text FROM credit.holds WHERE person_id = $1 ORDER BY created_at', [personId]);
+  /** the server's log lines, from the `mark`-th on, for a provider that failed */
+  const providerFailures = (mark: number) => logs.entries().slice(mark).filter((l) => l.msg === 'the provider failed: the hold released, nothing charged');
   const flowsOf = async (personId: string) =>
     (await ctx.db.query<{ kind: string; amount: string }>('SELECT kind, amount::text FROM credit.flows WHERE person_id = $1 ORDER BY id', [personId])).map((f) => `${f.kind} ${f.amount}`);
 
@@ -211,12 +213,15 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     expect((limited as InstanceType<typeof Anthropic.RateLimitError>).error).toEqual({ type: 'error', error: { type: 'api_error', message: 'fake upstream failure' } });
     expect((limited as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after')).toBe('7');
     fake.reset({ failWith: 500 });
+    const mark = logs.entries().length;
     const failed = await sdk.messages.create(ask('x')).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
     expect((failed as InstanceType<typeof Anthropic.InternalServerError>).status).toBe(502);
     expect((failed as InstanceType<typeof Anthropic.InternalServerError>).error).toEqual({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
     expect((await holdsOf(person.id)).map((h) => h.status)).toEqual(['released', 'released']);
     expect(await balance(person.id)).toBe(1000n);
+    // the 502 names no cause; the server's log does, for the call the answer identifies
+    expect(providerFailures(mark)).toEqual([expect.objectContaining({ level: 40, reason: 'status 500' })]);
   });
 
   it('sends a request once more, on a new connection, when the provider closed the kept-alive one it went out on: answered and charged once', async () => {
@@ -245,6 +250,7 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     await sdk.messages.create(ask('first'));
     const exact = charge({ input: 20, output: 30, cacheRead: 4, cacheWrite: 2 });
     fake.reset({ dropConnection: 'all' });
+    const mark = logs.entries().length;
     const failed = await sdk.messages.create(ask('dropped')).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(Anthropic.InternalServerError);
     expect((failed as InstanceType<typeof Anthropic.InternalServerError>).status).toBe(502);
@@ -252,6 +258,7 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     expect(fake.dropped).toBe(2);
     expect((await holdsOf(person.id)).map((h) => h.status)).toEqual(['settled', 'released']);
     expect(await balance(person.id)).toBe(1000n - exact);
+    expect(providerFailures(mark)).toEqual([expect.objectContaining({ reason: 'ECONNRESET' })]);
   });
 
   it('answers 402 naming the bound and the credit, 403 for a model the credit does not buy, as the SDK parses them', async () => {

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { isCompleteUsage, type Usage } from '@loomworks/common';
 import { APP_CONFIG, type AppConfig } from '@loomworks/config';
-import { interruptedUsage, messagesInputBound, MessagesForwarder, usageOf, type ProviderUsage, type UpstreamAnswer } from '@loomworks/llm';
+import { interruptedUsage, LlmError, messagesInputBound, MessagesForwarder, usageOf, type ProviderUsage, type UpstreamAnswer } from '@loomworks/llm';
 import { SystemConfigService } from '@loomworks/system-config';
 import { ApiKeysService } from './api-keys.service';
 import { InvalidApiKeyError, InvalidMessagesRequestError, NoSystemKeyError, ProviderFailedError } from './domain/errors';
@@ -80,17 +80,15 @@ export class MessagesService {
     let upstream: UpstreamAnswer;
     try {
       upstream = await this.forwarder.forward({ apiKey, body: JSON.stringify(request.body), anthropicVersion: command.anthropicVersion });
-    } catch {
-      await this.credit.release(open);
-      throw new ProviderFailedError();
+    } catch (error) {
+      throw await this.providerFailed(open, error instanceof LlmError ? error.reason : undefined);
     }
     if (upstream.status >= 200 && upstream.status < 300 && request.stream) return this.relayStream(open, upstream, sink);
     let body: Buffer;
     try {
       body = await readAll(upstream.body);
     } catch {
-      await this.credit.release(open);
-      throw new ProviderFailedError();
+      throw await this.providerFailed(open, 'answer broken off');
     }
     const headers = relayedHeaders(upstream.headers, open.callId);
     if (upstream.status >= 400 && upstream.status < 500) {
@@ -101,8 +99,7 @@ export class MessagesService {
     const usage = upstream.status < 300 ? this.wholeUsage(body) : null;
     if (!usage) {
       // A provider error, or an answer without usage (it can't be charged): nothing kept, nothing charged.
-      await this.credit.release(open);
-      throw new ProviderFailedError();
+      throw await this.providerFailed(open, upstream.status < 300 ? 'answer without usage' : `status ${upstream.status}`);
     }
     const settled = await this.credit.settle(open, usage);
     sink.whole(upstream.status, {
@@ -162,6 +159,16 @@ export class MessagesService {
     } finally {
       sink.close();
     }
+  }
+
+  /**
+   * The hold released and the cause logged: the client's 502 names none (it could act on none),
+   * so the log is where an operator finds whether the provider was unreachable, slow or broken.
+   */
+  private async providerFailed(open: OpenRequest, reason: string | undefined): Promise<ProviderFailedError> {
+    this.logger.warn({ callId: open.callId, reason: reason ?? 'unknown' }, 'the provider failed: the hold released, nothing charged');
+    await this.credit.release(open);
+    return new ProviderFailedError();
   }
 
   private wholeUsage(body: Buffer): Usage | null {

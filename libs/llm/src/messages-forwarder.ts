@@ -56,7 +56,7 @@ export class MessagesForwarder implements OnModuleDestroy {
     return new Promise((resolve, reject) => {
       let outgoing: ClientRequest;
       // The whole exchange, a resend and the body included: destroying the request ends a slow answer's stream with an error.
-      const timer = setTimeout(() => outgoing.destroy(new Error('LLM timeout')), this.timeoutMs);
+      const timer = setTimeout(() => outgoing.destroy(Object.assign(new Error('LLM timeout'), { code: 'timeout' })), this.timeoutMs);
       const attempt = (agent: HttpAgent | false) => {
         outgoing = send(this.url, {
           method: 'POST',
@@ -82,7 +82,7 @@ export class MessagesForwarder implements OnModuleDestroy {
           // an answer nobody got (absorbed), as when the client's SDK retries our 502.
           if (agent && !answered && sent.reusedSocket && error.code && STALE_CONNECTION_CODES.has(error.code)) return attempt(false);
           clearTimeout(timer);
-          reject(new LlmError());
+          reject(new LlmError(error.code ?? error.message));
         });
         sent.on('response', (body) => {
           answered = true;
