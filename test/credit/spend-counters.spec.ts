@@ -84,6 +84,16 @@ describe('spend counters', () => {
     await expect(ctx.db.query('SELECT credit.count_hold_spend($1, 1)', ['00000000-0000-4000-8000-000000000000'])).rejects.toThrow('hold_not_found');
   });
 
+  it('credit.spend_scopes is inlined into the statement that calls it, not run as a statement of its own', async () => {
+    // an immutable SQL function is inlined only when its body is immutable too (uuid || text is not)
+    const plan = await ctx.db.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (VERBOSE, COSTS OFF) SELECT credit.spend_scopes(h.person_id, h.payer, h.api_key_id) FROM credit.holds h`,
+    );
+    const output = plan.map((row) => row['QUERY PLAN']).join('\n');
+    expect(output).toContain('array_remove(');
+    expect(output).not.toContain('spend_scopes');
+  });
+
   it('a pool pays: the spend counts for the member within the pool, not for the person', async () => {
     ctx.clock.set('2026-09-15T08:00:00Z');
     const member = await ctx.fundedPerson('haiku', 10n);

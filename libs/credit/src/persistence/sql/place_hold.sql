@@ -69,11 +69,11 @@ BEGIN
     v_balance := credit.party_balance(p_payer, p_assets[i]);
     CONTINUE WHEN v_balance <= 0;
     IF v_classify IS NULL THEN
-      SELECT * INTO c FROM credit.bound_rates(p_classifier, p_at);
+      c := credit.bound_rates(p_classifier, p_at); -- an expression, not a statement of its own (SELECT … INTO)
       v_classify := credit.bound_credits(c.in_num, c.in_den, c.out_num, c.out_den, p_classify_input, p_classify_max);
     END IF;
     -- the classifier's rates again when the tier's responder is the same model (read once)
-    IF p_models[i] = p_classifier THEN r := c; ELSE SELECT * INTO r FROM credit.bound_rates(p_models[i], p_at); END IF;
+    IF p_models[i] = p_classifier THEN r := c; ELSE r := credit.bound_rates(p_models[i], p_at); END IF;
     -- the largest m with (input × in + m × out) / 10^6 ≤ budget, all as exact fractions
     v_budget := least(v_balance, coalesce(v_headroom, v_balance)) - v_classify; -- whole credits left for the respond stage
     v_tokens := v_budget * 1000000 * r.in_den * r.out_den - p_respond_input * r.in_num * r.out_den;

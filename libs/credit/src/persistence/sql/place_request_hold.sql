@@ -56,7 +56,8 @@ BEGIN
     END IF;
   END IF;
   IF true = ANY (p_buys) THEN
-    SELECT * INTO r FROM credit.bound_rates(p_model, p_at);
+    -- an assignment, not SELECT … INTO: a call plpgsql evaluates as an expression, without a statement of its own
+    r := credit.bound_rates(p_model, p_at);
     v_amount := credit.bound_credits(r.in_num, r.in_den, r.out_num, r.out_den, p_input_tokens, p_max_tokens);
   END IF;
   FOR i IN 1 .. coalesce(array_length(p_assets, 1), 0) LOOP
