@@ -55,6 +55,7 @@ import { SealEncodingV31764940000000 } from './1764940000000-SealEncodingV3';
 import { LlmCallsTurnIndex1764960000000 } from './1764960000000-LlmCallsTurnIndex';
 import { PoolHistoryIndexes1764970000000 } from './1764970000000-PoolHistoryIndexes';
 import { FlowPairStatistics1764980000000 } from './1764980000000-FlowPairStatistics';
+import { UnreadHoldIndexes1764990000000 } from './1764990000000-UnreadHoldIndexes';
 
 export const allMigrations = [
   CreateSystemConfig1764000000000,
@@ -106,4 +107,5 @@ export const allMigrations = [
   LlmCallsTurnIndex1764960000000,
   PoolHistoryIndexes1764970000000,
   FlowPairStatistics1764980000000,
+  UnreadHoldIndexes1764990000000,
 ];

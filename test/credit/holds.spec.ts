@@ -277,6 +277,21 @@ describe('holds (reservations)', () => {
     if (again.status === 'placed') await holds.release(again.hold.id);
   });
 
+  it('writes only the indexes its holds are read by: each hold is an entry in 4, and its settlement in 1', async () => {
+    // every reader goes through the id or the active holds (of a person, a payer, or all by expiry);
+    // a key's active holds are read among its person's (spend_limits), so they have no index of their own
+    const indexes = await ctx.db.query<{ name: string; partial: boolean }>(
+      `SELECT c.relname AS name, i.indpred IS NOT NULL AS partial FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'credit.holds'::regclass ORDER BY c.relname`,
+    );
+    expect(indexes).toEqual([
+      { name: 'holds_expiry_idx', partial: true },
+      { name: 'holds_payer_active_idx', partial: true },
+      { name: 'holds_person_active_idx', partial: true },
+      { name: 'holds_pkey', partial: false },
+    ]);
+  });
+
   it('reports a system:held balance that differs from the active holds', async () => {
     const person = await ctx.fundedPerson('haiku', 100n);
     // A hold flow written without its credit.holds row: the kind of drift verify() must see.

@@ -292,6 +292,22 @@ describe('POST /v1/messages: held, relayed unchanged, settled once', () => {
     await Promise.all(running);
   });
 
+  it("counts a key's requests in flight against the key's limit (read among its person's active holds)", async () => {
+    const { sdk, apiKeyId } = await member();
+    // room for one request's bound, not for two
+    await ctx.db.query(`UPDATE api_keys SET limit_amount = $2, limit_period = 'day' WHERE id = $1`, [apiKeyId, String(2n * held(ask('slow')) - 1n)]);
+    fake.reset({ chunkChars: 1, chunkDelayMs: 50 });
+    const running = sdk.messages.stream(ask('slow')).finalText();
+    await waitFor(() => fake.requests.length === 1);
+    const refused = await sdk.messages.create(ask('slow')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(fake.requests).toHaveLength(1);
+    await running;
+    // settled, the first counts by its charge, not its bound: the second fits
+    fake.reset({ usage: () => ({ input_tokens: 20, output_tokens: 30 }) });
+    expect((await sdk.messages.create(ask('slow'))).usage.output_tokens).toBe(30);
+  });
+
   it('does a streamed call’s credit work in the same two statements as a whole one, and nothing else', async () => {
     const { key, person } = await member();
     const credit = async (stream: boolean) => {

@@ -33,7 +33,11 @@ AS $$
            WHEN 'member' THEN (SELECT sum(h.amount) FROM credit.holds h
                                 WHERE h.person_id = p_person AND h.status = 'active' AND h.payer = p_payer
                                   AND h.created_at >= b.start_ts AT TIME ZONE 'UTC')
+           -- a key's holds are its person's (place_key_request_hold): found among the person's
+           -- active holds, which turns_in_flight bounds, rather than through an index of their own
+           -- that every request's hold would write
            ELSE (SELECT sum(h.amount) FROM credit.holds h
-                  WHERE h.api_key_id = p_api_key AND h.status = 'active' AND h.created_at >= b.start_ts AT TIME ZONE 'UTC') END, 0)::bigint
+                  WHERE h.person_id = p_person AND h.api_key_id = p_api_key AND h.status = 'active'
+                    AND h.created_at >= b.start_ts AT TIME ZONE 'UTC') END, 0)::bigint
     FROM bounded b
 $$;
