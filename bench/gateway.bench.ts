@@ -9,8 +9,10 @@
  *     Anthropic host fails on Node, so streams are compared with the direct upstream only), under
  *     the 16-connection load and for one connection alone;
  *   - converse: streamed (text/event-stream) vs whole turns/s.
- * Our server runs in this process; the load generator in a worker thread (plain node:http), so
- * neither the client nor the upstream shares our event loop. Run: npm run bench (or alone:
+ * Our server runs in this process; the load generator in a process of its own (plain node:http), so
+ * neither the client nor the upstream shares our event loop — nor our process: as a worker thread
+ * of it, the load generator's CPU (and its isolate's GC and compiler threads) was partly counted as
+ * our server's, 0.77 → 1.08 ms a request in one run (Portkey's 1.44 / 1.17 ms). Run: npm run bench (or alone:
  * node scripts/with-db.mjs node -r @swc-node/register bench/gateway.bench.ts)
  */
 import 'reflect-metadata';
@@ -20,7 +22,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SessionsService } from '@loomworks/auth';
@@ -56,7 +57,7 @@ interface LoadResult {
   /** ms from sending to the response's headers + first body byte, and to its last byte */
   ttfb: number[];
   total: number[];
-  /** CPU ms spent during the slice: this process minus the load thread (our server), the load thread, the Postgres cluster, the children */
+  /** CPU ms spent during the slice: this process (our server), the load generator's, the Postgres cluster, the children */
   cpu: CpuSplit;
 }
 
@@ -70,11 +71,12 @@ interface CpuSplit {
   upstream: number;
 }
 
-/** The load loop, as a worker's source: `connections` keep-alive loops, each request timed. Plain JS, no imports of ours. */
+/** The load loop, as a child process's source (`node -e`, told what to load over IPC): `connections` keep-alive loops, each request timed. Plain JS, no imports of ours. */
 const LOADER = `
-const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { url, headers, body, seconds, connections, keys } = workerData;
+process.once('message', run);
+process.send('ready');
+function run({ url, headers, body, seconds, connections, keys }) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const target = new URL(url);
 const ttfb = [], total = [];
@@ -100,14 +102,14 @@ function once(connection) {
   });
 }
 async function loop(_, connection) { while (Date.now() < end) await once(connection); }
-// This thread's CPU (Linux), so the server's share of the process can be told apart from the load's.
-function threadCpuMs() { try { const f = require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; } catch { return NaN; } }
 const started = Date.now();
-const cpu0 = threadCpuMs();
+const cpu0 = process.cpuUsage();
 Promise.all(Array.from({ length: connections }, loop)).then(() => {
   agent.destroy();
-  parentPort.postMessage({ loaderCpuMs: threadCpuMs() - cpu0, requests: total.length, errors, firstError, seconds: (Date.now() - started) / 1000, ttfb, total });
+  const cpu = process.cpuUsage(cpu0);
+  process.send({ loaderCpuMs: (cpu.user + cpu.system) / 1000, requests: total.length, errors, firstError, seconds: (Date.now() - started) / 1000, ttfb, total }, () => process.exit(0));
 });
+}
 `;
 
 /** The 1-minute load average after each measured slice: the machine is shared, so each figure is printed with the load it ran under. */
@@ -178,14 +180,13 @@ function cpuNow() {
 
 function load(target: Target, seconds: number, connections = CONNECTIONS): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const before = cpuNow();
-    const worker = new Worker(LOADER, { eval: true, workerData: { ...target, seconds, connections } });
-    worker.once('message', (result: Omit<LoadResult, 'cpu'> & { loaderCpuMs: number }) => {
+    const loader = spawn(process.execPath, ['-e', LOADER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let before: ReturnType<typeof cpuNow>;
+    const measured = (result: Omit<LoadResult, 'cpu'> & { loaderCpuMs: number }) => {
       const after = cpuNow();
-      void worker.terminate();
       loads.push(loadavg()[0]);
       const cpu = {
-        server: after.process - before.process - result.loaderCpuMs,
+        server: after.process - before.process,
         loader: result.loaderCpuMs,
         postgres: after.postgres.total - before.postgres.total,
         postgresBackground: after.postgres.background - before.postgres.background,
@@ -193,8 +194,15 @@ function load(target: Target, seconds: number, connections = CONNECTIONS): Promi
         upstream: after.upstream - before.upstream,
       };
       resolve({ ...result, cpu });
+    };
+    // The child says it is ready before the slice starts: its start-up is nobody's CPU in the slice.
+    loader.once('message', () => {
+      before = cpuNow();
+      loader.once('message', measured);
+      loader.send({ ...target, seconds, connections });
     });
-    worker.once('error', reject);
+    loader.once('error', reject);
+    loader.once('exit', (code) => code !== 0 && reject(new Error(`the load generator exited with ${code}`)));
   });
 }
 
